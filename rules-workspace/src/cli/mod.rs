@@ -1,0 +1,276 @@
+//! The `prowl` command line: one subcommand per capability, human output by default and
+//! `--format json` for machines. Data goes to stdout, progress and timings to stderr; colour
+//! only on a terminal and never with `NO_COLOR`.
+//!
+//! Exit codes: 0 success; 1 the workspace has problems (as PAT's `test` exits 1 on an invalid
+//! spec); 2 the command could not run (bad arguments, missing folder).
+
+mod output;
+
+use crate::filter::Filters;
+use crate::spec::classify::ValidationOptions;
+use crate::spec::AnalysisType;
+use crate::workspace::{OpenOptions, Workspace};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "prowl",
+    version,
+    about = "Prowl: an IDE and CLI for Panther detections-as-code"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate a workspace exactly as PAT does (schemas, IDs, packs, table names).
+    Validate(ValidateArgs),
+    /// List the analysis items of a workspace.
+    List(ListArgs),
+    /// Show one item: its spec, files, dependencies, dependents and tests.
+    Show(ShowArgs),
+    /// Write the demo workspace (a git repository with upstream history) to a folder.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people.
+    Text,
+    /// For machines.
+    Json,
+    /// PAT's own "Invalid Tests Summary" lines (validate only).
+    Pat,
+}
+
+#[derive(Debug, Args)]
+pub struct WorkspaceArgs {
+    /// The workspace folder (a panther-analysis style fork).
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Files to skip, relative to the workspace (repeatable), as PAT's --ignore-files.
+    #[arg(long = "ignore-files", value_name = "FILE")]
+    pub ignore_files: Vec<String>,
+    /// Allow unknown keys in rules, policies and derived rules, as PAT's --ignore-extra-keys.
+    #[arg(long)]
+    pub ignore_extra_keys: bool,
+    /// Skip the SQL table-name check of scheduled queries.
+    #[arg(long)]
+    pub ignore_table_names: bool,
+    /// Extra allowed table-name patterns (`*` wildcards, repeatable).
+    #[arg(long = "valid-table-names", value_name = "PATTERN")]
+    pub valid_table_names: Vec<String>,
+    /// PAT's filter: KEY=V1,V2 or KEY!=V1,V2 (repeatable; values ORed, filters ANDed).
+    #[arg(long = "filter", value_name = "KEY=VALUES")]
+    pub filter: Vec<String>,
+}
+
+impl WorkspaceArgs {
+    fn open_options(&self) -> OpenOptions {
+        OpenOptions {
+            ignore_files: self.ignore_files.clone(),
+            validation: ValidationOptions {
+                ignore_extra_keys: self.ignore_extra_keys,
+                ignore_table_names: self.ignore_table_names,
+                valid_table_names: self.valid_table_names.clone(),
+            },
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub workspace: WorkspaceArgs,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub workspace: WorkspaceArgs,
+    /// Only items of this AnalysisType (rule, scheduled_rule, policy, global, datamodel, pack,
+    /// saved_query, scheduled_query, lookup_table, correlation_rule, scheduled_prompt).
+    #[arg(long = "type", value_name = "TYPE")]
+    pub analysis_type: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The item's ID (RuleID, PolicyID, GlobalID, DataModelID, PackID, QueryName, …).
+    pub id: String,
+    /// The workspace folder.
+    #[arg(long, default_value = ".")]
+    pub path: PathBuf,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where to write the demo workspace (created; must be empty).
+    #[arg(default_value = "prowl-demo")]
+    pub dir: PathBuf,
+}
+
+/// A failure that stops a command, printed as `error: …` with a hint.
+#[derive(Debug)]
+pub struct CliError {
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl CliError {
+    fn new(message: impl Into<String>, hint: Option<&str>) -> Self {
+        CliError {
+            message: message.into(),
+            hint: hint.map(str::to_owned),
+        }
+    }
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> ExitCode {
+    let style = output::Style::detect();
+    let result = match cli.command {
+        Command::Validate(args) => validate(&args, &style),
+        Command::List(args) => list(&args, &style),
+        Command::Show(args) => show(&args, &style),
+        Command::Demo(args) => demo(&args, &style),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("{}", style.error_line(&e.message));
+            if let Some(h) = e.hint {
+                eprintln!("  {} {h}", style.hint_label());
+            }
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn open(args: &WorkspaceArgs) -> Result<(Workspace, Filters), CliError> {
+    let filters = Filters::parse(&args.filter).map_err(|e| {
+        CliError::new(
+            e.to_string(),
+            Some("write filters as --filter KEY=V1,V2 or --filter KEY!=V1,V2, one per flag"),
+        )
+    })?;
+    let ws = Workspace::open(&args.path, &args.open_options()).map_err(|e| {
+        CliError::new(
+            e.to_string(),
+            Some("pass the folder of your panther-analysis fork, or create one with `prowl demo`"),
+        )
+    })?;
+    Ok((ws, filters))
+}
+
+fn validate(args: &ValidateArgs, style: &output::Style) -> Result<ExitCode, CliError> {
+    let started = std::time::Instant::now();
+    let (ws, filters) = open(&args.workspace)?;
+    let selection = ws.select(&filters);
+    let diagnostics = ws.check(&selection);
+    let elapsed = started.elapsed();
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    match args.format {
+        Format::Text => output::print_diagnostics_text(&ws, &diagnostics, selection.len(), style),
+        Format::Json => output::print_diagnostics_json(&ws, &diagnostics, selection.len()),
+        Format::Pat => output::print_diagnostics_pat(&diagnostics),
+    }
+    eprintln!(
+        "checked {} files in {} ms",
+        ws.files_read,
+        elapsed.as_millis()
+    );
+    Ok(if errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn list(args: &ListArgs, style: &output::Style) -> Result<ExitCode, CliError> {
+    let wanted = match &args.analysis_type {
+        None => None,
+        Some(t) => Some(AnalysisType::parse(t).ok_or_else(|| {
+            CliError::new(
+                format!("unknown analysis type `{t}`"),
+                Some("use one of rule, scheduled_rule, policy, global, datamodel, pack, saved_query, scheduled_query, lookup_table, correlation_rule, scheduled_prompt"),
+            )
+        })?),
+    };
+    let (ws, filters) = open(&args.workspace)?;
+    let items: Vec<&crate::spec::AnalysisItem> = ws
+        .select(&filters)
+        .into_iter()
+        .map(|i| &ws.items[i])
+        .filter(|i| wanted.is_none_or(|t| i.analysis_type == t))
+        .collect();
+    match args.format {
+        Format::Json => output::print_json(&items),
+        _ => output::print_items_text(&items, style),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn show(args: &ShowArgs, style: &output::Style) -> Result<ExitCode, CliError> {
+    let ws = Workspace::open(&args.path, &OpenOptions::default())
+        .map_err(|e| CliError::new(e.to_string(), Some("pass the workspace with --path")))?;
+    let Some(index) = ws.index.get(&args.id) else {
+        let near: Vec<&str> = ws
+            .items
+            .iter()
+            .map(|i| i.id.as_str())
+            .filter(|id| id.to_lowercase().contains(&args.id.to_lowercase()))
+            .take(5)
+            .collect();
+        let hint = if near.is_empty() {
+            "run `prowl list` to see the IDs".to_owned()
+        } else {
+            format!("did you mean: {}", near.join(", "))
+        };
+        return Err(CliError::new(
+            format!(
+                "no valid item with ID `{}` in {}",
+                args.id,
+                ws.root.display()
+            ),
+            Some(&hint),
+        ));
+    };
+    match args.format {
+        Format::Json => output::print_item_json(&ws, index),
+        _ => output::print_item_text(&ws, index, style),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn demo(args: &DemoArgs, style: &output::Style) -> Result<ExitCode, CliError> {
+    let demo = crate::demo::write_demo(&args.dir).map_err(|e| {
+        CliError::new(
+            e.to_string(),
+            Some("choose a new or empty folder: `prowl demo <DIR>`"),
+        )
+    })?;
+    println!(
+        "{} the demo workspace at {}",
+        style.bold("Wrote"),
+        demo.path.display()
+    );
+    println!("  a git repository on `main`: release 1.0 plus Acme's local tuning");
+    println!(
+        "  remote `upstream` ({}) has release 2.0 to merge",
+        demo.upstream_url
+    );
+    println!("next: prowl validate {}", demo.path.display());
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,15 @@
+//! Prowl's core library: everything that is not UI.
+//!
+//! - [`spec`]: analysis items, PAT's YAML dialect with spans, PAT-exact validation.
+//! - [`workspace`]: discovery, the index and dependency graph, workspace-level checks.
+//! - [`filter`]: PAT's `--filter` language.
+//! - [`diagnostics`]: problems with file, line, PAT's message and a hint.
+//! - [`demo`]: the bundled demo workspace, written out as a git repository.
+//! - [`cli`]: the `prowl` command (the binary is a thin `main` over it).
+
+pub mod cli;
+pub mod demo;
+pub mod diagnostics;
+pub mod filter;
+pub mod spec;
+pub mod workspace;

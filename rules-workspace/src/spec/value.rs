@@ -1,0 +1,405 @@
+//! The value model of a loaded spec: what PyYAML hands PAT, with the place each value came from.
+//!
+//! PAT's validators (the `schema` library, jsonschema) see Python objects, and several of their
+//! messages embed Python `repr`s of them. `Value` therefore keeps Python's distinctions (int vs
+//! float vs bool, mapping key order, non-string keys) and implements `repr` exactly as CPython
+//! prints these types, so that our messages are PAT's messages.
+
+use std::fmt::Write as _;
+
+/// A place in a file: 1-based line and column (columns count characters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, PartialOrd, Ord, Hash, serde::Serialize)]
+pub struct Span {
+    pub line: u32,
+    pub col: u32,
+}
+
+/// A YAML node after PAT's resolution rules, with its location.
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub value: Value,
+    pub span: Span,
+}
+
+/// A mapping entry; keys keep their own location so errors on unknown keys can point at them.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub key: Node,
+    pub value: Node,
+}
+
+/// The Python value a YAML node becomes under PAT's loader.
+#[derive(Debug, Clone)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i128),
+    /// An integer too large for i128, kept as its decimal digits (with sign).
+    BigInt(String),
+    Float(f64),
+    Str(String),
+    List(Vec<Node>),
+    Map(Vec<Entry>),
+}
+
+impl Node {
+    pub fn new(value: Value, span: Span) -> Self {
+        Node { value, span }
+    }
+
+    /// Looks a string key up in a mapping, with Python dict semantics (exact match).
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        match &self.value {
+            Value::Map(entries) => entries
+                .iter()
+                .find(|e| matches!(&e.key.value, Value::Str(k) if k == key))
+                .map(|e| &e.value),
+            _ => None,
+        }
+    }
+
+    /// The entry (key and value) of a string key.
+    pub fn entry(&self, key: &str) -> Option<&Entry> {
+        match &self.value {
+            Value::Map(entries) => entries
+                .iter()
+                .find(|e| matches!(&e.key.value, Value::Str(k) if k == key)),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self.value {
+            Value::Bool(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    pub fn as_list(&self) -> Option<&[Node]> {
+        match &self.value {
+            Value::List(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    pub fn as_map(&self) -> Option<&[Entry]> {
+        match &self.value {
+            Value::Map(entries) => Some(entries),
+            _ => None,
+        }
+    }
+
+    /// Python truthiness (`if spec.get("BaseDetection")`).
+    pub fn is_truthy(&self) -> bool {
+        self.value.is_truthy()
+    }
+
+    /// `repr(value)` as CPython prints it.
+    pub fn repr(&self) -> String {
+        let mut out = String::new();
+        self.value.write_repr(&mut out);
+        out
+    }
+
+    /// A list of strings, when the node is exactly that.
+    pub fn string_list(&self) -> Option<Vec<&str>> {
+        self.as_list()?.iter().map(Node::as_str).collect()
+    }
+
+    /// Converts to JSON the way `json.dumps` would see the Python object (non-string keys
+    /// become their `str()`; NaN and infinities become null, which `json` cannot express).
+    pub fn to_json(&self) -> serde_json::Value {
+        self.value.to_json()
+    }
+}
+
+impl Value {
+    pub fn is_truthy(&self) -> bool {
+        match self {
+            Value::Null => false,
+            Value::Bool(b) => *b,
+            Value::Int(i) => *i != 0,
+            Value::BigInt(_) => true,
+            Value::Float(f) => *f != 0.0,
+            Value::Str(s) => !s.is_empty(),
+            Value::List(l) => !l.is_empty(),
+            Value::Map(m) => !m.is_empty(),
+        }
+    }
+
+    /// The Python type name (`type(x).__name__`).
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "NoneType",
+            Value::Bool(_) => "bool",
+            Value::Int(_) | Value::BigInt(_) => "int",
+            Value::Float(_) => "float",
+            Value::Str(_) => "str",
+            Value::List(_) => "list",
+            Value::Map(_) => "dict",
+        }
+    }
+
+    /// Python `==` between two values (1 == 1.0 == True, lists and dicts structurally).
+    pub fn py_eq(&self, other: &Value) -> bool {
+        use Value::*;
+        match (self.as_number(), other.as_number()) {
+            (Some(a), Some(b)) => return a == b,
+            (Some(_), None) | (None, Some(_)) => return false,
+            _ => {}
+        }
+        match (self, other) {
+            (Null, Null) => true,
+            (BigInt(a), BigInt(b)) => a == b,
+            (Str(a), Str(b)) => a == b,
+            (List(a), List(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.value.py_eq(&y.value))
+            }
+            (Map(a), Map(b)) => {
+                a.len() == b.len()
+                    && a.iter().all(|e| {
+                        b.iter()
+                            .find(|f| f.key.value.py_eq(&e.key.value))
+                            .is_some_and(|f| f.value.value.py_eq(&e.value.value))
+                    })
+            }
+            _ => false,
+        }
+    }
+
+    /// Numeric view used for Python's cross-type numeric equality.
+    fn as_number(&self) -> Option<f64> {
+        match self {
+            Value::Bool(b) => Some(if *b { 1.0 } else { 0.0 }),
+            Value::Int(i) => Some(*i as f64),
+            Value::Float(f) => Some(*f),
+            _ => None,
+        }
+    }
+
+    /// Whether Python could use this value as a dict key.
+    pub fn is_hashable(&self) -> bool {
+        !matches!(self, Value::List(_) | Value::Map(_))
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match self {
+            Value::Null => J::Null,
+            Value::Bool(b) => J::Bool(*b),
+            Value::Int(i) => {
+                if let Ok(v) = i64::try_from(*i) {
+                    J::from(v)
+                } else if let Ok(v) = u64::try_from(*i) {
+                    J::from(v)
+                } else {
+                    J::from(*i as f64)
+                }
+            }
+            Value::BigInt(s) => s.parse::<f64>().map(J::from).unwrap_or(J::Null),
+            Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
+            Value::Str(s) => J::String(s.clone()),
+            Value::List(items) => J::Array(items.iter().map(Node::to_json).collect()),
+            Value::Map(entries) => {
+                let mut map = serde_json::Map::new();
+                for e in entries {
+                    map.insert(e.key.value.py_str(), e.value.to_json());
+                }
+                J::Object(map)
+            }
+        }
+    }
+
+    /// Python `str(x)`.
+    pub fn py_str(&self) -> String {
+        match self {
+            Value::Str(s) => s.clone(),
+            other => {
+                let mut out = String::new();
+                other.write_repr(&mut out);
+                out
+            }
+        }
+    }
+
+    pub fn write_repr(&self, out: &mut String) {
+        match self {
+            Value::Null => out.push_str("None"),
+            Value::Bool(true) => out.push_str("True"),
+            Value::Bool(false) => out.push_str("False"),
+            Value::Int(i) => {
+                let _ = write!(out, "{i}");
+            }
+            Value::BigInt(s) => out.push_str(s),
+            Value::Float(f) => out.push_str(&float_repr(*f)),
+            Value::Str(s) => out.push_str(&str_repr(s)),
+            Value::List(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    item.value.write_repr(out);
+                }
+                out.push(']');
+            }
+            Value::Map(entries) => {
+                out.push('{');
+                for (i, e) in entries.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    e.key.value.write_repr(out);
+                    out.push_str(": ");
+                    e.value.value.write_repr(out);
+                }
+                out.push('}');
+            }
+        }
+    }
+}
+
+/// CPython's `repr(float)`: the shortest round-tripping digits, in exponent form when the
+/// decimal exponent is below -4 or at least 16.
+pub fn float_repr(f: f64) -> String {
+    if f.is_nan() {
+        return "nan".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    if f == 0.0 {
+        return if f.is_sign_negative() {
+            "-0.0".into()
+        } else {
+            "0.0".into()
+        };
+    }
+    // `{:e}` gives the shortest round-trip digits as d.ddddde±x.
+    let sci = format!("{:e}", f);
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let negative = mantissa.starts_with('-');
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let sign = if negative { "-" } else { "" };
+    if !(-4..16).contains(&exp) {
+        let mut m = String::new();
+        m.push_str(&digits[..1]);
+        if digits.len() > 1 {
+            m.push('.');
+            m.push_str(&digits[1..]);
+        }
+        let esign = if exp < 0 { '-' } else { '+' };
+        return format!("{sign}{m}e{esign}{:02}", exp.abs());
+    }
+    let point = exp + 1; // digits before the decimal point
+    let body = if point <= 0 {
+        format!("0.{}{}", "0".repeat((-point) as usize), digits)
+    } else if point as usize >= digits.len() {
+        format!("{}{}.0", digits, "0".repeat(point as usize - digits.len()))
+    } else {
+        format!(
+            "{}.{}",
+            &digits[..point as usize],
+            &digits[point as usize..]
+        )
+    };
+    format!("{sign}{body}")
+}
+
+/// CPython's `repr(str)`.
+pub fn str_repr(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if is_printable(c) => out.push(c),
+            c => {
+                let code = c as u32;
+                if code < 0x100 {
+                    let _ = write!(out, "\\x{code:02x}");
+                } else if code < 0x10000 {
+                    let _ = write!(out, "\\u{code:04x}");
+                } else {
+                    let _ = write!(out, "\\U{code:08x}");
+                }
+            }
+        }
+    }
+    out.push(quote);
+    out
+}
+
+/// An approximation of `str.isprintable()` for one character: control characters, separators
+/// other than the space, surrogates, private use, and unassigned format characters are not.
+fn is_printable(c: char) -> bool {
+    let code = c as u32;
+    if c == ' ' {
+        return true;
+    }
+    if c.is_control() {
+        return false;
+    }
+    !matches!(code,
+        0xAD | 0x600..=0x605 | 0x61C | 0x6DD | 0x70F | 0x8E2 | 0x180E
+        | 0x2000..=0x200F | 0x2028..=0x202F | 0x205F..=0x2064 | 0x2066..=0x206F
+        | 0x3000 | 0xA0 | 0x1680 | 0xFEFF | 0xFFF9..=0xFFFB
+        | 0xE000..=0xF8FF | 0xF0000..=0x10FFFF
+        | 0x110BD | 0x110CD | 0x13430..=0x1343F | 0x1BCA0..=0x1BCA3
+        | 0x1D173..=0x1D17A | 0xE0001 | 0xE0020..=0xE007F)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn float_repr_matches_cpython() {
+        assert_eq!(float_repr(1.0), "1.0");
+        assert_eq!(float_repr(0.1), "0.1");
+        assert_eq!(float_repr(1.5e-5), "1.5e-05");
+        assert_eq!(float_repr(1e16), "1e+16");
+        assert_eq!(float_repr(123456789012345.0), "123456789012345.0");
+        assert_eq!(float_repr(-2.5), "-2.5");
+        assert_eq!(float_repr(0.0001), "0.0001");
+        assert_eq!(float_repr(f64::INFINITY), "inf");
+    }
+
+    #[test]
+    fn str_repr_picks_quotes_and_escapes_like_cpython() {
+        assert_eq!(str_repr("medium"), "'medium'");
+        assert_eq!(str_repr("it's"), "\"it's\"");
+        assert_eq!(str_repr("a'b\"c"), "'a\\'b\"c'");
+        assert_eq!(str_repr("^[^<>&\\\"%]+$"), "'^[^<>&\\\\\"%]+$'");
+        assert_eq!(str_repr("tab\there\n"), "'tab\\there\\n'");
+        assert_eq!(str_repr("\u{7}"), "'\\x07'");
+        assert_eq!(str_repr("é"), "'é'");
+    }
+
+    #[test]
+    fn python_equality_crosses_numeric_types() {
+        assert!(Value::Int(1).py_eq(&Value::Bool(true)));
+        assert!(Value::Float(1.0).py_eq(&Value::Int(1)));
+        assert!(!Value::Str("1".into()).py_eq(&Value::Int(1)));
+    }
+}

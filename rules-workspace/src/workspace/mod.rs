@@ -1,0 +1,365 @@
+//! A workspace: a panther-analysis style directory read as PAT reads it, validated, indexed.
+//!
+//! `Workspace::open` walks the directory (PAT's discovery rules), loads and validates every
+//! spec in parallel, and indexes the valid items. `Workspace::check` adds the checks that depend
+//! on a selection of items (PAT's pack check after `--filter`, code files, data-model log-type
+//! conflicts) and Prowl's own cross-reference warnings.
+
+pub mod discover;
+pub mod index;
+
+use crate::diagnostics::{Code, Diagnostic, Severity};
+use crate::filter::Filters;
+use crate::spec::classify::{self, LoadFailure, SpecFile, ValidationOptions};
+use crate::spec::yaml;
+use crate::spec::{AnalysisItem, AnalysisType, DetectionForm};
+use index::Index;
+use std::path::{Path, PathBuf};
+
+/// Files bigger than this are refused rather than parsed (PAT would try; no real spec is close).
+pub const MAX_SPEC_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Errors that stop a workspace from opening at all.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkspaceError {
+    #[error("{path}: no such directory")]
+    NotFound { path: PathBuf },
+    #[error("{path}: not a directory")]
+    NotADirectory { path: PathBuf },
+    #[error("{path}: cannot open: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// How to read a workspace.
+#[derive(Debug, Clone, Default)]
+pub struct OpenOptions {
+    /// `--ignore-files`: paths relative to the workspace root.
+    pub ignore_files: Vec<String>,
+    pub validation: ValidationOptions,
+}
+
+/// An opened workspace.
+#[derive(Debug)]
+pub struct Workspace {
+    pub root: PathBuf,
+    /// Valid items, in PAT's walk order.
+    pub items: Vec<AnalysisItem>,
+    /// Problems found while loading and validating each file.
+    pub diagnostics: Vec<Diagnostic>,
+    pub index: Index,
+    /// Number of YAML files read.
+    pub files_read: usize,
+}
+
+impl Workspace {
+    /// Opens and validates the workspace at `root`.
+    pub fn open(root: &Path, options: &OpenOptions) -> Result<Workspace, WorkspaceError> {
+        let meta = std::fs::metadata(root).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => WorkspaceError::NotFound {
+                path: root.to_path_buf(),
+            },
+            _ => WorkspaceError::Io {
+                path: root.to_path_buf(),
+                source: e,
+            },
+        })?;
+        if !meta.is_dir() {
+            return Err(WorkspaceError::NotADirectory {
+                path: root.to_path_buf(),
+            });
+        }
+        let root = std::fs::canonicalize(root).map_err(|e| WorkspaceError::Io {
+            path: root.to_path_buf(),
+            source: e,
+        })?;
+        let (found, problems) = discover::find_spec_files(&root, &options.ignore_files);
+        let files_read = found.len();
+        let files: Vec<SpecFile> = found
+            .into_iter()
+            .map(|f| SpecFile {
+                path: f.path,
+                rel_path: f.rel_path,
+                walk_dir: f.walk_dir,
+                content: Err(LoadFailure::Io(String::new())),
+            })
+            .collect();
+        let classified = classify::classify_with(files, &options.validation, load_spec_file);
+        let mut diagnostics: Vec<Diagnostic> = problems
+            .into_iter()
+            .map(|p| Diagnostic {
+                severity: Severity::Warning,
+                code: Code::Unreadable,
+                file: p.path,
+                rel_path: p.rel_path,
+                span: None,
+                summary: p.message.clone(),
+                message: String::new(),
+                hint: Some("check the directory's permissions".into()),
+                pat: false,
+            })
+            .collect();
+        diagnostics.extend(classified.diagnostics);
+        let index = Index::build(&classified.items);
+        Ok(Workspace {
+            root,
+            items: classified.items,
+            diagnostics,
+            index,
+            files_read,
+        })
+    }
+
+    pub fn get(&self, id: &str) -> Option<&AnalysisItem> {
+        self.index.get(id).map(|i| &self.items[i])
+    }
+
+    /// The items `filters` keep, as indices into `items`.
+    pub fn select(&self, filters: &Filters) -> Vec<usize> {
+        (0..self.items.len())
+            .filter(|&i| filters.keeps(&self.items[i]))
+            .collect()
+    }
+
+    /// Every problem for a selection: the per-file diagnostics (PAT reports invalid specs
+    /// whatever the filter) plus the checks PAT makes on the selected items and Prowl's own
+    /// cross-reference warnings. Sorted by file, then line.
+    pub fn check(&self, selection: &[usize]) -> Vec<Diagnostic> {
+        let mut out = self.diagnostics.clone();
+        let selected: Vec<&AnalysisItem> = selection.iter().map(|&i| &self.items[i]).collect();
+        out.extend(check_code_files(&self.root, &selected));
+        out.extend(check_data_model_conflicts(&selected));
+        out.extend(check_packs(&selected));
+        out.extend(check_references(self, &selected));
+        out.sort_by(|a, b| a.rel_path.cmp(&b.rel_path).then(a.span.cmp(&b.span)));
+        out
+    }
+}
+
+/// Reads and parses one spec file, turning every failure into a `LoadFailure`.
+fn load_spec_file(file: &SpecFile) -> Result<yaml::Loaded, LoadFailure> {
+    let meta = std::fs::metadata(&file.path).map_err(|e| LoadFailure::Io(e.to_string()))?;
+    if meta.len() > MAX_SPEC_BYTES {
+        return Err(LoadFailure::Io(format!(
+            "the file is {} MB, more than the {} MB a spec may be",
+            meta.len() / (1024 * 1024),
+            MAX_SPEC_BYTES / (1024 * 1024)
+        )));
+    }
+    let bytes = std::fs::read(&file.path).map_err(|e| LoadFailure::Io(e.to_string()))?;
+    yaml::load_bytes(&bytes).map_err(LoadFailure::Yaml)
+}
+
+fn item_diag(
+    item: &AnalysisItem,
+    severity: Severity,
+    code: Code,
+    key: &str,
+    summary: String,
+    message: String,
+    hint: &str,
+    pat: bool,
+) -> Diagnostic {
+    Diagnostic {
+        severity,
+        code,
+        file: item.spec_path.clone(),
+        rel_path: item.rel_path.clone(),
+        span: item.spec.entry(key).map(|e| e.value.span),
+        summary,
+        message,
+        hint: Some(hint.to_owned()),
+        pat,
+    }
+}
+
+/// Python detections whose `Filename` is missing or a directory fail PAT's test setup; a file
+/// outside the workspace works for PAT but will not travel with the fork.
+fn check_code_files(root: &Path, items: &[&AnalysisItem]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for item in items {
+        let Some(code) = &item.code_path else {
+            continue;
+        };
+        let filename = item
+            .spec
+            .get("Filename")
+            .and_then(|n| n.as_str())
+            .unwrap_or("");
+        let runs_code = matches!(
+            item.analysis_type,
+            AnalysisType::Rule | AnalysisType::ScheduledRule | AnalysisType::Policy
+        ) && item.form == Some(DetectionForm::Python);
+        let needs_file = runs_code
+            || matches!(
+                item.analysis_type,
+                AnalysisType::Global | AnalysisType::DataModel
+            );
+        let severity = if needs_file {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
+        match std::fs::metadata(code) {
+            Err(_) => {
+                // panther-core raises FileNotFoundError(path) with PAT's `join(dir, Filename)`.
+                let pat_path = if filename.starts_with('/') {
+                    filename.to_owned()
+                } else {
+                    format!("{}/{}", item.walk_dir, filename)
+                };
+                out.push(item_diag(
+                    item,
+                    severity,
+                    Code::CodeFile,
+                    "Filename",
+                    format!("`Filename` names {filename}, which does not exist"),
+                    if runs_code { pat_path } else { String::new() },
+                    "Filename is relative to the spec's folder; fix the name or add the file",
+                    runs_code,
+                ));
+            }
+            Ok(m) if m.is_dir() => {
+                let abs = discover::normpath(&code.to_string_lossy());
+                out.push(item_diag(
+                    item,
+                    severity,
+                    Code::CodeFile,
+                    "Filename",
+                    format!("`Filename` names {filename}, which is a directory"),
+                    if runs_code {
+                        format!(
+                            "[Errno 21] Is a directory: {}",
+                            crate::spec::value::str_repr(&abs)
+                        )
+                    } else {
+                        String::new()
+                    },
+                    "point Filename at the .py file",
+                    runs_code,
+                ));
+            }
+            Ok(_) => {
+                let canonical = std::fs::canonicalize(code).unwrap_or_else(|_| code.clone());
+                if !canonical.starts_with(root) {
+                    out.push(item_diag(
+                        item,
+                        Severity::Warning,
+                        Code::CodeFile,
+                        "Filename",
+                        format!("`Filename` names {filename}, outside the workspace"),
+                        String::new(),
+                        "keep code inside the fork so it is versioned and uploaded with the spec",
+                        false,
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// PAT's `setup_data_models`: a second enabled model claiming a log type is invalid.
+fn check_data_model_conflicts(items: &[&AnalysisItem]) -> Vec<Diagnostic> {
+    let mut owner: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+    let mut out = Vec::new();
+    for item in items
+        .iter()
+        .filter(|i| i.analysis_type == AnalysisType::DataModel && i.enabled == Some(true))
+    {
+        for lt in &item.log_types {
+            match owner.get(lt.as_str()) {
+                Some(first) => out.push(item_diag(
+                    item,
+                    Severity::Error,
+                    Code::DataModelConflict,
+                    "LogTypes",
+                    format!("log type {lt} already has the enabled data model {first}"),
+                    format!(
+                        "Conflicting Enabled LogType [{lt}] in Data Model [{}]",
+                        item.id
+                    ),
+                    "disable one of the two data models, or remove the log type from one",
+                    true,
+                )),
+                None => {
+                    owner.insert(lt, &item.id);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// PAT's `validate_packs` on the selected items.
+fn check_packs(items: &[&AnalysisItem]) -> Vec<Diagnostic> {
+    let ids: std::collections::HashSet<&str> = items.iter().map(|i| i.id.as_str()).collect();
+    items
+        .iter()
+        .filter(|i| i.analysis_type == AnalysisType::Pack)
+        .filter_map(|pack| {
+            let missing: Vec<&str> = pack.pack_members.iter().map(String::as_str).filter(|m| !ids.contains(m)).collect();
+            if missing.is_empty() {
+                return None;
+            }
+            let mut d = item_diag(
+                pack,
+                Severity::Error,
+                Code::PackMemberMissing,
+                "PackDefinition",
+                format!("the pack lists {} that the workspace does not have: {}", if missing.len() == 1 { "an item" } else { "items" }, missing.join(", ")),
+                format!("pack ({}) definition includes item(s) that do not exist ({})", pack.id, missing.join(", ")),
+                "remove the IDs from PackDefinition.IDs, or add the items (a --filter can also hide them)",
+                true,
+            );
+            // Point at the first missing ID's line.
+            if let Some(ids_node) = pack.spec.get("PackDefinition").and_then(|d| d.get("IDs")).and_then(|n| n.as_list()) {
+                if let Some(n) = ids_node.iter().find(|n| n.as_str() == missing.first().copied()) {
+                    d.span = Some(n.span);
+                }
+            }
+            Some(d)
+        })
+        .collect()
+}
+
+/// Prowl's own warnings about references PAT does not check locally.
+fn check_references(ws: &Workspace, items: &[&AnalysisItem]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for item in items {
+        for q in &item.scheduled_queries {
+            let ok = ws
+                .get(q)
+                .is_some_and(|t| t.analysis_type == AnalysisType::ScheduledQuery);
+            if !ok {
+                out.push(item_diag(
+                    item,
+                    Severity::Warning,
+                    Code::ScheduledQueryMissing,
+                    "ScheduledQueries",
+                    format!("the scheduled query `{q}` is not in the workspace"),
+                    String::new(),
+                    "add the scheduled query, or fix its QueryName here; Panther rejects the upload otherwise",
+                    false,
+                ));
+            }
+        }
+        if let Some(base) = &item.base_detection {
+            if ws.get(base).is_none() {
+                out.push(item_diag(
+                    item,
+                    Severity::Warning,
+                    Code::BaseDetectionMissing,
+                    "BaseDetection",
+                    format!("the base detection `{base}` is not in the workspace"),
+                    format!("Skipping Derived Detection '{}', could not lookup base detection '{base}'", item.id),
+                    "PAT skips this detection's tests without an API token; add the base or check its RuleID",
+                    false,
+                ));
+            }
+        }
+    }
+    out
+}
