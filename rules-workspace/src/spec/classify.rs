@@ -47,16 +47,19 @@ enum FileVerdict {
     /// Not an analysis spec (empty, or no `AnalysisType`): PAT skips it silently.
     NotASpec,
     Invalid(Diagnostic),
-    Valid {
-        analysis_type: AnalysisType,
-        id: String,
-        spec: Node,
-        /// The set-field check failed (checked after the ID conflict, as PAT does).
-        duplicates: Option<Diagnostic>,
-        /// The JSON-Schema layer failed (checked after the ID is claimed).
-        json: Option<Diagnostic>,
-        warnings: Vec<Diagnostic>,
-    },
+    Valid(Box<ValidSpec>),
+}
+
+/// A spec that passed the first layer, with the later checks' results kept for the ID pass.
+struct ValidSpec {
+    analysis_type: AnalysisType,
+    id: String,
+    spec: Node,
+    /// The set-field check failed (checked after the ID conflict, as PAT does).
+    duplicates: Option<Diagnostic>,
+    /// The JSON-Schema layer failed (checked after the ID is claimed).
+    json: Option<Diagnostic>,
+    warnings: Vec<Diagnostic>,
 }
 
 /// The result of classifying a workspace.
@@ -67,7 +70,7 @@ pub struct Classified {
 }
 
 /// A function that loads a file's content (run in parallel, inside `classify_with`).
-pub type Loader = dyn Fn(&SpecFile) -> Result<Loaded, LoadFailure> + Sync;
+pub type Loader<'a> = dyn Fn(&SpecFile) -> Result<Loaded, LoadFailure> + Sync + 'a;
 
 /// Classifies already-loaded files (in the given walk order) as PAT does.
 pub fn classify(files: Vec<SpecFile>, options: &ValidationOptions) -> Classified {
@@ -86,7 +89,7 @@ pub fn classify_with(
 fn run<'a>(
     files: Vec<SpecFile>,
     options: &ValidationOptions,
-    load: Option<&'a (dyn Fn(&SpecFile) -> Result<Loaded, LoadFailure> + Sync + 'a)>,
+    load: Option<&'a Loader<'a>>,
 ) -> Classified {
     let verdicts = parallel_map(files, |mut file| {
         if let Some(load) = load {
@@ -101,14 +104,15 @@ fn run<'a>(
         match verdict {
             FileVerdict::NotASpec => {}
             FileVerdict::Invalid(d) => out.diagnostics.push(d),
-            FileVerdict::Valid {
-                analysis_type,
-                id,
-                spec,
-                duplicates,
-                json,
-                warnings,
-            } => {
+            FileVerdict::Valid(valid) => {
+                let ValidSpec {
+                    analysis_type,
+                    id,
+                    spec,
+                    duplicates,
+                    json,
+                    warnings,
+                } = *valid;
                 if ids.contains(&id) {
                     let span = spec.entry(analysis_type.id_field()).map(|e| e.value.span);
                     out.diagnostics.push(diag(
@@ -346,14 +350,14 @@ fn classify_file(file: &SpecFile, options: &ValidationOptions) -> FileVerdict {
             Some("this is checked by PAT's JSON schema for analysis specs; see Panther's docs for the expected shape".into()),
         )
     });
-    FileVerdict::Valid {
+    FileVerdict::Valid(Box::new(ValidSpec {
         analysis_type,
         id,
         spec: root.clone(),
         duplicates,
         json,
         warnings,
-    }
+    }))
 }
 
 fn schema_for(t: AnalysisType) -> Schema {
@@ -523,8 +527,7 @@ fn summarize_schema_error(path: &[Step], code: &str) -> String {
     let where_ = path_text(path);
     let last = code
         .lines()
-        .filter(|l| !l.ends_with(" error:") && !l.contains(" did not validate "))
-        .next_back()
+        .rfind(|l| !l.ends_with(" error:") && !l.contains(" did not validate "))
         .unwrap_or(code);
     if where_.is_empty() {
         last.to_owned()

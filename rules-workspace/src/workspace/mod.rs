@@ -152,26 +152,18 @@ fn load_spec_file(file: &SpecFile) -> Result<yaml::Loaded, LoadFailure> {
     yaml::load_bytes(&bytes).map_err(LoadFailure::Yaml)
 }
 
-fn item_diag(
-    item: &AnalysisItem,
-    severity: Severity,
-    code: Code,
-    key: &str,
-    summary: String,
-    message: String,
-    hint: &str,
-    pat: bool,
-) -> Diagnostic {
+/// An error diagnostic about `item`, placed at the value of `key` (PAT-less, no hint yet).
+fn item_diag(item: &AnalysisItem, code: Code, key: &str, summary: String) -> Diagnostic {
     Diagnostic {
-        severity,
+        severity: Severity::Error,
         code,
         file: item.spec_path.clone(),
         rel_path: item.rel_path.clone(),
         span: item.spec.entry(key).map(|e| e.value.span),
         summary,
-        message,
-        hint: Some(hint.to_owned()),
-        pat,
+        message: String::new(),
+        hint: None,
+        pat: false,
     }
 }
 
@@ -210,26 +202,27 @@ fn check_code_files(root: &Path, items: &[&AnalysisItem]) -> Vec<Diagnostic> {
                 } else {
                     format!("{}/{}", item.walk_dir, filename)
                 };
-                out.push(item_diag(
-                    item,
+                out.push(Diagnostic {
                     severity,
-                    Code::CodeFile,
-                    "Filename",
-                    format!("`Filename` names {filename}, which does not exist"),
-                    if runs_code { pat_path } else { String::new() },
-                    "Filename is relative to the spec's folder; fix the name or add the file",
-                    runs_code,
-                ));
+                    message: if runs_code { pat_path } else { String::new() },
+                    hint: Some(
+                        "Filename is relative to the spec's folder; fix the name or add the file"
+                            .into(),
+                    ),
+                    pat: runs_code,
+                    ..item_diag(
+                        item,
+                        Code::CodeFile,
+                        "Filename",
+                        format!("`Filename` names {filename}, which does not exist"),
+                    )
+                });
             }
             Ok(m) if m.is_dir() => {
                 let abs = discover::normpath(&code.to_string_lossy());
-                out.push(item_diag(
-                    item,
+                out.push(Diagnostic {
                     severity,
-                    Code::CodeFile,
-                    "Filename",
-                    format!("`Filename` names {filename}, which is a directory"),
-                    if runs_code {
+                    message: if runs_code {
                         format!(
                             "[Errno 21] Is a directory: {}",
                             crate::spec::value::str_repr(&abs)
@@ -237,23 +230,20 @@ fn check_code_files(root: &Path, items: &[&AnalysisItem]) -> Vec<Diagnostic> {
                     } else {
                         String::new()
                     },
-                    "point Filename at the .py file",
-                    runs_code,
-                ));
+                    hint: Some("point Filename at the .py file".into()),
+                    pat: runs_code,
+                    ..item_diag(
+                        item,
+                        Code::CodeFile,
+                        "Filename",
+                        format!("`Filename` names {filename}, which is a directory"),
+                    )
+                });
             }
             Ok(_) => {
                 let canonical = std::fs::canonicalize(code).unwrap_or_else(|_| code.clone());
                 if !canonical.starts_with(root) {
-                    out.push(item_diag(
-                        item,
-                        Severity::Warning,
-                        Code::CodeFile,
-                        "Filename",
-                        format!("`Filename` names {filename}, outside the workspace"),
-                        String::new(),
-                        "keep code inside the fork so it is versioned and uploaded with the spec",
-                        false,
-                    ));
+                    out.push(Diagnostic { severity: Severity::Warning, message: String::new(), hint: Some("keep code inside the fork so it is versioned and uploaded with the spec".into()), pat: false, ..item_diag(item, Code::CodeFile, "Filename", format!("`Filename` names {filename}, outside the workspace")) });
                 }
             }
         }
@@ -271,19 +261,24 @@ fn check_data_model_conflicts(items: &[&AnalysisItem]) -> Vec<Diagnostic> {
     {
         for lt in &item.log_types {
             match owner.get(lt.as_str()) {
-                Some(first) => out.push(item_diag(
-                    item,
-                    Severity::Error,
-                    Code::DataModelConflict,
-                    "LogTypes",
-                    format!("log type {lt} already has the enabled data model {first}"),
-                    format!(
+                Some(first) => out.push(Diagnostic {
+                    severity: Severity::Error,
+                    message: format!(
                         "Conflicting Enabled LogType [{lt}] in Data Model [{}]",
                         item.id
                     ),
-                    "disable one of the two data models, or remove the log type from one",
-                    true,
-                )),
+                    hint: Some(
+                        "disable one of the two data models, or remove the log type from one"
+                            .into(),
+                    ),
+                    pat: true,
+                    ..item_diag(
+                        item,
+                        Code::DataModelConflict,
+                        "LogTypes",
+                        format!("log type {lt} already has the enabled data model {first}"),
+                    )
+                }),
                 None => {
                     owner.insert(lt, &item.id);
                 }
@@ -304,16 +299,7 @@ fn check_packs(items: &[&AnalysisItem]) -> Vec<Diagnostic> {
             if missing.is_empty() {
                 return None;
             }
-            let mut d = item_diag(
-                pack,
-                Severity::Error,
-                Code::PackMemberMissing,
-                "PackDefinition",
-                format!("the pack lists {} that the workspace does not have: {}", if missing.len() == 1 { "an item" } else { "items" }, missing.join(", ")),
-                format!("pack ({}) definition includes item(s) that do not exist ({})", pack.id, missing.join(", ")),
-                "remove the IDs from PackDefinition.IDs, or add the items (a --filter can also hide them)",
-                true,
-            );
+            let mut d = Diagnostic { severity: Severity::Error, message: format!("pack ({}) definition includes item(s) that do not exist ({})", pack.id, missing.join(", ")), hint: Some("remove the IDs from PackDefinition.IDs, or add the items (a --filter can also hide them)".into()), pat: true, ..item_diag(pack, Code::PackMemberMissing, "PackDefinition", format!("the pack lists {} that the workspace does not have: {}", if missing.len() == 1 { "an item" } else { "items" }, missing.join(", "))) };
             // Point at the first missing ID's line.
             if let Some(ids_node) = pack.spec.get("PackDefinition").and_then(|d| d.get("IDs")).and_then(|n| n.as_list()) {
                 if let Some(n) = ids_node.iter().find(|n| n.as_str() == missing.first().copied()) {
@@ -334,30 +320,12 @@ fn check_references(ws: &Workspace, items: &[&AnalysisItem]) -> Vec<Diagnostic> 
                 .get(q)
                 .is_some_and(|t| t.analysis_type == AnalysisType::ScheduledQuery);
             if !ok {
-                out.push(item_diag(
-                    item,
-                    Severity::Warning,
-                    Code::ScheduledQueryMissing,
-                    "ScheduledQueries",
-                    format!("the scheduled query `{q}` is not in the workspace"),
-                    String::new(),
-                    "add the scheduled query, or fix its QueryName here; Panther rejects the upload otherwise",
-                    false,
-                ));
+                out.push(Diagnostic { severity: Severity::Warning, message: String::new(), hint: Some("add the scheduled query, or fix its QueryName here; Panther rejects the upload otherwise".into()), pat: false, ..item_diag(item, Code::ScheduledQueryMissing, "ScheduledQueries", format!("the scheduled query `{q}` is not in the workspace")) });
             }
         }
         if let Some(base) = &item.base_detection {
             if ws.get(base).is_none() {
-                out.push(item_diag(
-                    item,
-                    Severity::Warning,
-                    Code::BaseDetectionMissing,
-                    "BaseDetection",
-                    format!("the base detection `{base}` is not in the workspace"),
-                    format!("Skipping Derived Detection '{}', could not lookup base detection '{base}'", item.id),
-                    "PAT skips this detection's tests without an API token; add the base or check its RuleID",
-                    false,
-                ));
+                out.push(Diagnostic { severity: Severity::Warning, message: format!("Skipping Derived Detection '{}', could not lookup base detection '{base}'", item.id), hint: Some("PAT skips this detection's tests without an API token; add the base or check its RuleID".into()), pat: false, ..item_diag(item, Code::BaseDetectionMissing, "BaseDetection", format!("the base detection `{base}` is not in the workspace")) });
             }
         }
     }
