@@ -59,7 +59,19 @@ fn source_line(path: &std::path::Path, line: u32) -> Option<String> {
     let text = String::from_utf8_lossy(&bytes);
     text.lines()
         .nth(line.checked_sub(1)? as usize)
-        .map(|l| l.chars().take(200).collect())
+        // Control characters (a binary file) become U+FFFD so the terminal stays sane.
+        .map(|l| {
+            l.chars()
+                .take(200)
+                .map(|c| {
+                    if c.is_control() && c != '\t' {
+                        '\u{FFFD}'
+                    } else {
+                        c
+                    }
+                })
+                .collect()
+        })
 }
 
 pub fn print_diagnostics_text(

@@ -209,32 +209,42 @@ fn diag(
 }
 
 fn classify_file(file: &SpecFile, options: &ValidationOptions) -> FileVerdict {
-    let loaded = match &file.content {
-        Ok(l) => l,
-        Err(LoadFailure::Yaml(e)) => {
-            return FileVerdict::Invalid(diag(
-                file,
-                Code::YamlSyntax,
-                Some(e.span),
-                format!("not valid YAML: {}", e.message),
-                e.message.clone(),
-                Some("fix the YAML syntax at this line; PAT rejects the whole file".into()),
-            ))
-        }
-        Err(LoadFailure::Io(msg)) => {
-            return FileVerdict::Invalid(Diagnostic {
-                pat: false,
-                ..diag(
+    let loaded =
+        match &file.content {
+            Ok(l) => l,
+            Err(LoadFailure::Yaml(e)) => {
+                return FileVerdict::Invalid(diag(
                     file,
-                    Code::Unreadable,
-                    None,
-                    format!("cannot read the file: {msg}"),
-                    msg.clone(),
-                    Some("check the file's permissions, or whether it is a broken link".into()),
-                )
-            })
-        }
-    };
+                    Code::YamlSyntax,
+                    Some(e.span),
+                    format!("not valid YAML: {}", e.message),
+                    e.message.clone(),
+                    Some(
+                        if e.message.contains("codec")
+                            || e.message.contains("unacceptable character")
+                        {
+                            "save the file as UTF-8 text; PAT rejects files it cannot decode"
+                        } else {
+                            "fix the YAML syntax at this line; PAT rejects the whole file"
+                        }
+                        .into(),
+                    ),
+                ))
+            }
+            Err(LoadFailure::Io(msg)) => {
+                return FileVerdict::Invalid(Diagnostic {
+                    pat: false,
+                    ..diag(
+                        file,
+                        Code::Unreadable,
+                        None,
+                        format!("cannot read the file: {msg}"),
+                        msg.clone(),
+                        Some("check the file's permissions, or whether it is a broken link".into()),
+                    )
+                })
+            }
+        };
     let Some(root) = &loaded.root else {
         return FileVerdict::NotASpec;
     };
@@ -522,17 +532,78 @@ fn value_hint(path: &[Step]) -> Option<String> {
     }
 }
 
-/// A one-line reading of a `schema` error: the path and the innermost complaint.
+/// A one-line reading of a `schema` error: the path and the innermost complaint, with the
+/// alternatives of an `Or` folded into "one of …".
 fn summarize_schema_error(path: &[Step], code: &str) -> String {
     let where_ = path_text(path);
-    let last = code
-        .lines()
-        .rfind(|l| !l.ends_with(" error:") && !l.contains(" did not validate "))
-        .unwrap_or(code);
-    if where_.is_empty() {
-        last.to_owned()
+    let lines: Vec<&str> = code.lines().collect();
+    let last_or = lines.iter().rposition(|l| l.contains(" did not validate "));
+    let alternatives: &[&str] = match last_or {
+        Some(i) => &lines[i + 1..],
+        None => &[],
+    };
+    let what = if path.first() == Some(&Step::Key("ResourceTypes".into())) {
+        let value = lines
+            .last()
+            .and_then(|l| l.split(" does not match ").next())
+            .unwrap_or("");
+        format!("{value} is not a resource type PAT knows (AWS.S3.Bucket, AWS.IAM.Role, …)")
+    } else if !alternatives.is_empty()
+        && alternatives.iter().all(|l| l.contains(" does not match "))
+    {
+        let got = alternatives[0]
+            .rsplit(" does not match ")
+            .next()
+            .unwrap_or("");
+        let choices: Vec<&str> = alternatives
+            .iter()
+            .filter_map(|l| l.split(" does not match ").next())
+            .collect();
+        format!("must be one of {}, not {got}", choices.join(", "))
+    } else if !alternatives.is_empty()
+        && alternatives
+            .iter()
+            .all(|l| l.contains(" should be instance of "))
+    {
+        let got = alternatives[0]
+            .split(" should be instance of ")
+            .next()
+            .unwrap_or("");
+        let types: Vec<&str> = alternatives
+            .iter()
+            .filter_map(|l| l.rsplit(" should be instance of ").next())
+            .collect();
+        format!("must be of type {}, not {got}", types.join(" or "))
     } else {
-        format!("{where_}: {last}")
+        let last = lines
+            .iter()
+            .rfind(|l| !l.ends_with(" error:") && !l.contains(" did not validate "))
+            .copied()
+            .unwrap_or(code);
+        if let Some((got, ty)) = last.split_once(" should be instance of ") {
+            format!("must be of type {ty}, not {got}")
+        } else if let Some(keys) = last
+            .strip_prefix("Missing keys: ")
+            .or_else(|| last.strip_prefix("Missing key: "))
+        {
+            format!("is missing {keys}")
+        } else if let Some(keys) = wrong_keys_text(last) {
+            format!("has an unknown key {keys}")
+        } else if let Some(or) = last
+            .strip_prefix("There are multiple keys present from the Or(")
+            .and_then(|r| r.strip_suffix(") condition"))
+        {
+            format!("must have exactly one of {}", or.replace(", ", " or "))
+        } else if let Some((got, _)) = last.split_once(" does not match '^[^<>&\\\\\"%]+$'") {
+            format!("{got} must not contain <, >, &, \" or %")
+        } else {
+            last.to_owned()
+        }
+    };
+    if where_.is_empty() {
+        what
+    } else {
+        format!("`{where_}` {what}")
     }
 }
 
