@@ -177,6 +177,20 @@ fn open(args: &WorkspaceArgs) -> Result<(Workspace, Filters), CliError> {
 fn validate(args: &ValidateArgs, style: &output::Style) -> Result<ExitCode, CliError> {
     let started = std::time::Instant::now();
     let (ws, filters) = open(&args.workspace)?;
+    if ws.items.is_empty() && ws.diagnostics.is_empty() {
+        eprintln!(
+            "{}",
+            style.error_line(&format!(
+                "nothing to validate: no analysis items in {}",
+                ws.root.display()
+            ))
+        );
+        eprintln!(
+            "  {} PAT reads specs (YAML with an AnalysisType) under folders named like rules/, policies/, queries/, packs/, data_models/, global_helpers/ and lookup_tables/ in the fork's root",
+            style.hint_label()
+        );
+        return Ok(ExitCode::from(1));
+    }
     let selection = ws.select(&filters);
     let diagnostics = ws.check(&selection);
     let elapsed = started.elapsed();
