@@ -130,6 +130,100 @@ pub fn load_bytes(bytes: &[u8]) -> Result<Loaded, YamlError> {
 
 /// Loads text as a single YAML document with PAT's semantics.
 pub fn load_str(text: &str) -> Result<Loaded, YamlError> {
+    match parse(text) {
+        Err(e) if e.message.starts_with("invalid indentation") => {
+            // libyaml (PAT's parser) ignores indentation inside flow collections (`{ … }`,
+            // `[ … ]`); yaml-rust2 requires their lines to be indented past the enclosing block.
+            // Indent such lines further (which does not change their meaning) and try again,
+            // mapping columns back to the file's.
+            let Some((relaxed, shifts)) = relax_flow_indentation(text) else { return Err(e) };
+            let mut loaded = parse(&relaxed).map_err(|_| e.clone())?;
+            if let Some(root) = loaded.root.as_mut() {
+                unshift(root, &shifts);
+            }
+            for d in &mut loaded.duplicate_keys {
+                d.first = unshift_span(d.first, &shifts);
+                d.second = unshift_span(d.second, &shifts);
+            }
+            Ok(loaded)
+        }
+        other => other,
+    }
+}
+
+fn unshift_span(span: Span, shifts: &[u32]) -> Span {
+    let added = shifts.get(span.line as usize - 1).copied().unwrap_or(0);
+    Span { line: span.line, col: span.col.saturating_sub(added).max(1) }
+}
+
+fn unshift(node: &mut Node, shifts: &[u32]) {
+    let mut stack = vec![node];
+    while let Some(n) = stack.pop() {
+        n.span = unshift_span(n.span, shifts);
+        match &mut n.value {
+            Value::List(items) => stack.extend(items.iter_mut()),
+            Value::Map(entries) => {
+                for e in entries.iter_mut() {
+                    stack.push(&mut e.key);
+                    stack.push(&mut e.value);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Re-indents the continuation lines of flow collections so each is indented one column past
+/// the line the collection opened on. Returns the new text and the spaces added per line, or
+/// `None` when nothing needed changing.
+fn relax_flow_indentation(text: &str) -> Option<(String, Vec<u32>)> {
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut shifts = Vec::new();
+    let mut depth = 0usize;
+    let mut required = 0usize;
+    let mut quote: Option<char> = None;
+    let mut changed = false;
+    for line in text.split_inclusive('\n') {
+        let indent = line.chars().take_while(|c| *c == ' ').count();
+        let mut added = 0;
+        if depth > 0 && quote.is_none() && !line.trim().is_empty() && indent < required {
+            added = required - indent;
+            out.push_str(&" ".repeat(added));
+            changed = true;
+        } else if depth == 0 && quote.is_none() {
+            required = indent + 1;
+        }
+        shifts.push(added as u32);
+        out.push_str(line);
+        // Track flow depth and quotes on this line (comments end the scan).
+        let mut prev = ' ';
+        for c in line.chars() {
+            match quote {
+                Some(q) => {
+                    if c == q {
+                        quote = None;
+                    }
+                }
+                None => match c {
+                    '#' if prev == ' ' || prev == '\t' => break,
+                    '"' | '\'' if matches!(prev, ' ' | '\t' | '[' | '{' | ',' | ':') => quote = Some(c),
+                    '{' | '[' if depth > 0 || matches!(prev, ' ' | '\t' | ':' | '-') => depth += 1,
+                    '}' | ']' if depth > 0 => depth -= 1,
+                    _ => {}
+                },
+            }
+            prev = c;
+        }
+        // A single quote can span lines only inside flow collections or quoted values; a
+        // stray apostrophe in block text must not poison the next lines.
+        if depth == 0 && quote == Some('\'') && !line.trim_start().contains(": '") {
+            quote = None;
+        }
+    }
+    changed.then_some((out, shifts))
+}
+
+fn parse(text: &str) -> Result<Loaded, YamlError> {
     let mut parser = Parser::new_from_str(text);
     let mut builder = Builder::default();
     let mut documents = 0usize;
@@ -791,6 +885,19 @@ mod tests {
             ));
         }
         assert!(load_str(&text).is_err());
+    }
+
+    #[test]
+    fn flow_collections_may_be_less_indented_as_libyaml_allows() {
+        let text = "Tests:\n  - Name: x\n    Log:\n      {\n      \"a\": 1,\n      \"b\": [1,\n    2]\n    }\n    ExpectedResult: true\n";
+        let root = root(text);
+        let test = &root.get("Tests").unwrap().as_list().unwrap()[0];
+        let log = test.get("Log").unwrap();
+        assert!(matches!(log.get("a").unwrap().value, Value::Int(1)));
+        assert_eq!(log.get("b").unwrap().as_list().unwrap().len(), 2);
+        assert_eq!(test.get("ExpectedResult").unwrap().as_bool(), Some(true));
+        // Columns are the file's, not the re-indented text's.
+        assert_eq!(test.entry("ExpectedResult").unwrap().key.span, Span { line: 9, col: 5 });
     }
 
     #[test]
