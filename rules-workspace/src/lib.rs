@@ -11,5 +11,6 @@ pub mod cli;
 pub mod demo;
 pub mod diagnostics;
 pub mod filter;
+pub mod parallel;
 pub mod spec;
 pub mod workspace;

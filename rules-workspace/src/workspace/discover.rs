@@ -84,9 +84,14 @@ fn walk(
         let Ok(name) = entry.file_name().into_string() else {
             continue;
         };
-        let is_symlink = entry.file_type().is_ok_and(|t| t.is_symlink());
-        // `DirEntry.is_dir()` in Python follows symlinks.
-        let is_dir = std::fs::metadata(entry.path()).is_ok_and(|m| m.is_dir());
+        let file_type = entry.file_type().ok();
+        let is_symlink = file_type.is_some_and(|t| t.is_symlink());
+        // `DirEntry.is_dir()` in Python follows symlinks; only links need another look.
+        let is_dir = if is_symlink {
+            std::fs::metadata(entry.path()).is_ok_and(|m| m.is_dir())
+        } else {
+            file_type.is_some_and(|t| t.is_dir())
+        };
         if is_dir {
             subdirs.push((name, is_symlink));
         } else {

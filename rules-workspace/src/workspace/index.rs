@@ -50,17 +50,15 @@ pub struct Index {
 impl Index {
     /// Builds the index; reads each item's Python file to find its imports.
     pub fn build(items: &[AnalysisItem]) -> Index {
-        let imports: Vec<Vec<String>> = items
-            .iter()
-            .map(|i| {
+        let imports: Vec<Vec<String>> =
+            crate::parallel::parallel_map(items.iter().collect(), |i| {
                 i.code_path
                     .as_ref()
                     .filter(|p| p.extension().is_some_and(|e| e == "py"))
                     .and_then(|p| std::fs::read(p).ok())
                     .map(|src| python_imports(&String::from_utf8_lossy(&src)))
                     .unwrap_or_default()
-            })
-            .collect();
+            });
         Self::build_with_imports(items, imports)
     }
 

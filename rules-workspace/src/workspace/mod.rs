@@ -240,8 +240,18 @@ fn check_code_files(root: &Path, items: &[&AnalysisItem]) -> Vec<Diagnostic> {
                     )
                 });
             }
-            Ok(_) => {
-                let canonical = std::fs::canonicalize(code).unwrap_or_else(|_| code.clone());
+            Ok(m) => {
+                // Only a name with `..`, an absolute name or a link can leave the workspace;
+                // resolving every path would cost a system call per path component.
+                let may_escape = filename.starts_with('/')
+                    || filename.contains("..")
+                    || m.file_type().is_symlink()
+                    || std::fs::symlink_metadata(code).is_ok_and(|l| l.file_type().is_symlink());
+                let canonical = if may_escape {
+                    std::fs::canonicalize(code).unwrap_or_else(|_| code.clone())
+                } else {
+                    root.to_path_buf()
+                };
                 if !canonical.starts_with(root) {
                     out.push(Diagnostic { severity: Severity::Warning, message: String::new(), hint: Some("keep code inside the fork so it is versioned and uploaded with the spec".into()), pat: false, ..item_diag(item, Code::CodeFile, "Filename", format!("`Filename` names {filename}, outside the workspace")) });
                 }
