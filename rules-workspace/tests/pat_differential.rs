@@ -31,6 +31,7 @@ fn pat_1_6_3_wording(message: &str) -> String {
     message
         .replace(", 'DatabricksQuery')", ")")
         .replace(", 'scheduled_prompt')", ")")
+        .replace(", 'scheduled_prompt']", "]")
         .lines()
         .filter(|l| !l.starts_with("'scheduled_prompt' does not match "))
         .collect::<Vec<_>>()
