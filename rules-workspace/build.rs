@@ -5,6 +5,30 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 fn main() {
+    // Link libpython with an rpath so the embedded interpreter is the one we built against
+    // (without it the loader may pick another libpython3.11 on the machine).
+    pyo3_build_config::add_libpython_rpath_link_args();
+    let config = pyo3_build_config::get();
+    if let Some(exe) = config.executable() {
+        println!("cargo:rustc-env=PROWL_BUILD_PYTHON={exe}");
+        // The embedded interpreter must find this interpreter's standard library, whatever
+        // `python3` comes first on the user's PATH; the worker sets PYTHONHOME to this.
+        let prefix = std::process::Command::new(exe)
+            .args(["-c", "import sys; print(sys.base_prefix)"])
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
+        if let Some(prefix) = prefix {
+            println!("cargo:rustc-env=PROWL_BUILD_PYTHON_PREFIX={prefix}");
+        }
+    }
+    println!(
+        "cargo:rustc-env=PROWL_BUILD_PYTHON_VERSION={}.{}",
+        config.version().major,
+        config.version().minor
+    );
+    println!("cargo:rerun-if-env-changed=PYO3_PYTHON");
     let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
     let demo = Path::new(&manifest).join("demo");
     println!("cargo:rerun-if-changed=demo");

@@ -31,6 +31,13 @@ ensure_system() {
   if command -v python3 >/dev/null && ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
     missing+=(python3-venv)
   fi
+  # Prowl embeds Debian's CPython 3.11 (pyo3 links its shared libpython; the managed
+  # environments are made with the same interpreter).
+  [ -x /usr/bin/python3.11 ] || missing+=(python3.11)
+  ls /usr/lib/*/libpython3.11.so >/dev/null 2>&1 || missing+=(python3.11-dev)
+  if [ ! -x /usr/bin/python3.11 ] || ! /usr/bin/python3.11 -c 'import venv, ensurepip' 2>/dev/null; then
+    missing+=(python3.11-venv)
+  fi
   if ! command -v cargo >/dev/null && [ -x "$HOME/.cargo/bin/cargo" ]; then
     export PATH="$HOME/.cargo/bin:$PATH"
   fi

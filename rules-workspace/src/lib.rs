@@ -4,12 +4,14 @@
 //! - [`workspace`]: discovery, the index and dependency graph, workspace-level checks.
 //! - [`filter`]: PAT's `--filter` language.
 //! - [`diagnostics`]: problems with file, line, PAT's message and a hint.
+//! - [`engine`]: Python worker processes (embedded CPython), their protocol and environment.
 //! - [`demo`]: the bundled demo workspace, written out as a git repository.
 //! - [`cli`]: the `prowl` command (the binary is a thin `main` over it).
 
 pub mod cli;
 pub mod demo;
 pub mod diagnostics;
+pub mod engine;
 pub mod filter;
 pub mod parallel;
 pub mod spec;

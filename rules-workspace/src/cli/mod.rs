@@ -36,6 +36,38 @@ pub enum Command {
     Show(ShowArgs),
     /// Write the demo workspace (a git repository with upstream history) to a folder.
     Demo(DemoArgs),
+    /// Manage the workspace's Python environment (panther-core and the workspace's packages).
+    #[command(subcommand)]
+    Env(EnvCommand),
+    /// Internal: a Python worker process serving framed requests on stdin/stdout.
+    #[command(hide = true)]
+    Worker(WorkerArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EnvCommand {
+    /// Create or update the environment: a virtual environment with panther-core and the
+    /// packages the workspace declares (Pipfile, requirements.txt or pyproject.toml).
+    Sync {
+        /// The workspace folder.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Recreate it from scratch.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Say where the environment is and whether it is ready.
+    Check {
+        #[arg(default_value = ".")]
+        path: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// The managed environment's site-packages folder.
+    #[arg(long)]
+    pub site_packages: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -145,6 +177,10 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::List(args) => list(&args, &style),
         Command::Show(args) => show(&args, &style),
         Command::Demo(args) => demo(&args, &style),
+        Command::Env(cmd) => env(&cmd, &style),
+        Command::Worker(args) => {
+            return crate::engine::embedded::run_worker(args.site_packages.as_deref())
+        }
     };
     match result {
         Ok(code) => code,
@@ -287,4 +323,33 @@ fn demo(args: &DemoArgs, style: &output::Style) -> Result<ExitCode, CliError> {
     );
     println!("next: prowl validate {}", demo.path.display());
     Ok(ExitCode::SUCCESS)
+}
+
+fn env(cmd: &EnvCommand, style: &output::Style) -> Result<ExitCode, CliError> {
+    use crate::engine::env::PythonEnv;
+    match cmd {
+        EnvCommand::Sync { path, force } => {
+            let env = PythonEnv::for_workspace(path);
+            env.sync(*force, &mut |line| {
+                eprintln!("{} {line}", style.bold("env:"))
+            })
+            .map_err(|e| CliError::new(e.to_string(), None))?;
+            println!("{}", env.path.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        EnvCommand::Check { path } => {
+            let env = PythonEnv::for_workspace(path);
+            println!("{}", env.path.display());
+            match env.check() {
+                Ok(()) => {
+                    println!("ready: {}", env.requirements().join(", "));
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    eprintln!("{}", style.error_line(&e.to_string()));
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+    }
 }

@@ -1,0 +1,100 @@
+//! The worker process (`prowl worker`): CPython embedded with pyo3, serving frames.
+//!
+//! Start-up: the frame channel is a private duplicate of fd 1, and fd 1 itself is pointed at
+//! stderr, so output written by Python code (even `os.write(1, …)` or C extensions) can never
+//! corrupt a frame. Then the interpreter starts, the workspace's virtual environment is added
+//! with `site.addsitedir` (a venv's packages are not seen through `VIRTUAL_ENV` by an embedded
+//! interpreter), and the dispatcher module (`python/prowl_worker.py`) is loaded from the
+//! binary. Each request frame is passed to `prowl_worker.handle`, and its answer written back.
+//! The loop ends at the end of stdin.
+
+use super::protocol::{read_frame, write_frame};
+use pyo3::prelude::*;
+use pyo3::types::PyModule;
+use std::ffi::CString;
+use std::io::{BufReader, BufWriter};
+use std::os::fd::FromRawFd;
+use std::path::Path;
+use std::process::ExitCode;
+
+const DISPATCHER: &str = include_str!("python/prowl_worker.py");
+
+/// Runs the worker loop; `site_packages` is the managed environment's, when there is one.
+pub fn run_worker(site_packages: Option<&Path>) -> ExitCode {
+    // SAFETY: plain fd syscalls on this process's own descriptors, before any other thread
+    // (Python's or ours) exists.
+    let frames_fd = unsafe {
+        let fd = libc::dup(1);
+        if fd < 0 || libc::dup2(2, 1) < 0 {
+            eprintln!("prowl worker: cannot set up its output channel");
+            return ExitCode::from(3);
+        }
+        fd
+    };
+    // SAFETY: `frames_fd` is a fresh descriptor owned by nobody else.
+    let frames = unsafe { std::fs::File::from_raw_fd(frames_fd) };
+    let mut out = BufWriter::new(frames);
+    let mut input = BufReader::new(std::io::stdin().lock());
+
+    // Run the interpreter we were built against, isolated from the user's Python set-up: its
+    // own standard library (not that of whichever `python3` is first on PATH), no user site,
+    // no PYTHONPATH, and no system dist-packages; only the managed environment is added.
+    // SAFETY: no other thread exists yet, so changing the environment cannot race.
+    unsafe {
+        std::env::set_var("PYTHONHOME", super::env::build_python_prefix());
+        std::env::set_var("PYTHONNOUSERSITE", "1");
+        std::env::set_var("PYTHONDONTWRITEBYTECODE", "1");
+        std::env::remove_var("PYTHONPATH");
+        std::env::remove_var("PYTHONSTARTUP");
+    }
+    Python::initialize();
+    let dispatcher = Python::attach(|py| -> PyResult<Py<PyModule>> {
+        let sys = py.import("sys")?;
+        let kept: Vec<String> = sys
+            .getattr("path")?
+            .extract::<Vec<String>>()?
+            .into_iter()
+            .filter(|p| !p.ends_with("dist-packages") && !p.ends_with("site-packages"))
+            .collect();
+        sys.setattr("path", kept)?;
+        if let Some(site) = site_packages {
+            let site_mod = py.import("site")?;
+            site_mod.call_method1("addsitedir", (site.to_string_lossy().as_ref(),))?;
+        }
+        let code = CString::new(DISPATCHER)
+            .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+        let module = PyModule::from_code(py, &code, c"prowl_worker.py", c"prowl_worker")?;
+        Ok(module.unbind())
+    });
+    let dispatcher = match dispatcher {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("prowl worker: cannot load the dispatcher: {e}");
+            return ExitCode::from(3);
+        }
+    };
+    loop {
+        let frame = match read_frame(&mut input) {
+            Ok(Some(f)) => f,
+            Ok(None) => return ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("prowl worker: bad request frame: {e}");
+                return ExitCode::from(3);
+            }
+        };
+        let answer = Python::attach(|py| -> PyResult<String> {
+            let text = String::from_utf8_lossy(&frame);
+            dispatcher
+                .bind(py)
+                .call_method1("handle", (text.as_ref(),))?
+                .extract::<String>()
+        });
+        let answer = answer.unwrap_or_else(|e| {
+            serde_json::json!({"error": {"type": "WorkerError", "message": e.to_string(), "traceback": ""}}).to_string()
+        });
+        if let Err(e) = write_frame(&mut out, answer.as_bytes()) {
+            eprintln!("prowl worker: cannot write an answer: {e}");
+            return ExitCode::from(3);
+        }
+    }
+}

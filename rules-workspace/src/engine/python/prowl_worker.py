@@ -1,0 +1,57 @@
+"""Prowl's worker dispatcher: decodes a request frame, calls the handler, encodes the answer.
+
+The Rust worker (`prowl worker`) calls `handle(request_bytes) -> response_str` once per frame.
+Every request is a JSON object with an `op`; every answer a JSON object. An exception in a
+handler becomes `{"error": {"type", "message", "traceback"}}`, never a crash of the worker.
+"""
+import json
+import platform
+import sys
+import traceback
+
+_HANDLERS = {}
+
+
+def op(name):
+    """Registers a request handler."""
+
+    def register(func):
+        _HANDLERS[name] = func
+        return func
+
+    return register
+
+
+@op("ping")
+def _ping(_request):
+    try:
+        import panther_core  # noqa: F401  (import only to learn whether it is there)
+        from importlib.metadata import version
+
+        core = version("panther-core")
+    except Exception:  # pylint: disable=broad-except
+        core = None
+    return {
+        "python": platform.python_version(),
+        "executable": sys.executable,
+        "panther_core": core,
+        "path": list(sys.path),
+    }
+
+
+def handle(frame):
+    try:
+        request = json.loads(frame)
+        handler = _HANDLERS.get(request.get("op"))
+        if handler is None:
+            raise ValueError(f"unknown request op {request.get('op')!r}")
+        answer = handler(request)
+    except BaseException as err:  # pylint: disable=broad-except
+        answer = {
+            "error": {
+                "type": type(err).__name__,
+                "message": str(err),
+                "traceback": traceback.format_exc(),
+            }
+        }
+    return json.dumps(answer, default=repr, allow_nan=True)

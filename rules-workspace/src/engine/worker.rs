@@ -1,0 +1,220 @@
+//! The Prowl side of one worker process: spawn it, send a request, wait for the answer with a
+//! time limit, and kill it when it hangs. A reader thread turns the worker's frames into
+//! channel messages, so a timeout never blocks on a pipe; another keeps the tail of its
+//! stderr for error messages.
+
+use super::protocol::{read_frame, write_frame};
+use super::EngineError;
+use std::io::{BufReader, Read};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// How to start workers.
+#[derive(Debug, Clone)]
+pub struct WorkerOptions {
+    /// The `prowl` executable (the current one by default).
+    pub program: PathBuf,
+    /// The managed environment's site-packages, if any.
+    pub site_packages: Option<PathBuf>,
+    /// Address-space limit per worker, in bytes (an rlimit; allocation past it fails).
+    pub memory_limit: Option<u64>,
+}
+
+impl WorkerOptions {
+    pub fn new(program: PathBuf) -> WorkerOptions {
+        WorkerOptions {
+            program,
+            site_packages: None,
+            memory_limit: None,
+        }
+    }
+}
+
+/// Most stderr kept per worker for error messages.
+const STDERR_TAIL: usize = 16 * 1024;
+
+/// A running worker process.
+pub struct Worker {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    frames: Receiver<std::io::Result<Option<Vec<u8>>>>,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Worker {
+    /// Starts a worker process.
+    pub fn spawn(options: &WorkerOptions) -> Result<Worker, EngineError> {
+        let mut cmd = Command::new(&options.program);
+        cmd.arg("worker");
+        if let Some(site) = &options.site_packages {
+            cmd.arg("--site-packages").arg(site);
+        }
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(limit) = options.memory_limit {
+            use std::os::unix::process::CommandExt;
+            // SAFETY: setrlimit is async-signal-safe and touches only the child.
+            unsafe {
+                cmd.pre_exec(move || {
+                    let lim = libc::rlimit {
+                        rlim_cur: limit,
+                        rlim_max: limit,
+                    };
+                    if libc::setrlimit(libc::RLIMIT_AS, &lim) != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    Ok(())
+                });
+            }
+        }
+        let mut child = cmd.spawn().map_err(|e| EngineError::Spawn {
+            program: options.program.display().to_string(),
+            source: e,
+        })?;
+        let stdout = child.stdout.take().expect("piped stdout");
+        let stderr_pipe = child.stderr.take().expect("piped stderr");
+        let (tx, frames) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            loop {
+                let frame = read_frame(&mut reader);
+                let done = !matches!(frame, Ok(Some(_)));
+                if tx.send(frame).is_err() || done {
+                    break;
+                }
+            }
+        });
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let tail = Arc::clone(&stderr);
+        std::thread::spawn(move || {
+            let mut pipe = stderr_pipe;
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = pipe.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                if let Ok(mut t) = tail.lock() {
+                    t.push_str(&String::from_utf8_lossy(&buf[..n]));
+                    if t.len() > STDERR_TAIL {
+                        let cut = t.len() - STDERR_TAIL;
+                        let cut = (cut..t.len())
+                            .find(|i| t.is_char_boundary(*i))
+                            .unwrap_or(t.len());
+                        t.drain(..cut);
+                    }
+                }
+            }
+        });
+        Ok(Worker {
+            stdin: child.stdin.take(),
+            child,
+            frames,
+            stderr,
+        })
+    }
+
+    /// What the worker wrote to stderr recently.
+    pub fn stderr_tail(&self) -> String {
+        self.stderr.lock().map(|t| t.clone()).unwrap_or_default()
+    }
+
+    /// Sends a request and waits up to `timeout` for its answer. On a timeout or a crash the
+    /// worker is killed; the caller starts a new one.
+    pub fn request(
+        &mut self,
+        request: &serde_json::Value,
+        timeout: Duration,
+    ) -> Result<serde_json::Value, EngineError> {
+        let payload =
+            serde_json::to_vec(request).map_err(|e| EngineError::Protocol(e.to_string()))?;
+        let sent = match self.stdin.as_mut() {
+            Some(stdin) => write_frame(stdin, &payload).is_ok(),
+            None => false,
+        };
+        if !sent {
+            return Err(self.crashed());
+        }
+        match self.frames.recv_timeout(timeout) {
+            Ok(Ok(Some(frame))) => {
+                serde_json::from_slice(&frame).map_err(|e| EngineError::Protocol(e.to_string()))
+            }
+            Ok(Ok(None)) | Ok(Err(_)) | Err(RecvTimeoutError::Disconnected) => Err(self.crashed()),
+            Err(RecvTimeoutError::Timeout) => {
+                self.kill();
+                Err(EngineError::Timeout {
+                    seconds: timeout.as_secs_f64(),
+                })
+            }
+        }
+    }
+
+    fn crashed(&mut self) -> EngineError {
+        // Give the process a moment to finish dying so its status and last words are known.
+        let mut status = None;
+        for _ in 0..50 {
+            if let Ok(Some(s)) = self.child.try_wait() {
+                status = Some(s);
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        if status.is_none() {
+            self.kill();
+        }
+        std::thread::sleep(Duration::from_millis(20));
+        let status = match status {
+            Some(s) => describe_status(s),
+            None => "it stopped answering".into(),
+        };
+        EngineError::Crashed {
+            status,
+            stderr: self.stderr_tail(),
+        }
+    }
+
+    /// Stops the worker at once.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Closes stdin and waits for the worker to leave its loop.
+    pub fn shutdown(mut self) {
+        self.stdin.take();
+        for _ in 0..100 {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        self.kill();
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            self.kill();
+        }
+    }
+}
+
+fn describe_status(status: std::process::ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    if let Some(sig) = status.signal() {
+        let name = match sig {
+            libc::SIGSEGV => "SIGSEGV, a segmentation fault",
+            libc::SIGKILL => "SIGKILL",
+            libc::SIGABRT => "SIGABRT",
+            libc::SIGBUS => "SIGBUS",
+            _ => "a signal",
+        };
+        format!("killed by {name} ({sig})")
+    } else {
+        format!("exit code {}", status.code().unwrap_or(-1))
+    }
+}
