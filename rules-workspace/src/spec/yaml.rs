@@ -136,7 +136,9 @@ pub fn load_str(text: &str) -> Result<Loaded, YamlError> {
             // `[ … ]`); yaml-rust2 requires their lines to be indented past the enclosing block.
             // Indent such lines further (which does not change their meaning) and try again,
             // mapping columns back to the file's.
-            let Some((relaxed, shifts)) = relax_flow_indentation(text) else { return Err(e) };
+            let Some((relaxed, shifts)) = relax_flow_indentation(text) else {
+                return Err(e);
+            };
             let mut loaded = parse(&relaxed).map_err(|_| e.clone())?;
             if let Some(root) = loaded.root.as_mut() {
                 unshift(root, &shifts);
@@ -153,7 +155,10 @@ pub fn load_str(text: &str) -> Result<Loaded, YamlError> {
 
 fn unshift_span(span: Span, shifts: &[u32]) -> Span {
     let added = shifts.get(span.line as usize - 1).copied().unwrap_or(0);
-    Span { line: span.line, col: span.col.saturating_sub(added).max(1) }
+    Span {
+        line: span.line,
+        col: span.col.saturating_sub(added).max(1),
+    }
 }
 
 fn unshift(node: &mut Node, shifts: &[u32]) {
@@ -206,7 +211,9 @@ fn relax_flow_indentation(text: &str) -> Option<(String, Vec<u32>)> {
                 }
                 None => match c {
                     '#' if prev == ' ' || prev == '\t' => break,
-                    '"' | '\'' if matches!(prev, ' ' | '\t' | '[' | '{' | ',' | ':') => quote = Some(c),
+                    '"' | '\'' if matches!(prev, ' ' | '\t' | '[' | '{' | ',' | ':') => {
+                        quote = Some(c)
+                    }
                     '{' | '[' if depth > 0 || matches!(prev, ' ' | '\t' | ':' | '-') => depth += 1,
                     '}' | ']' if depth > 0 => depth -= 1,
                     _ => {}
@@ -897,7 +904,10 @@ mod tests {
         assert_eq!(log.get("b").unwrap().as_list().unwrap().len(), 2);
         assert_eq!(test.get("ExpectedResult").unwrap().as_bool(), Some(true));
         // Columns are the file's, not the re-indented text's.
-        assert_eq!(test.entry("ExpectedResult").unwrap().key.span, Span { line: 9, col: 5 });
+        assert_eq!(
+            test.entry("ExpectedResult").unwrap().key.span,
+            Span { line: 9, col: 5 }
+        );
     }
 
     #[test]
