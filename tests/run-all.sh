@@ -13,5 +13,8 @@ log "cargo fmt --check"
 cargo fmt --all -- --check
 log "cargo clippy"
 cargo clippy -q --workspace --all-targets -- -D warnings
+log "engine harness against PAT 1.6.3 (tests/engine)"
+PYTHONDONTWRITEBYTECODE=1 "$PROWL_PAT_PYTHON" tests/engine/harness_api_test.py
+PYTHONDONTWRITEBYTECODE=1 "$PROWL_PAT_PYTHON" tests/engine/harness_check.py
 log "cargo test (PAT at $PROWL_PAT)"
 cargo test --workspace

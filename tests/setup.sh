@@ -66,4 +66,5 @@ ensure_pat() {
     touch "$venv/.prowl-ok"
   fi
   export PROWL_PAT="$venv/bin/pat"
+  export PROWL_PAT_PYTHON="$venv/bin/python"
 }
