@@ -722,7 +722,7 @@ fn check_table_names(out: &mut Classified, valid: &[String]) {
             code: Code::TableNames,
             file: item.spec_path.clone(),
             rel_path: item.rel_path.clone(),
-            span: Some(entry.value.span),
+            span: Some(table_span(entry, sql, &invalid[0])),
             summary: format!("the query reads tables that are not fully qualified Panther tables: {}", invalid.join(", ")),
             message: format!(
                 "Specification file for [{}] contains invalid Panther table names: [{}]. Try using a fully qualified table name such as \"panther_logs.public.log_type\" or setting --ignore-table-names for queries using non-Panther or non-Snowflake tables.",
@@ -737,6 +737,31 @@ fn check_table_names(out: &mut Classified, valid: &[String]) {
     for i in removed.into_iter().rev() {
         out.items.remove(i);
     }
+}
+
+/// Where a table name first appears in a query written as a block scalar (`Query: |`), whose
+/// lines map one to one onto the file's; otherwise the start of the value.
+fn table_span(entry: &super::value::Entry, sql: &str, table: &str) -> Span {
+    let start = entry.value.span;
+    if start.line <= entry.key.span.line {
+        return start;
+    }
+    let needle = table
+        .rsplit('.')
+        .next()
+        .unwrap_or(table)
+        .trim_matches('"')
+        .to_lowercase();
+    for (i, line) in sql.lines().enumerate() {
+        if let Some(pos) = line.to_lowercase().find(&needle) {
+            let col = line[..pos].chars().count() as u32;
+            return Span {
+                line: start.line + i as u32,
+                col: start.col + col,
+            };
+        }
+    }
+    start
 }
 
 /// The closest valid key to a misspelt one (case-insensitive equality, or edit distance ≤ 2).
