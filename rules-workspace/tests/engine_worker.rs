@@ -11,29 +11,57 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 fn prowl_worker() -> Worker {
-    Worker::spawn(&WorkerOptions::new(PathBuf::from(env!("CARGO_BIN_EXE_prowl")))).expect("spawn worker")
+    Worker::spawn(&WorkerOptions::new(PathBuf::from(env!(
+        "CARGO_BIN_EXE_prowl"
+    ))))
+    .expect("spawn worker")
 }
 
 #[test]
 fn the_embedded_interpreter_is_the_one_prowl_was_built_against_and_isolated() {
     let mut w = prowl_worker();
-    let answer = w.request(&json!({"op": "ping"}), Duration::from_secs(30)).unwrap();
+    let answer = w
+        .request(&json!({"op": "ping"}), Duration::from_secs(30))
+        .unwrap();
     let version = answer["python"].as_str().unwrap();
-    assert!(version.starts_with(rules_workspace::engine::env::build_python_version()), "{answer}");
-    let path: Vec<&str> = answer["path"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+    assert!(
+        version.starts_with(rules_workspace::engine::env::build_python_version()),
+        "{answer}"
+    );
+    let path: Vec<&str> = answer["path"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
     let prefix = rules_workspace::engine::env::build_python_prefix();
-    assert!(path.iter().all(|p| p.starts_with(prefix)), "stdlib from the build interpreter only: {path:?}");
-    assert!(!path.iter().any(|p| p.ends_with("dist-packages") || p.ends_with("site-packages")), "{path:?}");
+    assert!(
+        path.iter().all(|p| p.starts_with(prefix)),
+        "stdlib from the build interpreter only: {path:?}"
+    );
+    assert!(
+        !path
+            .iter()
+            .any(|p| p.ends_with("dist-packages") || p.ends_with("site-packages")),
+        "{path:?}"
+    );
     w.shutdown();
 }
 
 #[test]
 fn errors_in_a_request_are_answers_and_the_worker_goes_on() {
     let mut w = prowl_worker();
-    let answer = w.request(&json!({"op": "no-such-op"}), Duration::from_secs(30)).unwrap();
+    let answer = w
+        .request(&json!({"op": "no-such-op"}), Duration::from_secs(30))
+        .unwrap();
     assert_eq!(answer["error"]["type"], "ValueError");
-    assert!(answer["error"]["message"].as_str().unwrap().contains("no-such-op"));
-    let again = w.request(&json!({"op": "ping"}), Duration::from_secs(30)).unwrap();
+    assert!(answer["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("no-such-op"));
+    let again = w
+        .request(&json!({"op": "ping"}), Duration::from_secs(30))
+        .unwrap();
     assert!(again["python"].is_string());
     w.shutdown();
 }
@@ -46,7 +74,9 @@ fn site_packages_of_the_managed_environment_are_importable() {
     let mut options = WorkerOptions::new(PathBuf::from(env!("CARGO_BIN_EXE_prowl")));
     options.site_packages = Some(dir.path().to_path_buf());
     let mut w = Worker::spawn(&options).unwrap();
-    let answer = w.request(&json!({"op": "ping"}), Duration::from_secs(30)).unwrap();
+    let answer = w
+        .request(&json!({"op": "ping"}), Duration::from_secs(30))
+        .unwrap();
     let path = answer["path"].to_string();
     assert!(path.contains(&dir.path().display().to_string()), "{answer}");
     w.shutdown();
@@ -67,17 +97,24 @@ fn a_worker_that_hangs_is_killed_at_the_time_limit() {
     let (_dir, program) = script("exec sleep 600");
     let mut w = Worker::spawn(&WorkerOptions::new(program)).unwrap();
     let started = Instant::now();
-    let err = w.request(&json!({"op": "ping"}), Duration::from_millis(300)).unwrap_err();
+    let err = w
+        .request(&json!({"op": "ping"}), Duration::from_millis(300))
+        .unwrap_err();
     assert!(matches!(err, EngineError::Timeout { .. }), "{err}");
     assert!(started.elapsed() < Duration::from_secs(10));
-    assert!(err.to_string().contains("did not answer within 0.3 s"), "{err}");
+    assert!(
+        err.to_string().contains("did not answer within 0.3 s"),
+        "{err}"
+    );
 }
 
 #[test]
 fn a_worker_that_dies_is_reported_with_its_status_and_stderr() {
     let (_dir, program) = script("echo 'boom: the interpreter fell over' >&2; exit 7");
     let mut w = Worker::spawn(&WorkerOptions::new(program)).unwrap();
-    let err = w.request(&json!({"op": "ping"}), Duration::from_secs(10)).unwrap_err();
+    let err = w
+        .request(&json!({"op": "ping"}), Duration::from_secs(10))
+        .unwrap_err();
     let text = err.to_string();
     assert!(matches!(err, EngineError::Crashed { .. }), "{text}");
     assert!(text.contains("exit code 7"), "{text}");
@@ -88,12 +125,20 @@ fn a_worker_that_dies_is_reported_with_its_status_and_stderr() {
 fn a_worker_killed_by_a_signal_says_which() {
     let (_dir, program) = script("kill -SEGV $$");
     let mut w = Worker::spawn(&WorkerOptions::new(program)).unwrap();
-    let err = w.request(&json!({"op": "ping"}), Duration::from_secs(10)).unwrap_err();
+    let err = w
+        .request(&json!({"op": "ping"}), Duration::from_secs(10))
+        .unwrap_err();
     assert!(err.to_string().contains("SIGSEGV"), "{err}");
 }
 
 #[test]
 fn a_missing_program_is_a_spawn_error() {
-    let err = Worker::spawn(&WorkerOptions::new(PathBuf::from("/no/such/prowl"))).err().expect("fails");
-    assert!(err.to_string().contains("cannot start a Python worker (/no/such/prowl)"), "{err}");
+    let err = Worker::spawn(&WorkerOptions::new(PathBuf::from("/no/such/prowl")))
+        .err()
+        .expect("fails");
+    assert!(
+        err.to_string()
+            .contains("cannot start a Python worker (/no/such/prowl)"),
+        "{err}"
+    );
 }
