@@ -122,6 +122,37 @@ impl Filters {
         Ok(Filters { filters: positive })
     }
 
+    /// PAT's text for "matched nothing": `<filters> - <inverted filters>` as Python reprs of
+    /// its `Filter` dataclasses.
+    pub fn pat_repr(&self) -> String {
+        let repr = |inverted: bool| {
+            let items: Vec<String> = self
+                .filters
+                .iter()
+                .filter(|f| f.inverted == inverted)
+                .map(|f| {
+                    let values: Vec<String> = f
+                        .values
+                        .iter()
+                        .map(|v| match v {
+                            FilterValue::Str(s) => crate::spec::value::str_repr(s),
+                            FilterValue::Bool(true) => "True".into(),
+                            FilterValue::Bool(false) => "False".into(),
+                        })
+                        .collect();
+                    format!(
+                        "Filter(key={}, values=[{}], inverted={})",
+                        crate::spec::value::str_repr(&f.key),
+                        values.join(", "),
+                        if f.inverted { "True" } else { "False" }
+                    )
+                })
+                .collect();
+            format!("[{}]", items.join(", "))
+        };
+        format!("{} - {}", repr(false), repr(true))
+    }
+
     pub fn is_empty(&self) -> bool {
         self.filters.is_empty()
     }

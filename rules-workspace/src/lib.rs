@@ -15,4 +15,5 @@ pub mod engine;
 pub mod filter;
 pub mod parallel;
 pub mod spec;
+pub mod testing;
 pub mod workspace;

@@ -30,6 +30,8 @@ pub struct Cli {
 pub enum Command {
     /// Validate a workspace exactly as PAT does (schemas, IDs, packs, table names).
     Validate(ValidateArgs),
+    /// Run the workspace's unit tests in embedded CPython, with PAT's verdicts and output.
+    Test(TestArgs),
     /// List the analysis items of a workspace.
     List(ListArgs),
     /// Show one item: its spec, files, dependencies, dependents and tests.
@@ -124,6 +126,35 @@ pub struct ValidateArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct TestArgs {
+    #[command(flatten)]
+    pub workspace: WorkspaceArgs,
+    /// Fail detections with fewer tests than this (N > 1 also needs a positive and a negative test).
+    #[arg(long, default_value_t = 0)]
+    pub minimum_tests: usize,
+    /// Only run tests with this name (repeatable).
+    #[arg(long = "test-names", value_name = "NAME")]
+    pub test_names: Vec<String>,
+    /// Skip detections that are not enabled.
+    #[arg(long)]
+    pub skip_disabled_tests: bool,
+    /// A destination name `destinations()` may return (repeatable).
+    #[arg(long = "available-destination", value_name = "NAME")]
+    pub available_destinations: Vec<String>,
+    /// Print passing detections first, then failing ones, each sorted by ID.
+    #[arg(long)]
+    pub sort_test_results: bool,
+    /// Print only failing detections (sorted).
+    #[arg(long)]
+    pub show_failures_only: bool,
+    /// Seconds one detection's tests may take before its worker is stopped.
+    #[arg(long, default_value_t = 10.0)]
+    pub timeout: f64,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
 pub struct ListArgs {
     #[command(flatten)]
     pub workspace: WorkspaceArgs,
@@ -174,6 +205,7 @@ pub fn run(cli: Cli) -> ExitCode {
     let style = output::Style::detect();
     let result = match cli.command {
         Command::Validate(args) => validate(&args, &style),
+        Command::Test(args) => test(&args),
         Command::List(args) => list(&args, &style),
         Command::Show(args) => show(&args, &style),
         Command::Demo(args) => demo(&args, &style),
@@ -352,4 +384,35 @@ fn env(cmd: &EnvCommand, style: &output::Style) -> Result<ExitCode, CliError> {
             }
         }
     }
+}
+
+fn test(args: &TestArgs) -> Result<ExitCode, CliError> {
+    let (ws, filters) = open(&args.workspace)?;
+    let worker =
+        crate::testing::worker_options(&ws).map_err(|e| CliError::new(e.to_string(), None))?;
+    let options = crate::testing::TestOptions {
+        filters,
+        minimum_tests: args.minimum_tests,
+        test_names: args.test_names.clone(),
+        skip_disabled_tests: args.skip_disabled_tests,
+        available_destinations: args.available_destinations.clone(),
+        sort_test_results: args.sort_test_results,
+        show_failures_only: args.show_failures_only,
+        timeout: std::time::Duration::from_secs_f64(args.timeout.max(0.1)),
+        path_label: args.workspace.path.display().to_string(),
+    };
+    let run = crate::testing::run(&ws, worker, &options)
+        .map_err(|e| CliError::new(e.to_string(), None))?;
+    match args.format {
+        Format::Json => output::print_json(&serde_json::json!({
+            "exit_code": run.exit_code,
+            "detections": run.detections,
+        })),
+        _ => {
+            use std::io::Write;
+            let _ = std::io::stdout().write_all(run.stdout.as_bytes());
+            let _ = std::io::stderr().write_all(run.stderr.as_bytes());
+        }
+    }
+    Ok(ExitCode::from(run.exit_code.clamp(0, 255) as u8))
 }

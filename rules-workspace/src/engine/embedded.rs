@@ -18,6 +18,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 const DISPATCHER: &str = include_str!("python/prowl_worker.py");
+const HARNESS: &str = include_str!("python/prowl_harness.py");
 
 /// Runs the worker loop; `site_packages` is the managed environment's, when there is one.
 pub fn run_worker(site_packages: Option<&Path>) -> ExitCode {
@@ -61,9 +62,19 @@ pub fn run_worker(site_packages: Option<&Path>) -> ExitCode {
             let site_mod = py.import("site")?;
             site_mod.call_method1("addsitedir", (site.to_string_lossy().as_ref(),))?;
         }
-        let code = CString::new(DISPATCHER)
-            .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
-        let module = PyModule::from_code(py, &code, c"prowl_worker.py", c"prowl_worker")?;
+        let to_c = |s: &str| {
+            CString::new(s).map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))
+        };
+        // The harness is imported lazily by the dispatcher's ops; it needs panther-core, so a
+        // worker without the environment can still answer `ping`.
+        let harness =
+            PyModule::from_code(py, &to_c(HARNESS)?, c"prowl_harness.py", c"prowl_harness");
+        match harness {
+            Ok(h) => sys.getattr("modules")?.set_item("prowl_harness", h)?,
+            Err(e) => eprintln!("prowl worker: the test harness is not available: {e}"),
+        }
+        let module =
+            PyModule::from_code(py, &to_c(DISPATCHER)?, c"prowl_worker.py", c"prowl_worker")?;
         Ok(module.unbind())
     });
     let dispatcher = match dispatcher {

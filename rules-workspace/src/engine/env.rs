@@ -14,6 +14,16 @@ use std::process::Command;
 /// panther-core as panther-analysis pins it (and PAT 1.6.3 uses).
 pub const PANTHER_CORE: &str = "panther-core==0.16.2";
 
+/// What PAT's own environment makes importable besides panther-core (PAT pins jsonpath-ng
+/// 1.5.3; panther-core needs it and python-dateutil), so tests pass or fail as under PAT.
+pub const BASELINE: &[&str] = &[
+    "jsonpath-ng==1.5.3",
+    "python-dateutil",
+    "jmespath",
+    "policyuniverse",
+    "requests",
+];
+
 /// The interpreter Prowl was built against.
 pub fn build_python() -> &'static str {
     option_env!("PROWL_BUILD_PYTHON").unwrap_or("/usr/bin/python3.11")
@@ -107,12 +117,13 @@ impl PythonEnv {
     /// What this workspace needs installed, in pip's requirement syntax (panther-core first).
     pub fn requirements(&self) -> Vec<String> {
         let mut reqs = vec![PANTHER_CORE.to_owned()];
+        reqs.extend(BASELINE.iter().map(|s| s.to_string()));
         for r in workspace_requirements(&self.workspace) {
             let name = requirement_name(&r);
             if name == "panther-core" || name == "panther_core" {
                 continue; // Prowl's pin wins: it is the runtime the verdicts are checked against.
             }
-            if !reqs.contains(&r) {
+            if !reqs.iter().any(|have| requirement_name(have) == name) {
                 reqs.push(r);
             }
         }

@@ -62,43 +62,33 @@ pub fn decode(bytes: &[u8]) -> Result<String, YamlError> {
                 }
             })
             .collect();
-        String::from_utf16(&units).map_err(|_| YamlError {
+        let text = String::from_utf16(&units).map_err(|_| YamlError {
             message: "the file starts with a UTF-16 byte order mark but is not valid UTF-16".into(),
             span: Span { line: 1, col: 1 },
-        })?
+        })?;
+        check_printable(&text)?;
+        text
     } else {
         let body = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
-        match std::str::from_utf8(body) {
-            Ok(s) => s.to_owned(),
-            Err(e) => {
-                let pos = e.valid_up_to();
-                let span = span_of_byte(body, pos);
-                let byte = body.get(pos).copied().unwrap_or(0);
-                return Err(YamlError {
-                    message: format!(
-                        "'utf-8' codec can't decode byte 0x{byte:02x} in position {pos}: the file is not UTF-8 text"
-                    ),
-                    span,
-                });
-            }
+        // libyaml decodes and checks character by character, so whichever comes first, an
+        // undecodable byte or an unprintable character, is the error.
+        let (valid, bad) = match std::str::from_utf8(body) {
+            Ok(s) => (s, None),
+            Err(e) => (
+                std::str::from_utf8(&body[..e.valid_up_to()]).unwrap_or(""),
+                Some(e.valid_up_to()),
+            ),
+        };
+        check_printable(valid)?;
+        if let Some(pos) = bad {
+            let byte = body.get(pos).copied().unwrap_or(0);
+            return Err(YamlError {
+                message: format!("'utf-8' codec can't decode byte #x{byte:02x} at position {pos}: the file is not UTF-8 text"),
+                span: span_of_byte(body, pos),
+            });
         }
+        valid.to_owned()
     };
-    for (line_no, line) in text.split('\n').enumerate() {
-        for (col, c) in line.chars().enumerate() {
-            if !is_yaml_printable(c) {
-                return Err(YamlError {
-                    message: format!(
-                        "unacceptable character #x{:04x}: special characters are not allowed",
-                        c as u32
-                    ),
-                    span: Span {
-                        line: line_no as u32 + 1,
-                        col: col as u32 + 1,
-                    },
-                });
-            }
-        }
-    }
     Ok(text)
 }
 
@@ -114,6 +104,26 @@ fn span_of_byte(bytes: &[u8], pos: usize) -> Span {
         .count() as u32
         + 1;
     Span { line, col }
+}
+
+fn check_printable(text: &str) -> Result<(), YamlError> {
+    for (line_no, line) in text.split('\n').enumerate() {
+        for (col, c) in line.chars().enumerate() {
+            if !is_yaml_printable(c) {
+                return Err(YamlError {
+                    message: format!(
+                        "unacceptable character #x{:04x}: control characters are not allowed",
+                        c as u32
+                    ),
+                    span: Span {
+                        line: line_no as u32 + 1,
+                        col: col as u32 + 1,
+                    },
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The characters libyaml's reader accepts.

@@ -7,9 +7,9 @@
 //! root) and `--ignore-files` entries are skipped; a spec is any name matching `*.y*ml`.
 //! Symlinked directories are listed but not entered (no loops), as `os.walk` does by default.
 //!
-//! Two deliberate differences, both for determinism: sibling directories are visited in sorted
-//! order (PAT uses the file system's order, so "first ID wins" can differ between machines),
-//! and `../global_helpers` outside the workspace is not read.
+//! Sibling folders are visited in the order the file system lists them, as `os.walk` does (so
+//! which of two specs with one ID wins is PAT's answer on the same machine). One deliberate
+//! difference: `../global_helpers` outside the workspace is not read.
 
 use std::path::{Path, PathBuf};
 
@@ -98,8 +98,9 @@ fn walk(
             names.push(name);
         }
     }
+    // Files in sorted order, as PAT sorts them; folders in the order the file system lists
+    // them, as `os.walk` does, so that "first ID wins" and PAT's output order are PAT's.
     names.sort();
-    subdirs.sort();
     let reads_files = walk_dir == "." || DIR_PATTERNS.iter().any(|p| fnmatch(p, walk_dir));
     if reads_files {
         for name in names {
@@ -302,7 +303,11 @@ mod tests {
             rels,
             vec!["top.yml", "detections/rules/e.yaml", "global_helpers/g.yml"]
         );
-        assert_eq!(files[1].walk_dir, "./detections/rules");
+        let e = files
+            .iter()
+            .find(|f| f.rel_path == "detections/rules/e.yaml")
+            .unwrap();
+        assert_eq!(e.walk_dir, "./detections/rules");
     }
 
     #[cfg(unix)]

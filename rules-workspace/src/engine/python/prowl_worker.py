@@ -39,6 +39,26 @@ def _ping(_request):
     }
 
 
+def _harness():
+    """The test harness, loaded by the Rust side into sys.modules as `prowl_harness`."""
+    return sys.modules["prowl_harness"]
+
+
+@op("load_workspace")
+def _load_workspace(request):
+    return _harness().load_workspace(request)
+
+
+@op("run_detection")
+def _run_detection(request):
+    return _harness().run_detection(request)
+
+
+@op("shutdown")
+def _shutdown(_request):
+    return _harness().shutdown()
+
+
 def handle(frame):
     try:
         request = json.loads(frame)

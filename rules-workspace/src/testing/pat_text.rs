@@ -1,0 +1,293 @@
+//! PAT's `test` output, line for line (panther-spec §2.8; `print_result` and `print_summary` in
+//! `tests/engine/harness_check.py`): detection blocks, the Skipped/Failed/Invalid summaries,
+//! the Test Summary (where Passed may be negative), the exit code and the last `ERROR:` line.
+//! PASS/FAIL are coloured with PAT's raw ANSI codes only when colour is wanted.
+
+use super::{TestOptions, TestRun};
+use crate::spec::value::str_repr;
+use crate::spec::AnalysisItem;
+use serde_json::Value;
+use std::fmt::Write as _;
+
+/// Collects stdout/stderr text and PAT's failed/skipped lists while a run goes on.
+pub struct Printer {
+    stdout: String,
+    stderr: String,
+    color: bool,
+    sorted: bool,
+    failures_only: bool,
+    path_label: String,
+    /// Detection ID → failed entries, in first-failure order.
+    failed: Vec<(String, Vec<String>)>,
+    /// (spec file, ID) in the order they were skipped.
+    skipped: Vec<(String, String)>,
+    /// Sorted mode: (passed?, detection ID, result).
+    buffered: Vec<(bool, String, Value)>,
+}
+
+impl Printer {
+    pub fn new(options: &TestOptions) -> Printer {
+        Printer {
+            stdout: String::new(),
+            stderr: String::new(),
+            color: pat_colours(),
+            sorted: options.sort_test_results || options.show_failures_only,
+            failures_only: options.show_failures_only,
+            path_label: options.path_label.clone(),
+            failed: Vec::new(),
+            skipped: Vec::new(),
+            buffered: Vec::new(),
+        }
+    }
+
+    fn tag(&self, passed: bool) -> &'static str {
+        match (passed, self.color) {
+            (true, true) => "\x1b[32mPASS\x1b[0m",
+            (false, true) => "\x1b[31mFAIL\x1b[0m",
+            (true, false) => "PASS",
+            (false, false) => "FAIL",
+        }
+    }
+
+    pub fn stdout(&mut self, text: &str) {
+        self.stdout.push_str(text);
+    }
+
+    pub fn stderr(&mut self, text: &str) {
+        self.stderr.push_str(text);
+    }
+
+    /// A PAT log line on stderr (`LEVEL: message`).
+    pub fn log(&mut self, level: &str, message: &str) {
+        let _ = writeln!(self.stderr, "{level}: {message}");
+    }
+
+    pub fn skip(&mut self, spec_file: &str, item: &AnalysisItem) {
+        self.skipped.push((spec_file.to_owned(), item.id.clone()));
+    }
+
+    pub fn no_tests_match(&mut self, id: &str, names: &[String]) {
+        let list = names
+            .iter()
+            .map(|n| str_repr(n))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let _ = write!(
+            self.stdout,
+            "{id}\n\tNo tests match the provided test names: [{list}]\n\n"
+        );
+    }
+
+    pub fn detection_header(&mut self, id: &str) {
+        if !self.sorted {
+            let _ = writeln!(self.stdout, "{id}");
+        }
+    }
+
+    /// `print("\n")` after a setup error, in both modes.
+    pub fn setup_error(&mut self) {
+        self.stdout.push_str("\n\n");
+    }
+
+    pub fn no_tests_configured(&mut self, id: &str) {
+        let _ = writeln!(self.stdout, "\tNo tests configured for {id}");
+    }
+
+    pub fn detection_end(&mut self) {
+        if !self.sorted {
+            self.stdout.push('\n');
+        }
+    }
+
+    pub fn fail(&mut self, id: &str, entry: String) {
+        match self.failed.iter_mut().find(|(k, _)| k == id) {
+            Some((_, entries)) => entries.push(entry),
+            None => self.failed.push((id.to_owned(), vec![entry])),
+        }
+    }
+
+    fn fail_all(&mut self, id: &str, entries: &Value) {
+        for e in entries.as_array().into_iter().flatten() {
+            self.fail(id, e.as_str().unwrap_or("").to_owned());
+        }
+    }
+
+    /// One test's result: out-of-band failures only count; otherwise captured output, the test
+    /// line and its function lines (buffered in sorted mode).
+    pub fn test_result(&mut self, id: &str, result: &Value) {
+        self.stderr(result["logs"].as_str().unwrap_or(""));
+        if result.get("out_of_band").is_some_and(|o| !o.is_null()) {
+            self.fail_all(id, &result["failed_entries"]);
+            return;
+        }
+        if self.sorted {
+            let passed = result["passed"].as_bool().unwrap_or(false);
+            self.buffered.push((passed, id.to_owned(), result.clone()));
+            return;
+        }
+        self.print_result(id, result);
+    }
+
+    fn print_result(&mut self, id: &str, result: &Value) {
+        let captured = result["captured"].as_str().unwrap_or("");
+        if !captured.is_empty() {
+            let _ = writeln!(self.stdout, "{captured}");
+        }
+        let tag = self.tag(result["passed"].as_bool().unwrap_or(false));
+        let _ = writeln!(
+            self.stdout,
+            "\t[{tag}] {}",
+            result["name"].as_str().unwrap_or("")
+        );
+        for f in result["functions"].as_array().into_iter().flatten() {
+            let tag = self.tag(f["passed"].as_bool().unwrap_or(false));
+            let _ = writeln!(
+                self.stdout,
+                "\t\t[{tag}] [{}] {}",
+                f["name"].as_str().unwrap_or(""),
+                f["output_text"].as_str().unwrap_or("")
+            );
+        }
+        self.fail_all(id, &result["failed_entries"]);
+    }
+
+    /// PAT stopped (a module called `sys.exit`, a data model crashed): no summary.
+    /// `log_warning`: whether PAT's closing warning still has to be written (the workspace
+    /// set-up already returns it in its own stderr).
+    pub fn fatal(mut self, fatal: &Value, log_warning: bool) -> TestRun {
+        if let Some(w) = fatal["warning"]
+            .as_str()
+            .filter(|w| log_warning && !w.is_empty())
+        {
+            let _ = writeln!(self.stderr, "{w}");
+        }
+        let code = fatal["exit_code"].as_i64().unwrap_or(1) as i32;
+        TestRun {
+            stdout: self.stdout,
+            stderr: self.stderr,
+            exit_code: code,
+            detections: Vec::new(),
+        }
+    }
+
+    /// PAT returned before running anything (nothing loaded, or nothing left after filters).
+    pub fn finish_early(mut self, invalid: Vec<(String, String)>) -> TestRun {
+        self.error_line(&invalid);
+        TestRun {
+            stdout: self.stdout,
+            stderr: self.stderr,
+            exit_code: 1,
+            detections: Vec::new(),
+        }
+    }
+
+    fn error_line(&mut self, invalid: &[(String, String)]) {
+        match invalid.last() {
+            Some((file, message)) => {
+                let _ = writeln!(self.stderr, "ERROR: {file} {}", message.replace('\n', " "));
+            }
+            None => {
+                let failed: Vec<String> = Vec::new();
+                let _ = writeln!(self.stderr, "ERROR: {failed:?}");
+            }
+        }
+    }
+
+    /// The sorted groups, the summary, and the exit code.
+    pub fn finish(mut self, detections: usize, invalid: Vec<(String, String)>) -> TestRun {
+        if self.sorted {
+            let buffered = std::mem::take(&mut self.buffered);
+            for group_passed in [true, false] {
+                if group_passed && self.failures_only {
+                    continue;
+                }
+                let mut ids: Vec<&String> = buffered
+                    .iter()
+                    .filter(|(p, _, _)| *p == group_passed)
+                    .map(|(_, id, _)| id)
+                    .collect();
+                ids.sort();
+                ids.dedup();
+                for id in ids {
+                    let _ = writeln!(self.stdout, "{id}");
+                    for (_, _, result) in buffered
+                        .iter()
+                        .filter(|(p, i, _)| *p == group_passed && i == id)
+                    {
+                        self.print_result(id, result);
+                        self.stdout.push('\n');
+                    }
+                }
+            }
+        }
+        let sep = "--------------------------\n";
+        if !self.skipped.is_empty() {
+            self.stdout.push_str(sep);
+            self.stdout.push_str("Skipped Tests Summary\n");
+            for (file, id) in &self.skipped {
+                let _ = write!(self.stdout, "\t{file}\n\t\t{id}\n\n");
+            }
+        }
+        if !self.failed.is_empty() {
+            self.stdout.push_str(sep);
+            self.stdout.push_str("Failed Tests Summary\n");
+            for (id, entries) in &self.failed {
+                let list = entries
+                    .iter()
+                    .map(|e| str_repr(e))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let _ = write!(self.stdout, "\t{id}\n\t\t[{list}]\n\n");
+            }
+        }
+        if !invalid.is_empty() {
+            self.stdout.push_str(sep);
+            self.stdout.push_str("Invalid Tests Summary\n");
+            for (file, message) in &invalid {
+                let _ = write!(self.stdout, "\t{file}\n\t\t{message}\n\n");
+            }
+        }
+        self.stdout.push_str(sep);
+        self.stdout.push_str("Test Summary\n");
+        let passed =
+            detections as i64 - (self.failed.len() + invalid.len() + self.skipped.len()) as i64;
+        let _ = write!(
+            self.stdout,
+            "\tPath: {}\n\tPassed: {passed}\n\tSkipped: {}\n\tFailed: {}\n\tInvalid: {}\n\n",
+            self.path_label,
+            self.skipped.len(),
+            self.failed.len(),
+            invalid.len()
+        );
+        let exit_code = if !invalid.is_empty() || !self.failed.is_empty() {
+            1
+        } else {
+            0
+        };
+        if !invalid.is_empty() {
+            self.error_line(&invalid);
+        } else if exit_code == 1 {
+            let _ = writeln!(self.stderr, "ERROR: []");
+        }
+        TestRun {
+            stdout: self.stdout,
+            stderr: self.stderr,
+            exit_code,
+            detections: Vec::new(),
+        }
+    }
+}
+
+/// PAT colours unconditionally; Prowl only on a terminal and without `NO_COLOR`, unless
+/// `PROWL_PAT_COLOURS=always` asks for PAT's bytes exactly.
+fn pat_colours() -> bool {
+    use std::io::IsTerminal;
+    match std::env::var("PROWL_PAT_COLOURS").as_deref() {
+        Ok("always") => true,
+        Ok("never") => false,
+        _ => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    }
+}

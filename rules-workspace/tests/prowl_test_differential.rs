@@ -1,0 +1,319 @@
+//! `prowl test` against `pat test` (PAT 1.6.3, installed by the test setup) on the engine
+//! fixtures, the validation fixtures and the demo workspace, with the flags that change PAT's
+//! behaviour: the same stdout (PAT's colours forced on both sides; temp folders and random
+//! destination UUIDs normalised), the same exit code, and the same WARNING/ERROR lines.
+//!
+//! Known, documented normalisations: Prowl follows PAT 1.7.0's schema wording (scheduled_prompt,
+//! DatabricksQuery), and YAML syntax errors use Prowl's wording (for `yaml-dialect` the
+//! invalid files and the exit code are compared, not libyaml's messages).
+
+mod common;
+
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn test_env() -> PathBuf {
+    let cache = std::env::var_os("PROWL_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/prowl")
+        });
+    let env = std::env::var_os("PROWL_PYTHON_ENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| cache.join("test-env"));
+    // One shared environment: the fixtures declare no packages, so they need the same one.
+    let out = Command::new(env!("CARGO_BIN_EXE_prowl"))
+        .args(["env", "sync"])
+        .arg(repo().join("tests/fixtures/engine/mocks"))
+        .env("PROWL_PYTHON_ENV", &env)
+        .output()
+        .expect("run prowl env sync");
+    assert!(
+        out.status.success(),
+        "prowl env sync failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    env
+}
+
+fn repo() -> PathBuf {
+    std::fs::canonicalize(Path::new(env!("CARGO_MANIFEST_DIR")).join("..")).unwrap()
+}
+
+fn normalise(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        let mut l = line.to_owned();
+        // Random UUIDs of PAT's fake destinations.
+        let bytes: Vec<char> = l.chars().collect();
+        let mut i = 0;
+        let mut fixed = String::new();
+        while i < bytes.len() {
+            let window: String = bytes[i..(i + 36).min(bytes.len())].iter().collect();
+            let is_uuid = window.len() == 36
+                && window.char_indices().all(|(j, c)| {
+                    if [8, 13, 18, 23].contains(&j) {
+                        c == '-'
+                    } else {
+                        c.is_ascii_hexdigit()
+                    }
+                });
+            if is_uuid {
+                fixed.push_str("<UUID>");
+                i += 36;
+            } else {
+                fixed.push(bytes[i]);
+                i += 1;
+            }
+        }
+        l = fixed;
+        out.push_str(&l);
+        out.push('\n');
+    }
+    out
+}
+
+fn pat_1_6_3_wording(text: &str) -> String {
+    text.replace(", 'DatabricksQuery')", ")")
+        .replace(", 'scheduled_prompt')", ")")
+        .lines()
+        .filter(|l| !l.starts_with("'scheduled_prompt' does not match "))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+fn warnings(stderr: &str) -> Vec<&str> {
+    stderr
+        .lines()
+        .filter(|l| l.starts_with("WARNING:") || l.starts_with("ERROR:"))
+        .collect()
+}
+
+/// The spec files listed under "Invalid Tests Summary".
+fn invalid_files(stdout: &str) -> Vec<String> {
+    let mut files: Vec<String> = stdout
+        .split("Invalid Tests Summary\n")
+        .nth(1)
+        .unwrap_or("")
+        .lines()
+        .take_while(|l| !l.starts_with("---"))
+        .filter(|l| l.starts_with('\t') && !l.starts_with("\t\t"))
+        .map(|l| l.trim().to_owned())
+        .collect();
+    files.sort();
+    files
+}
+
+fn compare(name: &str, dir: &str, flags: &[&str], env: &Path) -> Result<(), String> {
+    let root = repo().join(dir);
+    let prowl = Command::new(env!("CARGO_BIN_EXE_prowl"))
+        .arg("test")
+        .arg(".")
+        .args(flags)
+        .current_dir(&root)
+        .env("PROWL_PYTHON_ENV", env)
+        .env("PROWL_PAT_COLOURS", "always")
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .output()
+        .expect("run prowl test");
+    let pat = Command::new(pat_binary())
+        .args(["--skip-version-check", "test", "--path", "."])
+        .args(flags)
+        .current_dir(&root)
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .output()
+        .expect("run pat test");
+    let (p_out, q_out) = (
+        String::from_utf8_lossy(&prowl.stdout),
+        String::from_utf8_lossy(&pat.stdout),
+    );
+    let (p_err, q_err) = (
+        String::from_utf8_lossy(&prowl.stderr),
+        String::from_utf8_lossy(&pat.stderr),
+    );
+    let (p_code, q_code) = (prowl.status.code(), pat.status.code());
+    if p_code != q_code {
+        return Err(format!("{name}: exit codes differ: prowl {p_code:?}, PAT {q_code:?}\n--- prowl stderr:\n{p_err}\n--- PAT stderr:\n{q_err}"));
+    }
+    if name == "yaml-dialect" {
+        let (a, b) = (invalid_files(&p_out), invalid_files(&q_out));
+        return if a == b {
+            Ok(())
+        } else {
+            Err(format!(
+                "{name}: invalid files differ\nprowl: {a:#?}\nPAT: {b:#?}"
+            ))
+        };
+    }
+    let (a, b) = (normalise(&pat_1_6_3_wording(&p_out)), normalise(&q_out));
+    if a != b {
+        let first = a
+            .lines()
+            .zip(b.lines())
+            .position(|(x, y)| x != y)
+            .unwrap_or(a.lines().count().min(b.lines().count()));
+        let show = |t: &str| {
+            t.lines()
+                .skip(first.saturating_sub(3))
+                .take(12)
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        return Err(format!(
+            "{name}: stdout differs at line {}\n--- prowl:\n{}\n--- PAT:\n{}",
+            first + 1,
+            show(&a),
+            show(&b)
+        ));
+    }
+    let (wa, wb) = (pat_1_6_3_wording(&p_err), q_err.to_string());
+    if warnings(&wa) != warnings(&wb) {
+        return Err(format!(
+            "{name}: WARNING/ERROR lines differ\n--- prowl:\n{:#?}\n--- PAT:\n{:#?}",
+            warnings(&wa),
+            warnings(&wb)
+        ));
+    }
+    Ok(())
+}
+
+const E: &str = "tests/fixtures/engine/";
+
+#[test]
+fn prowl_test_prints_what_pat_test_prints() {
+    let env = test_env();
+    let engine = |n: &str| format!("{E}{n}");
+    let mut cases: Vec<(String, String, Vec<&str>)> = vec![
+        ("mocks".into(), engine("mocks"), vec![]),
+        ("data-models".into(), engine("data-models"), vec![]),
+        (
+            "data-model-crash".into(),
+            engine("data-model-crash"),
+            vec![],
+        ),
+        ("events".into(), engine("events"), vec![]),
+        ("alert-functions".into(), engine("alert-functions"), vec![]),
+        (
+            "alert-functions-destinations".into(),
+            engine("alert-functions"),
+            vec![
+                "--available-destination",
+                "Slack",
+                "--available-destination",
+                "PagerDuty",
+            ],
+        ),
+        (
+            "alert-functions-sorted".into(),
+            engine("alert-functions"),
+            vec!["--sort-test-results"],
+        ),
+        (
+            "alert-functions-failures-only".into(),
+            engine("alert-functions"),
+            vec!["--show-failures-only"],
+        ),
+        ("policies".into(), engine("policies"), vec![]),
+        ("scheduled-rules".into(), engine("scheduled-rules"), vec![]),
+        ("derived".into(), engine("derived"), vec![]),
+        (
+            "derived-filter".into(),
+            engine("derived"),
+            vec!["--filter", "RuleID=Fixture.Derived.Child"],
+        ),
+        (
+            "derived-skip-disabled".into(),
+            engine("derived"),
+            vec!["--skip-disabled-tests"],
+        ),
+        (
+            "derived-test-names".into(),
+            engine("derived"),
+            vec!["--test-names", "base admin login"],
+        ),
+        ("setup-errors".into(), engine("setup-errors"), vec![]),
+        ("module-exit".into(), engine("module-exit"), vec![]),
+        ("flags".into(), engine("flags"), vec![]),
+        (
+            "flags-skip-disabled".into(),
+            engine("flags"),
+            vec!["--skip-disabled-tests"],
+        ),
+        (
+            "flags-minimum-tests".into(),
+            engine("flags"),
+            vec!["--minimum-tests", "2"],
+        ),
+        (
+            "flags-test-names".into(),
+            engine("flags"),
+            vec![
+                "--test-names",
+                "login alerts",
+                "--test-names",
+                "shared name",
+            ],
+        ),
+        (
+            "flags-filter".into(),
+            engine("flags"),
+            vec!["--filter", "Severity=High,Critical"],
+        ),
+        (
+            "flags-filter-inverted".into(),
+            engine("flags"),
+            vec!["--filter", "Tags!=Noisy", "--minimum-tests", "1"],
+        ),
+        (
+            "flags-filter-nothing".into(),
+            engine("flags"),
+            vec!["--filter", "RuleID=No.Such.Rule"],
+        ),
+        ("globals".into(), engine("globals"), vec![]),
+        (
+            "globals-filter".into(),
+            engine("globals"),
+            vec!["--filter", "RuleID=Fixture.Globals.Counter"],
+        ),
+        ("demo".into(), "rules-workspace/demo/base".into(), vec![]),
+        (
+            "demo-sorted".into(),
+            "rules-workspace/demo/base".into(),
+            vec!["--sort-test-results", "--minimum-tests", "2"],
+        ),
+    ];
+    for name in fixture_names() {
+        cases.push((
+            name.clone(),
+            format!("tests/fixtures/workspaces/{name}"),
+            vec![],
+        ));
+    }
+    let failures: Vec<String> = std::thread::scope(|s| {
+        let handles: Vec<_> = cases
+            .chunks(cases.len().div_ceil(2))
+            .map(|chunk| {
+                let env = &env;
+                s.spawn(move || {
+                    chunk
+                        .iter()
+                        .filter_map(|(n, d, f)| compare(n, d, f, env).err())
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    assert!(cases.len() >= 35, "{} cases", cases.len());
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ:\n\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n\n")
+    );
+}
