@@ -299,9 +299,15 @@ mod tests {
         let (files, problems) = find_spec_files(root, &["rules/aws/a.yml".into()]);
         assert!(problems.is_empty());
         let rels: Vec<&str> = files.iter().map(|f| f.rel_path.as_str()).collect();
+        let mut sorted = rels.clone();
+        sorted.sort();
         assert_eq!(
-            rels,
-            vec!["top.yml", "detections/rules/e.yaml", "global_helpers/g.yml"]
+            sorted,
+            vec!["detections/rules/e.yaml", "global_helpers/g.yml", "top.yml"]
+        );
+        assert_eq!(
+            rels[0], "top.yml",
+            "a folder's files come before its subfolders'"
         );
         let e = files
             .iter()
