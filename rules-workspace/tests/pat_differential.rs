@@ -25,19 +25,6 @@ fn normalise_pat(message: &str) -> String {
     }
 }
 
-/// Prowl speaks PAT 1.7.0, which knows `scheduled_prompt` and `DatabricksQuery`; PAT 1.6.3's
-/// messages list the same choices without them.
-fn pat_1_6_3_wording(message: &str) -> String {
-    message
-        .replace(", 'DatabricksQuery')", ")")
-        .replace(", 'scheduled_prompt')", ")")
-        .replace(", 'scheduled_prompt']", "]")
-        .lines()
-        .filter(|l| !l.starts_with("'scheduled_prompt' does not match "))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 fn prowl_invalid(
     root: &Path,
     options: &OpenOptions,

@@ -74,15 +74,6 @@ fn normalise(text: &str) -> String {
     out
 }
 
-fn pat_1_6_3_wording(text: &str) -> String {
-    text.replace(", 'DatabricksQuery')", ")")
-        .replace(", 'scheduled_prompt')", ")")
-        .lines()
-        .filter(|l| !l.starts_with("'scheduled_prompt' does not match "))
-        .map(|l| format!("{l}\n"))
-        .collect()
-}
-
 fn warnings(stderr: &str) -> Vec<&str> {
     stderr
         .lines()

@@ -130,3 +130,21 @@ pub fn parse_invalid_summary(stdout: &str, root: &Path) -> Vec<(String, String)>
     }
     out
 }
+
+/// Prowl speaks PAT 1.7.0, which knows `scheduled_prompt` and `DatabricksQuery`; PAT 1.6.3's
+/// messages list the same choices without them. Maps Prowl's text to 1.6.3's wording.
+pub fn pat_1_6_3_wording(text: &str) -> String {
+    let trailing_newline = text.ends_with('\n');
+    let mut out = text
+        .replace(", 'DatabricksQuery')", ")")
+        .replace(", 'scheduled_prompt')", ")")
+        .replace(", 'scheduled_prompt']", "]")
+        .lines()
+        .filter(|l| !l.starts_with("'scheduled_prompt' does not match "))
+        .collect::<Vec<_>>()
+        .join("\n");
+    if trailing_newline {
+        out.push('\n');
+    }
+    out
+}
