@@ -82,6 +82,27 @@ fn site_packages_of_the_managed_environment_are_importable() {
     w.shutdown();
 }
 
+/// Starts a stand-in worker, retrying while the freshly written script is "text file busy"
+/// (another test thread's fork can briefly hold the write descriptor open).
+fn spawn_script(program: PathBuf) -> Worker {
+    for _ in 0..100 {
+        match Worker::spawn(&WorkerOptions::new(program.clone())) {
+            Ok(w) => return w,
+            Err(EngineError::Spawn { source, .. })
+                if source.raw_os_error() == Some(libc_etxtbsy()) =>
+            {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(e) => panic!("spawn failed: {e}"),
+        }
+    }
+    panic!("the script stayed busy");
+}
+
+fn libc_etxtbsy() -> i32 {
+    26 // ETXTBSY on Linux
+}
+
 /// A stand-in worker program: a shell script, so the client is tested against real processes.
 fn script(body: &str) -> (tempfile::TempDir, PathBuf) {
     use std::os::unix::fs::PermissionsExt;
@@ -95,7 +116,7 @@ fn script(body: &str) -> (tempfile::TempDir, PathBuf) {
 #[test]
 fn a_worker_that_hangs_is_killed_at_the_time_limit() {
     let (_dir, program) = script("exec sleep 600");
-    let mut w = Worker::spawn(&WorkerOptions::new(program)).unwrap();
+    let mut w = spawn_script(program);
     let started = Instant::now();
     let err = w
         .request(&json!({"op": "ping"}), Duration::from_millis(300))
@@ -111,7 +132,7 @@ fn a_worker_that_hangs_is_killed_at_the_time_limit() {
 #[test]
 fn a_worker_that_dies_is_reported_with_its_status_and_stderr() {
     let (_dir, program) = script("echo 'boom: the interpreter fell over' >&2; exit 7");
-    let mut w = Worker::spawn(&WorkerOptions::new(program)).unwrap();
+    let mut w = spawn_script(program);
     let err = w
         .request(&json!({"op": "ping"}), Duration::from_secs(10))
         .unwrap_err();
@@ -124,7 +145,7 @@ fn a_worker_that_dies_is_reported_with_its_status_and_stderr() {
 #[test]
 fn a_worker_killed_by_a_signal_says_which() {
     let (_dir, program) = script("kill -SEGV $$");
-    let mut w = Worker::spawn(&WorkerOptions::new(program)).unwrap();
+    let mut w = spawn_script(program);
     let err = w
         .request(&json!({"op": "ping"}), Duration::from_secs(10))
         .unwrap_err();

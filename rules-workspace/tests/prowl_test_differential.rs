@@ -10,36 +10,8 @@
 mod common;
 
 use common::*;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-
-fn test_env() -> PathBuf {
-    let cache = std::env::var_os("PROWL_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/prowl")
-        });
-    let env = std::env::var_os("PROWL_PYTHON_ENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| cache.join("test-env"));
-    // One shared environment: the fixtures declare no packages, so they need the same one.
-    let out = Command::new(env!("CARGO_BIN_EXE_prowl"))
-        .args(["env", "sync"])
-        .arg(repo().join("tests/fixtures/engine/mocks"))
-        .env("PROWL_PYTHON_ENV", &env)
-        .output()
-        .expect("run prowl env sync");
-    assert!(
-        out.status.success(),
-        "prowl env sync failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    env
-}
-
-fn repo() -> PathBuf {
-    std::fs::canonicalize(Path::new(env!("CARGO_MANIFEST_DIR")).join("..")).unwrap()
-}
 
 fn normalise(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

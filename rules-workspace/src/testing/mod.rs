@@ -81,6 +81,13 @@ pub fn worker_options(ws: &Workspace) -> Result<WorkerOptions, EngineError> {
         .unwrap_or_else(|| PathBuf::from("prowl"));
     let mut options = WorkerOptions::new(program);
     options.site_packages = Some(env.site_packages());
+    // An address-space limit turns a memory bomb into a MemoryError for that test instead of
+    // exhausting the machine (`PROWL_WORKER_MEMORY_MB` changes it; 0 disables it).
+    let mb: u64 = std::env::var("PROWL_WORKER_MEMORY_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2048);
+    options.memory_limit = (mb > 0).then_some(mb * 1024 * 1024);
     Ok(options)
 }
 
@@ -330,8 +337,20 @@ pub fn run(
                     json!({"setup_error": {"type": "EngineError", "message": e.to_string()}, "module_output": "", "module_stderr": "", "fatal": null, "results": []})
                 }
             };
-            if let Some(e) = harness_error(&answer) {
-                return Err(TestError::Harness(e));
+            // The harness itself failed on this detection (e.g. out of memory while answering):
+            // report it for this detection and continue with a fresh worker.
+            let answer = match harness_error(&answer) {
+                Some(e) => {
+                    session.worker = None;
+                    json!({"setup_error": {"type": "HarnessError", "message": format!("the test harness failed on this detection: {e}")},
+                           "module_output": "", "module_stderr": "", "fatal": null, "results": []})
+                }
+                None => answer,
+            };
+            // A detection that ran out of memory may leave its garbage alive in the worker
+            // (tracebacks keep frames): the next detection gets a fresh worker.
+            if answer.to_string().contains("\"type\":\"MemoryError\"") {
+                session.worker = None;
             }
             out.stdout(answer["module_output"].as_str().unwrap_or(""));
             out.stderr(answer["module_stderr"].as_str().unwrap_or(""));

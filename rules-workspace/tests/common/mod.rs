@@ -148,3 +148,34 @@ pub fn pat_1_6_3_wording(text: &str) -> String {
     }
     out
 }
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    std::fs::canonicalize(Path::new(env!("CARGO_MANIFEST_DIR")).join("..")).unwrap()
+}
+
+/// A managed Python environment shared by the tests (the fixtures declare no packages, so one
+/// environment serves them all), synced through `prowl env sync` (a no-op when up to date).
+pub fn test_env() -> PathBuf {
+    let cache = std::env::var_os("PROWL_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/prowl")
+        });
+    let env = std::env::var_os("PROWL_PYTHON_ENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| cache.join("test-env"));
+    // One shared environment: the fixtures declare no packages, so they need the same one.
+    let out = Command::new(env!("CARGO_BIN_EXE_prowl"))
+        .args(["env", "sync"])
+        .arg(repo().join("tests/fixtures/engine/mocks"))
+        .env("PROWL_PYTHON_ENV", &env)
+        .output()
+        .expect("run prowl env sync");
+    assert!(
+        out.status.success(),
+        "prowl env sync failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    env
+}

@@ -5,11 +5,16 @@ Every request is a JSON object with an `op`; every answer a JSON object. An exce
 handler becomes `{"error": {"type", "message", "traceback"}}`, never a crash of the worker.
 """
 import json
+import os
 import platform
 import sys
 import traceback
 
 _HANDLERS = {}
+
+# A detection that forks must not leave a second copy of this worker answering on the same
+# pipes: the child of a raw os.fork() leaves at once (subprocess's fork+exec is unaffected).
+os.register_at_fork(after_in_child=lambda: os._exit(0))
 
 
 def op(name):

@@ -1,0 +1,73 @@
+//! Hostile detections (tests/fixtures/hostile): an infinite loop, `os._exit`, a segfault, a
+//! memory bomb, a fork and 10 MB of prints. Each gives a clear result for that detection, and
+//! the run goes on to the ordinary rule and the summary.
+
+mod common;
+
+use common::*;
+use std::process::Command;
+
+#[test]
+fn every_hostile_detection_is_contained_and_the_run_completes() {
+    let env = test_env();
+    let root = repo().join("tests/fixtures/hostile");
+    let out = Command::new(env!("CARGO_BIN_EXE_prowl"))
+        .args(["test", ".", "--timeout", "10"])
+        .current_dir(&root)
+        .env("PROWL_PYTHON_ENV", &env)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run prowl test");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let short: String = stdout
+        .lines()
+        .filter(|l| !l.starts_with("xxxxxxxxxx"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_eq!(out.status.code(), Some(1), "{short}\n{stderr}");
+
+    // The run reached the ordinary rule and the summary.
+    assert!(short.contains("Hostile.G.Fine\n\t[PASS] runs"), "{short}");
+    assert!(short.contains("Test Summary"), "{short}");
+    let invalid = |file: &str, message: &str| {
+        let needle = format!("rules/{file}.yml\n\t\t{message}");
+        assert!(short.contains(&needle), "missing `{needle}` in:\n{short}");
+    };
+    invalid(
+        "a_loop",
+        "the Python worker did not answer within 10.0 s and was stopped",
+    );
+    invalid(
+        "b_exit",
+        "the Python worker stopped unexpectedly (exit code 3)",
+    );
+    invalid(
+        "c_segfault",
+        "the Python worker stopped unexpectedly (killed by SIGSEGV, a segmentation fault (11))",
+    );
+    // The address-space limit turns the memory bomb into that test's MemoryError.
+    assert!(
+        short.contains("Hostile.D.MemoryBomb\n\t[FAIL] runs\n\t\t[FAIL] [rule] MemoryError"),
+        "{short}"
+    );
+    // The fork's child left at once; the rule's verdict stands and no second answer arrived.
+    assert!(short.contains("Hostile.E.Fork\n\t[PASS] runs"), "{short}");
+    // 100,000 printed lines are the chatty test's captured output, printed before its result.
+    let chatty = stdout.find("\nHostile.F.Chatty\n").expect("chatty block") + 1;
+    let lines = stdout[chatty..]
+        .lines()
+        .skip(1)
+        .take_while(|l| l.starts_with('x'))
+        .count();
+    assert_eq!(lines, 100_000);
+    assert!(
+        stdout[chatty..].contains("\t[PASS] runs"),
+        "chatty's result line follows its output"
+    );
+    assert!(
+        !stderr.contains("xxxxxxxxxx"),
+        "detection output leaked to stderr"
+    );
+    assert!(short.contains("\tInvalid: 3\n"), "{short}");
+}
