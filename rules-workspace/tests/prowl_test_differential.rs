@@ -280,3 +280,37 @@ fn prowl_test_prints_what_pat_test_prints() {
         failures.join("\n\n")
     );
 }
+
+#[test]
+fn junit_output_lists_every_test_with_pats_verdict() {
+    let env = test_env();
+    let root = repo().join("tests/fixtures/engine/alert-functions");
+    let run = |format: &str| {
+        Command::new(env!("CARGO_BIN_EXE_prowl"))
+            .args(["test", ".", "--format", format])
+            .current_dir(&root)
+            .env("PROWL_PYTHON_ENV", &env)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run prowl test")
+    };
+    let text = run("text");
+    let xml = run("junit");
+    assert_eq!(
+        text.status.code(),
+        xml.status.code(),
+        "same exit code in every format"
+    );
+    let text = String::from_utf8_lossy(&text.stdout);
+    let xml = String::from_utf8_lossy(&xml.stdout);
+    assert!(xml.starts_with("<?xml"), "{xml}");
+    // As many test cases and failures as PAT-style test lines.
+    let passes = text.lines().filter(|l| l.starts_with("\t[PASS] ")).count();
+    let fails = text.lines().filter(|l| l.starts_with("\t[FAIL] ")).count();
+    assert!(fails > 0 && passes > 0, "{text}");
+    assert!(
+        xml.contains(&format!("failures=\"{fails}\"")),
+        "{fails} failures expected:\n{xml}"
+    );
+    assert!(xml.matches("<testcase ").count() >= passes + fails, "{xml}");
+}

@@ -80,6 +80,8 @@ pub enum Format {
     Json,
     /// PAT's own "Invalid Tests Summary" lines (validate only).
     Pat,
+    /// JUnit XML (test only).
+    Junit,
 }
 
 #[derive(Debug, Args)]
@@ -243,6 +245,12 @@ fn open(args: &WorkspaceArgs) -> Result<(Workspace, Filters), CliError> {
 }
 
 fn validate(args: &ValidateArgs, style: &output::Style) -> Result<ExitCode, CliError> {
+    if args.format == Format::Junit {
+        return Err(CliError::new(
+            "--format junit is for `prowl test`",
+            Some("use --format text, json or pat with validate"),
+        ));
+    }
     let started = std::time::Instant::now();
     let (ws, filters) = open(&args.workspace)?;
     if ws.items.is_empty() && ws.diagnostics.is_empty() {
@@ -267,6 +275,7 @@ fn validate(args: &ValidateArgs, style: &output::Style) -> Result<ExitCode, CliE
         Format::Text => output::print_diagnostics_text(&ws, &diagnostics, selection.len(), style),
         Format::Json => output::print_diagnostics_json(&ws, &diagnostics, selection.len()),
         Format::Pat => output::print_diagnostics_pat(&diagnostics),
+        Format::Junit => unreachable!("refused before the workspace is opened"),
     }
     eprintln!(
         "checked {} files in {} ms",
@@ -408,6 +417,7 @@ fn test(args: &TestArgs) -> Result<ExitCode, CliError> {
             "exit_code": run.exit_code,
             "detections": run.detections,
         })),
+        Format::Junit => print!("{}", crate::testing::junit::render(&run.detections)),
         _ => {
             use std::io::Write;
             let _ = std::io::stdout().write_all(run.stdout.as_bytes());

@@ -9,6 +9,7 @@
 //! `--minimum-tests`), and [`pat_text`] prints the result as PAT does.
 //! `tests/engine/harness_check.py` is the reference this follows line by line.
 
+pub mod junit;
 pub mod pat_text;
 
 use crate::engine::env::PythonEnv;
