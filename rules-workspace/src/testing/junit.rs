@@ -47,9 +47,9 @@ pub fn render(detections: &[Value]) -> String {
         }
         for r in d["results"].as_array().into_iter().flatten() {
             t += 1;
-            let _ = write!(
+            let _ = writeln!(
                 cases,
-                "    <testcase classname=\"{}\" name=\"{}\" file=\"{}\">\n",
+                "    <testcase classname=\"{}\" name=\"{}\" file=\"{}\">",
                 esc(id),
                 esc(r["name"].as_str().unwrap_or("")),
                 esc(file)
