@@ -1,5 +1,5 @@
 //! Hostile detections (tests/fixtures/hostile): an infinite loop, `os._exit`, a segfault, a
-//! memory bomb, a fork and 10 MB of prints. Each gives a clear result for that detection, and
+//! memory bomb, a fork, 10 MB and 100 MB of prints. Each gives a clear result for that detection, and
 //! the run goes on to the ordinary rule and the summary.
 
 mod common;
@@ -22,7 +22,7 @@ fn every_hostile_detection_is_contained_and_the_run_completes() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     let short: String = stdout
         .lines()
-        .filter(|l| !l.starts_with("xxxxxxxxxx"))
+        .filter(|l| !l.starts_with("xxxxxxxxxx") && !l.starts_with("yyyyyyyyyy"))
         .collect::<Vec<_>>()
         .join("\n");
     assert_eq!(out.status.code(), Some(1), "{short}\n{stderr}");
@@ -69,5 +69,26 @@ fn every_hostile_detection_is_contained_and_the_run_completes() {
         !stderr.contains("xxxxxxxxxx"),
         "detection output leaked to stderr"
     );
+    // 100 MB of prints: the first 16 MiB characters are kept and the rest is counted.
+    let flood = stdout.find("\nHostile.H.Flood\n").expect("flood block") + 1;
+    let kept: usize = stdout[flood..]
+        .lines()
+        .skip(1)
+        .take_while(|l| l.starts_with('y'))
+        .map(|l| l.len() + 1)
+        .sum();
+    assert!(
+        // (+1: the last, cut line ends with the newline that starts the note)
+        (16 * 1024 * 1024 - 100..=16 * 1024 * 1024 + 1).contains(&kept),
+        "kept {kept} characters"
+    );
+    assert!(
+        short.contains(&format!(
+            "[prowl: {} more characters of output were dropped]",
+            100_000_000 - 16 * 1024 * 1024
+        )),
+        "{short}"
+    );
+    assert!(stdout[flood..].contains("\t[PASS] runs"), "{short}");
     assert!(short.contains("\tInvalid: 3\n"), "{short}");
 }

@@ -82,7 +82,8 @@ fn compare(name: &str, dir: &str, flags: &[&str], env: &Path) -> Result<(), Stri
         .expect("run prowl test");
     let pat = Command::new(pat_binary())
         .args(["--skip-version-check", "test", "--path", "."])
-        .args(flags)
+        // `--workers N` is Prowl's own: PAT always runs in one process.
+        .args(flags.iter().filter(|f| !f.starts_with("--workers")))
         .current_dir(&root)
         .env("PYTHONDONTWRITEBYTECODE", "1")
         .output()
@@ -240,6 +241,33 @@ fn prowl_test_prints_what_pat_test_prints() {
             vec!["--filter", "RuleID=Fixture.Globals.Counter"],
         ),
         ("demo".into(), "rules-workspace/demo/base".into(), vec![]),
+        // Parallel workers must not change a byte: one worker, and more workers than cores
+        // (helpers that print when imported or keep state tie their users to one worker).
+        (
+            "globals, 1 worker".into(),
+            engine("globals"),
+            vec!["--workers=1"],
+        ),
+        (
+            "globals, 4 workers".into(),
+            engine("globals"),
+            vec!["--workers=4"],
+        ),
+        (
+            "setup-errors, 4 workers".into(),
+            engine("setup-errors"),
+            vec!["--workers=4"],
+        ),
+        (
+            "mocks, 1 worker".into(),
+            engine("mocks"),
+            vec!["--workers=1"],
+        ),
+        (
+            "demo, 3 workers".into(),
+            "rules-workspace/demo/base".into(),
+            vec!["--workers=3"],
+        ),
         (
             "demo-sorted".into(),
             "rules-workspace/demo/base".into(),

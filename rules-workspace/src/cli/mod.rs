@@ -152,6 +152,10 @@ pub struct TestArgs {
     /// Seconds one detection's tests may take before its worker is stopped.
     #[arg(long, default_value_t = 10.0)]
     pub timeout: f64,
+    /// Worker processes running tests in parallel (default: one per core). Output is PAT's
+    /// order whatever the number.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub workers: Option<u16>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }
@@ -396,9 +400,37 @@ fn env(cmd: &EnvCommand, style: &output::Style) -> Result<ExitCode, CliError> {
 }
 
 fn test(args: &TestArgs) -> Result<ExitCode, CliError> {
+    // First use: create (or bring up to date) the workspace's Python environment, saying so.
+    let env = crate::engine::env::PythonEnv::for_workspace(&args.workspace.path);
+    if let Err(
+        crate::engine::env::EnvError::Missing { .. } | crate::engine::env::EnvError::Stale { .. },
+    ) = env.check()
+    {
+        let style = output::Style::detect();
+        eprintln!(
+            "{} preparing the Python environment for this workspace (once; needs PyPI)",
+            style.bold("env:")
+        );
+        env.sync(false, &mut |line| {
+            eprintln!("{} {line}", style.bold("env:"))
+        })
+        .map_err(|e| CliError::new(e.to_string(), None))?;
+    }
+    let worker = crate::testing::worker_options(&env.workspace)
+        .map_err(|e| CliError::new(e.to_string(), None))?;
+    let workers = args
+        .workers
+        .map(usize::from)
+        .unwrap_or_else(crate::engine::pool::Pool::default_size);
+    let mut pool = crate::engine::pool::Pool::new(worker, workers);
+    // Workers start Python while the workspace is read; a narrowed run needs only one.
+    let narrowed = !args.workspace.filter.is_empty() || !args.test_names.is_empty();
+    pool.prewarm(if narrowed { 1 } else { workers });
+    let started = std::time::Instant::now();
     let (ws, filters) = open(&args.workspace)?;
-    let worker =
-        crate::testing::worker_options(&ws).map_err(|e| CliError::new(e.to_string(), None))?;
+    if std::env::var_os("PROWL_DEBUG_TIMINGS").is_some() {
+        eprintln!("open: {:?}", started.elapsed());
+    }
     let options = crate::testing::TestOptions {
         filters,
         minimum_tests: args.minimum_tests,
@@ -410,8 +442,9 @@ fn test(args: &TestArgs) -> Result<ExitCode, CliError> {
         timeout: std::time::Duration::from_secs_f64(args.timeout.max(0.1)),
         path_label: args.workspace.path.display().to_string(),
     };
-    let run = crate::testing::run(&ws, worker, &options)
+    let run = crate::testing::run(&ws, &mut pool, &options)
         .map_err(|e| CliError::new(e.to_string(), None))?;
+    pool.shutdown();
     match args.format {
         Format::Json => output::print_json(&serde_json::json!({
             "exit_code": run.exit_code,

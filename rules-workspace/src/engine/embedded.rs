@@ -47,6 +47,12 @@ pub fn run_worker(site_packages: Option<&Path>) -> ExitCode {
         std::env::set_var("PYTHONDONTWRITEBYTECODE", "1");
         std::env::remove_var("PYTHONPATH");
         std::env::remove_var("PYTHONSTARTUP");
+        // One string-hash seed for every worker and every run, so set and dict-of-set orders a
+        // detection prints are the same whichever worker runs it (PAT's vary from run to run).
+        // A user-set PYTHONHASHSEED wins.
+        if std::env::var_os("PYTHONHASHSEED").is_none() {
+            std::env::set_var("PYTHONHASHSEED", "0");
+        }
     }
     Python::initialize();
     let dispatcher = Python::attach(|py| -> PyResult<Py<PyModule>> {

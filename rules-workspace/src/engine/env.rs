@@ -83,17 +83,8 @@ impl PythonEnv {
                 path: PathBuf::from(p),
             };
         }
-        let name = workspace
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "root".into());
-        let key = format!(
-            "{}-{:016x}",
-            sanitize(&name),
-            fnv1a(workspace.to_string_lossy().as_bytes())
-        );
         PythonEnv {
-            path: cache_dir().join("envs").join(key),
+            path: cache_dir().join("envs").join(workspace_key(&workspace)),
             workspace,
         }
     }
@@ -250,7 +241,21 @@ fn run(cmd: &mut Command, hint: &str) -> Result<(), EnvError> {
     })
 }
 
-fn cache_dir() -> PathBuf {
+/// `<folder name>-<hash of the absolute path>`: names a workspace's files in the cache.
+pub fn workspace_key(workspace: &Path) -> String {
+    let name = workspace
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "root".into());
+    format!(
+        "{}-{:016x}",
+        sanitize(&name),
+        fnv1a(workspace.to_string_lossy().as_bytes())
+    )
+}
+
+/// Prowl's cache folder: `$PROWL_CACHE`, else `$XDG_CACHE_HOME/prowl`, else `~/.cache/prowl`.
+pub fn cache_dir() -> PathBuf {
     if let Some(p) = std::env::var_os("PROWL_CACHE") {
         return PathBuf::from(p);
     }

@@ -4,6 +4,7 @@
 //!   that many bytes of UTF-8 JSON), in both directions.
 //! - [`env`]: the managed Python environment per workspace (a virtual environment made with
 //!   the interpreter Prowl was built against, with panther-core and the workspace's packages).
+//! - [`pool`]: warm workers, one per core, running jobs in parallel for an ordered consumer.
 //! - [`worker`]: the client side of one worker process: spawn, request with a time limit, kill.
 //! - [`embedded`]: the worker process itself (`prowl worker`): CPython embedded with pyo3,
 //!   serving requests from its stdin.
@@ -14,6 +15,7 @@
 
 pub mod embedded;
 pub mod env;
+pub mod pool;
 pub mod protocol;
 pub mod worker;
 

@@ -11,9 +11,11 @@
 
 pub mod junit;
 pub mod pat_text;
+pub mod timings;
 
 use crate::engine::env::PythonEnv;
-use crate::engine::worker::{Worker, WorkerOptions};
+use crate::engine::pool::{Load, Pool, Step};
+use crate::engine::worker::WorkerOptions;
 use crate::engine::EngineError;
 use crate::filter::Filters;
 use crate::spec::{AnalysisItem, AnalysisType, DetectionForm, Node};
@@ -73,8 +75,8 @@ pub enum TestError {
 }
 
 /// Where the worker's Python packages are.
-pub fn worker_options(ws: &Workspace) -> Result<WorkerOptions, EngineError> {
-    let env = PythonEnv::for_workspace(&ws.root);
+pub fn worker_options(root: &Path) -> Result<WorkerOptions, EngineError> {
+    let env = PythonEnv::for_workspace(root);
     env.check()?;
     let program = std::env::var_os("PROWL_WORKER_EXE")
         .map(PathBuf::from)
@@ -119,30 +121,6 @@ fn request_test(test: &Node) -> Value {
     out
 }
 
-/// A worker with the workspace loaded, restarted after a crash or a timeout.
-struct Session {
-    options: WorkerOptions,
-    load: Value,
-    worker: Option<Worker>,
-    timeout: Duration,
-}
-
-impl Session {
-    fn call(&mut self, request: &Value) -> Result<Value, EngineError> {
-        if self.worker.is_none() {
-            let mut w = Worker::spawn(&self.options)?;
-            w.request(&self.load, self.timeout.max(Duration::from_secs(60)))?;
-            self.worker = Some(w);
-        }
-        let w = self.worker.as_mut().expect("worker just started");
-        let answer = w.request(request, self.timeout);
-        if answer.is_err() {
-            self.worker = None;
-        }
-        answer
-    }
-}
-
 fn harness_error(answer: &Value) -> Option<String> {
     answer.get("error").filter(|e| !e.is_null()).map(|e| {
         format!(
@@ -153,12 +131,191 @@ fn harness_error(answer: &Value) -> Option<String> {
     })
 }
 
-/// Runs the selected detections' tests as `pat test --path .` would from the workspace root.
-pub fn run(
+/// What PAT does for one detection, decided before anything runs.
+enum Plan<'a> {
+    /// `--skip-disabled-tests` on a disabled detection.
+    SkipDisabled {
+        spec_file: String,
+        item: &'a AnalysisItem,
+    },
+    /// `--test-names` matched none of its own tests.
+    NoTestsMatch {
+        spec_file: String,
+        item: &'a AnalysisItem,
+    },
+    /// A derived detection whose base is not among the filtered detections.
+    BaseMissing { id: String, base: String },
+    /// A simple detection (PAT skips it without a backend).
+    Simple,
+    /// A detection block; `request` indexes the requests (none for a correlation rule, which
+    /// PAT lists as skipped and then prints without running anything).
+    Run {
+        spec_file: String,
+        id: String,
+        tests_node: Option<&'a Node>,
+        all_tests: Vec<&'a Node>,
+        request: Option<usize>,
+        correlation: Option<&'a AnalysisItem>,
+    },
+}
+
+/// A detection's request and the item whose code it runs (a derived detection's base).
+struct Request<'a> {
+    body: Value,
+    code_item: &'a AnalysisItem,
+}
+
+/// The load request and its key: the request text plus the content of every file it reads.
+fn load_request(ws: &Workspace, selected: &[&AnalysisItem], options: &TestOptions) -> Load {
+    let request = json!({
+        "op": "load_workspace",
+        "root": ws.root,
+        "globals": selected.iter().filter(|i| i.analysis_type == AnalysisType::Global).map(|g| json!({
+            "id": g.id, "path": filename(g).map(|f| pat_join(g, f)),
+        })).collect::<Vec<_>>(),
+        "data_models": selected.iter().filter(|i| i.analysis_type == AnalysisType::DataModel).map(|d| json!({
+            "id": d.id,
+            "spec_path": d.spec_path,
+            "path": filename(d).map(|f| pat_join(d, f)),
+            "enabled": d.enabled,
+            "log_types": d.log_types,
+            "mappings": d.spec.get("Mappings").map(Node::to_json),
+        })).collect::<Vec<_>>(),
+        "available_destinations": options.available_destinations,
+    });
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    request.to_string().hash(&mut h);
+    for item in selected.iter().filter(|i| {
+        matches!(
+            i.analysis_type,
+            AnalysisType::Global | AnalysisType::DataModel
+        )
+    }) {
+        if let Some(code) = &item.code_path {
+            std::fs::read(code).ok().hash(&mut h);
+        }
+    }
+    Load {
+        request,
+        key: h.finish(),
+        timeout: Duration::from_secs(120),
+    }
+}
+
+/// Groups requests into jobs: detections that import (directly or through other helpers) a
+/// global the harness found sticky (prints when imported, or keeps state its functions change)
+/// share one job, in PAT's order, so they see that helper exactly as in one PAT run; every
+/// other detection is a job of its own. A data model importing a sticky helper makes the whole
+/// run one job.
+fn schedule(
     ws: &Workspace,
-    worker: WorkerOptions,
-    options: &TestOptions,
-) -> Result<TestRun, TestError> {
+    selected: &[&AnalysisItem],
+    requests: &[Request],
+    traits: &Value,
+) -> Vec<Vec<Step>> {
+    use std::collections::{BTreeSet, HashMap};
+    let sticky: BTreeSet<&str> = traits["traits"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(_, t)| t["sticky"].as_bool() != Some(false))
+        .map(|(id, _)| id.as_str())
+        .collect();
+    let steps = || {
+        requests
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (i, r.body.clone()))
+    };
+    if sticky.is_empty() {
+        return steps().map(|s| vec![s]).collect();
+    }
+    let globals: HashMap<&str, &AnalysisItem> = selected
+        .iter()
+        .filter(|i| i.analysis_type == AnalysisType::Global)
+        .map(|i| (i.id.as_str(), *i))
+        .collect();
+    let imports = |item: &AnalysisItem| -> Vec<String> {
+        ws.index
+            .get(&item.id)
+            .filter(|&k| std::ptr::eq(&ws.items[k], item))
+            .map(|k| ws.index.imports(k).to_vec())
+            .unwrap_or_default()
+    };
+    // The globals an item reaches through its imports and theirs.
+    let reach = |item: &AnalysisItem| -> BTreeSet<String> {
+        let mut seen = BTreeSet::new();
+        let mut stack = imports(item);
+        while let Some(m) = stack.pop() {
+            if let Some(g) = globals.get(m.as_str()) {
+                if seen.insert(m.clone()) {
+                    stack.extend(imports(g));
+                }
+            }
+        }
+        seen
+    };
+    let models_sticky = selected
+        .iter()
+        .filter(|i| i.analysis_type == AnalysisType::DataModel)
+        .any(|m| reach(m).iter().any(|g| sticky.contains(g.as_str())));
+    if models_sticky {
+        return vec![steps().collect()];
+    }
+    // Union-find over sticky globals: a detection links every sticky global it reaches.
+    let names: Vec<&str> = sticky.iter().copied().collect();
+    let mut parent: Vec<usize> = (0..names.len()).collect();
+    fn find(p: &mut [usize], mut x: usize) -> usize {
+        while p[x] != x {
+            p[x] = p[p[x]];
+            x = p[x];
+        }
+        x
+    }
+    let reached: Vec<Vec<usize>> = requests
+        .iter()
+        .map(|r| {
+            reach(r.code_item)
+                .iter()
+                .filter_map(|g| names.iter().position(|n| n == g))
+                .collect()
+        })
+        .collect();
+    for r in &reached {
+        for w in r.windows(2) {
+            let (a, b) = (find(&mut parent, w[0]), find(&mut parent, w[1]));
+            parent[a] = b;
+        }
+    }
+    let mut jobs: Vec<Vec<Step>> = Vec::new();
+    let mut job_of_group: HashMap<usize, usize> = HashMap::new();
+    for ((i, body), r) in steps().zip(&reached) {
+        match r.first() {
+            None => jobs.push(vec![(i, body)]),
+            Some(&g) => {
+                let root = find(&mut parent, g);
+                match job_of_group.get(&root) {
+                    Some(&j) => jobs[j].push((i, body)),
+                    None => {
+                        job_of_group.insert(root, jobs.len());
+                        jobs.push(vec![(i, body)]);
+                    }
+                }
+            }
+        }
+    }
+    jobs
+}
+
+fn engine_failure(message: String) -> Value {
+    json!({"setup_error": {"type": "EngineError", "message": message},
+           "module_output": "", "module_stderr": "", "fatal": null, "results": []})
+}
+
+/// Runs the selected detections' tests as `pat test --path .` would from the workspace root,
+/// on the pool's workers, and reports in PAT's order.
+pub fn run(ws: &Workspace, pool: &mut Pool, options: &TestOptions) -> Result<TestRun, TestError> {
     let mut out = pat_text::Printer::new(options);
     // Warnings PAT logs while classifying (DedupPeriodMinutes), in walk order.
     for d in ws.diagnostics.iter().filter(|d| d.pat && !d.is_error()) {
@@ -217,24 +374,16 @@ pub fn run(
         );
     }
 
-    let load = json!({
-        "op": "load_workspace",
-        "root": ws.root,
-        "globals": selected.iter().filter(|i| i.analysis_type == AnalysisType::Global).map(|g| json!({
-            "id": g.id, "path": filename(g).map(|f| pat_join(g, f)),
-        })).collect::<Vec<_>>(),
-        "data_models": selected.iter().filter(|i| i.analysis_type == AnalysisType::DataModel).map(|d| json!({
-            "id": d.id,
-            "spec_path": d.spec_path,
-            "path": filename(d).map(|f| pat_join(d, f)),
-            "enabled": d.enabled,
-            "log_types": d.log_types,
-            "mappings": d.spec.get("Mappings").map(Node::to_json),
-        })).collect::<Vec<_>>(),
-        "available_destinations": options.available_destinations,
-    });
-    let mut worker = Worker::spawn(&worker.clone()).map(|w| (w, worker))?;
-    let setup = worker.0.request(&load, Duration::from_secs(120))?;
+    let load = load_request(ws, &selected, options);
+    if let Some(dump) = std::env::var_os("PROWL_DEBUG_LOAD") {
+        let _ = std::fs::write(dump, load.request.to_string());
+    }
+    let t0 = std::time::Instant::now();
+    let setup = pool.load_primary(&load)?;
+    let debug = std::env::var_os("PROWL_DEBUG_TIMINGS").is_some();
+    if debug {
+        eprintln!("load: {:?}", t0.elapsed());
+    }
     if let Some(e) = harness_error(&setup) {
         return Err(TestError::Harness(e));
     }
@@ -249,167 +398,202 @@ pub fn run(
             i["message"].as_str().unwrap_or("").to_owned(),
         ));
     }
-    let mut session = Session {
-        options: worker.1,
-        load,
-        worker: Some(worker.0),
-        timeout: options.timeout,
-    };
 
-    let mut invalid_detections: Vec<(String, String)> = Vec::new();
-    let mut answers = Vec::new();
-    for item in &detections {
+    // 1. Plan: PAT's decision for each detection, and the requests to run.
+    let mut plans: Vec<Plan> = Vec::new();
+    let mut requests: Vec<Request> = Vec::new();
+    for &item in &detections {
         let spec_file = item.spec_path.display().to_string();
         if options.skip_disabled_tests && item.enabled != Some(true) {
-            out.skip(&spec_file, item);
+            plans.push(Plan::SkipDisabled { spec_file, item });
             continue;
         }
         let det_id = item.id.clone();
-        let own_tests: Vec<&Node> = item
-            .spec
-            .get("Tests")
-            .and_then(Node::as_list)
-            .map(|l| l.iter().collect())
-            .unwrap_or_default();
+        let wanted = |t: &&Node| {
+            t.get("Name")
+                .and_then(Node::as_str)
+                .is_some_and(|n| options.test_names.iter().any(|x| x == n))
+        };
         if !options.test_names.is_empty() {
-            let any = own_tests.iter().any(|t| {
-                t.get("Name")
-                    .and_then(Node::as_str)
-                    .is_some_and(|n| options.test_names.iter().any(|x| x == n))
-            });
-            if !any {
-                out.no_tests_match(&det_id, &options.test_names);
-                out.skip(&spec_file, item);
+            let own = item.spec.get("Tests").and_then(Node::as_list);
+            if !own.into_iter().flatten().any(|t| wanted(&t)) {
+                plans.push(Plan::NoTestsMatch { spec_file, item });
                 continue;
             }
         }
-        let correlation = item.analysis_type == AnalysisType::CorrelationRule;
-        if correlation {
-            out.skip(&spec_file, item);
+        if item.analysis_type == AnalysisType::CorrelationRule {
+            let tests_node = item.spec.get("Tests");
+            plans.push(Plan::Run {
+                spec_file,
+                id: det_id,
+                tests_node,
+                all_tests: tests_node
+                    .and_then(Node::as_list)
+                    .map(|l| l.iter().collect())
+                    .unwrap_or_default(),
+                request: None,
+                correlation: Some(item),
+            });
+            continue;
         }
         let mut tests_node: Option<&Node> = item.spec.get("Tests");
-        let mut path: Option<String> = None;
-        if let Some(base_id) = item.base_detection.as_deref().filter(|b| !b.is_empty()) {
-            let base = detections
-                .iter()
-                .find(|d| d.spec.get("RuleID").and_then(Node::as_str) == Some(base_id));
-            let Some(base) = base else {
-                out.log("WARNING", &format!("Skipping Derived Detection '{det_id}', could not lookup base detection '{base_id}'"));
-                continue;
-            };
-            if tests_node.is_none() && base.spec.get("Tests").is_some_and(Node::is_truthy) {
-                tests_node = base.spec.get("Tests");
+        let code_item = match item.base_detection.as_deref().filter(|b| !b.is_empty()) {
+            Some(base_id) => {
+                let base = detections
+                    .iter()
+                    .find(|d| d.spec.get("RuleID").and_then(Node::as_str) == Some(base_id));
+                let Some(&base) = base else {
+                    plans.push(Plan::BaseMissing {
+                        id: det_id,
+                        base: base_id.to_owned(),
+                    });
+                    continue;
+                };
+                if tests_node.is_none() && base.spec.get("Tests").is_some_and(Node::is_truthy) {
+                    tests_node = base.spec.get("Tests");
+                }
+                base
             }
-            path = filename(base).map(|f| pat_join(base, f));
-        } else if is_simple(item) {
-            continue;
-        } else if !correlation {
-            path = filename(item).map(|f| pat_join(item, f));
-        }
+            None if is_simple(item) => {
+                plans.push(Plan::Simple);
+                continue;
+            }
+            None => item,
+        };
         let all_tests: Vec<&Node> = tests_node
             .and_then(Node::as_list)
             .map(|l| l.iter().collect())
             .unwrap_or_default();
-        let answer = if correlation {
-            None
-        } else {
-            let tests: Vec<Value> = all_tests
-                .iter()
-                .filter(|t| {
-                    options.test_names.is_empty()
-                        || t.get("Name")
-                            .and_then(Node::as_str)
-                            .is_some_and(|n| options.test_names.iter().any(|x| x == n))
-                })
-                .map(|t| request_test(t))
-                .collect();
-            let request = json!({
-                "op": "run_detection",
-                "id": det_id,
-                "analysis_type": item.analysis_type.as_str(),
-                "spec_path": spec_file,
-                "create_alert": item.spec.get("CreateAlert").map(Node::to_json),
-                "path": path,
-                "tests": if tests_node.is_some() { tests } else { Vec::new() },
-            });
-            let answer = match session.call(&request) {
-                Ok(a) => a,
-                Err(e) => {
-                    json!({"setup_error": {"type": "EngineError", "message": e.to_string()}, "module_output": "", "module_stderr": "", "fatal": null, "results": []})
-                }
-            };
-            // The harness itself failed on this detection (e.g. out of memory while answering):
-            // report it for this detection and continue with a fresh worker.
-            let answer = match harness_error(&answer) {
-                Some(e) => {
-                    session.worker = None;
-                    json!({"setup_error": {"type": "HarnessError", "message": format!("the test harness failed on this detection: {e}")},
-                           "module_output": "", "module_stderr": "", "fatal": null, "results": []})
-                }
-                None => answer,
-            };
-            // A detection that ran out of memory may leave its garbage alive in the worker
-            // (tracebacks keep frames): the next detection gets a fresh worker.
-            if answer.to_string().contains("\"type\":\"MemoryError\"") {
-                session.worker = None;
-            }
-            out.stdout(answer["module_output"].as_str().unwrap_or(""));
-            out.stderr(answer["module_stderr"].as_str().unwrap_or(""));
-            if let Some(fatal) = answer.get("fatal").filter(|f| !f.is_null()) {
-                return Ok(out.fatal(fatal, true));
-            }
-            Some(answer)
-        };
-        out.detection_header(&det_id);
-        if let Some(setup_error) = answer
-            .as_ref()
-            .and_then(|a| a.get("setup_error"))
-            .filter(|e| !e.is_null())
-        {
-            invalid_detections.push((
-                spec_file,
-                setup_error["message"].as_str().unwrap_or("").to_owned(),
-            ));
-            out.setup_error();
-            answers.extend(answer);
-            continue;
-        }
-        if all_tests.len() < options.minimum_tests {
-            out.fail(
-                &det_id,
-                format!(
-                    "Insufficient test coverage: {} tests required but only {} found",
-                    options.minimum_tests,
-                    all_tests.len()
-                ),
-            );
-        }
-        if tests_node.is_none() {
-            out.no_tests_configured(&det_id);
-        } else {
-            for result in answer
-                .as_ref()
-                .and_then(|a| a["results"].as_array())
-                .into_iter()
-                .flatten()
-            {
-                out.test_result(&det_id, result);
-            }
-            let expected = |want: bool| {
-                all_tests.iter().any(|t| {
-                    t.get("ExpectedResult")
-                        .is_some_and(|e| e.is_truthy() == want)
-                })
-            };
-            if options.minimum_tests > 1 && !(expected(true) && expected(false)) {
-                out.fail(&det_id, "Insufficient test coverage: expected at least one positive and one negative test".into());
-            }
-        }
-        out.detection_end();
-        answers.extend(answer);
+        let tests: Vec<Value> = all_tests
+            .iter()
+            .filter(|t| options.test_names.is_empty() || wanted(t))
+            .map(|t| request_test(t))
+            .collect();
+        let body = json!({
+            "op": "run_detection",
+            "id": det_id,
+            "analysis_type": item.analysis_type.as_str(),
+            "spec_path": spec_file,
+            "create_alert": item.spec.get("CreateAlert").map(Node::to_json),
+            "path": filename(code_item).map(|f| pat_join(code_item, f)),
+            "tests": if tests_node.is_some() { tests } else { Vec::new() },
+        });
+        plans.push(Plan::Run {
+            spec_file,
+            id: det_id,
+            tests_node,
+            all_tests,
+            request: Some(requests.len()),
+            correlation: None,
+        });
+        requests.push(Request { body, code_item });
     }
-    if let Some(w) = session.worker.take() {
-        let _ = w_shutdown(w);
+
+    // 2. Schedule: which requests must share a worker.
+    let globals: Vec<Value> = selected
+        .iter()
+        .filter(|i| i.analysis_type == AnalysisType::Global)
+        .map(|g| json!({"id": g.id, "path": g.code_path}))
+        .collect();
+    let parallel = pool.size() > 1 && requests.len() > 1;
+    let traits = if !globals.is_empty() && parallel {
+        let answer = pool.call(
+            &load,
+            &json!({"op": "analyze_globals", "globals": globals}),
+            Duration::from_secs(60),
+        )?;
+        if let Some(e) = harness_error(&answer) {
+            return Err(TestError::Harness(e));
+        }
+        answer
+    } else {
+        json!({"traits": {}})
+    };
+    let any_sticky = traits["traits"]
+        .as_object()
+        .is_some_and(|t| t.values().any(|v| v["sticky"].as_bool() != Some(false)));
+    let jobs = if parallel {
+        schedule(ws, &selected, &requests, &traits)
+    } else {
+        vec![requests
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (i, r.body.clone()))
+            .collect()]
+    };
+
+    if let Some(dump) = std::env::var_os("PROWL_DEBUG_REQUESTS") {
+        let lines: Vec<String> = requests.iter().map(|r| r.body.to_string()).collect();
+        let _ = std::fs::write(dump, lines.join("\n"));
+    }
+    // Slowest first (by last run's times), so no worker is left with a long detection at the
+    // end while the others idle.
+    let mut timings = timings::Timings::load(&ws.root);
+    let mut jobs = jobs;
+    if parallel {
+        let cost = |job: &Vec<Step>| -> f64 {
+            job.iter()
+                .map(|(_, r)| timings.estimate(r["id"].as_str().unwrap_or("")))
+                .sum()
+        };
+        let mut costed: Vec<(f64, Vec<Step>)> = jobs.into_iter().map(|j| (cost(&j), j)).collect();
+        costed.sort_by(|a, b| b.0.total_cmp(&a.0));
+        jobs = costed.into_iter().map(|(_, j)| j).collect();
+    }
+
+    // 3. Run on the pool; print in PAT's order as the answers arrive.
+    let mut report = Report {
+        out,
+        options,
+        plans,
+        cursor: 0,
+        answers: (0..requests.len()).map(|_| None).collect(),
+        invalid_detections: Vec::new(),
+        kept: Vec::new(),
+        fatal: None,
+    };
+    report.advance();
+    if !requests.is_empty() {
+        pool.run(&load, jobs, options.timeout, &mut |index, answer| {
+            let answer = match answer {
+                Ok(a) => match harness_error(&a) {
+                    // The harness itself failed on this detection (e.g. out of memory while
+                    // answering): report it for this detection; the pool replaced the worker.
+                    Some(e) => {
+                        engine_failure(format!("the test harness failed on this detection: {e}"))
+                    }
+                    None => a,
+                },
+                Err(e) => engine_failure(e.to_string()),
+            };
+            if let (Some(ms), Some(id)) = (
+                answer["elapsed_ms"].as_f64(),
+                requests[index].body["id"].as_str(),
+            ) {
+                timings.record(id, ms);
+            }
+            report.answers[index] = Some(answer);
+            report.advance()
+        });
+    }
+    timings.save();
+    if debug {
+        eprintln!("ran: {:?}", t0.elapsed());
+    }
+    if !globals.is_empty() && (any_sticky || !parallel) {
+        // Helpers that may keep state: the next run starts from fresh modules, as a new PAT
+        // run does.
+        pool.invalidate();
+    }
+    let Report {
+        out,
+        invalid_detections,
+        kept,
+        fatal,
+        ..
+    } = report;
+    if let Some(run) = fatal {
+        return Ok(run);
     }
     invalid.extend(invalid_detections);
     // PAT's pack check on the filtered set comes last.
@@ -421,14 +605,110 @@ pub fn run(
         invalid.push((d.file.display().to_string(), d.message));
     }
     let mut run = out.finish(detections.len(), invalid);
-    run.detections = answers;
+    run.detections = kept;
     Ok(run)
 }
 
-fn w_shutdown(mut w: Worker) -> Result<(), EngineError> {
-    let _ = w.request(&json!({"op": "shutdown"}), Duration::from_secs(5));
-    w.shutdown();
-    Ok(())
+/// PAT's printing, driven in plan order as answers come in.
+struct Report<'a, 'o> {
+    out: pat_text::Printer,
+    options: &'o TestOptions,
+    plans: Vec<Plan<'a>>,
+    cursor: usize,
+    answers: Vec<Option<Value>>,
+    invalid_detections: Vec<(String, String)>,
+    /// Answers in PAT's order (JSON and JUnit output).
+    kept: Vec<Value>,
+    /// Set when PAT's process would have ended (a module-level `sys.exit`).
+    fatal: Option<TestRun>,
+}
+
+impl Report<'_, '_> {
+    /// Prints every plan entry whose answer is known; `false` once PAT would have stopped.
+    fn advance(&mut self) -> bool {
+        while self.fatal.is_none() && self.cursor < self.plans.len() {
+            let out = &mut self.out;
+            match &self.plans[self.cursor] {
+                Plan::SkipDisabled { spec_file, item } => out.skip(spec_file, item),
+                Plan::NoTestsMatch { spec_file, item } => {
+                    out.no_tests_match(&item.id, &self.options.test_names);
+                    out.skip(spec_file, item);
+                }
+                Plan::BaseMissing { id, base } => out.log(
+                    "WARNING",
+                    &format!(
+                        "Skipping Derived Detection '{id}', could not lookup base detection '{base}'"
+                    ),
+                ),
+                Plan::Simple => {}
+                Plan::Run {
+                    spec_file,
+                    id,
+                    tests_node,
+                    all_tests,
+                    request,
+                    correlation,
+                } => {
+                    let answer = match request {
+                        None => json!({"results": []}),
+                        Some(r) => match self.answers[*r].take() {
+                            Some(answer) => answer,
+                            None => return true, // not answered yet
+                        },
+                    };
+                    if let Some(item) = correlation {
+                        out.skip(spec_file, item);
+                    }
+                    out.stdout(answer["module_output"].as_str().unwrap_or(""));
+                    out.stderr(answer["module_stderr"].as_str().unwrap_or(""));
+                    if let Some(fatal) = answer.get("fatal").filter(|f| !f.is_null()) {
+                        let printer = std::mem::replace(out, pat_text::Printer::new(self.options));
+                        self.fatal = Some(printer.fatal(fatal, true));
+                        return false;
+                    }
+                    out.detection_header(id);
+                    if let Some(error) = answer.get("setup_error").filter(|e| !e.is_null()) {
+                        let message = error["message"].as_str().unwrap_or("").to_owned();
+                        self.invalid_detections.push((spec_file.clone(), message));
+                        out.setup_error();
+                    } else {
+                        let minimum = self.options.minimum_tests;
+                        if all_tests.len() < minimum {
+                            out.fail(
+                                id,
+                                format!(
+                                    "Insufficient test coverage: {minimum} tests required but only {} found",
+                                    all_tests.len()
+                                ),
+                            );
+                        }
+                        if tests_node.is_none() {
+                            out.no_tests_configured(id);
+                        } else {
+                            for result in answer["results"].as_array().into_iter().flatten() {
+                                out.test_result(id, result);
+                            }
+                            let expected = |want: bool| {
+                                all_tests.iter().any(|t| {
+                                    t.get("ExpectedResult")
+                                        .is_some_and(|e| e.is_truthy() == want)
+                                })
+                            };
+                            if minimum > 1 && !(expected(true) && expected(false)) {
+                                out.fail(id, "Insufficient test coverage: expected at least one positive and one negative test".into());
+                            }
+                        }
+                        out.detection_end();
+                    }
+                    if request.is_some() {
+                        self.kept.push(answer);
+                    }
+                }
+            }
+            self.cursor += 1;
+        }
+        self.fatal.is_none()
+    }
 }
 
 /// The workspace root PAT would run from, for messages.

@@ -81,6 +81,7 @@ answer:
                            detection's ID line, outside any capture.
     module_stderr  str     the same for stderr (+ log lines), which PAT sends to its stderr.
     matcher        str     "rule" or "policy".
+    elapsed_ms     float   wall time of this request in the worker (a scheduling hint).
     setup_error    None | {type, message, traceback}: the detection could not be built (syntax
                    error, import error, no rule()/policy(), missing file). `message` is PAT's
                    str(exception): PAT prints the ID, then print("\n"), and adds
@@ -141,6 +142,7 @@ What the Rust worker must do
   simple detections, the --minimum-tests entries, printing, the summary and the exit code.
 """
 
+import ast
 import contextlib
 import dataclasses
 import hashlib
@@ -152,11 +154,12 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 import traceback
 import uuid
 from unittest.mock import MagicMock, patch
 
-__all__ = ["load_workspace", "run_detection", "shutdown"]
+__all__ = ["load_workspace", "run_detection", "analyze_globals", "shutdown"]
 
 # The file name this module's code objects carry (works when loaded from a string, too).
 _HARNESS_FILE = (lambda: None).__code__.co_filename
@@ -240,6 +243,39 @@ class _Core:  # pylint: disable=too-few-public-methods
             return value
 
         data_model.parse = cached_parse
+        _reuse_jsonpath_parse_tables()
+
+
+def _reuse_jsonpath_parse_tables():
+    """jsonpath-ng 1.5.3 rebuilds its PLY LALR tables on every parse (~20 ms each: 3.4 s for the
+    158 mappings of panther-analysis's data models, in every worker). Build them once per parser
+    class and start symbol; a PLY parser is reusable and jsonpath-ng's grammar actions keep no
+    state on the parser object, so every parse gives the same result as before."""
+    try:
+        import ply.yacc  # pylint: disable=import-outside-toplevel
+        from jsonpath_ng import parser as jp  # pylint: disable=import-outside-toplevel
+    except ImportError:
+        return
+    if getattr(jp.JsonPathParser.parse_token_stream, "_prowl_cached", False):
+        return
+    tables = {}
+
+    def parse_token_stream(self, token_iterator, start_symbol="jsonpath"):
+        key = (type(self), start_symbol, bool(self.debug))
+        table = tables.get(key)
+        if table is None:
+            table = ply.yacc.yacc(
+                module=self,
+                debug=self.debug,
+                write_tables=0,
+                start=start_symbol,
+                errorlog=jp.logger,
+            )
+            tables[key] = table
+        return table.parse(lexer=jp.IteratorToTokenStream(token_iterator))
+
+    parse_token_stream._prowl_cached = True  # pylint: disable=protected-access
+    jp.JsonPathParser.parse_token_stream = parse_token_stream
 
 
 class _State:  # pylint: disable=too-many-instance-attributes
@@ -289,6 +325,41 @@ def _capture(out, err):
         yield
 
 
+# Most characters of output kept per capture (a test's prints, a module's import-time prints).
+# PAT prints everything; past this Prowl keeps the start and says how much it dropped, so a rule
+# printing in a loop cannot fill the worker's memory or the answer frame.
+CAPTURE_LIMIT = 16 * 1024 * 1024
+
+
+class _BoundedText(io.StringIO):
+    """A StringIO that keeps at most `limit` characters and counts the rest."""
+
+    def __init__(self, limit=None):
+        super().__init__()
+        self.limit = CAPTURE_LIMIT if limit is None else limit
+        self.size = 0
+        self.dropped = 0
+
+    def write(self, text):
+        if not isinstance(text, str):
+            return super().write(text)  # raises StringIO's own TypeError
+        given = len(text)
+        room = self.limit - self.size
+        if len(text) > room:
+            self.dropped += len(text) - max(room, 0)
+            text = text[: max(room, 0)]
+        self.size += len(text)
+        if text:
+            super().write(text)
+        return given
+
+    def getvalue(self):
+        value = super().getvalue()
+        if self.dropped:
+            value += f"\n[prowl: {self.dropped} more characters of output were dropped]\n"
+        return value
+
+
 def _abs(path):
     return os.path.abspath(path) if path else path
 
@@ -334,7 +405,7 @@ def _fatal(err):
 def load_workspace(req):
     """Set up globals, data models and destinations as PAT's test_analysis does."""
     st = _state()
-    out, err = io.StringIO(), io.StringIO()
+    out, err = _BoundedText(), _BoundedText()
     # PAT's logging state at the start of a run: root at INFO with one "LEVEL: message" handler
     # (user code may have changed the level during the previous run in this process).
     root_logger = logging.getLogger()
@@ -507,6 +578,13 @@ _BLANKED_BY_SUPPRESS = (
 
 def run_detection(req):
     """Build one detection and run its tests as PAT's setup_run_tests/_run_tests do."""
+    started = time.perf_counter()
+    answer = _run_detection(req)
+    answer["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 3)
+    return answer
+
+
+def _run_detection(req):
     st = _state()
     det_id = req["id"]
     analysis_type = req.get("analysis_type", "rule")
@@ -548,7 +626,7 @@ def run_detection(req):
 
     # Build the detection: the module runs here, outside any test capture (PAT prints its output
     # straight to stdout, before the detection ID).
-    out, err = io.StringIO(), io.StringIO()
+    out, err = _BoundedText(), _BoundedText()
     st.sink.take()
     detection = None
     try:
@@ -616,7 +694,7 @@ def _run_test(st, detection, test):
         "detection_output": None,
         "errored": None,
     }
-    buf = io.StringIO()
+    buf = _BoundedText()
     st.sink.take()
     try:
         # Same operations, in the same order, as PAT's _run_tests: each can raise the
@@ -803,6 +881,167 @@ def _frames(st, exc):
             }
         )
     return frames
+
+
+# ---------------------------------------------------------------------------------------------
+# analyze_globals: which helpers tie detections to one worker
+# ---------------------------------------------------------------------------------------------
+
+# Methods that change a list, dict, set or similar object in place.
+_MUTATORS = frozenset(
+    "append extend insert remove pop popitem clear update setdefault add discard "
+    "difference_update intersection_update symmetric_difference_update appendleft extendleft "
+    "rotate sort reverse write writelines seed".split()
+)
+# Top-level statements that cannot print or change state when the module is imported.
+_QUIET_STATEMENTS = (
+    ast.Import,
+    ast.ImportFrom,
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.Assign,
+    ast.AnnAssign,
+    ast.AugAssign,
+    ast.Pass,
+)
+
+
+def analyze_globals(req):
+    """Static traits of global helpers, for running detections on several workers.
+
+    In one PAT run a helper is imported once and shared by every detection after it, so a helper
+    that prints when imported, or keeps state its functions change, makes the output depend on
+    which detection ran first. Such a helper is `sticky`: the detections that import it must run
+    in PAT's order in one worker. The check is syntactic (Python's ast) and errs towards sticky:
+      noisy    a top-level statement other than imports, definitions, assignments, `pass`, a
+               docstring, or `if`/`try`/`with` blocks made of those (a call like print()).
+      stateful a function or method rebinds a module name (`global`), assigns or deletes an item
+               or attribute of a module-level name, or calls a mutating method on one
+               (`CACHE.append(x)`, `SEEN.add(x)`, `STATE["k"] = v`).
+    req: {globals: [{id, path}]}; answer: {traits: {id: {sticky, reasons: [str]}}}.
+    """
+    traits = {}
+    for item in req.get("globals") or []:
+        reasons = []
+        try:
+            with open(item["path"], "rb") as handle:
+                tree = ast.parse(handle.read(), item["path"])
+        except (OSError, SyntaxError, ValueError) as err:
+            reasons.append(f"cannot be analysed: {type(err).__name__}")
+        else:
+            reasons.extend(_noisy(tree.body))
+            reasons.extend(_stateful(tree))
+        traits[item["id"]] = {"sticky": bool(reasons), "reasons": reasons}
+    return {"traits": traits}
+
+
+def _noisy(body):
+    reasons = []
+    for node in body:
+        if isinstance(node, _QUIET_STATEMENTS):
+            continue
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            continue  # a docstring
+        if isinstance(node, ast.If):
+            reasons.extend(_noisy(node.body) + _noisy(node.orelse))
+        elif isinstance(node, ast.Try):
+            for block in [node.body, node.orelse, node.finalbody] + [h.body for h in node.handlers]:
+                reasons.extend(_noisy(block))
+        else:
+            reasons.append(f"line {node.lineno}: runs `{type(node).__name__}` when imported")
+    return reasons
+
+
+def _module_names(tree):
+    names = set()
+    for node in tree.body:
+        targets = []
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+            targets = [node.target]
+        for target in targets:
+            for sub in ast.walk(target):
+                if isinstance(sub, ast.Name):
+                    names.add(sub.id)
+    return names
+
+
+def _base_name(node):
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _lazy_cache(func, name):
+    """True when every assignment to `name` in `func` sits under an `if` that tests `name`
+    (`global T; if T is None: T = build()`): a memo that does not change what callers get."""
+
+    def assignments_ok(nodes, guarded):
+        for node in nodes:
+            if isinstance(node, ast.If):
+                tests_name = any(
+                    isinstance(n, ast.Name) and n.id == name for n in ast.walk(node.test)
+                )
+                if not assignments_ok(node.body, guarded or tests_name):
+                    return False
+                if not assignments_ok(node.orelse, guarded):
+                    return False
+                continue
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                continue
+            if not guarded:
+                for sub in ast.walk(node):
+                    if isinstance(sub, ast.Name) and sub.id == name and isinstance(sub.ctx, (ast.Store, ast.Del)):
+                        return False
+            for field in ("body", "orelse", "finalbody", "handlers"):
+                block = getattr(node, field, None)
+                if isinstance(block, list) and block and isinstance(block[0], ast.AST):
+                    if not assignments_ok([b for b in block if isinstance(b, ast.stmt)] or
+                                          [x for h in block for x in getattr(h, "body", [])], guarded):
+                        return False
+        return True
+
+    return assignments_ok(func.body, False)
+
+
+def _stateful(tree):
+    module_names = _module_names(tree)
+    reasons = []
+    for func in ast.walk(tree):
+        if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            continue
+        args = func.args
+        local = {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs}
+        local |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
+        body = func.body if isinstance(func.body, list) else [func.body]
+        for node in (n for stmt in body for n in ast.walk(stmt)):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                local.add(node.id)
+        shared = module_names - local
+        for node in (n for stmt in body for n in ast.walk(stmt)):
+            target = None
+            if isinstance(node, (ast.Global, ast.Nonlocal)):
+                rebound = [n for n in node.names if not _lazy_cache(func, n)]
+                if rebound:
+                    reasons.append(f"line {node.lineno}: `global {', '.join(rebound)}`")
+                continue
+            if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
+                targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
+                for t in targets:
+                    if isinstance(t, (ast.Attribute, ast.Subscript)) and _base_name(t) in shared:
+                        target = _base_name(t)
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in _MUTATORS
+                and _base_name(node.func.value) in shared
+            ):
+                target = _base_name(node.func.value)
+            if target is not None:
+                reasons.append(f"line {node.lineno}: changes module-level `{target}`")
+    return reasons
 
 
 def shutdown(_req=None):

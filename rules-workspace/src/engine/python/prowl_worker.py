@@ -59,6 +59,11 @@ def _run_detection(request):
     return _harness().run_detection(request)
 
 
+@op("analyze_globals")
+def _analyze_globals(request):
+    return _harness().analyze_globals(request)
+
+
 @op("shutdown")
 def _shutdown(_request):
     return _harness().shutdown()
@@ -80,3 +85,18 @@ def handle(frame):
             }
         }
     return json.dumps(answer, default=repr, allow_nan=True)
+
+
+def _warm_up():
+    """Import panther-core as soon as the worker starts, while Prowl is still reading the
+    workspace. A failure is left for the first request to report."""
+    harness = sys.modules.get("prowl_harness")
+    if harness is None:
+        return
+    try:
+        harness._state()  # pylint: disable=protected-access
+    except Exception:  # pylint: disable=broad-except
+        pass
+
+
+_warm_up()

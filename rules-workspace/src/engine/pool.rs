@@ -1,0 +1,276 @@
+//! A pool of warm workers: one per core by default, each with the workspace loaded, serving
+//! jobs in parallel while the caller consumes the answers in its own order.
+//!
+//! A job is a list of requests that must run in order on one worker (detections that share a
+//! stateful or noisy global helper, see `analyze_globals` in the harness); the pool hands jobs
+//! out in order, as workers become free, so the answers arrive roughly in request order and the
+//! caller can stream them. A worker that times out, crashes, or answers with a harness error or
+//! a `MemoryError` is dropped and the next request on its slot starts a fresh one (the load
+//! request is replayed first). Workers stay alive between runs (`prowl test --watch`, the IDE):
+//! a slot reloads the workspace only when the load request's key changes.
+
+use super::worker::{Worker, WorkerOptions};
+use super::EngineError;
+use serde_json::Value;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// The request that prepares a worker for a run (`load_workspace`), and a key that changes
+/// whenever the files it reads change.
+#[derive(Debug, Clone)]
+pub struct Load {
+    pub request: Value,
+    pub key: u64,
+    /// Time allowed for the load itself (imports data-model modules).
+    pub timeout: Duration,
+}
+
+/// One request of a job: where its answer goes in the caller's order, and the request.
+pub type Step = (usize, Value);
+
+#[derive(Default)]
+struct Slot {
+    worker: Option<Worker>,
+    loaded: Option<u64>,
+}
+
+impl Slot {
+    fn ensure(&mut self, options: &WorkerOptions, load: &Load) -> Result<(), EngineError> {
+        if self.worker.is_none() {
+            self.worker = Some(Worker::spawn(options)?);
+            self.loaded = None;
+        }
+        if self.loaded != Some(load.key) {
+            let w = self.worker.as_mut().expect("worker just ensured");
+            match w.request(&load.request, load.timeout) {
+                Ok(answer) if answer.get("error").is_none_or(Value::is_null) => {
+                    self.loaded = Some(load.key);
+                }
+                Ok(answer) => {
+                    self.drop_worker();
+                    return Err(EngineError::Protocol(format!(
+                        "loading the workspace failed: {}",
+                        answer["error"]["message"].as_str().unwrap_or("")
+                    )));
+                }
+                Err(e) => {
+                    self.drop_worker();
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn call(
+        &mut self,
+        options: &WorkerOptions,
+        load: &Load,
+        request: &Value,
+        timeout: Duration,
+    ) -> Result<Value, EngineError> {
+        self.ensure(options, load)?;
+        let w = self.worker.as_mut().expect("worker just ensured");
+        match w.request(request, timeout) {
+            Ok(answer) => {
+                if poisoned(&answer) {
+                    self.drop_worker();
+                }
+                Ok(answer)
+            }
+            Err(e) => {
+                self.drop_worker();
+                Err(e)
+            }
+        }
+    }
+
+    fn drop_worker(&mut self) {
+        self.worker = None;
+        self.loaded = None;
+    }
+}
+
+/// An answer after which the worker should not be trusted with more work: the harness itself
+/// failed, or user code ran out of memory (its garbage may still be referenced by tracebacks).
+fn poisoned(answer: &Value) -> bool {
+    answer.get("error").is_some_and(|e| !e.is_null()) || contains_memory_error(answer)
+}
+
+fn contains_memory_error(v: &Value) -> bool {
+    match v {
+        Value::Object(m) => {
+            m.get("type").and_then(Value::as_str) == Some("MemoryError")
+                || m.values().any(contains_memory_error)
+        }
+        Value::Array(a) => a.iter().any(contains_memory_error),
+        _ => false,
+    }
+}
+
+/// Warm workers for one workspace.
+pub struct Pool {
+    options: WorkerOptions,
+    slots: Vec<Slot>,
+    /// The first worker's answer to the load with this key (replayed while nothing changed).
+    primary: Option<(u64, Value)>,
+}
+
+impl Pool {
+    /// A pool of `size` workers (at least one); workers start on first use.
+    pub fn new(options: WorkerOptions, size: usize) -> Pool {
+        Pool {
+            options,
+            slots: (0..size.max(1)).map(|_| Slot::default()).collect(),
+            primary: None,
+        }
+    }
+
+    /// One worker per core.
+    pub fn default_size() -> usize {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    }
+
+    pub fn size(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Starts up to `count` workers now, without waiting: each initialises Python and imports
+    /// panther-core on its own while the caller reads the workspace. Errors are left for the
+    /// first request to report.
+    pub fn prewarm(&mut self, count: usize) {
+        for slot in self.slots.iter_mut().take(count) {
+            if slot.worker.is_none() {
+                slot.worker = Worker::spawn(&self.options).ok();
+                slot.loaded = None;
+            }
+        }
+    }
+
+    /// How many workers are running now.
+    pub fn running(&self) -> usize {
+        self.slots.iter().filter(|s| s.worker.is_some()).count()
+    }
+
+    /// Loads the workspace on the first worker and returns its answer (the one whose output a
+    /// run prints). While the key is unchanged and the worker alive, the previous answer is
+    /// returned without asking again: the worker is still loaded.
+    pub fn load_primary(&mut self, load: &Load) -> Result<Value, EngineError> {
+        let slot = &mut self.slots[0];
+        if let Some((key, answer)) = &self.primary {
+            if *key == load.key && slot.loaded == Some(load.key) && slot.worker.is_some() {
+                return Ok(answer.clone());
+            }
+        }
+        self.primary = None;
+        if slot.worker.is_none() {
+            slot.worker = Some(Worker::spawn(&self.options)?);
+        }
+        slot.loaded = None;
+        let w = slot.worker.as_mut().expect("worker just started");
+        match w.request(&load.request, load.timeout) {
+            Ok(answer) => {
+                if answer.get("error").is_none_or(Value::is_null)
+                    && answer.get("fatal").is_none_or(Value::is_null)
+                {
+                    slot.loaded = Some(load.key);
+                    self.primary = Some((load.key, answer.clone()));
+                }
+                Ok(answer)
+            }
+            Err(e) => {
+                slot.drop_worker();
+                Err(e)
+            }
+        }
+    }
+
+    /// Makes every worker reload before its next request (module state of the last run must
+    /// not leak into the next one).
+    pub fn invalidate(&mut self) {
+        self.primary = None;
+        for slot in &mut self.slots {
+            slot.loaded = None;
+        }
+    }
+
+    /// Sends one request to the first worker (loading the workspace first if needed).
+    pub fn call(
+        &mut self,
+        load: &Load,
+        request: &Value,
+        timeout: Duration,
+    ) -> Result<Value, EngineError> {
+        let options = self.options.clone();
+        self.slots[0].call(&options, load, request, timeout)
+    }
+
+    /// Runs `jobs` on all workers. `on_answer(index, answer)` is called on the caller's thread
+    /// as answers arrive (in any order); returning `false` cancels the jobs not yet started.
+    /// Jobs are taken in the order given.
+    pub fn run(
+        &mut self,
+        load: &Load,
+        jobs: Vec<Vec<Step>>,
+        timeout: Duration,
+        on_answer: &mut dyn FnMut(usize, Result<Value, EngineError>) -> bool,
+    ) {
+        let next = AtomicUsize::new(0);
+        let cancelled = AtomicBool::new(false);
+        let (tx, rx) = mpsc::channel::<(usize, Result<Value, EngineError>)>();
+        let options = &self.options;
+        let active = self.slots.len().min(jobs.len()).max(1);
+        let jobs = &jobs;
+        std::thread::scope(|scope| {
+            for slot in self.slots.iter_mut().take(active) {
+                let tx = tx.clone();
+                let (next, cancelled) = (&next, &cancelled);
+                scope.spawn(move || loop {
+                    if cancelled.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let j = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(job) = jobs.get(j) else { break };
+                    for (index, request) in job {
+                        if cancelled.load(Ordering::Relaxed) {
+                            return;
+                        }
+                        let answer = slot.call(options, load, request, timeout);
+                        if tx.send((*index, answer)).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+            drop(tx);
+            for (index, answer) in rx {
+                if !on_answer(index, answer) {
+                    cancelled.store(true, Ordering::Relaxed);
+                }
+            }
+        });
+    }
+
+    /// Stops every worker (each removes its temp folder).
+    pub fn shutdown(&mut self) {
+        for slot in &mut self.slots {
+            if let Some(mut w) = slot.worker.take() {
+                let _ = w.request(
+                    &serde_json::json!({"op": "shutdown"}),
+                    Duration::from_secs(5),
+                );
+                w.shutdown();
+            }
+            slot.loaded = None;
+        }
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
