@@ -6,6 +6,7 @@
 //! spec); 2 the command could not run (bad arguments, missing folder).
 
 mod output;
+mod watch;
 
 use crate::filter::Filters;
 use crate::spec::classify::ValidationOptions;
@@ -152,6 +153,10 @@ pub struct TestArgs {
     /// Seconds one detection's tests may take before its worker is stopped.
     #[arg(long, default_value_t = 10.0)]
     pub timeout: f64,
+    /// Keep running: re-run the detections each saved change touches (a detection's code or
+    /// spec, a helper it imports, a data model of its log types) on warm workers.
+    #[arg(long)]
+    pub watch: bool,
     /// Worker processes running tests in parallel (default: one per core). Output is PAT's
     /// order whatever the number.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
@@ -441,7 +446,17 @@ fn test(args: &TestArgs) -> Result<ExitCode, CliError> {
         show_failures_only: args.show_failures_only,
         timeout: std::time::Duration::from_secs_f64(args.timeout.max(0.1)),
         path_label: args.workspace.path.display().to_string(),
+        only: None,
     };
+    if args.watch {
+        if args.format != Format::Text {
+            return Err(CliError::new(
+                "--watch prints text reports",
+                Some("leave out --format, or run without --watch"),
+            ));
+        }
+        return watch::watch(args, &mut pool, ws, options);
+    }
     let run = crate::testing::run(&ws, &mut pool, &options)
         .map_err(|e| CliError::new(e.to_string(), None))?;
     pool.shutdown();

@@ -93,7 +93,16 @@ pub fn run_worker(site_packages: Option<&Path>) -> ExitCode {
     loop {
         let frame = match read_frame(&mut input) {
             Ok(Some(f)) => f,
-            Ok(None) => return ExitCode::SUCCESS,
+            Ok(None) => {
+                // Prowl closed the pipe (it finished, or died): remove the harness's temp
+                // folder before leaving.
+                Python::attach(|py| {
+                    let _ = dispatcher
+                        .bind(py)
+                        .call_method1("handle", (r#"{"op": "shutdown"}"#,));
+                });
+                return ExitCode::SUCCESS;
+            }
             Err(e) => {
                 eprintln!("prowl worker: bad request frame: {e}");
                 return ExitCode::from(3);

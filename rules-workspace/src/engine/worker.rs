@@ -164,6 +164,8 @@ impl Worker {
         }
         if status.is_none() {
             self.kill();
+        } else {
+            remove_harness_temp(self.child.id());
         }
         std::thread::sleep(Duration::from_millis(20));
         let status = match status {
@@ -176,10 +178,11 @@ impl Worker {
         }
     }
 
-    /// Stops the worker at once.
+    /// Stops the worker at once, and removes the temp folder it can no longer remove itself.
     pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        remove_harness_temp(self.child.id());
     }
 
     /// Closes stdin and waits for the worker to leave its loop.
@@ -199,6 +202,20 @@ impl Drop for Worker {
     fn drop(&mut self) {
         if let Ok(None) = self.child.try_wait() {
             self.kill();
+        }
+    }
+}
+
+/// The harness keeps its files in `<temp>/prowl-harness-<pid>-<random>/`; a worker that was
+/// killed or crashed leaves that folder behind.
+fn remove_harness_temp(pid: u32) {
+    let prefix = format!("prowl-harness-{pid}-");
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().starts_with(&prefix) {
+            let _ = std::fs::remove_dir_all(entry.path());
         }
     }
 }

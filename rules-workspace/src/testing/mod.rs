@@ -38,6 +38,8 @@ pub struct TestOptions {
     pub timeout: Duration,
     /// The `--path` text PAT prints in its summary.
     pub path_label: String,
+    /// Run only these detection IDs (watch mode: what a change touched), after the filters.
+    pub only: Option<std::collections::BTreeSet<String>>,
 }
 
 impl Default for TestOptions {
@@ -52,6 +54,7 @@ impl Default for TestOptions {
             show_failures_only: false,
             timeout: Duration::from_secs(10),
             path_label: ".".into(),
+            only: None,
         }
     }
 }
@@ -402,7 +405,15 @@ pub fn run(ws: &Workspace, pool: &mut Pool, options: &TestOptions) -> Result<Tes
     // 1. Plan: PAT's decision for each detection, and the requests to run.
     let mut plans: Vec<Plan> = Vec::new();
     let mut requests: Vec<Request> = Vec::new();
+    let wanted_ids = options.only.as_ref();
+    let ran = detections
+        .iter()
+        .filter(|d| wanted_ids.is_none_or(|w| w.contains(&d.id)))
+        .count();
     for &item in &detections {
+        if wanted_ids.is_some_and(|w| !w.contains(&item.id)) {
+            continue;
+        }
         let spec_file = item.spec_path.display().to_string();
         if options.skip_disabled_tests && item.enabled != Some(true) {
             plans.push(Plan::SkipDisabled { spec_file, item });
@@ -604,7 +615,7 @@ pub fn run(ws: &Workspace, pool: &mut Pool, options: &TestOptions) -> Result<Tes
     {
         invalid.push((d.file.display().to_string(), d.message));
     }
-    let mut run = out.finish(detections.len(), invalid);
+    let mut run = out.finish(ran, invalid);
     run.detections = kept;
     Ok(run)
 }
@@ -709,6 +720,33 @@ impl Report<'_, '_> {
         }
         self.fatal.is_none()
     }
+}
+
+/// The detections a set of changed files can alter: each file's items and, through the
+/// index, everything depending on them (a helper's importers, a data model's rules, a derived
+/// detection's base). `None` when a change cannot be narrowed down (a Python file that belongs
+/// to no item may be imported by anything: everything runs again).
+pub fn affected_detections(
+    ws: &Workspace,
+    changed: &[PathBuf],
+) -> Option<std::collections::BTreeSet<String>> {
+    let mut ids = std::collections::BTreeSet::new();
+    for path in changed {
+        let hits = ws.index.affected_by_path(path, &ws.items);
+        if hits.is_empty() {
+            if path.extension().is_some_and(|e| e == "py") && ws.index.by_path(path).is_empty() {
+                return None;
+            }
+            continue;
+        }
+        ids.extend(
+            hits.into_iter()
+                .map(|i| &ws.items[i])
+                .filter(|i| i.analysis_type.is_detection())
+                .map(|i| i.id.clone()),
+        );
+    }
+    Some(ids)
 }
 
 /// The workspace root PAT would run from, for messages.

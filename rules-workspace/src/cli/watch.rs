@@ -1,0 +1,275 @@
+//! `prowl test --watch`: run the tests once, then again on every save, only for the detections
+//! the change touches, on a pool that stays warm between runs.
+//!
+//! - Events come from `notify` (inotify on Linux) for the whole workspace; a burst (an editor's
+//!   write-rename-chmod, a `git checkout`) is collected until the tree has been quiet for
+//!   [`QUIET`], so one save is one run.
+//! - Only `.py`, `.yml` and `.yaml` files count; `.git/`, hidden folders, `__pycache__` and
+//!   editor droppings are ignored.
+//! - A Python-only change keeps the workspace and refreshes the changed files' imports in the
+//!   index; a YAML change, or a file created or removed, re-opens (re-validates) the workspace.
+//! - What runs: `testing::affected_detections` (the changed items and their dependents through
+//!   the index: importers of a helper, rules of a data model's log types, derived detections),
+//!   within the user's `--filter`. A Python file that belongs to no item runs everything.
+//! - The pool's workers keep the workspace loaded; they reload only when a helper or a data
+//!   model changed (the load key hashes their content), so a detection's re-run costs its own
+//!   import and tests.
+//!
+//! After each run a line `watch: ran N detection(s) in X ms …` goes to stderr (benchmarks wait
+//! for it); the PAT-style report of that run goes to stdout.
+
+use super::{open, CliError, TestArgs};
+use crate::engine::pool::Pool;
+use crate::testing::{self, TestOptions};
+use crate::workspace::Workspace;
+use notify::{EventKind, RecursiveMode, Watcher};
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// How long the tree must stay quiet before a run starts.
+const QUIET: Duration = Duration::from_millis(25);
+/// The longest a burst of events may delay a run.
+const MAX_WAIT: Duration = Duration::from_millis(500);
+
+pub fn watch(
+    args: &TestArgs,
+    pool: &mut Pool,
+    mut ws: Workspace,
+    mut options: TestOptions,
+) -> Result<ExitCode, CliError> {
+    let root = ws.root.clone();
+    let (tx, rx) = mpsc::channel();
+    let mut watcher = notify::recommended_watcher(move |event| {
+        let _ = tx.send(event);
+    })
+    .map_err(|e| CliError::new(format!("cannot watch {}: {e}", root.display()), None))?;
+    watcher
+        .watch(&root, RecursiveMode::Recursive)
+        .map_err(|e| {
+            CliError::new(
+                format!("cannot watch {}: {e}", root.display()),
+                Some("on Linux, raise fs.inotify.max_user_watches if the workspace is very large"),
+            )
+        })?;
+
+    run_once(pool, &ws, &options, "initial run")?;
+    eprintln!(
+        "watch: watching {} for changes (Ctrl+C to stop)",
+        root.display()
+    );
+    loop {
+        let Some(changed) = next_burst(&rx, &root) else {
+            return Ok(ExitCode::SUCCESS); // the watcher is gone
+        };
+        if changed.is_empty() {
+            continue;
+        }
+        let structural = changed
+            .iter()
+            .any(|(p, kind)| !is_python(p) || !matches!(kind, Change::Modified));
+        let paths: Vec<PathBuf> = changed.into_iter().map(|(p, _)| p).collect();
+        if structural {
+            match open(&args.workspace) {
+                Ok((fresh, _)) => ws = fresh,
+                Err(e) => {
+                    eprintln!("watch: cannot re-open the workspace: {}", e.message);
+                    continue;
+                }
+            }
+        } else {
+            refresh_imports(&mut ws, &paths);
+        }
+        options.only = testing::affected_detections(&ws, &paths);
+        let label = describe(&root, &paths);
+        if options.only.as_ref().is_some_and(BTreeSet::is_empty) {
+            eprintln!("watch: {label} changed; no detection depends on it");
+            continue;
+        }
+        run_once(pool, &ws, &options, &label)?;
+    }
+}
+
+/// Runs the tests, prints the report and the `watch:` line.
+fn run_once(
+    pool: &mut Pool,
+    ws: &Workspace,
+    options: &TestOptions,
+    label: &str,
+) -> Result<(), CliError> {
+    let started = Instant::now();
+    let run = testing::run(ws, pool, options).map_err(|e| CliError::new(e.to_string(), None))?;
+    let elapsed = started.elapsed();
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "── {label}");
+    let _ = stdout.write_all(run.stdout.as_bytes());
+    let _ = stdout.flush();
+    let _ = std::io::stderr().write_all(run.stderr.as_bytes());
+    let failed = run
+        .detections
+        .iter()
+        .filter(|d| {
+            d["setup_error"].is_object()
+                || d["results"]
+                    .as_array()
+                    .is_some_and(|r| r.iter().any(|t| t["passed"] != true))
+        })
+        .count();
+    eprintln!(
+        "watch: ran {} detection(s) in {:.1} ms: {} with problems, exit code {}",
+        run.detections.len(),
+        elapsed.as_secs_f64() * 1000.0,
+        failed,
+        run.exit_code
+    );
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Change {
+    Modified,
+    CreatedOrRemoved,
+}
+
+/// Waits for events, then collects until the tree has been quiet for [`QUIET`]. Returns the
+/// relevant changed files (deduplicated), or `None` when the watcher has stopped.
+fn next_burst(
+    rx: &mpsc::Receiver<notify::Result<notify::Event>>,
+    root: &Path,
+) -> Option<Vec<(PathBuf, Change)>> {
+    let mut changed: Vec<(PathBuf, Change)> = Vec::new();
+    let mut add = |event: notify::Result<notify::Event>| {
+        let Ok(event) = event else { return };
+        let kind = match event.kind {
+            EventKind::Create(_) | EventKind::Remove(_) => Change::CreatedOrRemoved,
+            EventKind::Modify(notify::event::ModifyKind::Name(_)) => Change::CreatedOrRemoved,
+            EventKind::Modify(notify::event::ModifyKind::Metadata(_)) => return,
+            EventKind::Modify(_) => Change::Modified,
+            _ => return,
+        };
+        for path in event.paths {
+            if !relevant(root, &path) {
+                continue;
+            }
+            match changed.iter_mut().find(|(p, _)| *p == path) {
+                Some(entry) if kind == Change::CreatedOrRemoved => entry.1 = kind,
+                Some(_) => {}
+                None => changed.push((path, kind)),
+            }
+        }
+    };
+    add(rx.recv().ok()?);
+    let first = Instant::now();
+    loop {
+        let left = MAX_WAIT.saturating_sub(first.elapsed());
+        if left.is_zero() {
+            break;
+        }
+        match rx.recv_timeout(QUIET.min(left)) {
+            Ok(event) => add(event),
+            Err(mpsc::RecvTimeoutError::Timeout) => break,
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    // An editor that saves by writing a temp file and renaming it over the original reports a
+    // rename; the file is still there, so it is an ordinary modification.
+    for entry in &mut changed {
+        if entry.1 == Change::CreatedOrRemoved && is_python(&entry.0) && entry.0.is_file() {
+            entry.1 = Change::Modified;
+        }
+    }
+    Some(changed)
+}
+
+fn is_python(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "py")
+}
+
+/// Files whose change can alter a verdict: Python and YAML outside hidden folders, `.git` and
+/// `__pycache__`, and not an editor's temporary file.
+fn relevant(root: &Path, path: &Path) -> bool {
+    let Ok(rel) = path.strip_prefix(root) else {
+        return false;
+    };
+    let hidden = rel.components().any(|c| {
+        let s = c.as_os_str().to_string_lossy();
+        s.starts_with('.') || s == "__pycache__"
+    });
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let ext_ok = matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("py" | "yml" | "yaml")
+    );
+    !hidden && ext_ok && !name.starts_with(".#") && !name.ends_with('~')
+}
+
+/// Re-reads the imports of changed Python files so the index's edges stay right (a detection
+/// that starts importing a helper is re-run when that helper changes).
+fn refresh_imports(ws: &mut Workspace, changed: &[PathBuf]) {
+    use crate::workspace::index::{python_imports, Index};
+    let imports: Vec<Vec<String>> = ws
+        .items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| match &item.code_path {
+            Some(code) if changed.iter().any(|c| c == code) => std::fs::read(code)
+                .map(|src| python_imports(&String::from_utf8_lossy(&src)))
+                .unwrap_or_default(),
+            _ => ws.index.imports(i).to_vec(),
+        })
+        .collect();
+    ws.index = Index::build_with_imports(&ws.items, imports);
+}
+
+fn describe(root: &Path, paths: &[PathBuf]) -> String {
+    let names: Vec<String> = paths
+        .iter()
+        .take(3)
+        .map(|p| p.strip_prefix(root).unwrap_or(p).display().to_string())
+        .collect();
+    match paths.len() {
+        0..=3 => names.join(", "),
+        n => format!("{} and {} more", names.join(", "), n - 3),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_code_and_specs_outside_hidden_folders_count() {
+        let root = Path::new("/ws");
+        assert!(relevant(root, Path::new("/ws/rules/a.py")));
+        assert!(relevant(root, Path::new("/ws/rules/a.yml")));
+        assert!(relevant(root, Path::new("/ws/global_helpers/h.yaml")));
+        assert!(!relevant(root, Path::new("/ws/.git/index")));
+        assert!(!relevant(root, Path::new("/ws/.git/x.py")));
+        assert!(!relevant(
+            root,
+            Path::new("/ws/rules/__pycache__/a.cpython-311.pyc")
+        ));
+        assert!(!relevant(root, Path::new("/ws/rules/a.py~")));
+        assert!(!relevant(root, Path::new("/ws/rules/.#a.py")));
+        assert!(!relevant(root, Path::new("/ws/rules/.a.py.swp")));
+        assert!(!relevant(root, Path::new("/elsewhere/a.py")));
+        assert!(!relevant(root, Path::new("/ws/README.md")));
+    }
+
+    #[test]
+    fn descriptions_name_at_most_three_files() {
+        let root = Path::new("/ws");
+        let p = |s: &str| PathBuf::from(format!("/ws/{s}"));
+        assert_eq!(describe(root, &[p("a.py")]), "a.py");
+        assert_eq!(
+            describe(root, &[p("a.py"), p("b.py"), p("c.py"), p("d.py")]),
+            "a.py, b.py, c.py and 1 more"
+        );
+    }
+}
