@@ -342,3 +342,131 @@ fn junit_output_lists_every_test_with_pats_verdict() {
     );
     assert!(xml.matches("<testcase ").count() >= passes + fails, "{xml}");
 }
+
+fn prowl_test(root: &Path, env: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_prowl"))
+        .args(["test", "."])
+        .args(args)
+        .current_dir(root)
+        .env("PROWL_PYTHON_ENV", env)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run prowl test")
+}
+
+/// The PAT summary numbers from PAT-style text output.
+fn summary_numbers(stdout: &str) -> Vec<i64> {
+    let block = &stdout[stdout.rfind("Test Summary").expect("summary")..];
+    ["Passed", "Skipped", "Failed", "Invalid"]
+        .iter()
+        .map(|k| {
+            let line = block
+                .lines()
+                .find(|l| l.trim_start().starts_with(&format!("{k}:")))
+                .expect(k);
+            line.split(':').nth(1).unwrap().trim().parse().unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn json_output_has_the_summary_every_verdict_output_and_traceback() {
+    let env = test_env();
+    let root = repo().join("tests/fixtures/engine/alert-functions");
+    let text = prowl_test(&root, &env, &[]);
+    let json = prowl_test(&root, &env, &["--format", "json"]);
+    assert_eq!(text.status.code(), json.status.code());
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).expect("one JSON document");
+    assert_eq!(doc["exit_code"], 1);
+    let s = &doc["summary"];
+    let numbers: Vec<i64> = ["passed", "skipped", "failed", "invalid"]
+        .iter()
+        .map(|k| s[*k].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        numbers,
+        summary_numbers(&String::from_utf8_lossy(&text.stdout))
+    );
+    // Every test of the text output is in the JSON with the same verdict.
+    let stdout = String::from_utf8_lossy(&text.stdout);
+    let mut seen = 0;
+    for det in doc["detections"].as_array().unwrap() {
+        for r in det["results"].as_array().unwrap() {
+            if !r["out_of_band"].is_null() {
+                continue;
+            }
+            let tag = if r["passed"] == true { "PASS" } else { "FAIL" };
+            let line = format!("\t[{tag}] {}\n", r["name"].as_str().unwrap());
+            assert!(stdout.contains(&line), "missing {line:?}");
+            seen += 1;
+        }
+    }
+    assert!(seen >= 10, "{seen} tests");
+    // A raising title: its error, with a traceback frame at the user's file and line.
+    let raising = doc["detections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == "Fixture.Alert.Raising")
+        .expect("raising detection");
+    let title_error = raising["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["functions"].as_array().unwrap())
+        .find(|f| f["name"] == "title" && f["error"].is_object())
+        .expect("a title error");
+    assert_eq!(title_error["error"]["type"], "ValueError");
+    let frame = title_error["error"]["traceback"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|f| f["user"] == true)
+        .expect("a frame in the workspace");
+    assert!(frame["file"]
+        .as_str()
+        .unwrap()
+        .ends_with("rules/raising.py"));
+    let source = std::fs::read_to_string(root.join("rules/raising.py")).unwrap();
+    let line = source
+        .lines()
+        .nth(frame["line"].as_u64().unwrap() as usize - 1)
+        .unwrap();
+    assert!(line.contains("raise ValueError"), "{line}");
+}
+
+#[test]
+fn failures_are_recapped_after_the_report_without_changing_pats_lines() {
+    let env = test_env();
+    let root = repo().join("tests/fixtures/engine/alert-functions");
+    let out = prowl_test(&root, &env, &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let recap_at = stderr.find("\nProwl: ").expect("a recap");
+    let recap = &stderr[recap_at..];
+    assert!(
+        recap.contains("  Fixture.Alert.Raising  rules/raising.py:"),
+        "{recap}"
+    );
+    assert!(recap.contains("test 'title raises on alert': [title] ValueError: boom in title"));
+    // Errors PAT does not print are named.
+    assert!(
+        recap.contains("(PAT counts this error without printing it)"),
+        "{recap}"
+    );
+    // PAT's closing ERROR line stays the last line.
+    assert!(stderr
+        .trim_end()
+        .lines()
+        .last()
+        .unwrap()
+        .starts_with("ERROR: "));
+    let lines: Vec<&str> = recap.trim_end().lines().collect();
+    assert!(!lines[..lines.len() - 1]
+        .iter()
+        .any(|l| l.starts_with("ERROR") || l.starts_with("WARNING")));
+    // A passing run has no recap.
+    let ok = prowl_test(&repo().join("tests/fixtures/engine/globals"), &env, &[]);
+    assert_eq!(ok.status.code(), Some(0));
+    assert!(!String::from_utf8_lossy(&ok.stderr).contains("Prowl: "));
+}

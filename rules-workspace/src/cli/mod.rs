@@ -463,6 +463,7 @@ fn test(args: &TestArgs) -> Result<ExitCode, CliError> {
     match args.format {
         Format::Json => output::print_json(&serde_json::json!({
             "exit_code": run.exit_code,
+            "summary": run.summary,
             "detections": run.detections,
         })),
         Format::Junit => print!("{}", crate::testing::junit::render(&run.detections)),

@@ -67,6 +67,23 @@ pub struct TestRun {
     pub exit_code: i32,
     /// Per detection, the harness's answer (for JSON output and the IDE).
     pub detections: Vec<Value>,
+    /// PAT's summary counts and lists (`None` when PAT would have stopped before its summary).
+    pub summary: Option<Summary>,
+}
+
+/// PAT's Test Summary: counts (Passed may be negative, as in PAT) and the lists behind them.
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct Summary {
+    pub passed: i64,
+    pub skipped: usize,
+    pub failed: usize,
+    pub invalid: usize,
+    /// (spec file, detection ID) of skipped detections.
+    pub skipped_detections: Vec<(String, String)>,
+    /// Detection ID → PAT's failed entries (`test name` or `test name:function`).
+    pub failed_tests: Vec<(String, Vec<String>)>,
+    /// (file, message) of specs PAT could not load or detections it could not build.
+    pub invalid_specs: Vec<(String, String)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -615,6 +632,8 @@ pub fn run(ws: &Workspace, pool: &mut Pool, options: &TestOptions) -> Result<Tes
     {
         invalid.push((d.file.display().to_string(), d.message));
     }
+    let mut out = out;
+    out.recap(&kept, &ws.root);
     let mut run = out.finish(ran, invalid);
     run.detections = kept;
     Ok(run)

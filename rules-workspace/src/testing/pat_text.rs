@@ -23,6 +23,8 @@ pub struct Printer {
     skipped: Vec<(String, String)>,
     /// Sorted mode: (passed?, detection ID, result).
     buffered: Vec<(bool, String, Value)>,
+    /// Prowl's failure recap, written to stderr just before PAT's closing `ERROR:` line.
+    recap: String,
 }
 
 impl Printer {
@@ -37,6 +39,7 @@ impl Printer {
             failed: Vec::new(),
             skipped: Vec::new(),
             buffered: Vec::new(),
+            recap: String::new(),
         }
     }
 
@@ -151,6 +154,106 @@ impl Printer {
         self.fail_all(id, &result["failed_entries"]);
     }
 
+    /// Prowl's addition (PAT#243, PAT#634): after PAT's report, on stderr, one line per failing
+    /// test or broken detection with the place to look (`file:line` of the deepest frame in the
+    /// workspace, else the spec), so a long run's failures are at the bottom of the terminal.
+    /// No line starts with `ERROR`/`WARNING`, so tools reading PAT's log lines are unaffected.
+    pub fn recap(&mut self, answers: &[Value], root: &std::path::Path) {
+        let rel = |f: &str| {
+            std::path::Path::new(f)
+                .strip_prefix(root)
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|_| f.to_owned())
+        };
+        let place = |error: &Value| -> Option<String> {
+            let frames = error["traceback"].as_array()?;
+            let frame = frames.iter().rev().find(|f| f["user"] == true)?;
+            Some(format!(
+                "{}:{}",
+                rel(frame["file"].as_str()?),
+                frame["line"].as_u64()?
+            ))
+        };
+        let mut lines = Vec::new();
+        let mut tests = 0;
+        for answer in answers {
+            let id = answer["id"].as_str().unwrap_or("");
+            let spec = rel(answer["spec_path"].as_str().unwrap_or(""));
+            if let Some(e) = answer.get("setup_error").filter(|e| e.is_object()) {
+                let at = place(e).unwrap_or_else(|| spec.clone());
+                let message = e["message"].as_str().unwrap_or("").replace('\n', " ");
+                lines.push(format!("  {id}  {at}\n      cannot be loaded: {message}"));
+                continue;
+            }
+            for result in answer["results"].as_array().into_iter().flatten() {
+                if result["passed"] == true && result["out_of_band"].is_null() {
+                    continue;
+                }
+                tests += 1;
+                let name = result["name"].as_str().unwrap_or("");
+                let mut why = Vec::new();
+                let mut at = None;
+                if let Some(o) = result.get("out_of_band").filter(|o| o.is_object()) {
+                    why.push(o["message"].as_str().unwrap_or("").to_owned());
+                }
+                for f in result["functions"].as_array().into_iter().flatten() {
+                    if f["passed"] == true {
+                        continue;
+                    }
+                    let fname = f["name"].as_str().unwrap_or("");
+                    let text = f["output_text"].as_str().unwrap_or("");
+                    if f["error"].is_object() {
+                        at = at.or_else(|| place(&f["error"]));
+                        why.push(format!("[{fname}] {text}"));
+                    } else {
+                        why.push(format!("[{fname}] returned {text}"));
+                    }
+                }
+                if why.is_empty() {
+                    // Errors PAT counts but does not print (unique(), functions CreateAlert
+                    // turns off): say which, since PAT's own output shows only [PASS] lines.
+                    for e in result["suppressed_errors"].as_array().into_iter().flatten() {
+                        let err = &e["error"];
+                        at = at.or_else(|| place(err));
+                        why.push(format!(
+                            "[{}] {}: {} (PAT counts this error without printing it)",
+                            e["name"].as_str().unwrap_or(""),
+                            err["type"].as_str().unwrap_or(""),
+                            err["message"].as_str().unwrap_or("")
+                        ));
+                    }
+                }
+                if why.is_empty() {
+                    why.push("failed without an error to show".into());
+                }
+                let at = at.unwrap_or_else(|| spec.clone());
+                let why: String = why.join("; ").chars().take(300).collect();
+                lines.push(format!(
+                    "  {id}  {at}\n      test {}: {why}",
+                    str_repr(name)
+                ));
+            }
+        }
+        if lines.is_empty() {
+            return;
+        }
+        let _ = writeln!(
+            self.recap,
+            "\nProwl: {} failing test(s), {} detection(s) with problems:",
+            tests,
+            answers
+                .iter()
+                .filter(|a| a["setup_error"].is_object()
+                    || a["results"].as_array().is_some_and(|r| r
+                        .iter()
+                        .any(|t| t["passed"] != true || !t["out_of_band"].is_null())))
+                .count()
+        );
+        for l in lines {
+            let _ = writeln!(self.recap, "{l}");
+        }
+    }
+
     /// PAT stopped (a module called `sys.exit`, a data model crashed): no summary.
     /// `log_warning`: whether PAT's closing warning still has to be written (the workspace
     /// set-up already returns it in its own stderr).
@@ -167,6 +270,7 @@ impl Printer {
             stderr: self.stderr,
             exit_code: code,
             detections: Vec::new(),
+            summary: None,
         }
     }
 
@@ -178,6 +282,11 @@ impl Printer {
             stderr: self.stderr,
             exit_code: 1,
             detections: Vec::new(),
+            summary: Some(super::Summary {
+                invalid: invalid.len(),
+                invalid_specs: invalid.clone(),
+                ..Default::default()
+            }),
         }
     }
 
@@ -264,16 +373,28 @@ impl Printer {
         } else {
             0
         };
+        let recap = std::mem::take(&mut self.recap);
+        self.stderr.push_str(&recap);
         if !invalid.is_empty() {
             self.error_line(&invalid);
         } else if exit_code == 1 {
             let _ = writeln!(self.stderr, "ERROR: []");
         }
+        let summary = super::Summary {
+            passed,
+            skipped: self.skipped.len(),
+            failed: self.failed.len(),
+            invalid: invalid.len(),
+            skipped_detections: std::mem::take(&mut self.skipped),
+            failed_tests: std::mem::take(&mut self.failed),
+            invalid_specs: invalid,
+        };
         TestRun {
             stdout: self.stdout,
             stderr: self.stderr,
             exit_code,
             detections: Vec::new(),
+            summary: Some(summary),
         }
     }
 }
