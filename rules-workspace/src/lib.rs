@@ -3,6 +3,7 @@
 //! - [`spec`]: analysis items, PAT's YAML dialect with spans, PAT-exact validation.
 //! - [`workspace`]: discovery, the index and dependency graph, workspace-level checks.
 //! - [`filter`]: PAT's `--filter` language.
+//! - [`fork`]: git for the workspace (git2): status, diffs, stage, commit, branches, clone.
 //! - [`diagnostics`]: problems with file, line, PAT's message and a hint.
 //! - [`engine`]: Python worker processes (embedded CPython), their protocol and environment.
 //! - [`demo`]: the bundled demo workspace, written out as a git repository.
@@ -13,6 +14,7 @@ pub mod demo;
 pub mod diagnostics;
 pub mod engine;
 pub mod filter;
+pub mod fork;
 pub mod parallel;
 pub mod spec;
 pub mod testing;

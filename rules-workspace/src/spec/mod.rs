@@ -6,6 +6,7 @@
 //! anything the typed view does not cover.
 
 pub mod classify;
+pub mod edit;
 pub mod json_schema;
 pub mod schema_lib;
 pub mod sql_tables;

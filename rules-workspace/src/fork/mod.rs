@@ -1,0 +1,1 @@
+//! Git for the workspace (git2): status, diffs, stage, commit, branches, clone.

@@ -1,0 +1,1 @@
+//! Edits of a spec's `Tests` that change only the lines they must.
