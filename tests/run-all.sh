@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
-# Installs what is missing and runs every test: formatting, lints, unit and integration tests
-# (snapshot tests, bad-input tests, the YAML fuzz run) and the differential tests against PAT.
+# Installs what is missing and runs every test: formatting, lints, the engine harness against
+# PAT, the front end's unit tests and type check, the Rust unit and integration tests (snapshot
+# tests, bad-input tests, the YAML fuzz run, the differential tests against PAT, the desktop
+# command layer), and the desktop app end to end under Xvfb (tests/run-e2e.sh; screenshots in
+# ~/.cache/prowl/e2e-artifacts).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=setup.sh
 source "$here/setup.sh"
 ensure_system
 ensure_pat
+ensure_desktop_system
+ensure_ui
 
 cd "$here/.."
 log "cargo fmt --check"
 cargo fmt --all -- --check
+log "front end: type check and unit tests (ui/)"
+(cd ui && npm run --silent check && npm test --silent)
 log "cargo clippy"
 cargo clippy -q --workspace --all-targets -- -D warnings
 log "engine harness against PAT 1.6.3 (tests/engine)"
@@ -18,3 +25,5 @@ PYTHONDONTWRITEBYTECODE=1 "$PROWL_PAT_PYTHON" tests/engine/harness_api_test.py
 PYTHONDONTWRITEBYTECODE=1 "$PROWL_PAT_PYTHON" tests/engine/harness_check.py
 log "cargo test (PAT at $PROWL_PAT)"
 cargo test --workspace
+log "desktop app end to end"
+bash "$here/run-e2e.sh"

@@ -68,3 +68,54 @@ ensure_pat() {
   export PROWL_PAT="$venv/bin/pat"
   export PROWL_PAT_PYTHON="$venv/bin/python"
 }
+
+# What the desktop app (Tauri 2 on WebKitGTK) needs to build, and its end-to-end tests to run.
+ensure_desktop_system() {
+  local missing=() pkg
+  for pkg in libwebkit2gtk-4.1-dev libxdo-dev libssl-dev libayatana-appindicator3-dev \
+             librsvg2-dev xvfb xauth webkit2gtk-driver dbus; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  command -v node >/dev/null || missing+=(nodejs)
+  command -v npm >/dev/null || missing+=(npm)
+  if [ ${#missing[@]} -gt 0 ]; then
+    apt_install "${missing[@]}"
+  fi
+}
+
+# The front end: npm packages (from the lock file, only when it changed) and the built files
+# Tauri embeds (ui/dist).
+ensure_ui() {
+  local ui="$here/../ui" stamp
+  stamp="$(sha256sum "$ui/package-lock.json" | cut -d' ' -f1)"
+  if [ ! -d "$ui/node_modules" ] || [ "$(cat "$ui/node_modules/.prowl-lock" 2>/dev/null)" != "$stamp" ]; then
+    log "npm ci (ui/)"
+    (cd "$ui" && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$stamp" > "$ui/node_modules/.prowl-lock"
+  fi
+  log "building the front end (ui/dist)"
+  (cd "$ui" && npm run --silent build)
+}
+
+# tauri-driver (WebDriver for Tauri apps), from crates.io, into the cache.
+ensure_tauri_driver() {
+  local root="$PROWL_CACHE/tools"
+  if [ ! -x "$root/bin/tauri-driver" ]; then
+    log "cargo install tauri-driver 2.1.0 (once, about 2 minutes)"
+    cargo install -q tauri-driver@2.1.0 --locked --root "$root"
+  fi
+  export PROWL_TAURI_DRIVER_BIN="$root/bin/tauri-driver"
+}
+
+# A Python venv with the Selenium WebDriver client, from PyPI.
+ensure_e2e_python() {
+  local venv="$PROWL_CACHE/e2e-venv"
+  if [ ! -f "$venv/.prowl-ok" ]; then
+    log "installing selenium from PyPI into $venv"
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q --disable-pip-version-check "selenium==4.51.0"
+    touch "$venv/.prowl-ok"
+  fi
+  export PROWL_E2E_PYTHON="$venv/bin/python"
+}

@@ -6,6 +6,7 @@
 //! - [`fork`]: git for the workspace (git2): status, diffs, stage, commit, branches, clone.
 //! - [`diagnostics`]: problems with file, line, PAT's message and a hint.
 //! - [`engine`]: Python worker processes (embedded CPython), their protocol and environment.
+//! - [`session`]: an open workspace for the desktop app: views, live validation, warm test runs.
 //! - [`demo`]: the bundled demo workspace, written out as a git repository.
 //! - [`cli`]: the `prowl` command (the binary is a thin `main` over it).
 
@@ -16,6 +17,7 @@ pub mod engine;
 pub mod filter;
 pub mod fork;
 pub mod parallel;
+pub mod session;
 pub mod spec;
 pub mod testing;
 pub mod workspace;

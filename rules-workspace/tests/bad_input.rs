@@ -214,3 +214,39 @@ fn a_file_instead_of_a_folder_is_a_usage_error() {
     assert_eq!(code, 2);
     assert!(err.contains("not a directory"), "{err}");
 }
+
+#[test]
+fn a_reader_that_goes_away_ends_prowl_quietly() {
+    use std::io::Read;
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::{Command, Stdio};
+    // Enough items that the listing is larger than a pipe's buffer.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("rules")).unwrap();
+    for i in 0..400 {
+        std::fs::write(
+            dir.path().join(format!("rules/r{i}.yml")),
+            format!("AnalysisType: rule\nRuleID: Pipe.Rule{i}\nEnabled: true\nLogTypes: [AWS.CloudTrail]\nSeverity: Low\nDetection:\n  - Key: eventName\n    Condition: Equals\n    Value: X\nDescription: a rule long enough to make the JSON listing grow beyond one pipe buffer\n"),
+        )
+        .unwrap();
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_prowl"))
+        .args(["list", "--format", "json"])
+        .arg(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start prowl list");
+    let mut first = [0u8; 16];
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut first)
+        .unwrap();
+    drop(child.stdout.take()); // `| head -c 16`
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.signal(), Some(libc::SIGPIPE), "{:?}", out.status);
+}

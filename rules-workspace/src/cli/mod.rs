@@ -5,7 +5,9 @@
 //! Exit codes: 0 success; 1 the workspace has problems (as PAT's `test` exits 1 on an invalid
 //! spec); 2 the command could not run (bad arguments, missing folder).
 
+mod git;
 mod output;
+mod tests_edit;
 mod watch;
 
 use crate::filter::Filters;
@@ -39,6 +41,14 @@ pub enum Command {
     Show(ShowArgs),
     /// Write the demo workspace (a git repository with upstream history) to a folder.
     Demo(DemoArgs),
+    /// Open the desktop app on a workspace (the demo workspace when none is given).
+    App(AppArgs),
+    /// Git for the workspace: status, diff, stage, unstage, discard, commit, branches,
+    /// checkout, clone.
+    Git(git::GitArgs),
+    /// List a spec's unit tests, or edit them changing only the lines an edit needs.
+    #[command(subcommand)]
+    Tests(tests_edit::TestsCommand),
     /// Manage the workspace's Python environment (panther-core and the workspace's packages).
     #[command(subcommand)]
     Env(EnvCommand),
@@ -195,6 +205,15 @@ pub struct DemoArgs {
     pub dir: PathBuf,
 }
 
+#[derive(Debug, Args)]
+pub struct AppArgs {
+    /// The workspace to open; the start screen with `--start`.
+    pub dir: Option<PathBuf>,
+    /// Show the start screen (open a folder, clone a fork, recent workspaces).
+    #[arg(long, conflicts_with = "dir")]
+    pub start: bool,
+}
+
 /// A failure that stops a command, printed as `error: …` with a hint.
 #[derive(Debug)]
 pub struct CliError {
@@ -220,6 +239,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::List(args) => list(&args, &style),
         Command::Show(args) => show(&args, &style),
         Command::Demo(args) => demo(&args, &style),
+        Command::App(args) => app(&args),
+        Command::Git(args) => git::run(&args, &style),
+        Command::Tests(cmd) => tests_edit::run(&cmd),
         Command::Env(cmd) => env(&cmd, &style),
         Command::Worker(args) => {
             return crate::engine::embedded::run_worker(args.site_packages.as_deref())
@@ -373,6 +395,30 @@ fn demo(args: &DemoArgs, style: &output::Style) -> Result<ExitCode, CliError> {
     );
     println!("next: prowl validate {}", demo.path.display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// Starts `prowl-desktop` (next to this binary, else on PATH) and waits for the window to close.
+fn app(args: &AppArgs) -> Result<ExitCode, CliError> {
+    let beside = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(|d| d.join("prowl-desktop")))
+        .filter(|p| p.is_file());
+    let program = beside.unwrap_or_else(|| PathBuf::from("prowl-desktop"));
+    let mut cmd = std::process::Command::new(&program);
+    if args.start {
+        cmd.arg("--start");
+    } else if let Some(dir) = &args.dir {
+        cmd.arg(dir);
+    }
+    let status = cmd.status().map_err(|e| {
+        CliError::new(
+            format!("cannot start the desktop app ({}): {e}", program.display()),
+            Some("build it with `cargo build -p prowl-desktop`, or install the .deb (see README)"),
+        )
+    })?;
+    Ok(ExitCode::from(
+        status.code().unwrap_or(1).clamp(0, 255) as u8
+    ))
 }
 
 fn env(cmd: &EnvCommand, style: &output::Style) -> Result<ExitCode, CliError> {

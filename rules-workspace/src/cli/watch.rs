@@ -21,19 +21,13 @@
 use super::{open, CliError, TestArgs};
 use crate::engine::pool::Pool;
 use crate::testing::{self, TestOptions};
+use crate::workspace::watch::{is_python, Change, Watcher};
 use crate::workspace::Workspace;
-use notify::{EventKind, RecursiveMode, Watcher};
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
-
-/// How long the tree must stay quiet before a run starts.
-const QUIET: Duration = Duration::from_millis(25);
-/// The longest a burst of events may delay a run.
-const MAX_WAIT: Duration = Duration::from_millis(500);
+use std::time::Instant;
 
 pub fn watch(
     args: &TestArgs,
@@ -42,19 +36,12 @@ pub fn watch(
     mut options: TestOptions,
 ) -> Result<ExitCode, CliError> {
     let root = ws.root.clone();
-    let (tx, rx) = mpsc::channel();
-    let mut watcher = notify::recommended_watcher(move |event| {
-        let _ = tx.send(event);
-    })
-    .map_err(|e| CliError::new(format!("cannot watch {}: {e}", root.display()), None))?;
-    watcher
-        .watch(&root, RecursiveMode::Recursive)
-        .map_err(|e| {
-            CliError::new(
-                format!("cannot watch {}: {e}", root.display()),
-                Some("on Linux, raise fs.inotify.max_user_watches if the workspace is very large"),
-            )
-        })?;
+    let watcher = Watcher::start(&root).map_err(|e| {
+        CliError::new(
+            format!("cannot watch {}: {e}", root.display()),
+            Some("on Linux, raise fs.inotify.max_user_watches if the workspace is very large"),
+        )
+    })?;
 
     run_once(pool, &ws, &options, "initial run")?;
     eprintln!(
@@ -62,7 +49,7 @@ pub fn watch(
         root.display()
     );
     loop {
-        let Some(changed) = next_burst(&rx, &root) else {
+        let Some(changed) = watcher.next_burst() else {
             return Ok(ExitCode::SUCCESS); // the watcher is gone
         };
         if changed.is_empty() {
@@ -128,87 +115,6 @@ fn run_once(
     Ok(())
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Change {
-    Modified,
-    CreatedOrRemoved,
-}
-
-/// Waits for events, then collects until the tree has been quiet for [`QUIET`]. Returns the
-/// relevant changed files (deduplicated), or `None` when the watcher has stopped.
-fn next_burst(
-    rx: &mpsc::Receiver<notify::Result<notify::Event>>,
-    root: &Path,
-) -> Option<Vec<(PathBuf, Change)>> {
-    let mut changed: Vec<(PathBuf, Change)> = Vec::new();
-    let mut add = |event: notify::Result<notify::Event>| {
-        let Ok(event) = event else { return };
-        let kind = match event.kind {
-            EventKind::Create(_) | EventKind::Remove(_) => Change::CreatedOrRemoved,
-            EventKind::Modify(notify::event::ModifyKind::Name(_)) => Change::CreatedOrRemoved,
-            EventKind::Modify(notify::event::ModifyKind::Metadata(_)) => return,
-            EventKind::Modify(_) => Change::Modified,
-            _ => return,
-        };
-        for path in event.paths {
-            if !relevant(root, &path) {
-                continue;
-            }
-            match changed.iter_mut().find(|(p, _)| *p == path) {
-                Some(entry) if kind == Change::CreatedOrRemoved => entry.1 = kind,
-                Some(_) => {}
-                None => changed.push((path, kind)),
-            }
-        }
-    };
-    add(rx.recv().ok()?);
-    let first = Instant::now();
-    loop {
-        let left = MAX_WAIT.saturating_sub(first.elapsed());
-        if left.is_zero() {
-            break;
-        }
-        match rx.recv_timeout(QUIET.min(left)) {
-            Ok(event) => add(event),
-            Err(mpsc::RecvTimeoutError::Timeout) => break,
-            Err(mpsc::RecvTimeoutError::Disconnected) => break,
-        }
-    }
-    // An editor that saves by writing a temp file and renaming it over the original reports a
-    // rename; the file is still there, so it is an ordinary modification.
-    for entry in &mut changed {
-        if entry.1 == Change::CreatedOrRemoved && is_python(&entry.0) && entry.0.is_file() {
-            entry.1 = Change::Modified;
-        }
-    }
-    Some(changed)
-}
-
-fn is_python(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e == "py")
-}
-
-/// Files whose change can alter a verdict: Python and YAML outside hidden folders, `.git` and
-/// `__pycache__`, and not an editor's temporary file.
-fn relevant(root: &Path, path: &Path) -> bool {
-    let Ok(rel) = path.strip_prefix(root) else {
-        return false;
-    };
-    let hidden = rel.components().any(|c| {
-        let s = c.as_os_str().to_string_lossy();
-        s.starts_with('.') || s == "__pycache__"
-    });
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let ext_ok = matches!(
-        path.extension().and_then(|e| e.to_str()),
-        Some("py" | "yml" | "yaml")
-    );
-    !hidden && ext_ok && !name.starts_with(".#") && !name.ends_with('~')
-}
-
 /// Re-reads the imports of changed Python files so the index's edges stay right (a detection
 /// that starts importing a helper is re-run when that helper changes).
 fn refresh_imports(ws: &mut Workspace, changed: &[PathBuf]) {
@@ -242,25 +148,6 @@ fn describe(root: &Path, paths: &[PathBuf]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn only_code_and_specs_outside_hidden_folders_count() {
-        let root = Path::new("/ws");
-        assert!(relevant(root, Path::new("/ws/rules/a.py")));
-        assert!(relevant(root, Path::new("/ws/rules/a.yml")));
-        assert!(relevant(root, Path::new("/ws/global_helpers/h.yaml")));
-        assert!(!relevant(root, Path::new("/ws/.git/index")));
-        assert!(!relevant(root, Path::new("/ws/.git/x.py")));
-        assert!(!relevant(
-            root,
-            Path::new("/ws/rules/__pycache__/a.cpython-311.pyc")
-        ));
-        assert!(!relevant(root, Path::new("/ws/rules/a.py~")));
-        assert!(!relevant(root, Path::new("/ws/rules/.#a.py")));
-        assert!(!relevant(root, Path::new("/ws/rules/.a.py.swp")));
-        assert!(!relevant(root, Path::new("/elsewhere/a.py")));
-        assert!(!relevant(root, Path::new("/ws/README.md")));
-    }
 
     #[test]
     fn descriptions_name_at_most_three_files() {

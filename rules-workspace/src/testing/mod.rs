@@ -69,6 +69,8 @@ pub struct TestRun {
     pub detections: Vec<Value>,
     /// PAT's summary counts and lists (`None` when PAT would have stopped before its summary).
     pub summary: Option<Summary>,
+    /// The observer stopped the run early: the report covers only what finished.
+    pub cancelled: bool,
 }
 
 /// PAT's Test Summary: counts (Passed may be negative, as in PAT) and the lists behind them.
@@ -336,6 +338,27 @@ fn engine_failure(message: String) -> Value {
 /// Runs the selected detections' tests as `pat test --path .` would from the workspace root,
 /// on the pool's workers, and reports in PAT's order.
 pub fn run(ws: &Workspace, pool: &mut Pool, options: &TestOptions) -> Result<TestRun, TestError> {
+    run_observed(ws, pool, options, &mut |_| true)
+}
+
+/// Progress of a run, for an observer.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Progress<'a> {
+    pub done: usize,
+    pub total: usize,
+    /// The detection that just finished.
+    pub id: &'a str,
+}
+
+/// [`run`], telling `observer` as each detection finishes; the observer returns `false` to
+/// cancel (detections not started are dropped; the run reports what finished and
+/// `cancelled`).
+pub fn run_observed(
+    ws: &Workspace,
+    pool: &mut Pool,
+    options: &TestOptions,
+    observer: &mut dyn FnMut(Progress) -> bool,
+) -> Result<TestRun, TestError> {
     let mut out = pat_text::Printer::new(options);
     // Warnings PAT logs while classifying (DedupPeriodMinutes), in walk order.
     for d in ws.diagnostics.iter().filter(|d| d.pat && !d.is_error()) {
@@ -581,6 +604,8 @@ pub fn run(ws: &Workspace, pool: &mut Pool, options: &TestOptions) -> Result<Tes
         fatal: None,
     };
     report.advance();
+    let mut done = 0;
+    let mut cancelled = false;
     if !requests.is_empty() {
         pool.run(&load, jobs, options.timeout, &mut |index, answer| {
             let answer = match answer {
@@ -601,7 +626,15 @@ pub fn run(ws: &Workspace, pool: &mut Pool, options: &TestOptions) -> Result<Tes
                 timings.record(id, ms);
             }
             report.answers[index] = Some(answer);
-            report.advance()
+            done += 1;
+            let id = requests[index].body["id"].as_str().unwrap_or("");
+            let go_on = observer(Progress {
+                done,
+                total: requests.len(),
+                id,
+            });
+            cancelled |= !go_on;
+            report.advance() && go_on
         });
     }
     timings.save();
@@ -636,6 +669,7 @@ pub fn run(ws: &Workspace, pool: &mut Pool, options: &TestOptions) -> Result<Tes
     out.recap(&kept, &ws.root);
     let mut run = out.finish(ran, invalid);
     run.detections = kept;
+    run.cancelled = cancelled;
     Ok(run)
 }
 

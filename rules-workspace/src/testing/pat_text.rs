@@ -271,6 +271,7 @@ impl Printer {
             exit_code: code,
             detections: Vec::new(),
             summary: None,
+            cancelled: false,
         }
     }
 
@@ -287,6 +288,7 @@ impl Printer {
                 invalid_specs: invalid.clone(),
                 ..Default::default()
             }),
+            cancelled: false,
         }
     }
 
@@ -395,6 +397,7 @@ impl Printer {
             exit_code,
             detections: Vec::new(),
             summary: Some(summary),
+            cancelled: false,
         }
     }
 }

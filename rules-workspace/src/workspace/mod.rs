@@ -7,6 +7,9 @@
 
 pub mod discover;
 pub mod index;
+pub mod recovery;
+pub mod save;
+pub mod watch;
 
 use crate::diagnostics::{Code, Diagnostic, Severity};
 use crate::filter::Filters;
@@ -57,6 +60,16 @@ pub struct Workspace {
 impl Workspace {
     /// Opens and validates the workspace at `root`.
     pub fn open(root: &Path, options: &OpenOptions) -> Result<Workspace, WorkspaceError> {
+        Self::open_with_overlay(root, options, None)
+    }
+
+    /// Opens the workspace as if `overlay`'s file had that text (an unsaved editor buffer):
+    /// live validation in the workspace's context (ID conflicts, packs, data models).
+    pub fn open_with_overlay(
+        root: &Path,
+        options: &OpenOptions,
+        overlay: Option<(&Path, &str)>,
+    ) -> Result<Workspace, WorkspaceError> {
         let meta = std::fs::metadata(root).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => WorkspaceError::NotFound {
                 path: root.to_path_buf(),
@@ -86,7 +99,13 @@ impl Workspace {
                 content: Err(LoadFailure::Io(String::new())),
             })
             .collect();
-        let classified = classify::classify_with(files, &options.validation, load_spec_file);
+        let classified =
+            classify::classify_with(files, &options.validation, |file| match overlay {
+                Some((path, text)) if path == file.path => {
+                    yaml::load_bytes(text.as_bytes()).map_err(LoadFailure::Yaml)
+                }
+                _ => load_spec_file(file),
+            });
         let mut diagnostics: Vec<Diagnostic> = problems
             .into_iter()
             .map(|p| Diagnostic {
@@ -110,6 +129,24 @@ impl Workspace {
             index,
             files_read,
         })
+    }
+
+    /// The problems of one file as if it had `text`, in the context of the whole workspace
+    /// (every check `validate` makes, on every item).
+    pub fn validate_buffer(
+        root: &Path,
+        options: &OpenOptions,
+        path: &Path,
+        text: &str,
+    ) -> Result<Vec<Diagnostic>, WorkspaceError> {
+        let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let ws = Self::open_with_overlay(root, options, Some((&path, text)))?;
+        let all: Vec<usize> = (0..ws.items.len()).collect();
+        Ok(ws
+            .check(&all)
+            .into_iter()
+            .filter(|d| d.file == path)
+            .collect())
     }
 
     pub fn get(&self, id: &str) -> Option<&AnalysisItem> {

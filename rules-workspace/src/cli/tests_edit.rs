@@ -1,0 +1,189 @@
+//! `prowl tests`: list a spec's unit tests and edit them as the desktop app's test editor does,
+//! changing only the lines an edit needs (`spec::edit`).
+//!
+//! `prowl tests edit SPEC --edit JSON` prints the new text; with `--write` it replaces the file
+//! atomically (a temporary file in the same folder, flushed to disk, then renamed over the spec),
+//! so an interrupted write never leaves a half-written spec. A refused edit changes nothing.
+
+use super::{output, CliError, Format};
+use crate::spec::edit::{apply_test_edit, tests_of, EditError, TestEdit};
+use clap::{Args, Subcommand};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Debug, Subcommand)]
+pub enum TestsCommand {
+    /// List a spec's unit tests: index, line, expected result and name.
+    List(ListTestsArgs),
+    /// Change a spec's unit tests, touching only the lines the change needs.
+    Edit(EditTestsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ListTestsArgs {
+    /// The spec file (YAML).
+    pub spec: PathBuf,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct EditTestsArgs {
+    /// The spec file (YAML).
+    pub spec: PathBuf,
+    /// The edit as JSON (`-` reads it from stdin). Kinds: add {test}, duplicate {index, name},
+    /// rename {index, name}, delete {index}, set_expected {index, expected}, set_event {index,
+    /// event}, set_mocks {index, mocks: [{object_name, return_value}]}; indexes count from 0.
+    /// Example: '{"kind": "rename", "index": 0, "name": "Root login"}'.
+    #[arg(long, value_name = "JSON")]
+    pub edit: String,
+    /// Write the result to the spec (atomically) instead of printing it.
+    #[arg(long)]
+    pub write: bool,
+}
+
+const EDIT_EXAMPLE: &str = r#"pass one JSON object, e.g. --edit '{"kind": "add", "test": {"Name": "Root login", "ExpectedResult": true, "Log": {"eventName": "ConsoleLogin"}}}'"#;
+
+/// Runs `prowl tests …`.
+pub fn run(cmd: &TestsCommand) -> Result<ExitCode, CliError> {
+    match cmd {
+        TestsCommand::List(args) => list(args),
+        TestsCommand::Edit(args) => edit(args),
+    }
+}
+
+fn list(args: &ListTestsArgs) -> Result<ExitCode, CliError> {
+    if !matches!(args.format, Format::Text | Format::Json) {
+        return Err(CliError::new(
+            "`prowl tests list` prints text or JSON",
+            Some("use --format text or --format json"),
+        ));
+    }
+    let source = read_spec(&args.spec)?;
+    let tests = tests_of(&source).map_err(|e| edit_error(&args.spec, &e))?;
+    if args.format == Format::Json {
+        output::print_json(&tests);
+    } else {
+        for t in &tests {
+            let expected = t.expected.map_or("?".to_owned(), |e| e.to_string());
+            let name = t.name.as_deref().unwrap_or("(no Name)");
+            println!("{}\tline {}\t{expected}\t{name}", t.index, t.line);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn edit(args: &EditTestsArgs) -> Result<ExitCode, CliError> {
+    let json = if args.edit == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| CliError::new(format!("cannot read the edit from stdin: {e}"), None))?;
+        text
+    } else {
+        args.edit.clone()
+    };
+    let edit: TestEdit = serde_json::from_str(&json).map_err(|e| {
+        CliError::new(
+            format!("--edit is not a test edit: {e}"),
+            Some(EDIT_EXAMPLE),
+        )
+    })?;
+    let source = read_spec(&args.spec)?;
+    let text = apply_test_edit(&source, &edit).map_err(|e| edit_error(&args.spec, &e))?;
+    if !args.write {
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(text.as_bytes());
+        let _ = stdout.flush();
+        return Ok(ExitCode::SUCCESS);
+    }
+    if text == source {
+        eprintln!("{}: unchanged", args.spec.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    write_atomically(&args.spec, &text).map_err(|e| {
+        CliError::new(
+            format!("cannot write {}: {e}", args.spec.display()),
+            Some("the spec was left as it was; check the folder's permissions and free space"),
+        )
+    })?;
+    let (removed, added) = changed_lines(&source, &text);
+    eprintln!(
+        "{}: {removed} line(s) removed, {added} added",
+        args.spec.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_spec(path: &Path) -> Result<String, CliError> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        CliError::new(
+            format!("cannot read {}: {e}", path.display()),
+            Some("pass the path of a spec file (YAML)"),
+        )
+    })?;
+    String::from_utf8(bytes).map_err(|_| {
+        CliError::new(
+            format!("{} is not UTF-8 text", path.display()),
+            Some("save the spec as UTF-8; PAT cannot read it either"),
+        )
+    })
+}
+
+fn edit_error(path: &Path, e: &EditError) -> CliError {
+    let hint = match e {
+        EditError::Parse { .. } => Some("fix the YAML at that line first; PAT rejects the whole file"),
+        EditError::FlowStyle { .. } | EditError::Unsupported { .. } => Some(
+            "rewrite `Tests` in block style (one `- Name: …` item per test), or make this change in an editor",
+        ),
+        EditError::NoSuchTest { .. } => Some("indexes count from 0; `prowl tests list SPEC` shows them"),
+        EditError::DuplicateName { .. } => {
+            Some("choose another name; `prowl tests list SPEC` shows the names in use")
+        }
+        EditError::InvalidTest(_) => Some(EDIT_EXAMPLE),
+        EditError::NotRoundTripping { .. } => {
+            Some("this is a bug in Prowl's test editor; please report it with the spec")
+        }
+        EditError::NotAMapping | EditError::NotAList { .. } | EditError::DuplicateKey { .. } => None,
+    };
+    CliError::new(format!("{}: {e}", path.display()), hint)
+}
+
+/// Lines removed and added: the edit is one run of changed lines between an unchanged start and
+/// end.
+fn changed_lines(old: &str, new: &str) -> (usize, usize) {
+    let old: Vec<&str> = old.split_inclusive('\n').collect();
+    let new: Vec<&str> = new.split_inclusive('\n').collect();
+    let prefix = old.iter().zip(&new).take_while(|(a, b)| a == b).count();
+    let suffix = old[prefix..]
+        .iter()
+        .rev()
+        .zip(new[prefix..].iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    (old.len() - prefix - suffix, new.len() - prefix - suffix)
+}
+
+/// Replaces the file `path` names (through a symbolic link, the file it points to) with `text`:
+/// a hidden temporary file in the same folder with the spec's permissions, flushed to disk, then
+/// renamed over it.
+fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let target = std::fs::canonicalize(path)?;
+    let dir = target.parent().unwrap_or(Path::new("."));
+    let permissions = std::fs::metadata(&target)?.permissions();
+    let mut temp = tempfile::Builder::new()
+        .prefix(".prowl-edit-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    temp.write_all(text.as_bytes())?;
+    temp.as_file().set_permissions(permissions)?;
+    temp.as_file().sync_all()?;
+    temp.persist(&target).map_err(|e| e.error)?;
+    // The rename is durable once the folder's entry is on disk too.
+    #[cfg(unix)]
+    if let Ok(folder) = std::fs::File::open(dir) {
+        let _ = folder.sync_all();
+    }
+    Ok(())
+}

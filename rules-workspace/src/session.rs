@@ -1,0 +1,222 @@
+//! An open workspace for an interactive front end (the desktop app): the validated workspace,
+//! a warm pool of test workers, the list of recent workspaces, and the views the UI shows.
+//! The desktop shell's commands are thin wrappers over these functions.
+
+use crate::engine::env::{cache_dir, PythonEnv};
+use crate::engine::pool::Pool;
+use crate::spec::{AnalysisItem, AnalysisType};
+use crate::testing::{self, Progress, TestOptions};
+use crate::workspace::{OpenOptions, Workspace, WorkspaceError};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error(transparent)]
+    Workspace(#[from] WorkspaceError),
+    #[error("{0}")]
+    Engine(String),
+    #[error("no workspace is open")]
+    NoWorkspace,
+}
+
+/// An item as the UI lists it: the item (the fields of `prowl list --format json`) and the
+/// packs that list it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemView<'a> {
+    #[serde(flatten)]
+    pub item: &'a AnalysisItem,
+    /// IDs of the packs listing this item.
+    pub packs: Vec<String>,
+}
+
+/// What the UI shows of a workspace.
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkspaceView<'a> {
+    pub root: PathBuf,
+    pub name: String,
+    pub items: Vec<ItemView<'a>>,
+    pub diagnostics: Vec<crate::diagnostics::Diagnostic>,
+    /// The git status when the workspace is in a git repository.
+    pub git: Option<crate::fork::Status>,
+}
+
+/// A test run for the UI.
+#[derive(Debug, Clone, Serialize)]
+pub struct TestReport {
+    pub exit_code: i32,
+    pub summary: Option<testing::Summary>,
+    pub detections: Vec<Value>,
+    pub elapsed_ms: f64,
+    pub cancelled: bool,
+}
+
+/// An open workspace with its warm test workers.
+pub struct Session {
+    pub ws: Workspace,
+    pub options: OpenOptions,
+    pool: Option<Pool>,
+}
+
+impl Session {
+    /// Opens (validates and indexes) a workspace and remembers it among the recent ones.
+    pub fn open(path: &Path) -> Result<Session, SessionError> {
+        let options = OpenOptions::default();
+        let ws = Workspace::open(path, &options)?;
+        remember_recent(&ws.root);
+        Ok(Session {
+            ws,
+            options,
+            pool: None,
+        })
+    }
+
+    /// Reads the workspace again (after changes on disk).
+    pub fn reload(&mut self) -> Result<(), SessionError> {
+        self.ws = Workspace::open(&self.ws.root, &self.options)?;
+        Ok(())
+    }
+
+    pub fn view(&self) -> WorkspaceView<'_> {
+        let all: Vec<usize> = (0..self.ws.items.len()).collect();
+        WorkspaceView {
+            root: self.ws.root.clone(),
+            name: self
+                .ws
+                .root
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            items: self
+                .ws
+                .items
+                .iter()
+                .map(|i| item_view(i, &self.ws.items))
+                .collect(),
+            diagnostics: self.ws.check(&all),
+            git: crate::fork::Repo::discover(&self.ws.root)
+                .and_then(|r| r.status())
+                .ok(),
+        }
+    }
+
+    /// The problems of one file as if it had `text`.
+    pub fn validate_buffer(
+        &self,
+        path: &Path,
+        text: &str,
+    ) -> Result<Vec<crate::diagnostics::Diagnostic>, SessionError> {
+        Ok(Workspace::validate_buffer(
+            &self.ws.root,
+            &self.options,
+            path,
+            text,
+        )?)
+    }
+
+    /// Starts a test worker in the background (the first run is then warm), if the
+    /// workspace's Python environment is ready; creating one is left to the first run.
+    pub fn prewarm(&mut self) -> Result<(), SessionError> {
+        if PythonEnv::for_workspace(&self.ws.root).check().is_ok() {
+            self.pool()?.prewarm(1);
+        }
+        Ok(())
+    }
+
+    fn pool(&mut self) -> Result<&mut Pool, SessionError> {
+        if self.pool.is_none() {
+            let env = PythonEnv::for_workspace(&self.ws.root);
+            if env.check().is_err() {
+                env.sync(false, &mut |_| {})
+                    .map_err(|e| SessionError::Engine(e.to_string()))?;
+            }
+            let options = testing::worker_options(&self.ws.root)
+                .map_err(|e| SessionError::Engine(e.to_string()))?;
+            self.pool = Some(Pool::new(options, Pool::default_size()));
+        }
+        Ok(self.pool.as_mut().expect("pool just made"))
+    }
+
+    /// Runs the tests of `ids` (all detections when `None`), optionally only the named tests.
+    pub fn run_tests(
+        &mut self,
+        ids: Option<Vec<String>>,
+        test_names: Vec<String>,
+        observer: &mut dyn FnMut(Progress) -> bool,
+    ) -> Result<TestReport, SessionError> {
+        let started = Instant::now();
+        let options = TestOptions {
+            test_names,
+            only: ids.map(|v| v.into_iter().collect::<BTreeSet<_>>()),
+            path_label: self.ws.root.display().to_string(),
+            ..TestOptions::default()
+        };
+        // Split borrows: the pool is created first, then used with the workspace.
+        self.pool()?;
+        let pool = self.pool.as_mut().expect("pool ensured");
+        let run = testing::run_observed(&self.ws, pool, &options, observer)
+            .map_err(|e| SessionError::Engine(e.to_string()))?;
+        Ok(TestReport {
+            exit_code: run.exit_code,
+            summary: run.summary,
+            detections: run.detections,
+            elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
+            cancelled: run.cancelled,
+        })
+    }
+}
+
+fn item_view<'a>(item: &'a AnalysisItem, all: &[AnalysisItem]) -> ItemView<'a> {
+    let packs = all
+        .iter()
+        .filter(|p| p.analysis_type == AnalysisType::Pack && p.pack_members.contains(&item.id))
+        .map(|p| p.id.clone())
+        .collect();
+    ItemView { item, packs }
+}
+
+fn recent_file() -> PathBuf {
+    cache_dir().join("recent-workspaces.json")
+}
+
+/// Recent workspaces, most recent first (those that no longer exist are left out).
+pub fn recent_workspaces() -> Vec<PathBuf> {
+    std::fs::read(recent_file())
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Vec<PathBuf>>(&b).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|p| p.is_dir())
+        .collect()
+}
+
+fn remember_recent(root: &Path) {
+    let mut list = recent_workspaces();
+    list.retain(|p| p != root);
+    list.insert(0, root.to_path_buf());
+    list.truncate(12);
+    let file = recent_file();
+    if let Some(dir) = file.parent() {
+        let _ = std::fs::create_dir_all(dir);
+        if let Ok(mut tmp) = tempfile::NamedTempFile::new_in(dir) {
+            if serde_json::to_writer(&mut tmp, &list).is_ok() {
+                let _ = tmp.persist(&file);
+            }
+        }
+    }
+}
+
+/// The demo workspace the app opens when given nothing: written into the cache on first use.
+pub fn demo_workspace() -> Result<PathBuf, SessionError> {
+    let dir = cache_dir().join("demo-workspace");
+    if !dir.join(".git").is_dir() {
+        if dir.exists() {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+        crate::demo::write_demo(&dir).map_err(|e| SessionError::Engine(e.to_string()))?;
+    }
+    Ok(dir)
+}

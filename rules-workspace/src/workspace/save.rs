@@ -1,0 +1,190 @@
+//! The one way Prowl writes a user's file: atomic and conflict-aware.
+//!
+//! `read_text` returns a file's text with a *stamp* (a hash of its bytes); `save_text` writes
+//! only if the file on disk still has that stamp, so an edit made meanwhile by another editor
+//! or a `git checkout` is never overwritten silently. The write goes to a temporary file in the
+//! same directory, is flushed to disk, keeps the original's permissions and replaces the file
+//! with one `rename`, then the directory is synced: a crash leaves the old file or the new one,
+//! never half of either.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Files larger than this are not opened as text.
+pub const MAX_TEXT_BYTES: u64 = 32 * 1024 * 1024;
+
+/// The stamp of a file that does not exist.
+pub const ABSENT: &str = "absent";
+
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    #[error("{path}: the file changed on disk since it was opened")]
+    Conflict { path: PathBuf },
+    #[error("{path}: no such file")]
+    NotFound { path: PathBuf },
+    #[error("{path}: the file is {size} bytes, more than the {max} bytes Prowl opens as text")]
+    TooLarge { path: PathBuf, size: u64, max: u64 },
+    #[error("{path}: not UTF-8 text (binary or another encoding); Prowl will not edit it")]
+    NotText { path: PathBuf },
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl SaveError {
+    /// What to do next, for people.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            SaveError::Conflict { .. } => {
+                Some("reload the file to see the other change, or copy your edits elsewhere first")
+            }
+            SaveError::NotText { .. } => Some("open it in another editor"),
+            _ => None,
+        }
+    }
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SaveError + '_ {
+    move |source| SaveError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// The stamp of some bytes: 64-bit FNV-1a of the content and its length.
+pub fn stamp_of(bytes: &[u8]) -> String {
+    let h = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    format!("{h:016x}-{}", bytes.len())
+}
+
+/// The stamp of the file as it is on disk now ([`ABSENT`] when it does not exist).
+pub fn stamp_on_disk(path: &Path) -> Result<String, SaveError> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(stamp_of(&bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ABSENT.to_owned()),
+        Err(e) => Err(io(path)(e)),
+    }
+}
+
+/// A file's text and stamp.
+pub fn read_text(path: &Path) -> Result<(String, String), SaveError> {
+    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => SaveError::NotFound {
+            path: path.to_path_buf(),
+        },
+        _ => io(path)(e),
+    })?;
+    if meta.len() > MAX_TEXT_BYTES {
+        return Err(SaveError::TooLarge {
+            path: path.to_path_buf(),
+            size: meta.len(),
+            max: MAX_TEXT_BYTES,
+        });
+    }
+    let bytes = std::fs::read(path).map_err(io(path))?;
+    let stamp = stamp_of(&bytes);
+    let text = String::from_utf8(bytes).map_err(|_| SaveError::NotText {
+        path: path.to_path_buf(),
+    })?;
+    Ok((text, stamp))
+}
+
+/// Writes `text` to `path` if the file on disk still has `expected` (its stamp when it was
+/// read, or [`ABSENT`] for a new file). Returns the new stamp.
+pub fn save_text(path: &Path, text: &str, expected: &str) -> Result<String, SaveError> {
+    let current = stamp_on_disk(path)?;
+    if current != expected {
+        return Err(SaveError::Conflict {
+            path: path.to_path_buf(),
+        });
+    }
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".prowl-save-")
+        .tempfile_in(dir)
+        .map_err(io(path))?;
+    tmp.write_all(text.as_bytes()).map_err(io(path))?;
+    tmp.as_file().sync_all().map_err(io(path))?;
+    if let Ok(meta) = std::fs::metadata(path) {
+        let _ = std::fs::set_permissions(tmp.path(), meta.permissions());
+    }
+    tmp.persist(path).map_err(|e| io(path)(e.error))?;
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(stamp_of(text.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_save_needs_the_stamp_of_what_is_on_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rule.py");
+        // A new file: only with ABSENT.
+        assert!(matches!(
+            save_text(&path, "x", "0000-1"),
+            Err(SaveError::Conflict { .. })
+        ));
+        let s1 = save_text(&path, "def rule(e):\n    return True\n", ABSENT).unwrap();
+        let (text, stamp) = read_text(&path).unwrap();
+        assert_eq!(stamp, s1);
+        assert!(text.starts_with("def rule"));
+        // Someone else writes: our save is refused and their text stays.
+        std::fs::write(&path, "theirs\n").unwrap();
+        assert!(matches!(
+            save_text(&path, "mine\n", &s1),
+            Err(SaveError::Conflict { .. })
+        ));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "theirs\n");
+        // With the current stamp it goes through, and no temp file is left behind.
+        let s2 = stamp_on_disk(&path).unwrap();
+        save_text(&path, "mine\n", &s2).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "mine\n");
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, vec!["rule.py"]);
+    }
+
+    #[test]
+    fn permissions_are_kept() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.sh");
+        std::fs::write(&path, "a").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o750)).unwrap();
+        let s = stamp_on_disk(&path).unwrap();
+        save_text(&path, "b", &s).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o750);
+    }
+
+    #[test]
+    fn binary_and_missing_files_are_clear_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let bin = dir.path().join("blob.yml");
+        std::fs::write(&bin, [0xff, 0xfe, 0x00, 0x81]).unwrap();
+        assert!(matches!(read_text(&bin), Err(SaveError::NotText { .. })));
+        assert!(matches!(
+            read_text(&dir.path().join("nope.yml")),
+            Err(SaveError::NotFound { .. })
+        ));
+        // Saving into a folder that does not exist is an I/O error, not a panic.
+        let deep = dir.path().join("gone/x.yml");
+        assert!(matches!(
+            save_text(&deep, "x", ABSENT),
+            Err(SaveError::Io { .. })
+        ));
+    }
+}

@@ -1,0 +1,38 @@
+/// The commands the UI may call: Tauri generates one permission per command, and the
+/// capability file (`capabilities/default.json`) grants exactly these to the main window.
+const COMMANDS: &[&str] = &[
+    "open_workspace",
+    "open_demo",
+    "recent_workspaces",
+    "clone_workspace",
+    "workspace_view",
+    "read_file",
+    "validate_buffer",
+    "save_file",
+    "edit_tests",
+    "recovery_save",
+    "recovery_list",
+    "recovery_clear",
+    "run_tests",
+    "cancel_run",
+    "git_status",
+    "git_diff",
+    "git_stage",
+    "git_unstage",
+    "git_discard",
+    "git_commit",
+    "git_branches",
+    "git_checkout",
+];
+
+fn main() {
+    // The same binary serves as a test worker (`prowl-desktop worker`), which embeds CPython:
+    // link libpython with an rpath, as the `prowl` binary does.
+    pyo3_build_config::add_libpython_rpath_link_args();
+    println!("cargo:rerun-if-env-changed=PYO3_PYTHON");
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .expect("tauri build script");
+}

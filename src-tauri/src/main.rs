@@ -1,0 +1,37 @@
+//! `prowl-desktop [DIR | --start]`: the window on a workspace (the demo workspace when no
+//! folder is given, the start screen with `--start`). `prowl-desktop worker …` is a test worker
+//! process (embedded CPython), started by the app itself.
+
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    if args.first().is_some_and(|a| a == "worker") {
+        let site = match (args.get(1), args.get(2)) {
+            (Some(flag), Some(path)) if flag == "--site-packages" => {
+                Some(std::path::PathBuf::from(path))
+            }
+            _ => None,
+        };
+        return rules_workspace::engine::embedded::run_worker(site.as_deref());
+    }
+    let workspace = match args.first() {
+        Some(a) if a == "--start" => None,
+        Some(a) if a == "--help" || a == "-h" => {
+            println!("usage: prowl-desktop [WORKSPACE_DIR | --start]");
+            return ExitCode::SUCCESS;
+        }
+        Some(dir) => Some(std::path::PathBuf::from(dir)),
+        None => match rules_workspace::session::demo_workspace() {
+            Ok(dir) => Some(dir),
+            Err(e) => {
+                eprintln!("prowl: cannot prepare the demo workspace: {e}");
+                None
+            }
+        },
+    };
+    prowl_desktop::run(workspace);
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,100 @@
+//! The app's state: the open session (workspace + warm test workers), the run cancel flag, and
+//! the file watcher that tells the window about changes on disk.
+
+use crate::error::AppError;
+use rules_workspace::session::Session;
+use rules_workspace::workspace::watch::Watcher;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use tauri::{AppHandle, Emitter, Runtime};
+
+/// Payload of the `workspace://changed` event.
+#[derive(Debug, Clone, Serialize)]
+pub struct Changed {
+    pub paths: Vec<PathBuf>,
+    pub reindexed: bool,
+}
+
+pub struct AppState<R: Runtime = tauri::Wry> {
+    session: Arc<Mutex<Option<Session>>>,
+    /// What to open at start (`None`: nothing, the start screen).
+    initial: Mutex<Option<PathBuf>>,
+    pub cancel: Arc<AtomicBool>,
+    /// Bumped on every open; a watcher thread of an older workspace stops at its next event.
+    generation: Arc<AtomicU64>,
+    handle: Mutex<Option<AppHandle<R>>>,
+}
+
+impl<R: Runtime> AppState<R> {
+    pub fn new(initial: Option<PathBuf>) -> AppState<R> {
+        AppState {
+            session: Arc::new(Mutex::new(None)),
+            initial: Mutex::new(initial),
+            cancel: Arc::new(AtomicBool::new(false)),
+            generation: Arc::new(AtomicU64::new(0)),
+            handle: Mutex::new(None),
+        }
+    }
+
+    /// Called once the window exists: opens the initial workspace in the background.
+    pub fn start(&self, handle: AppHandle<R>) {
+        *lock(&self.handle) = Some(handle);
+        if let Some(path) = lock(&self.initial).take() {
+            if let Err(e) = self.open(&path) {
+                eprintln!("prowl: cannot open {}: {}", path.display(), e.message);
+            }
+        }
+    }
+
+    /// The session, locked (blocking callers only: commands run on the blocking pool).
+    pub fn session(&self) -> MutexGuard<'_, Option<Session>> {
+        lock(&self.session)
+    }
+
+    /// Opens a workspace, replaces the session and watches its files.
+    pub fn open(&self, path: &Path) -> Result<(), AppError> {
+        let mut session = Session::open(path)?;
+        // Start a worker now so the first run is warm; an environment problem shows up when
+        // tests are run, with its message.
+        let _ = session.prewarm();
+        let root = session.ws.root.clone();
+        *self.session() = Some(session);
+        self.watch(root);
+        Ok(())
+    }
+
+    fn watch(&self, root: PathBuf) {
+        let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
+        let Some(handle) = lock(&self.handle).clone() else {
+            return;
+        };
+        let current = Arc::clone(&self.generation);
+        let session = Arc::clone(&self.session);
+        std::thread::spawn(move || {
+            let Ok(watcher) = Watcher::start(&root) else {
+                return;
+            };
+            while let Some(burst) = watcher.next_burst() {
+                if current.load(Ordering::SeqCst) != generation {
+                    return; // another workspace was opened
+                }
+                if burst.is_empty() {
+                    continue;
+                }
+                let reindexed = match lock(&session).as_mut() {
+                    Some(s) if s.ws.root == root => s.reload().is_ok(),
+                    _ => false,
+                };
+                let paths = burst.into_iter().map(|(p, _)| p).collect();
+                let _ = handle.emit("workspace://changed", Changed { paths, reindexed });
+            }
+        });
+    }
+}
+
+/// A poisoned lock means a command panicked; the data is still usable.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}

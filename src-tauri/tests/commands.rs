@@ -1,0 +1,245 @@
+//! Every command called through Tauri's IPC layer (mock runtime, no window) with bad arguments:
+//! missing files, paths outside the workspace, no workspace open, a workspace deleted while
+//! open, malformed edits. Each must answer with a clear `AppError`, never panic.
+
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::WebviewWindowBuilder;
+
+struct Harness {
+    _app: tauri::App<MockRuntime>,
+    window: tauri::WebviewWindow<MockRuntime>,
+}
+
+impl Harness {
+    fn new() -> Harness {
+        let app = prowl_desktop::configure(mock_builder(), None)
+            .build(tauri::generate_context!(test = true))
+            .expect("app builds");
+        let window = WebviewWindowBuilder::new(&app, "main", Default::default())
+            .build()
+            .expect("window builds");
+        Harness { _app: app, window }
+    }
+
+    fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        let request = InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        };
+        get_ipc_response(&self.window, request).map(|b| b.deserialize::<Value>().unwrap())
+    }
+
+    /// The call fails with an AppError of `kind` whose message mentions `needle`.
+    fn fails(&self, cmd: &str, args: Value, kind: &str, needle: &str) -> Value {
+        let err = match self.call(cmd, args.clone()) {
+            Ok(v) => panic!("{cmd}({args}) succeeded: {v}"),
+            Err(e) => e,
+        };
+        assert_eq!(err["kind"], kind, "{cmd}: {err}");
+        let message = err["message"].as_str().unwrap_or("");
+        assert!(
+            message.contains(needle),
+            "{cmd}: `{message}` should mention `{needle}`"
+        );
+        err
+    }
+}
+
+fn demo_copy() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    rules_workspace::demo::write_demo(&ws).unwrap();
+    (dir, ws)
+}
+
+#[test]
+fn commands_without_a_workspace_say_so() {
+    let h = Harness::new();
+    for (cmd, args) in [
+        ("read_file", json!({"path": "/etc/hostname"})),
+        (
+            "validate_buffer",
+            json!({"path": "/tmp/x.yml", "text": "a: 1"}),
+        ),
+        (
+            "save_file",
+            json!({"path": "/tmp/x.yml", "text": "a", "stamp": null}),
+        ),
+        ("git_status", json!({})),
+        ("git_commit", json!({"message": "m"})),
+        ("recovery_list", json!({})),
+    ] {
+        h.fails(cmd, args, "no_workspace", "no workspace is open");
+    }
+    // workspace_view answers "nothing open" without an error.
+    assert_eq!(h.call("workspace_view", json!({})).unwrap(), Value::Null);
+}
+
+#[test]
+fn opening_what_is_not_a_workspace_is_a_clear_error() {
+    let h = Harness::new();
+    let err = h.fails(
+        "open_workspace",
+        json!({"path": "/no/such/folder"}),
+        "not_found",
+        "no such directory",
+    );
+    assert!(err["hint"].as_str().unwrap().contains("folder"));
+    let file = tempfile::NamedTempFile::new().unwrap();
+    h.fails(
+        "open_workspace",
+        json!({"path": file.path()}),
+        "not_found",
+        "not a directory",
+    );
+    // Missing or mistyped arguments are rejected by the IPC layer, not by a panic.
+    assert!(h.call("open_workspace", json!({})).is_err());
+    assert!(h.call("open_workspace", json!({"path": 42})).is_err());
+}
+
+#[test]
+fn file_commands_stay_inside_the_workspace_and_refuse_conflicts() {
+    let h = Harness::new();
+    let (_dir, ws) = demo_copy();
+    let view = h.call("open_workspace", json!({"path": ws})).unwrap();
+    assert!(view["items"].as_array().unwrap().len() > 10);
+    h.fails(
+        "read_file",
+        json!({"path": "/etc/passwd"}),
+        "invalid",
+        "outside the workspace",
+    );
+    h.fails(
+        "read_file",
+        json!({"path": ws.join("../escape.txt")}),
+        "invalid",
+        "outside the workspace",
+    );
+    h.fails(
+        "read_file",
+        json!({"path": ws.join("rules/nope.py")}),
+        "not_found",
+        "no such file",
+    );
+    h.fails(
+        "read_file",
+        json!({"path": ws.join("no/such/dir/x.py")}),
+        "not_found",
+        "no such folder",
+    );
+    // A save with a stale stamp is a conflict and leaves the file alone.
+    let rule = ws.join("rules/aws_cloudtrail_rules/demo_aws_cloudtrail_stopped.py");
+    let read = h.call("read_file", json!({"path": rule})).unwrap();
+    std::fs::write(&rule, "changed elsewhere\n").unwrap();
+    let err = h.fails(
+        "save_file",
+        json!({"path": rule, "text": "mine", "stamp": read["stamp"]}),
+        "conflict",
+        "changed on disk",
+    );
+    assert!(err["hint"].is_string());
+    assert_eq!(
+        std::fs::read_to_string(&rule).unwrap(),
+        "changed elsewhere\n"
+    );
+    // A bad edit is a clear error.
+    h.fails(
+        "edit_tests",
+        json!({"text": "Tests:\n  - Name: a\n    ExpectedResult: true\n    Log: {}\n", "edit": {"kind": "delete", "index": 7}}),
+        "invalid",
+        "7",
+    );
+    assert!(h
+        .call(
+            "edit_tests",
+            json!({"text": "", "edit": {"kind": "no_such_edit"}})
+        )
+        .is_err());
+    // Live validation of a broken buffer reports the problem with its line.
+    let spec = ws.join("rules/aws_cloudtrail_rules/demo_aws_cloudtrail_stopped.yml");
+    let problems = h
+        .call(
+            "validate_buffer",
+            json!({"path": spec, "text": "AnalysisType: rule\nRuleID: [unclosed\n"}),
+        )
+        .unwrap();
+    let first = &problems.as_array().unwrap()[0];
+    assert_eq!(first["severity"], "error");
+    assert!(first["span"]["line"].as_u64().is_some(), "{first}");
+}
+
+#[test]
+fn a_workspace_deleted_while_open_gives_errors_not_panics() {
+    let h = Harness::new();
+    let (dir, ws) = demo_copy();
+    h.call("open_workspace", json!({"path": ws})).unwrap();
+    drop(dir); // the whole folder is gone
+    let rule = ws.join("rules/aws_cloudtrail_rules/demo_aws_cloudtrail_stopped.py");
+    h.fails(
+        "read_file",
+        json!({"path": rule}),
+        "not_found",
+        "no such folder",
+    );
+    h.fails("git_status", json!({}), "git", "");
+    h.fails(
+        "save_file",
+        json!({"path": rule, "text": "x", "stamp": null}),
+        "not_found",
+        "",
+    );
+    assert!(h
+        .call("validate_buffer", json!({"path": rule, "text": "x"}))
+        .is_err());
+    assert!(h
+        .call("git_diff", json!({"path": "x", "staged": false}))
+        .is_err());
+    assert!(h.call("git_commit", json!({"message": "m"})).is_err());
+    // The view still answers (from memory) and the app keeps working.
+    assert!(h.call("workspace_view", json!({})).is_ok());
+    assert!(h.call("recent_workspaces", json!({})).is_ok());
+}
+
+#[test]
+fn git_commands_report_git_errors_with_hints() {
+    let h = Harness::new();
+    let (_dir, ws) = demo_copy();
+    h.call("open_workspace", json!({"path": ws})).unwrap();
+    let status = h.call("git_status", json!({})).unwrap();
+    assert_eq!(status["branch"], "main");
+    h.fails(
+        "git_stage",
+        json!({"paths": ["../outside.txt"]}),
+        "git",
+        "outside",
+    );
+    let err = h.fails("git_commit", json!({"message": "m"}), "git", "");
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("nothing"),
+        "{err}"
+    );
+    h.fails(
+        "git_checkout",
+        json!({"branch": "no-such-branch"}),
+        "git",
+        "no-such-branch",
+    );
+    h.fails(
+        "git_diff",
+        json!({"path": "no/such/file.py", "staged": false}),
+        "git",
+        "",
+    );
+}

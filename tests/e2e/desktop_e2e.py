@@ -1,0 +1,331 @@
+#!/usr/bin/env python3
+"""End-to-end test of the real desktop app: the Tauri window (WebKitGTK) under Xvfb, driven
+through WebDriver by `tauri-driver` and Debian's `WebKitWebDriver`.
+
+Run by tests/run-e2e.sh (which builds the app and the front end, starts Xvfb and tauri-driver):
+
+    PROWL_DESKTOP=<prowl-desktop binary> PROWL_CLI=<prowl binary> \
+    PROWL_E2E_ARTIFACTS=<folder for screenshots> python tests/e2e/desktop_e2e.py
+
+Flows, on a fresh copy of the demo workspace (a git repository):
+  1. the explorer lists the demo's detections;
+  2. a rule broken in the code editor fails its test, and the failure points at the right line;
+  3. fixed again, it passes;
+  4. a test added through the test editor changes the spec by exactly the new test's lines
+     (checked with `git diff`);
+  5. a file edited outside the app while open: reloaded when the buffer is clean, a banner when
+     it is dirty;
+  6. a commit from the git view lands in `git log`;
+  7. a log value containing `<img src=x onerror=…>` is shown as text, never as HTML.
+Screenshots of each main view go to PROWL_E2E_ARTIFACTS.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+from selenium import webdriver
+from selenium.common.exceptions import TimeoutException, WebDriverException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+
+DESKTOP = os.environ["PROWL_DESKTOP"]
+CLI = os.environ["PROWL_CLI"]
+ARTIFACTS = os.environ.get("PROWL_E2E_ARTIFACTS", os.path.join(tempfile.gettempdir(), "prowl-e2e"))
+DRIVER_URL = os.environ.get("PROWL_TAURI_DRIVER", "http://127.0.0.1:4444")
+
+RULE_ID = "Demo.AWS.CloudTrail.Stopped"
+RULE_PY = "rules/aws_cloudtrail_rules/demo_aws_cloudtrail_stopped.py"
+RULE_YML = "rules/aws_cloudtrail_rules/demo_aws_cloudtrail_stopped.yml"
+
+
+# The CodeMirror EditorView behind an editor element: CodeMirror keeps it on `.cm-content`
+# (`cmTile.root.view` since @codemirror/view 6.39, `cmView.view` before).
+VIEW_JS = (
+    "function view(sel) {"
+    "  const c = document.querySelector(sel + ' .cm-content');"
+    "  if (!c) return null;"
+    "  if (c.cmTile && c.cmTile.root) return c.cmTile.root.view;"
+    "  return c.cmView ? c.cmView.view : null;"
+    "}"
+)
+
+
+def tid(name, extra=""):
+    return f'[data-testid="{name}"]{extra}'
+
+
+class App:
+    def __init__(self, workspace):
+        options = webdriver.common.options.ArgOptions()
+        options.set_capability("browserName", "wry")
+        options.set_capability("tauri:options", {"application": DESKTOP, "args": [workspace]})
+        self.driver = webdriver.Remote(command_executor=DRIVER_URL, options=options)
+        self.workspace = workspace
+
+    def wait(self, css, timeout=30, visible=True):
+        def find(d):
+            for el in d.find_elements(By.CSS_SELECTOR, css):
+                if not visible or el.is_displayed():
+                    return el
+            return False
+
+        try:
+            return WebDriverWait(self.driver, timeout, poll_frequency=0.1).until(find)
+        except TimeoutException:
+            self.shot("timeout")
+            raise AssertionError(f"no visible element {css} within {timeout} s") from None
+
+    def wait_until(self, what, predicate, timeout=30):
+        end = time.time() + timeout
+        while time.time() < end:
+            try:
+                value = predicate()
+                if value:
+                    return value
+            except WebDriverException:
+                pass
+            time.sleep(0.1)
+        self.shot("timeout")
+        raise AssertionError(f"timed out waiting for {what}")
+
+    def click(self, css):
+        el = self.wait(css)
+        el.click()
+        return el
+
+    def shot(self, name):
+        os.makedirs(ARTIFACTS, exist_ok=True)
+        path = os.path.join(ARTIFACTS, f"{name}.png")
+        self.driver.save_screenshot(path)
+        return path
+
+    def editor_text(self, testid):
+        return self.driver.execute_script(
+            VIEW_JS + "const v = view(arguments[0]); return v ? v.state.doc.toString() : null;",
+            tid(testid),
+        )
+
+    def set_editor_text(self, testid, text):
+        """Replaces a CodeMirror editor's content as one user transaction (typing it key by key
+        would trigger auto-indent and bracket closing)."""
+        self.wait(tid(testid, " .cm-content"))
+        ok = self.driver.execute_script(
+            VIEW_JS + "const v = view(arguments[0]); if (!v) return false;"
+            "v.dispatch({changes: {from: 0, to: v.state.doc.length, insert: arguments[1]},"
+            "            userEvent: 'input'});"
+            "return true;",
+            tid(testid),
+            text,
+        )
+        assert ok, f"no CodeMirror editor in {testid}"
+
+    def save(self):
+        self.click(tid("save-button"))
+
+    def run_all(self):
+        self.click(tid("run-all-tests"))
+
+    def verdicts(self):
+        out = {}
+        for item in self.driver.find_elements(By.CSS_SELECTOR, tid("test-item")):
+            verdict = item.find_elements(By.CSS_SELECTOR, tid("test-verdict"))
+            out[item.get_attribute("data-name")] = verdict[0].text.strip() if verdict else ""
+        return out
+
+    def quit(self):
+        try:
+            self.driver.quit()
+        except WebDriverException:
+            pass
+
+
+def git(workspace, *args):
+    return subprocess.run(["git", "-C", workspace, *args], check=True, capture_output=True,
+                          text=True).stdout
+
+
+def read(workspace, rel):
+    with open(os.path.join(workspace, rel), encoding="utf-8") as handle:
+        return handle.read()
+
+
+def write(workspace, rel, text):
+    with open(os.path.join(workspace, rel), "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def open_detection(app, detection_id):
+    search = app.wait(tid("explorer-search"))
+    search.clear()
+    search.send_keys(detection_id)
+    app.click(tid("explorer-item", f'[data-id="{detection_id}"]'))
+    app.wait(tid("detection-view"))
+    app.wait_until("the code editor", lambda: app.editor_text("code-editor"))
+
+
+def test_explorer(app):
+    app.wait(tid("explorer"))
+    items = app.wait_until(
+        "explorer items",
+        lambda: app.driver.find_elements(By.CSS_SELECTOR, tid("explorer-item")),
+    )
+    ids = {i.get_attribute("data-id") for i in items}
+    assert RULE_ID in ids or len(ids) > 5, ids
+    app.shot("01-explorer")
+
+
+def test_break_and_fix(app, ws):
+    open_detection(app, RULE_ID)
+    original = read(ws, RULE_PY)
+    assert app.editor_text("code-editor") == original
+    lines = original.split("\n")
+    at = next(i for i, l in enumerate(lines) if l.startswith("def rule("))
+    broken_lines = lines[: at + 1] + ['    raise ValueError("broken on purpose")'] + lines[at + 1:]
+    broken_line_no = at + 2
+    app.set_editor_text("code-editor", "\n".join(broken_lines))
+    app.save()
+    app.wait_until("the save", lambda: "broken on purpose" in read(ws, RULE_PY))
+    app.run_all()
+    app.wait_until("a FAIL", lambda: "FAIL" in app.verdicts().values())
+    panel = app.wait(tid("result-panel"))
+    frames = app.wait_until(
+        "a traceback frame",
+        lambda: app.driver.find_elements(By.CSS_SELECTOR, tid("traceback-frame")),
+    )
+    texts = " ".join(f.text for f in frames)
+    assert f":{broken_line_no}" in texts or f"line {broken_line_no}" in texts, texts
+    assert "broken on purpose" in panel.text, panel.text
+    app.shot("02-failing-test")
+    # Fix it: PASS again.
+    app.set_editor_text("code-editor", original)
+    app.save()
+    app.wait_until("the fix on disk", lambda: read(ws, RULE_PY) == original)
+    app.run_all()
+    app.wait_until(
+        "every test passing",
+        lambda: app.verdicts() and all(v == "PASS" for v in app.verdicts().values()),
+    )
+    app.shot("03-passing-tests")
+
+
+XSS = "<img src=x onerror=window.__prowl_xss=1>"
+
+
+def test_add_test_changes_only_its_lines(app, ws):
+    open_detection(app, RULE_ID)
+    before = read(ws, RULE_YML)
+    app.click(tid("test-add"))
+    name = app.wait(tid("test-name-input"))
+    name.send_keys(Keys.CONTROL, "a")
+    name.send_keys("Hostile value shown as text")
+    event = {"eventSource": "cloudtrail.amazonaws.com", "eventName": "StopLogging",
+             "requestParameters": {"name": XSS}, "recipientAccountId": "123456789012"}
+    app.set_editor_text("test-event-editor", json.dumps(event, indent=2))
+    app.click(tid("test-save-edit"))
+    app.wait_until("the new test in the spec buffer",
+                   lambda: "Hostile value shown as text" in app.editor_text("spec-editor"))
+    app.save()
+    app.wait_until("the spec on disk", lambda: read(ws, RULE_YML) != before)
+    diff = git(ws, "diff", "--unified=0", "--", RULE_YML)
+    changed = [l for l in diff.splitlines()
+               if l[:1] in "+-" and not l.startswith(("+++", "---"))]
+    assert changed and all(l.startswith("+") for l in changed), diff
+    assert any("Hostile value shown as text" in l for l in changed), diff
+    app.shot("04-test-editor")
+    return event
+
+
+def test_hostile_value_is_text(app):
+    app.run_all()
+    app.wait_until("the new test's verdict",
+                   lambda: "Hostile value shown as text" in app.verdicts())
+    app.click(tid("test-item", '[data-name="Hostile value shown as text"]'))
+    values = app.wait_until(
+        "event values",
+        lambda: [e for e in app.driver.find_elements(By.CSS_SELECTOR, tid("event-value"))
+                 if XSS in e.text] or
+                [e for e in app.driver.find_elements(By.CSS_SELECTOR, tid("result-panel"))
+                 if XSS in e.text],
+    )
+    assert values
+    assert app.driver.execute_script("return window.__prowl_xss === undefined")
+    imgs = app.driver.execute_script(
+        "return Array.from(document.querySelectorAll('img')).filter(i => i.getAttribute('src') === 'x').length")
+    assert imgs == 0, "a log value was rendered as HTML"
+    app.shot("05-hostile-value-as-text")
+
+
+def test_outside_edits(app, ws):
+    open_detection(app, RULE_ID)
+    # Clean buffer: reloaded silently.
+    text = read(ws, RULE_PY) + "\n# edited outside Prowl\n"
+    write(ws, RULE_PY, text)
+    app.wait_until("the outside edit in the editor",
+                   lambda: "# edited outside Prowl" in (app.editor_text("code-editor") or ""))
+    # Dirty buffer: a banner, the buffer kept.
+    app.set_editor_text("code-editor", text + "# my unsaved change\n")
+    write(ws, RULE_PY, text + "# a second outside edit\n")
+    app.wait(tid("changed-banner"))
+    assert "# my unsaved change" in app.editor_text("code-editor")
+    app.shot("06-changed-on-disk")
+    # Take the disk version so the workspace is clean for the commit.
+    write(ws, RULE_PY, text)
+    app.set_editor_text("code-editor", text)
+    app.save()
+
+
+def test_commit(app, ws):
+    app.click(tid("git-view-open"))
+    app.wait(tid("git-view"))
+    app.wait_until("changed files", lambda: app.driver.find_elements(By.CSS_SELECTOR, tid("git-file")))
+    app.shot("07-git-view")
+    app.click(tid("git-stage-all"))
+    message = app.wait(tid("git-commit-message"))
+    message.send_keys("Tune CloudTrail rule from the e2e test")
+    app.click(tid("git-commit-button"))
+    app.wait_until("the commit", lambda: git(ws, "log", "-1", "--format=%s").strip()
+                   == "Tune CloudTrail rule from the e2e test")
+    assert git(ws, "status", "--porcelain").strip() == "", git(ws, "status", "--porcelain")
+
+
+def main():
+    ws = os.path.join(tempfile.mkdtemp(prefix="prowl-e2e-"), "acme-detections")
+    subprocess.run([CLI, "demo", ws], check=True, capture_output=True)
+    git(ws, "config", "user.name", "E2E Tester")
+    git(ws, "config", "user.email", "e2e@prowl.invalid")
+    app = App(ws)
+    failures = []
+    steps = [
+        ("explorer", lambda: test_explorer(app)),
+        ("break and fix a rule", lambda: test_break_and_fix(app, ws)),
+        ("add a test through the test editor", lambda: test_add_test_changes_only_its_lines(app, ws)),
+        ("hostile log value shown as text", lambda: test_hostile_value_is_text(app)),
+        ("edits made outside the app", lambda: test_outside_edits(app, ws)),
+        ("commit from the git view", lambda: test_commit(app, ws)),
+    ]
+    try:
+        for name, step in steps:
+            started = time.time()
+            try:
+                step()
+                print(f"ok      {name} ({time.time() - started:.1f} s)")
+            except Exception as err:  # pylint: disable=broad-except
+                failures.append(name)
+                print(f"FAILED  {name}: {type(err).__name__}: {err}")
+                try:
+                    app.shot("failed-" + name.replace(" ", "-"))
+                except WebDriverException:
+                    pass
+    finally:
+        app.quit()
+    print(f"screenshots: {ARTIFACTS}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The desktop app end to end: builds the front end and the app, starts it under Xvfb through
+# tauri-driver + WebKitWebDriver, and runs tests/e2e/desktop_e2e.py against it.
+# Screenshots of each main view are kept in $PROWL_E2E_ARTIFACTS (default
+# $PROWL_CACHE/e2e-artifacts, i.e. ~/.cache/prowl/e2e-artifacts).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=setup.sh
+source "$here/setup.sh"
+ensure_system
+ensure_desktop_system
+ensure_ui
+ensure_tauri_driver
+ensure_e2e_python
+
+cd "$here/.."
+log "building the desktop app and the CLI"
+cargo build -q -p prowl-desktop -p rules-workspace
+export PROWL_DESKTOP="$CARGO_TARGET_DIR/debug/prowl-desktop"
+export PROWL_CLI="$CARGO_TARGET_DIR/debug/prowl"
+export PROWL_E2E_ARTIFACTS="${PROWL_E2E_ARTIFACTS:-$PROWL_CACHE/e2e-artifacts}"
+rm -rf "$PROWL_E2E_ARTIFACTS"
+mkdir -p "$PROWL_E2E_ARTIFACTS"
+# The app's test workers need a Python environment for the demo workspace: share the test one.
+export PROWL_PYTHON_ENV="${PROWL_PYTHON_ENV:-$PROWL_CACHE/test-env}"
+"$PROWL_CLI" env sync "$here/../rules-workspace/demo/base" >/dev/null
+
+log "end-to-end: the app under Xvfb, driven through WebDriver"
+xvfb-run -a -s "-screen 0 1440x900x24" dbus-run-session -- bash -c '
+  set -euo pipefail
+  "$PROWL_TAURI_DRIVER_BIN" --port 4444 --native-port 4445 > "$PROWL_E2E_ARTIFACTS/tauri-driver.log" 2>&1 &
+  driver=$!
+  trap "kill $driver 2>/dev/null || true" EXIT
+  for _ in $(seq 100); do
+    (exec 3<>/dev/tcp/127.0.0.1/4444) 2>/dev/null && break
+    sleep 0.1
+  done
+  PYTHONDONTWRITEBYTECODE=1 "$PROWL_E2E_PYTHON" tests/e2e/desktop_e2e.py
+'
+log "screenshots: $PROWL_E2E_ARTIFACTS"

@@ -1,0 +1,251 @@
+// Every call from the front end to the Rust shell, typed after ui/CONTRACT.md. Components call
+// these functions; none calls `invoke` or `listen` with a string of its own.
+//
+// Outside the Tauri window (a plain browser, `vite dev`) there is no shell: every command
+// rejects with an AppError of kind `no_shell` that says so. There is deliberately no fake
+// backend here.
+
+import { Channel, invoke } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
+import type {
+  AppErrorKind,
+  AppErrorPayload,
+  Branch,
+  CloneProgress,
+  Diagnostic,
+  FileDiff,
+  FileText,
+  GitStatus,
+  RecoveredBuffer,
+  RunProgress,
+  TestEdit,
+  TestReport,
+  WorkspaceChanged,
+  WorkspaceView,
+} from "./contract";
+
+export type * from "./contract";
+
+const KINDS: readonly AppErrorKind[] = [
+  "not_found",
+  "conflict",
+  "invalid",
+  "engine",
+  "git",
+  "io",
+  "no_workspace",
+  "no_shell",
+];
+
+/** The error every wrapper rejects with: the shell's AppError, as an Error with its fields. */
+export class AppError extends Error implements AppErrorPayload {
+  readonly kind: AppErrorKind;
+  readonly hint: string | null;
+  readonly path: string | null;
+  readonly line: number | null;
+
+  constructor(payload: AppErrorPayload) {
+    super(payload.message);
+    this.name = "AppError";
+    this.kind = payload.kind;
+    this.hint = payload.hint;
+    this.path = payload.path;
+    this.line = payload.line;
+  }
+
+  /** "file:line" when the error has a place, else null. */
+  get location(): string | null {
+    if (!this.path) return null;
+    return this.line != null ? `${this.path}:${this.line}` : this.path;
+  }
+}
+
+/** Whether the page runs inside the Tauri window (the shell injected its IPC bridge). */
+export function inTauri(): boolean {
+  return (
+    typeof window !== "undefined" &&
+    (window as unknown as { __TAURI_INTERNALS__?: unknown }).__TAURI_INTERNALS__ !== undefined
+  );
+}
+
+function noShell(command: string): AppError {
+  return new AppError({
+    kind: "no_shell",
+    message: `Prowl's desktop shell is not available, so \`${command}\` cannot run.`,
+    hint: "This page is running outside the Prowl window (for example in a browser from `vite dev`). Start the desktop app to open workspaces.",
+    path: null,
+    line: null,
+  });
+}
+
+/**
+ * Turns whatever a rejected `invoke` carries into an AppError. The contract promises an
+ * AppError-shaped object; anything else (a string from Tauri itself, such as "command not
+ * found" or a denied capability) becomes kind `io` with that text, so nothing is lost.
+ */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  if (error && typeof error === "object") {
+    const o = error as Record<string, unknown>;
+    if (typeof o.message === "string") {
+      const kind = KINDS.includes(o.kind as AppErrorKind) ? (o.kind as AppErrorKind) : "io";
+      return new AppError({
+        kind,
+        message: o.message,
+        hint: typeof o.hint === "string" ? o.hint : null,
+        path: typeof o.path === "string" ? o.path : null,
+        line: typeof o.line === "number" ? o.line : null,
+      });
+    }
+  }
+  return new AppError({
+    kind: "io",
+    message: typeof error === "string" ? error : String(error),
+    hint: null,
+    path: null,
+    line: null,
+  });
+}
+
+async function call<T>(command: string, args: Record<string, unknown> = {}): Promise<T> {
+  if (!inTauri()) throw noShell(command);
+  try {
+    return await invoke<T>(command, args);
+  } catch (error) {
+    throw toAppError(error);
+  }
+}
+
+function channel<T>(command: string, onMessage: (message: T) => void): Channel<T> {
+  if (!inTauri()) throw noShell(command);
+  const ch = new Channel<T>();
+  ch.onmessage = onMessage;
+  return ch;
+}
+
+// ---- Workspace -------------------------------------------------------------------------------
+
+export function openWorkspace(path: string): Promise<WorkspaceView> {
+  return call("open_workspace", { path });
+}
+
+export function openDemo(): Promise<WorkspaceView> {
+  return call("open_demo");
+}
+
+export function recentWorkspaces(): Promise<string[]> {
+  return call("recent_workspaces");
+}
+
+export async function cloneWorkspace(
+  url: string,
+  dest: string,
+  onProgress: (progress: CloneProgress) => void,
+): Promise<WorkspaceView> {
+  const ch = channel("clone_workspace", onProgress);
+  return call("clone_workspace", { url, dest, onProgress: ch });
+}
+
+/** The workspace the shell has open (given on the command line, or opened earlier), if any. */
+export function workspaceView(): Promise<WorkspaceView | null> {
+  return call("workspace_view");
+}
+
+// ---- Files and live validation ---------------------------------------------------------------
+
+export function readFile(path: string): Promise<FileText> {
+  return call("read_file", { path });
+}
+
+export function validateBuffer(path: string, text: string): Promise<Diagnostic[]> {
+  return call("validate_buffer", { path, text });
+}
+
+export function saveFile(path: string, text: string, stamp: string | null): Promise<{ stamp: string }> {
+  return call("save_file", { path, text, stamp });
+}
+
+export function editTests(text: string, edit: TestEdit): Promise<{ text: string }> {
+  return call("edit_tests", { text, edit });
+}
+
+export function recoverySave(path: string, text: string): Promise<null> {
+  return call("recovery_save", { path, text });
+}
+
+export function recoveryList(): Promise<RecoveredBuffer[]> {
+  return call("recovery_list");
+}
+
+export function recoveryClear(path: string): Promise<null> {
+  return call("recovery_clear", { path });
+}
+
+// ---- Tests -----------------------------------------------------------------------------------
+
+export async function runTests(
+  ids: string[] | null,
+  testNames: string[] | null,
+  onProgress: (progress: RunProgress) => void,
+): Promise<TestReport> {
+  const ch = channel("run_tests", onProgress);
+  return call("run_tests", { ids, testNames, onProgress: ch });
+}
+
+export function cancelRun(): Promise<null> {
+  return call("cancel_run");
+}
+
+// ---- Git -------------------------------------------------------------------------------------
+
+export function gitStatus(): Promise<GitStatus> {
+  return call("git_status");
+}
+
+export function gitDiff(path: string, staged: boolean): Promise<FileDiff> {
+  return call("git_diff", { path, staged });
+}
+
+export function gitStage(paths: string[]): Promise<GitStatus> {
+  return call("git_stage", { paths });
+}
+
+export function gitUnstage(paths: string[]): Promise<GitStatus> {
+  return call("git_unstage", { paths });
+}
+
+/** Throws away worktree changes; the caller confirms with the user first. */
+export function gitDiscard(paths: string[]): Promise<GitStatus> {
+  return call("git_discard", { paths });
+}
+
+export function gitCommit(message: string): Promise<{ oid: string; status: GitStatus }> {
+  return call("git_commit", { message });
+}
+
+export function gitBranches(): Promise<Branch[]> {
+  return call("git_branches");
+}
+
+export function gitCheckout(branch: string): Promise<GitStatus> {
+  return call("git_checkout", { branch });
+}
+
+// ---- Events ----------------------------------------------------------------------------------
+
+export const WORKSPACE_CHANGED = "workspace://changed";
+
+/**
+ * Calls `handler` for every `workspace://changed` event. Outside Tauri there are no events:
+ * the returned unlisten function does nothing (the first command already reports `no_shell`).
+ */
+export async function onWorkspaceChanged(
+  handler: (payload: WorkspaceChanged) => void,
+): Promise<() => void> {
+  if (!inTauri()) return () => {};
+  try {
+    return await listen<WorkspaceChanged>(WORKSPACE_CHANGED, (event) => handler(event.payload));
+  } catch (error) {
+    throw toAppError(error);
+  }
+}

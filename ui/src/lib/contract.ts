@@ -1,0 +1,258 @@
+// The JSON shapes of ui/CONTRACT.md, written once. Field names are snake_case as the Rust core
+// serialises them; every component and module imports them from here (through api.ts or with
+// `import type`), never redeclares them.
+
+/** Kinds the shell sends, plus `no_shell`: this UI runs outside the Tauri window (a browser). */
+export type AppErrorKind =
+  | "not_found"
+  | "conflict"
+  | "invalid"
+  | "engine"
+  | "git"
+  | "io"
+  | "no_workspace"
+  | "no_shell";
+
+/** The object `invoke` rejects with. */
+export interface AppErrorPayload {
+  kind: AppErrorKind;
+  message: string;
+  hint: string | null;
+  path: string | null;
+  line: number | null;
+}
+
+// ---- Workspace -------------------------------------------------------------------------------
+
+export interface ItemTest {
+  name: string;
+  expected_result: boolean;
+  /** Object names the test mocks. */
+  mocks: string[];
+  /** Where the test starts in the spec (its `- Name:` line). */
+  span: { line: number; col: number };
+}
+
+export interface Item {
+  id: string;
+  /** rule | scheduled_rule | policy | global | datamodel | pack | saved_query | scheduled_query | lookup_table | correlation_rule | ... */
+  analysis_type: string;
+  form: "python" | "simple" | null;
+  spec_path: string;
+  rel_path: string;
+  code_path: string | null;
+  display_name: string | null;
+  enabled: boolean | null;
+  severity: string | null;
+  status: string | null;
+  description: string | null;
+  log_types: string[];
+  scheduled_queries: string[];
+  resource_types: string[];
+  tags: string[];
+  mitre: string[];
+  base_detection: string | null;
+  pack_members: string[];
+  correlated_rules: string[];
+  tests: ItemTest[];
+  /** IDs of packs listing this item. */
+  packs: string[];
+}
+
+export interface Span {
+  line: number;
+  col: number;
+}
+
+export interface Diagnostic {
+  severity: "error" | "warning";
+  code: string;
+  file: string;
+  rel_path: string;
+  span: Span | null;
+  summary: string;
+  message: string;
+  hint: string | null;
+  pat: boolean;
+}
+
+export interface WorkspaceView {
+  root: string;
+  name: string;
+  items: Item[];
+  diagnostics: Diagnostic[];
+  git: GitStatus | null;
+}
+
+export interface CloneProgress {
+  received_objects: number;
+  total_objects: number;
+  indexed_objects: number;
+  received_bytes: number;
+}
+
+// ---- Files -----------------------------------------------------------------------------------
+
+export interface FileText {
+  path: string;
+  text: string;
+  stamp: string;
+}
+
+export interface RecoveredBuffer {
+  path: string;
+  text: string;
+  saved_at: string;
+}
+
+/** A mock as `add` writes it into the YAML (PAT's own key names). */
+export interface YamlMock {
+  objectName: string;
+  returnValue: string;
+}
+
+/** A mock as `set_mocks` takes it (snake_case, as the contract spells it). */
+export interface MockSpec {
+  object_name: string;
+  return_value: string;
+}
+
+export interface NewTest {
+  Name: string;
+  ExpectedResult: boolean;
+  Log?: unknown;
+  Resource?: unknown;
+  Mocks?: YamlMock[];
+}
+
+export type TestEdit =
+  | { kind: "add"; test: NewTest }
+  | { kind: "duplicate"; index: number; name: string }
+  | { kind: "rename"; index: number; name: string }
+  | { kind: "delete"; index: number }
+  | { kind: "set_expected"; index: number; expected: boolean }
+  | { kind: "set_event"; index: number; event: unknown }
+  | { kind: "set_mocks"; index: number; mocks: MockSpec[] };
+
+export interface WorkspaceChanged {
+  paths: string[];
+  reindexed: boolean;
+}
+
+// ---- Tests -----------------------------------------------------------------------------------
+
+export interface RunProgress {
+  done: number;
+  total: number;
+  id: string;
+}
+
+export interface Summary {
+  passed: number;
+  skipped: number;
+  failed: number;
+  invalid: number;
+  skipped_detections: [string, string][];
+  failed_tests: [string, string[]][];
+  invalid_specs: [string, string][];
+}
+
+export interface TracebackFrame {
+  file: string;
+  line: number;
+  function: string;
+  user: boolean;
+}
+
+export interface PyError {
+  type: string;
+  message: string;
+  traceback: TracebackFrame[];
+}
+
+export interface FunctionResult {
+  name: string;
+  passed: boolean;
+  output_text: string;
+  error: PyError | null;
+}
+
+export interface TestResult {
+  name: string;
+  passed: boolean;
+  captured: string;
+  out_of_band: { kind: string; message: string } | null;
+  functions: FunctionResult[];
+  suppressed_errors: { name: string; error: PyError }[];
+}
+
+export interface DetectionResult {
+  id: string;
+  spec_path: string;
+  module_output: string;
+  setup_error: PyError | null;
+  results: TestResult[];
+  elapsed_ms: number;
+}
+
+export interface TestReport {
+  exit_code: number;
+  summary: Summary | null;
+  detections: DetectionResult[];
+  elapsed_ms: number;
+}
+
+// ---- Git -------------------------------------------------------------------------------------
+
+export type Change =
+  | "unmodified"
+  | "added"
+  | "modified"
+  | "deleted"
+  | "renamed"
+  | "untracked"
+  | "type_change";
+
+export interface GitFile {
+  path: string;
+  index: Change;
+  worktree: Change;
+  conflicted: boolean;
+}
+
+export interface GitStatus {
+  branch: string | null;
+  head: string | null;
+  detached: boolean;
+  files: GitFile[];
+}
+
+export interface DiffLine {
+  tag: "equal" | "insert" | "delete";
+  text: string;
+  old_line: number | null;
+  new_line: number | null;
+}
+
+export interface DiffHunk {
+  old_start: number;
+  old_lines: number;
+  new_start: number;
+  new_lines: number;
+  lines: DiffLine[];
+}
+
+export interface FileDiff {
+  path: string;
+  old_text: string | null;
+  new_text: string | null;
+  binary: boolean;
+  unified: string;
+  hunks: DiffHunk[];
+}
+
+export interface Branch {
+  name: string;
+  current: boolean;
+  upstream: string | null;
+}

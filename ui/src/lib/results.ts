@@ -1,0 +1,111 @@
+// The test results panel's model: one row per test (or per detection that failed before its
+// tests ran), failures first, filterable; summaries for the status bar; traceback frames
+// resolved to files the editor can open.
+
+import type { DetectionResult, Item, PyError, TestReport, TracebackFrame } from "./contract";
+import { normalize } from "./paths";
+
+export interface ResultRow {
+  key: string;
+  detectionId: string;
+  detection: DetectionResult;
+  /** Null for a detection-level row (setup error, or no tests ran). */
+  test: DetectionResult["results"][number] | null;
+  passed: boolean;
+}
+
+export function resultRows(report: TestReport | null): ResultRow[] {
+  if (!report) return [];
+  const rows: ResultRow[] = [];
+  for (const d of report.detections) {
+    if (d.setup_error || d.results.length === 0) {
+      rows.push({ key: `${d.id}\u0000`, detectionId: d.id, detection: d, test: null, passed: !d.setup_error });
+    }
+    for (const t of d.results) {
+      rows.push({ key: `${d.id}\u0000${t.name}`, detectionId: d.id, detection: d, test: t, passed: t.passed });
+    }
+  }
+  // Failures first; otherwise keep the report's order (PAT's).
+  return rows.map((r, i) => ({ r, i })).sort((x, y) => Number(x.r.passed) - Number(y.r.passed) || x.i - y.i).map((x) => x.r);
+}
+
+export interface ResultFilter {
+  text: string;
+  show: "all" | "failed" | "passed";
+}
+
+export function filterRows(rows: ResultRow[], filter: ResultFilter): ResultRow[] {
+  const words = filter.text.toLowerCase().split(/\s+/).filter(Boolean);
+  return rows.filter((r) => {
+    if (filter.show === "failed" && r.passed) return false;
+    if (filter.show === "passed" && !r.passed) return false;
+    const hay = `${r.detectionId}\n${r.test?.name ?? ""}`.toLowerCase();
+    return words.every((w) => hay.includes(w));
+  });
+}
+
+export interface RunCounts {
+  passed: number;
+  failed: number;
+  errors: number;
+}
+
+/** Counts from the report's own results (the summary may be null when the run stopped early). */
+export function runCounts(report: TestReport): RunCounts {
+  let passed = 0;
+  let failed = 0;
+  let errors = 0;
+  for (const d of report.detections) {
+    if (d.setup_error) errors++;
+    for (const t of d.results) {
+      if (t.passed) passed++;
+      else failed++;
+    }
+  }
+  return { passed, failed, errors };
+}
+
+/** One line for the status bar: "12 passed, 1 failed". */
+export function runSummary(report: TestReport): string {
+  const s = report.summary;
+  const c = runCounts(report);
+  const passed = s?.passed ?? c.passed;
+  const failed = s?.failed ?? c.failed;
+  const parts = [`${passed} passed`, `${failed} failed`];
+  if (s && s.skipped > 0) parts.push(`${s.skipped} skipped`);
+  if (s && s.invalid > 0) parts.push(`${s.invalid} invalid`);
+  if (!s && c.errors > 0) parts.push(`${c.errors} could not load`);
+  return parts.join(", ");
+}
+
+export function reportFailed(report: TestReport): boolean {
+  const c = runCounts(report);
+  return report.exit_code !== 0 || c.failed > 0 || c.errors > 0;
+}
+
+/** Where a traceback frame points inside the workspace: the item owning the file, if any. */
+export interface FrameTarget {
+  path: string;
+  line: number;
+  itemId: string | null;
+}
+
+export function frameTarget(frame: TracebackFrame, items: Item[]): FrameTarget | null {
+  if (!frame.file || frame.line < 1) return null;
+  const file = normalize(frame.file);
+  const owner = items.find((i) => (i.code_path && normalize(i.code_path) === file) || normalize(i.spec_path) === file);
+  if (owner) return { path: owner.code_path && normalize(owner.code_path) === file ? owner.code_path : owner.spec_path, line: frame.line, itemId: owner.id };
+  // Frames of files no item owns (Python's library) are not links; user files still are.
+  return frame.user ? { path: frame.file, line: frame.line, itemId: null } : null;
+}
+
+/** "TypeError: message" */
+export function errorHeadline(error: PyError): string {
+  return error.message ? `${error.type}: ${error.message}` : error.type;
+}
+
+/** A run's or a detection's time, for people. */
+export function durationText(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  return `${(ms / 1000).toFixed(ms < 10000 ? 2 : 1)} s`;
+}

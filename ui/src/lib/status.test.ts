@@ -1,0 +1,93 @@
+import { describe, expect, it } from "vitest";
+import { ROOT, detectionResult, diagnostic, item, testResult } from "../test/fixtures";
+import type { GitStatus } from "./contract";
+import { failingCount, gitMark, gitMarksByItem, itemFacts, mergeResults, problemsByItem, testStatus, verdicts } from "./status";
+
+const rule = item({ id: "Rule.A", tests: [{ name: "t1", expected_result: true, mocks: [], span: { line: 10, col: 5 } }] });
+const untested = item({ id: "Rule.B", tests: [] });
+
+describe("test status", () => {
+  it("is not_run for an item with tests and no result, no_tests without tests", () => {
+    expect(testStatus(rule, undefined)).toBe("not_run");
+    expect(testStatus(untested, undefined)).toBe("no_tests");
+  });
+
+  it("is failing when any test failed or the detection could not load", () => {
+    expect(testStatus(rule, detectionResult("Rule.A", [testResult("t1", true), testResult("t2", false)]))).toBe("failing");
+    const setup = { type: "ImportError", message: "no module", traceback: [] };
+    expect(testStatus(rule, detectionResult("Rule.A", [], { setup_error: setup }))).toBe("failing");
+  });
+
+  it("is passing when every test passed", () => {
+    expect(testStatus(rule, detectionResult("Rule.A", [testResult("t1", true)]))).toBe("passing");
+  });
+
+  it("counts failing tests, a setup error as one", () => {
+    expect(failingCount(detectionResult("x", [testResult("a", false), testResult("b", false), testResult("c", true)]))).toBe(2);
+    expect(failingCount(detectionResult("x", [], { setup_error: { type: "E", message: "", traceback: [] } }))).toBe(1);
+    expect(failingCount(undefined)).toBe(0);
+  });
+
+  it("maps verdicts by test name", () => {
+    const v = verdicts(detectionResult("x", [testResult("a", true), testResult("b", false)]));
+    expect(v.get("a")).toBe(true);
+    expect(v.get("b")).toBe(false);
+    expect(v.has("c")).toBe(false);
+  });
+
+  it("keeps other detections' results when a run covers one detection", () => {
+    const first = mergeResults({}, [detectionResult("A", [testResult("t", false)]), detectionResult("B", [testResult("t", true)])]);
+    const second = mergeResults(first, [detectionResult("A", [testResult("t", true)])]);
+    expect(second.A.results[0].passed).toBe(true);
+    expect(second.B.results[0].passed).toBe(true);
+  });
+});
+
+describe("problems per item", () => {
+  it("adds up errors and warnings of an item's spec and code", () => {
+    const diags = [
+      diagnostic({ file: rule.spec_path, severity: "error" }),
+      diagnostic({ file: rule.code_path!, severity: "warning" }),
+      diagnostic({ file: rule.spec_path, severity: "warning" }),
+      diagnostic({ file: `${ROOT}/other.yml` }),
+    ];
+    const m = problemsByItem([rule, untested], diags);
+    expect(m.get("Rule.A")).toEqual({ errors: 1, warnings: 2 });
+    expect(m.has("Rule.B")).toBe(false);
+  });
+});
+
+describe("git marks", () => {
+  const status = (files: GitStatus["files"]): GitStatus => ({ branch: "main", head: "abc", detached: false, files });
+
+  it("prefers the worktree change, then the index's, and conflicts over all", () => {
+    expect(gitMark({ path: "a", index: "added", worktree: "modified", conflicted: false })).toBe("M");
+    expect(gitMark({ path: "a", index: "added", worktree: "unmodified", conflicted: false })).toBe("A");
+    expect(gitMark({ path: "a", index: "unmodified", worktree: "untracked", conflicted: false })).toBe("U");
+    expect(gitMark({ path: "a", index: "modified", worktree: "modified", conflicted: true })).toBe("C");
+    expect(gitMark({ path: "a", index: "unmodified", worktree: "unmodified", conflicted: false })).toBeNull();
+  });
+
+  it("marks an item when its spec or its Python file changed", () => {
+    const codeRel = rule.code_path!.replace(`${ROOT}/`, "");
+    const marks = gitMarksByItem([rule, untested], status([{ path: codeRel, index: "unmodified", worktree: "modified", conflicted: false }]), ROOT);
+    expect(marks.get("Rule.A")).toBe("M");
+    expect(marks.has("Rule.B")).toBe(false);
+  });
+
+  it("matches when the workspace is a folder inside the repository", () => {
+    const marks = gitMarksByItem([untested], status([{ path: `content/${untested.rel_path}`, index: "added", worktree: "unmodified", conflicted: false }]), ROOT);
+    expect(marks.get("Rule.B")).toBe("A");
+  });
+
+  it("puts everything together in the item facts", () => {
+    const facts = itemFacts(
+      [rule],
+      { "Rule.A": detectionResult("Rule.A", [testResult("t1", false)]) },
+      [diagnostic({ file: rule.spec_path })],
+      status([{ path: rule.rel_path, index: "unmodified", worktree: "modified", conflicted: false }]),
+      ROOT,
+    );
+    expect(facts.get("Rule.A")).toEqual({ testStatus: "failing", failing: 1, errors: 1, warnings: 0, git: "M" });
+  });
+});
