@@ -23,6 +23,8 @@ rm -rf "$PROWL_E2E_ARTIFACTS"
 mkdir -p "$PROWL_E2E_ARTIFACTS"
 # The app's test workers need a Python environment for the demo workspace: share the test one.
 export PROWL_PYTHON_ENV="${PROWL_PYTHON_ENV:-$PROWL_CACHE/test-env}"
+# A fixed window for reproducible screenshots (no geometry remembered from earlier runs).
+export PROWL_WINDOW_STATE=off
 "$PROWL_CLI" env sync "$here/../rules-workspace/demo/base" >/dev/null
 
 log "end-to-end: the app under Xvfb, driven through WebDriver"

@@ -9,6 +9,7 @@
 mod commands;
 mod error;
 mod state;
+mod window_state;
 
 pub use error::AppError;
 pub use state::AppState;
@@ -48,9 +49,17 @@ pub fn configure<R: tauri::Runtime>(
             commands::git_checkout,
         ])
         .setup(|app| {
+            if let Some(window) = app.get_webview_window("main") {
+                window_state::restore(&window);
+            }
             let handle = app.handle().clone();
             app.state::<AppState<R>>().start(handle);
             Ok(())
+        })
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::CloseRequested { .. } = event {
+                window_state::save(window);
+            }
         })
 }
 

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Builds Prowl's Debian package (.deb) with Tauri's bundler (the npm `@tauri-apps/cli`, a dev
+# dependency of ui/). A release build: about 15 minutes on 2 cores the first time. Not part of
+# the test command.
+#
+# The package holds `prowl-desktop` (which also serves as its own test worker) and declares its
+# runtime dependencies (WebKitGTK 4.1, GTK 3, libpython3.11, python3.11-venv). It carries no
+# Python packages: on first use the app creates the workspace's environment with python3.11 and
+# installs panther-core from PyPI, as `prowl env sync` does.
+#
+#   bash tests/package-deb.sh        # prints the path of the .deb
+#   sudo apt install ./prowl_*.deb   # then: prowl-desktop [WORKSPACE]
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=setup.sh
+source "$here/setup.sh"
+ensure_system
+ensure_desktop_system
+ensure_ui
+
+cd "$here/.."
+log "tauri build --bundles deb (release)"
+ui/node_modules/.bin/tauri build --bundles deb
+deb="$(ls -t "$CARGO_TARGET_DIR"/release/bundle/deb/*.deb | head -1)"
+log "package: $deb"
+dpkg-deb --info "$deb" | sed -n '/Package:/,/Description:/p'
+echo "$deb"
