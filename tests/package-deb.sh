@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds Prowl's Debian package (.deb) with Tauri's bundler (the npm `@tauri-apps/cli`, a dev
-# dependency of ui/). A release build: about 15 minutes on 2 cores the first time. Not part of
-# the test command.
+# Builds Prowl's Debian package (.deb) with Tauri's bundler (the npm package `@tauri-apps/cli`,
+# fetched by npx; it is not in ui/'s lock file because its other platforms' binaries are not on
+# every registry mirror, which would break `npm ci`). A release build: about 15 minutes on 2
+# cores the first time. Not part of the test command.
 #
 # The package holds `prowl-desktop` (which also serves as its own test worker) and declares its
 # runtime dependencies (WebKitGTK 4.1, GTK 3, libpython3.11, python3.11-venv). It carries no
@@ -20,7 +21,7 @@ ensure_ui
 
 cd "$here/.."
 log "tauri build --bundles deb (release)"
-ui/node_modules/.bin/tauri build --bundles deb
+npx --yes @tauri-apps/cli@2.12.5 build --bundles deb
 deb="$(ls -t "$CARGO_TARGET_DIR"/release/bundle/deb/*.deb | head -1)"
 log "package: $deb"
 dpkg-deb --info "$deb" | sed -n '/Package:/,/Description:/p'

@@ -63,7 +63,6 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.common.options import ArgOptions
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 CACHE = os.environ.get("PROWL_CACHE", os.path.expanduser("~/.cache/prowl"))
 TARGET_DIR = os.environ.get("CARGO_TARGET_DIR", os.path.join(CACHE, "target"))
 
@@ -81,7 +80,7 @@ QUICK_SIZE = ["--detections", "100", "--scheduled", "10", "--globals", "10", "--
 # Our own tauri-driver: not 4444/4445, which tests/run-e2e.sh uses.
 DRIVER_PORT, NATIVE_PORT = 4544, 4545
 XVFB_SCREEN = "-screen 0 1440x900x24"
-WRAPPED = "PROWL_BENCH_DESKTOP_WRAPPED"  # set once the script runs under xvfb-run/dbus-run-session
+WRAPPED = "PROWL_BENCH_DESKTOP_WRAPPED"  # what this script re-executed itself under, if anything
 
 POLL = 0.02  # seconds between two looks at the page while waiting for it
 MEMORY_INTERVAL = 0.05
@@ -108,14 +107,15 @@ def ensure_display():
         if not os.environ.get("DISPLAY"):
             sys.exit("still no DISPLAY under xvfb-run; is Xvfb installed?")
         return
-    env = {**os.environ, WRAPPED: "1"}
     me = [sys.executable, os.path.abspath(__file__), *sys.argv[1:]]
     if not os.environ.get("DISPLAY"):
         for tool in ("xvfb-run", "dbus-run-session"):
             if not shutil.which(tool):
                 sys.exit(f"{tool} not found (tests/setup.sh's ensure_desktop_system installs it)")
+        env = {**os.environ, WRAPPED: f"xvfb-run ({XVFB_SCREEN}) and dbus-run-session"}
         os.execvpe("xvfb-run", ["xvfb-run", "-a", "-s", XVFB_SCREEN, "dbus-run-session", "--", *me], env)
     if not os.environ.get("DBUS_SESSION_BUS_ADDRESS") and shutil.which("dbus-run-session"):
+        env = {**os.environ, WRAPPED: "dbus-run-session"}
         os.execvpe("dbus-run-session", ["dbus-run-session", "--", *me], env)
 
 
@@ -777,8 +777,9 @@ def print_report(name, workspace, items, detection, note, f):
         print(f"  all tests: \"{result['summary']}\", {seconds:.1f} s wall; VmRSS at the peak ({peak_kb / 1024:.1f} MB):")
         for pid, role, kb in procs:
             print(f"    {pid:>7}  {role:<28} {kb / 1024:8.1f}")
-    print("  launch figures start just before the WebDriver session request, which starts the app; \"page\"")
-    print("  figures are the page's performance.now() (from its navigation start) or event times on that clock;")
+    print("  launch figures start just before the WebDriver session request, which starts the app (its process")
+    print("  start is read from /proc, to 10 ms); \"page\" figures are the page's performance.now() (from its")
+    print("  navigation start) or event times on that clock;")
     print("  memory in MB; VmRSS counts shared pages once per process (an upper bound), Pss shares them out")
 
 
@@ -812,7 +813,7 @@ def main():
     print(f"machine: {cpus} cores ({usable} usable), load {load}")
     profile = "debug" if "/debug/" in desktop else "release" if "/release/" in desktop else "?"
     print(f"prowl-desktop: {desktop} ({profile} build); prowl CLI: {cli}")
-    print(f"display {os.environ.get('DISPLAY')}; tauri-driver on {DRIVER_PORT}/{NATIVE_PORT}; PROWL_PYTHON_ENV={env['PROWL_PYTHON_ENV']}")
+    print(f"display {os.environ.get('DISPLAY')} ({os.environ.get(WRAPPED, 'the caller')}'s); tauri-driver on {DRIVER_PORT}/{NATIVE_PORT}; PROWL_PYTHON_ENV={env['PROWL_PYTHON_ENV']}")
 
     driver = None
     try:

@@ -282,7 +282,14 @@ def test_outside_edits(app, ws):
 def test_commit(app, ws):
     app.click(tid("git-view-open"))
     app.wait(tid("git-view"))
-    app.wait_until("changed files", lambda: app.driver.find_elements(By.CSS_SELECTOR, tid("git-file")))
+    files = app.wait_until("changed files",
+                           lambda: app.driver.find_elements(By.CSS_SELECTOR, tid("git-file")))
+    spec = [f for f in files if (f.get_attribute("data-path") or "").endswith(".yml")]
+    (spec or files)[0].click()
+    diff = app.wait(tid("git-diff"))
+    # The spec's diff shows the test added through the test editor.
+    app.wait_until("the diff", lambda: "Hostile value shown as text" in diff.text
+                   or not spec)
     app.shot("07-git-view")
     app.click(tid("git-stage-all"))
     message = app.wait(tid("git-commit-message"))
