@@ -16,13 +16,15 @@ On two workspaces, the demo one (`prowl demo DIR`) and a panther-analysis-sized 
                 in. Three figures per run: wall time from the key press as the benchmark sends
                 it (WebDriver round trips included), the page's time from the keydown event to
                 that DOM change, and the run time the app reports (the Test results panel's
-                "N passed, M failed · X ms", i.e. the report's elapsed_ms);
+                "N passed, M failed · X ms", i.e. the report's elapsed_ms; the counts are of
+                detections, so that text alone may not change from one run to the next);
   - memory:     VmRSS of every process of the app (prowl-desktop, its `prowl-desktop worker`
                 test workers, the WebKitWebProcess / WebKitNetworkProcess it starts, anything else
-                below it), each listed, after the timed runs; then the peak of the same sum,
-                sampled every 50 ms, while every test of the workspace runs (command palette,
-                "Tests: Run all tests in the workspace"). Pages that processes share count once
-                for each of them, so the sums are upper bounds.
+                below it), each listed with its Pss too, after the timed runs; then the peak of
+                the VmRSS sum, sampled every 50 ms, while every test of the workspace runs
+                (command palette, "Tests: Run all tests in the workspace"; --no-full-run skips
+                it). Pages that processes share count once in VmRSS for each of them, so its
+                sums are upper bounds (as in bench_test.py); Pss shares them out.
 The detection is the first enabled Python rule with tests (by ID), or --detection ID in each
 workspace that has it. Prints a table with medians, p90 and the targets of the issue. Timings
 are never asserted anywhere.
@@ -35,7 +37,7 @@ that an end-to-end run on 4444/4445 is left alone. The app gets a private cache 
 user's own is left alone, and a fixed window (PROWL_WINDOW_STATE=off).
 
     ~/.cache/prowl/e2e-venv/bin/python tests/bench/bench_desktop.py [--quick] [--runs N]
-                                       [--test-runs N] [--detection ID] [--keep]
+                              [--test-runs N] [--detection ID] [--no-full-run] [--keep]
 Environment: PROWL_DESKTOP (the app; default <target>/debug/prowl-desktop), PROWL_BIN (the prowl
 CLI, to write and list the workspaces; default the release build, else the debug one: nothing
 is built here), PROWL_TAURI_DRIVER_BIN (default ~/.cache/prowl/tools/bin/tauri-driver),
@@ -81,6 +83,7 @@ QUICK_SIZE = ["--detections", "100", "--scheduled", "10", "--globals", "10", "--
 DRIVER_PORT, NATIVE_PORT = 4544, 4545
 XVFB_SCREEN = "-screen 0 1440x900x24"
 WRAPPED = "PROWL_BENCH_DESKTOP_WRAPPED"  # what this script re-executed itself under, if anything
+STDOUT_FD = "PROWL_BENCH_DESKTOP_STDOUT"  # the caller's stdout, kept for the results meanwhile
 
 POLL = 0.02  # seconds between two looks at the page while waiting for it
 MEMORY_INTERVAL = 0.05
@@ -102,21 +105,37 @@ def progress(message):
 
 def ensure_display():
     """Re-executes this script under Xvfb and a D-Bus session (as tests/run-e2e.sh runs the
-    app) when there is no display, or under a D-Bus session only when there is no bus."""
+    app) when there is no display, or under a D-Bus session only when there is no bus.
+    The daemons these start print to their stdout (the accessibility bus's "SpiRegistry daemon
+    is running"): they get stderr as stdout, and the results go to the caller's stdout, passed
+    down as another descriptor."""
     if os.environ.get(WRAPPED):
         if not os.environ.get("DISPLAY"):
             sys.exit("still no DISPLAY under xvfb-run; is Xvfb installed?")
+        fd = os.environ.pop(STDOUT_FD, None)
+        if fd:
+            try:
+                os.dup2(int(fd), 1)
+                os.close(int(fd))
+            except OSError:
+                pass  # not passed down: the results share stdout with the daemons
         return
-    me = [sys.executable, os.path.abspath(__file__), *sys.argv[1:]]
     if not os.environ.get("DISPLAY"):
         for tool in ("xvfb-run", "dbus-run-session"):
             if not shutil.which(tool):
                 sys.exit(f"{tool} not found (tests/setup.sh's ensure_desktop_system installs it)")
-        env = {**os.environ, WRAPPED: f"xvfb-run ({XVFB_SCREEN}) and dbus-run-session"}
-        os.execvpe("xvfb-run", ["xvfb-run", "-a", "-s", XVFB_SCREEN, "dbus-run-session", "--", *me], env)
-    if not os.environ.get("DBUS_SESSION_BUS_ADDRESS") and shutil.which("dbus-run-session"):
-        env = {**os.environ, WRAPPED: "dbus-run-session"}
-        os.execvpe("dbus-run-session", ["dbus-run-session", "--", *me], env)
+        wrapper = ["xvfb-run", "-a", "-s", XVFB_SCREEN, "dbus-run-session", "--"]
+        what = f"xvfb-run ({XVFB_SCREEN}) and dbus-run-session"
+    elif not os.environ.get("DBUS_SESSION_BUS_ADDRESS") and shutil.which("dbus-run-session"):
+        wrapper, what = ["dbus-run-session", "--"], "dbus-run-session"
+    else:
+        return  # the caller's display and bus
+    sys.stdout.flush()
+    stdout = os.dup(1)
+    os.set_inheritable(stdout, True)
+    os.dup2(2, 1)
+    env = {**os.environ, WRAPPED: what, STDOUT_FD: str(stdout)}
+    os.execvpe(wrapper[0], [*wrapper, sys.executable, os.path.abspath(__file__), *sys.argv[1:]], env)
 
 
 def desktop_binary():
@@ -302,21 +321,34 @@ class PeakSampler:
         self.thread.join()
 
 
-def wait_app_gone(driver_pid, desktop, timeout=15):
-    """After a session ends: waits for the app's processes to exit (a straggler would skew the
-    next launch), and ends any left after `timeout`, by PID."""
+def alive(pid):
+    """Whether the process runs (a zombie has ended)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+    except OSError:
+        return False
+    return stat[stat.rindex(b")") + 2 :].split()[0] != b"Z"
+
+
+def quit_app(app, driver_pid, desktop, timeout=15):
+    """Ends the session and waits for every process of the app to exit (a straggler would skew
+    the next launch). Its processes are noted first: once the app is gone its children belong
+    to init, out of tauri-driver's tree. Any left after `timeout` is ended, by PID."""
+    pids = [pid for pid, _ in app_processes(driver_pid, desktop)]
+    app.quit()
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not app_processes(driver_pid, desktop):
+    while any(alive(pid) for pid in pids):
+        if time.monotonic() > deadline:
+            left = [pid for pid in pids if alive(pid)]
+            progress(f"  WARNING: app processes still running {timeout} s after the session ended, killed: {left}")
+            for pid in left:
+                try:
+                    os.kill(pid, 9)
+                except OSError:
+                    pass
             return
         time.sleep(0.1)
-    left = app_processes(driver_pid, desktop)
-    progress(f"  WARNING: app processes left after the session ended, killed: {left}")
-    for pid, _ in left:
-        try:
-            os.kill(pid, 9)
-        except OSError:
-            pass
 
 
 # --- the app through WebDriver ---------------------------------------------------------------
@@ -659,8 +691,7 @@ def bench_workspace(workspace, detection, driver, desktop, args):
             app = App(driver.url, driver.proc.pid, desktop, workspace)
             out.launches.append(app.launch(detection["id"]))
             if i < args.runs - 1:  # the last app stays up for the test runs
-                app.quit()
-                wait_app_gone(driver.proc.pid, desktop)
+                quit_app(app, driver.proc.pid, desktop)
 
         progress(f"  open {detection['id']}, warm-up run")
         app.open_detection(detection["id"])
@@ -691,8 +722,7 @@ def bench_workspace(workspace, detection, driver, desktop, args):
             out.full = (time.perf_counter() - started, result, sampler.peak_kb, sampler.peak_procs)
     finally:
         if app:
-            app.quit()
-            wait_app_gone(driver.proc.pid, desktop)
+            quit_app(app, driver.proc.pid, desktop)
     return out
 
 
@@ -766,6 +796,8 @@ def print_report(name, workspace, items, detection, note, f):
             print(f"  {label}  {spread(values)}: " + ", ".join(f"{v:.0f}" for v in values))
     last = f.reruns[-1][3]
     print(f"  last re-run: results panel \"{last['summary']}\", status bar \"{last['status']}\", verdicts {' '.join(last['verdicts'])}")
+    if sum(v in ("PASS", "FAIL") for v in last["verdicts"]) != len(detection["tests"]):
+        print(f"  WARNING: {len(detection['tests'])} tests, but the test list shows {last['verdicts']}")
     if f.editor_changed:
         print("  WARNING: the code editor's text changed during the Ctrl+Enter runs (the key reached the editor)")
     print(f"  processes after the runs ({len(f.steady)}):            VmRSS     anon     file    shmem      Pss")
@@ -777,10 +809,6 @@ def print_report(name, workspace, items, detection, note, f):
         print(f"  all tests: \"{result['summary']}\", {seconds:.1f} s wall; VmRSS at the peak ({peak_kb / 1024:.1f} MB):")
         for pid, role, kb in procs:
             print(f"    {pid:>7}  {role:<28} {kb / 1024:8.1f}")
-    print("  launch figures start just before the WebDriver session request, which starts the app (its process")
-    print("  start is read from /proc, to 10 ms); \"page\" figures are the page's performance.now() (from its")
-    print("  navigation start) or event times on that clock;")
-    print("  memory in MB; VmRSS counts shared pages once per process (an upper bound), Pss shares them out")
 
 
 def main():
@@ -813,7 +841,8 @@ def main():
     print(f"machine: {cpus} cores ({usable} usable), load {load}")
     profile = "debug" if "/debug/" in desktop else "release" if "/release/" in desktop else "?"
     print(f"prowl-desktop: {desktop} ({profile} build); prowl CLI: {cli}")
-    print(f"display {os.environ.get('DISPLAY')} ({os.environ.get(WRAPPED, 'the caller')}'s); tauri-driver on {DRIVER_PORT}/{NATIVE_PORT}; PROWL_PYTHON_ENV={env['PROWL_PYTHON_ENV']}")
+    display = f"from {os.environ[WRAPPED]}" if os.environ.get(WRAPPED) else "(the caller's)"
+    print(f"display {os.environ.get('DISPLAY')} {display}; tauri-driver on {DRIVER_PORT}/{NATIVE_PORT}; PROWL_PYTHON_ENV={env['PROWL_PYTHON_ENV']}")
 
     driver = None
     try:
@@ -833,6 +862,10 @@ def main():
             progress(f"{name}: {ws}")
             figures = bench_workspace(ws, detection, driver, desktop, args)
             print_report(name, ws, items, detection, note, figures)
+        print("\nlaunch figures start just before the WebDriver session request, which starts the app (its process")
+        print("start is read from /proc, to 10 ms); \"page\" figures are the page's performance.now() (from its")
+        print("navigation start) or event times on that clock; wall figures include WebDriver's round trips;")
+        print("memory in MB; VmRSS counts shared pages once per process (an upper bound), Pss shares them out")
     finally:
         if driver:
             driver.stop()
