@@ -117,6 +117,7 @@ pub async fn clone_workspace<R: Runtime>(
 pub async fn workspace_view<R: Runtime>(app: AppHandle<R>) -> Result<Option<Value>, AppError> {
     blocking(move || {
         let st = app.state::<AppState<R>>();
+        st.wait_opened();
         if st.session().is_none() {
             return Ok(None);
         }

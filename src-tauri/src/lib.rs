@@ -3,7 +3,8 @@
 //! the front end is `ui/CONTRACT.md`.
 //!
 //! Blocking work (opening a workspace, validation, test runs, git) runs on Tauri's blocking
-//! thread pool, never on the main thread. Python runs only in worker processes: this same
+//! thread pool or, for the workspace given at start, on its own thread; never on the main
+//! thread. Python runs only in worker processes: this same
 //! binary started as `prowl-desktop worker` (see `main.rs`).
 
 mod commands;

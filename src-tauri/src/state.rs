@@ -7,8 +7,8 @@ use rules_workspace::workspace::watch::Watcher;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
-use tauri::{AppHandle, Emitter, Runtime};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use tauri::{AppHandle, Emitter, Manager, Runtime};
 
 /// Payload of the `workspace://changed` event.
 #[derive(Debug, Clone, Serialize)]
@@ -25,6 +25,9 @@ pub struct AppState<R: Runtime = tauri::Wry> {
     /// Bumped on every open; a watcher thread of an older workspace stops at its next event.
     generation: Arc<AtomicU64>,
     handle: Mutex<Option<AppHandle<R>>>,
+    /// True while the workspace given at start is being opened (in the background, so the
+    /// window shows at once); `workspace_view` waits for it.
+    opening: Arc<(Mutex<bool>, Condvar)>,
 }
 
 impl<R: Runtime> AppState<R> {
@@ -35,16 +38,35 @@ impl<R: Runtime> AppState<R> {
             cancel: Arc::new(AtomicBool::new(false)),
             generation: Arc::new(AtomicU64::new(0)),
             handle: Mutex::new(None),
+            opening: Arc::new((Mutex::new(false), Condvar::new())),
         }
     }
 
-    /// Called once the window exists: opens the initial workspace in the background.
+    /// Called once the window exists: opens the initial workspace on another thread, so the
+    /// window and the page load while the workspace is read and validated.
     pub fn start(&self, handle: AppHandle<R>) {
-        *lock(&self.handle) = Some(handle);
-        if let Some(path) = lock(&self.initial).take() {
-            if let Err(e) = self.open(&path) {
+        *lock(&self.handle) = Some(handle.clone());
+        let Some(path) = lock(&self.initial).take() else {
+            return;
+        };
+        *lock(&self.opening.0) = true;
+        std::thread::spawn(move || {
+            let st = handle.state::<AppState<R>>();
+            if let Err(e) = st.open(&path) {
                 eprintln!("prowl: cannot open {}: {}", path.display(), e.message);
             }
+            let (flag, done) = &*st.opening;
+            *lock(flag) = false;
+            done.notify_all();
+        });
+    }
+
+    /// Waits until the workspace given at start is open (or failed to open).
+    pub fn wait_opened(&self) {
+        let (flag, done) = &*self.opening;
+        let mut opening = lock(flag);
+        while *opening {
+            opening = done.wait(opening).unwrap_or_else(|p| p.into_inner());
         }
     }
 

@@ -659,7 +659,7 @@ pub fn run_observed(
     invalid.extend(invalid_detections);
     // PAT's pack check on the filtered set comes last.
     for d in ws
-        .check(&selection)
+        .pack_check(&selection)
         .into_iter()
         .filter(|d| d.code == crate::diagnostics::Code::PackMemberMissing)
     {

@@ -175,6 +175,17 @@ impl Workspace {
     }
 }
 
+impl Workspace {
+    /// PAT's pack check alone on a selection (what `pat test` reports after its tests), in the
+    /// order `check` gives: cheaper than `check` when only this is needed.
+    pub fn pack_check(&self, selection: &[usize]) -> Vec<Diagnostic> {
+        let selected: Vec<&AnalysisItem> = selection.iter().map(|&i| &self.items[i]).collect();
+        let mut out = check_packs(&selected);
+        out.sort_by(|a, b| a.rel_path.cmp(&b.rel_path).then(a.span.cmp(&b.span)));
+        out
+    }
+}
+
 /// Reads and parses one spec file, turning every failure into a `LoadFailure`.
 fn load_spec_file(file: &SpecFile) -> Result<yaml::Loaded, LoadFailure> {
     let meta = std::fs::metadata(&file.path).map_err(|e| LoadFailure::Io(e.to_string()))?;
