@@ -189,4 +189,20 @@ fn watch_reruns_only_what_a_save_touches() {
         out.contains("demo_aws_cloudtrail_stopped.py"),
         "the run names the file that changed: {out}"
     );
+    // Bytecode goes to Prowl's cache, never into the workspace (the one we made above aside).
+    let mut stack = vec![root.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                let ours = path == root.join("rules/__pycache__");
+                assert!(
+                    ours || path.file_name().unwrap() != "__pycache__",
+                    "{} was written",
+                    path.display()
+                );
+                stack.push(path);
+            }
+        }
+    }
 }

@@ -44,7 +44,15 @@ pub fn run_worker(site_packages: Option<&Path>) -> ExitCode {
     unsafe {
         std::env::set_var("PYTHONHOME", super::env::build_python_prefix());
         std::env::set_var("PYTHONNOUSERSITE", "1");
-        std::env::set_var("PYTHONDONTWRITEBYTECODE", "1");
+        // Bytecode goes to Prowl's cache, never into the workspace (PAT writes __pycache__
+        // folders next to the rules): compiled once, reused by every worker and every run.
+        match std::env::var_os("PROWL_PYCACHE") {
+            Some(prefix) if !prefix.is_empty() => {
+                std::env::remove_var("PYTHONDONTWRITEBYTECODE");
+                std::env::set_var("PYTHONPYCACHEPREFIX", prefix);
+            }
+            _ => std::env::set_var("PYTHONDONTWRITEBYTECODE", "1"),
+        }
         std::env::remove_var("PYTHONPATH");
         std::env::remove_var("PYTHONSTARTUP");
         // One string-hash seed for every worker and every run, so set and dict-of-set orders a

@@ -21,6 +21,8 @@ pub struct WorkerOptions {
     pub site_packages: Option<PathBuf>,
     /// Address-space limit per worker, in bytes (an rlimit; allocation past it fails).
     pub memory_limit: Option<u64>,
+    /// Where workers keep compiled bytecode (`PYTHONPYCACHEPREFIX`); `None`: not written.
+    pub pycache: Option<PathBuf>,
 }
 
 impl WorkerOptions {
@@ -29,6 +31,7 @@ impl WorkerOptions {
             program,
             site_packages: None,
             memory_limit: None,
+            pycache: None,
         }
     }
 }
@@ -39,6 +42,7 @@ const STDERR_TAIL: usize = 16 * 1024;
 /// A running worker process.
 pub struct Worker {
     child: Child,
+    pycache: Option<PathBuf>,
     stdin: Option<ChildStdin>,
     frames: Receiver<std::io::Result<Option<Vec<u8>>>>,
     stderr: Arc<Mutex<String>>,
@@ -49,6 +53,9 @@ impl Worker {
     pub fn spawn(options: &WorkerOptions) -> Result<Worker, EngineError> {
         let mut cmd = Command::new(&options.program);
         cmd.arg("worker");
+        if let Some(prefix) = &options.pycache {
+            cmd.env("PROWL_PYCACHE", prefix);
+        }
         if let Some(site) = &options.site_packages {
             cmd.arg("--site-packages").arg(site);
         }
@@ -110,6 +117,7 @@ impl Worker {
             }
         });
         Ok(Worker {
+            pycache: options.pycache.clone(),
             stdin: child.stdin.take(),
             child,
             frames,
@@ -165,7 +173,7 @@ impl Worker {
         if status.is_none() {
             self.kill();
         } else {
-            remove_harness_temp(self.child.id());
+            remove_harness_temp(self.child.id(), self.pycache.as_deref());
         }
         std::thread::sleep(Duration::from_millis(20));
         let status = match status {
@@ -182,7 +190,7 @@ impl Worker {
     pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        remove_harness_temp(self.child.id());
+        remove_harness_temp(self.child.id(), self.pycache.as_deref());
     }
 
     /// Closes stdin and waits for the worker to leave its loop.
@@ -208,14 +216,23 @@ impl Drop for Worker {
 
 /// The harness keeps its files in `<temp>/prowl-harness-<pid>-<random>/`; a worker that was
 /// killed or crashed leaves that folder behind.
-fn remove_harness_temp(pid: u32) {
+fn remove_harness_temp(pid: u32, pycache: Option<&std::path::Path>) {
     let prefix = format!("prowl-harness-{pid}-");
-    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        if entry.file_name().to_string_lossy().starts_with(&prefix) {
-            let _ = std::fs::remove_dir_all(entry.path());
+    let temp = std::env::temp_dir();
+    // The folder itself, and the bytecode of its files under the pycache prefix (which
+    // mirrors absolute paths).
+    let mut places = vec![temp.clone()];
+    if let Some(cache) = pycache {
+        places.push(cache.join(temp.strip_prefix("/").unwrap_or(&temp)));
+    }
+    for place in places {
+        let Ok(entries) = std::fs::read_dir(&place) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            if entry.file_name().to_string_lossy().starts_with(&prefix) {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
         }
     }
 }

@@ -113,6 +113,7 @@ pub fn worker_options(root: &Path) -> Result<WorkerOptions, EngineError> {
         .and_then(|v| v.parse().ok())
         .unwrap_or(2048);
     options.memory_limit = (mb > 0).then_some(mb * 1024 * 1024);
+    options.pycache = Some(crate::engine::env::cache_dir().join("pycache"));
     Ok(options)
 }
 

@@ -133,7 +133,8 @@ What the Rust worker must do
   shutdown() at the end of the worker's life. One workspace per worker process (the harness
   chdirs, sets tempfile.tempdir and installs a root logging handler, like PAT does).
 * Bytecode: like PAT, importing a detection writes rules/__pycache__ into the workspace unless
-  sys.dont_write_bytecode / PYTHONDONTWRITEBYTECODE or a PYTHONPYCACHEPREFIX is set; the harness
+  sys.dont_write_bytecode / PYTHONDONTWRITEBYTECODE or a PYTHONPYCACHEPREFIX is set (Prowl's
+  worker sets the prefix to its cache; shutdown() removes the temp copies' bytecode there); the harness
   drops a stale .pyc itself when a file's content changed, whichever is chosen.
 * Everything around these calls is PAT's orchestration and stays on the caller's side (the
   reference implementation is tests/engine/harness_check.py, `reference_main`): --filter,
@@ -1054,6 +1055,9 @@ def shutdown(_req=None):
             sys.path.remove(_STATE.helper_dir)
         logging.getLogger().removeHandler(_STATE.sink)
         shutil.rmtree(_STATE.tmp, ignore_errors=True)
+        if sys.pycache_prefix:  # the bytecode of the temp copies, mirrored under the prefix
+            mirrored = os.path.join(sys.pycache_prefix, _STATE.tmp.lstrip(os.sep))
+            shutil.rmtree(mirrored, ignore_errors=True)
         if tempfile.tempdir == _STATE.tmp:
             tempfile.tempdir = None
         _STATE = None
