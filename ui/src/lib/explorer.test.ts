@@ -6,12 +6,17 @@ import {
   buildTree,
   emptyFilter,
   filterItems,
+  filterNeedsFacts,
   filterOptions,
+  flattenTree,
   groupKeys,
   matchesQuery,
   mitreTechniques,
+  parentRow,
+  treeKeyAction,
   type GroupNode,
   type TreeNode,
+  type TreeRow,
 } from "./explorer";
 
 const cloudtrail = item({
@@ -172,5 +177,167 @@ describe("grouping", () => {
     const keys = [...groupKeys(tree), ...tree.flatMap((g) => (g.kind === "group" ? g.children.map((c) => c.key) : []))];
     expect(new Set(keys).size).toBe(keys.length);
     expect(keys).toHaveLength(4);
+  });
+});
+
+describe("search and facts", () => {
+  /** A facts map that fails the test when read. */
+  const untouchable = new Proxy(new Map<string, ItemFacts>(), {
+    get(target, prop) {
+      if (prop === "get") throw new Error("facts read although no filter needs them");
+      return Reflect.get(target, prop);
+    },
+  });
+
+  it("search and field filters never read the facts (a test run does not re-filter)", () => {
+    expect(ids(filterItems(all, { ...emptyFilter(), query: "okta" }, untouchable))).toEqual(["Okta.BruteForce"]);
+    expect(ids(filterItems(all, { ...emptyFilter(), severity: "Low", tag: "(none)" }, untouchable))).toEqual(["AWS.S3.Encryption"]);
+    expect(filterNeedsFacts({ ...emptyFilter(), query: "x", severity: "Low" })).toBe(false);
+    for (const f of [{ testStatus: "failing" as const }, { git: "changed" as const }, { problems: "errors" as const }]) {
+      expect(filterNeedsFacts({ ...emptyFilter(), ...f })).toBe(true);
+    }
+  });
+
+  it("without a search or filter the list is the workspace's own", () => {
+    expect(filterItems(all, emptyFilter())).toBe(all);
+    expect(filterItems(all, { ...emptyFilter(), query: "   " })).toBe(all);
+  });
+
+  it("the same item found again after its words were cached, and a new object for it searched afresh", () => {
+    expect(matchesQuery(okta, "brute")).toBe(true);
+    expect(matchesQuery(okta, "brute")).toBe(true);
+    const renamed = { ...okta, display_name: "Okta Password Spray" };
+    expect(matchesQuery(renamed, "brute")).toBe(true); // still in the ID
+    expect(matchesQuery(renamed, "spray")).toBe(true);
+    expect(matchesQuery(okta, "spray")).toBe(false);
+  });
+
+  it("sorts IDs with numbers in numeric order, ignoring case", () => {
+    const items = ["Rule.10", "rule.9", "Rule.1", "Rule.100"].map((id) => item({ id, rel_path: `rules/${id}.yml` }));
+    const tree = buildTree(items, "folder") as GroupNode[];
+    expect(itemIds(tree[0].children)).toEqual(["Rule.1", "rule.9", "Rule.10", "Rule.100"]);
+  });
+});
+
+describe("the tree as rows", () => {
+  // rules/ (aws_cloudtrail_rules/ [cloudtrail], okta_rules/ [okta]), policies/ [policy], global_helpers/ [helper]
+  const tree = buildTree(all, "folder");
+  const label = (r: TreeRow) => `${"  ".repeat(r.depth)}${r.kind === "group" ? `${r.label}/${r.open ? "" : " (closed)"}` : r.item.id}`;
+  const openIf = (open: string[]) => (key: string) => open.includes(key);
+
+  it("everything open: every group followed by its children, depth first", () => {
+    expect(flattenTree(tree, () => true).map(label)).toEqual([
+      "global_helpers/",
+      "  panther_base_helpers",
+      "policies/",
+      "  s3/",
+      "    AWS.S3.Encryption",
+      "rules/",
+      "  aws_cloudtrail_rules/",
+      "    AWS.CloudTrail.Stopped",
+      "  okta_rules/",
+      "    Okta.BruteForce",
+    ]);
+  });
+
+  it("a closed group's children are left out, however deep", () => {
+    const rows = flattenTree(tree, openIf(["folder:rules", "folder:policies/s3"]));
+    expect(rows.map(label)).toEqual([
+      "global_helpers/ (closed)",
+      "policies/ (closed)",
+      "rules/",
+      "  aws_cloudtrail_rules/ (closed)",
+      "  okta_rules/ (closed)",
+    ]);
+  });
+
+  it("only the top level when every group is closed", () => {
+    expect(flattenTree(tree, () => false).map(label)).toEqual(["global_helpers/ (closed)", "policies/ (closed)", "rules/ (closed)"]);
+  });
+
+  it("opens by depth as the explorer's defaults do (top level open, the rest closed)", () => {
+    const rows = flattenTree(tree, (_key, depth) => depth === 0);
+    expect(rows.map(label)).toEqual([
+      "global_helpers/",
+      "  panther_base_helpers",
+      "policies/",
+      "  s3/ (closed)",
+      "rules/",
+      "  aws_cloudtrail_rules/ (closed)",
+      "  okta_rules/ (closed)",
+    ]);
+  });
+
+  it("carries keys, counts and the place among siblings", () => {
+    const rows = flattenTree(tree, () => true);
+    const rules = rows.find((r) => r.key === "folder:rules")!;
+    expect(rules).toMatchObject({ kind: "group", count: 2, depth: 0, pos: 3, size: 3, open: true });
+    const oktaRow = rows.find((r) => r.kind === "item" && r.item.id === "Okta.BruteForce")!;
+    expect(oktaRow).toMatchObject({ depth: 2, pos: 1, size: 1 });
+    expect(new Set(rows.map((r) => r.key)).size).toBe(rows.length);
+  });
+
+  it("flat groupings (log type) are groups of items", () => {
+    const rows = flattenTree(buildTree(all, "log_type"), (key) => key === "log_type:AWS.CloudTrail");
+    expect(rows.map(label)).toEqual([
+      "AWS.CloudTrail/",
+      "  AWS.CloudTrail.Stopped",
+      "AWS.S3.Bucket/ (closed)",
+      "Okta.SystemLog/ (closed)",
+      "(no log type)/ (closed)",
+    ]);
+  });
+
+  it("finds a row's parent group", () => {
+    const rows = flattenTree(tree, () => true);
+    const at = (id: string) => rows.findIndex((r) => r.kind === "item" && r.item.id === id);
+    expect(rows[parentRow(rows, at("Okta.BruteForce"))].key).toBe("folder:rules/okta_rules");
+    expect(rows[parentRow(rows, parentRow(rows, at("Okta.BruteForce")))].key).toBe("folder:rules");
+    expect(parentRow(rows, 0)).toBe(-1);
+    expect(parentRow(rows, rows.findIndex((r) => r.key === "folder:rules"))).toBe(-1);
+  });
+});
+
+describe("tree keys", () => {
+  const rows = flattenTree(buildTree(all, "folder"), (key) => key !== "folder:policies");
+  // 0 global_helpers/  1 panther_base_helpers  2 policies/ (closed)  3 rules/  4 aws_cloudtrail_rules/
+  // 5 AWS.CloudTrail.Stopped  6 okta_rules/  7 Okta.BruteForce
+  const key = (index: number, k: string) => treeKeyAction(rows, index, k, 3);
+
+  it("up and down move one row, stopping at the ends", () => {
+    expect(key(0, "ArrowDown")).toEqual({ focus: 1 });
+    expect(key(7, "ArrowDown")).toEqual({ focus: 7 });
+    expect(key(3, "ArrowUp")).toEqual({ focus: 2 });
+    expect(key(0, "ArrowUp")).toEqual({ focus: 0 });
+    // From nowhere (focus not in the tree yet): the first row.
+    expect(key(-1, "ArrowDown")).toEqual({ focus: 0 });
+  });
+
+  it("Home, End and a page at a time", () => {
+    expect(key(4, "Home")).toEqual({ focus: 0 });
+    expect(key(0, "End")).toEqual({ focus: 7 });
+    expect(key(0, "PageDown")).toEqual({ focus: 3 });
+    expect(key(6, "PageDown")).toEqual({ focus: 7 });
+    expect(key(2, "PageUp")).toEqual({ focus: 0 });
+  });
+
+  it("right opens a closed group, then goes to its first child", () => {
+    expect(key(2, "ArrowRight")).toEqual({ toggle: "folder:policies" });
+    expect(key(3, "ArrowRight")).toEqual({ focus: 4 });
+    expect(key(5, "ArrowRight")).toBeNull(); // an item
+  });
+
+  it("left closes an open group, else goes to the parent", () => {
+    expect(key(6, "ArrowLeft")).toEqual({ toggle: "folder:rules/okta_rules" });
+    expect(key(7, "ArrowLeft")).toEqual({ focus: 6 });
+    expect(key(2, "ArrowLeft")).toBeNull(); // closed, top level
+    expect(key(1, "ArrowLeft")).toEqual({ focus: 0 });
+  });
+
+  it("leaves other keys (Enter, Space, letters) to the rows and the browser", () => {
+    expect(key(1, "Enter")).toBeNull();
+    expect(key(1, " ")).toBeNull();
+    expect(key(1, "a")).toBeNull();
+    expect(treeKeyAction([], 0, "ArrowDown", 3)).toBeNull();
   });
 });

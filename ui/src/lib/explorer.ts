@@ -80,21 +80,32 @@ export function mitreTechniques(item: Item): string[] {
   return [...found];
 }
 
+/** The text a search looks in, lower-cased; built once per item object (items are replaced, never edited, when the workspace is re-read). */
+const haystacks = new WeakMap<Item, string>();
+
+function haystackOf(item: Item): string {
+  let text = haystacks.get(item);
+  if (text === undefined) {
+    text = [item.id, item.display_name ?? "", item.rel_path, item.code_path ?? "", ...item.tags, ...item.log_types, ...item.mitre]
+      .join("\n")
+      .toLowerCase();
+    haystacks.set(item, text);
+  }
+  return text;
+}
+
+function queryWords(query: string): string[] {
+  return query.toLowerCase().split(/\s+/).filter(Boolean);
+}
+
 /** Every whitespace-separated word of the query appears in the item's ID, name, path, tags, log types or MITRE entries. */
 export function matchesQuery(item: Item, query: string): boolean {
-  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+  return matchesWords(item, queryWords(query));
+}
+
+function matchesWords(item: Item, words: string[]): boolean {
   if (words.length === 0) return true;
-  const haystack = [
-    item.id,
-    item.display_name ?? "",
-    item.rel_path,
-    item.code_path ?? "",
-    ...item.tags,
-    ...item.log_types,
-    ...item.mitre,
-  ]
-    .join("\n")
-    .toLowerCase();
+  const haystack = haystackOf(item);
   return words.every((w) => haystack.includes(w));
 }
 
@@ -112,13 +123,21 @@ function matchesList(values: string[], wanted: string): boolean {
 }
 
 export function matchesFilter(item: Item, filter: ExplorerFilter, facts: ItemFacts | undefined): boolean {
-  if (!matchesQuery(item, filter.query)) return false;
+  return matchesWords(item, queryWords(filter.query)) && matchesFields(item, filter, facts);
+}
+
+/** Whether any filter needs the items' facts (test status, git, problems). */
+export function filterNeedsFacts(filter: ExplorerFilter): boolean {
+  return filter.testStatus !== ANY || filter.git !== ANY || filter.problems !== ANY;
+}
+
+function matchesFields(item: Item, filter: ExplorerFilter, facts: ItemFacts | undefined): boolean {
   if (filter.enabled === "enabled" && item.enabled !== true) return false;
   if (filter.enabled === "disabled" && item.enabled !== false) return false;
   if (!matchesValue(item.status, filter.status)) return false;
   if (!matchesValue(item.severity, filter.severity)) return false;
   if (!matchesList(item.tags, filter.tag)) return false;
-  if (!matchesList(mitreTechniques(item), filter.mitre)) return false;
+  if (filter.mitre !== ANY && !matchesList(mitreTechniques(item), filter.mitre)) return false;
   if (filter.testStatus !== ANY && facts?.testStatus !== filter.testStatus) return false;
   if (filter.git === "changed" && !facts?.git) return false;
   if (filter.git === "clean" && facts?.git) return false;
@@ -127,8 +146,18 @@ export function matchesFilter(item: Item, filter: ExplorerFilter, facts: ItemFac
   return true;
 }
 
-export function filterItems(items: Item[], filter: ExplorerFilter, facts: Map<string, ItemFacts>): Item[] {
-  return items.filter((item) => matchesFilter(item, filter, facts.get(item.id)));
+/**
+ * The items the search and filters let through, in their order. `facts` is only read when a
+ * filter needs it (filterNeedsFacts), so a caller can leave it out otherwise and not depend on it.
+ */
+export function filterItems(items: Item[], filter: ExplorerFilter, facts?: ReadonlyMap<string, ItemFacts>): Item[] {
+  const words = queryWords(filter.query);
+  if (words.length === 0 && activeFilterCount(filter) === 0) return items;
+  const fields = activeFilterCount(filter) > 0;
+  const needsFacts = filterNeedsFacts(filter);
+  return items.filter(
+    (item) => matchesWords(item, words) && (!fields || matchesFields(item, filter, needsFacts ? facts?.get(item.id) : undefined)),
+  );
 }
 
 export interface FilterOptions {
@@ -138,7 +167,10 @@ export interface FilterOptions {
   mitre: string[];
 }
 
-const byText = (a: string, b: string) => a.localeCompare(b, undefined, { sensitivity: "base", numeric: true });
+// One collator for every sort: `localeCompare` with options builds one per call, which made
+// sorting a workspace's items the bulk of each search keystroke.
+const collator = new Intl.Collator(undefined, { sensitivity: "base", numeric: true });
+const byText = (a: string, b: string) => collator.compare(a, b);
 
 /** The values the filter menus offer: those the workspace uses (plus PAT's statuses and severities). */
 export function filterOptions(items: Item[]): FilterOptions {
@@ -278,4 +310,96 @@ export function groupKeys(nodes: TreeNode[]): string[] {
   };
   walk(nodes);
   return keys;
+}
+
+// ---- The tree as rows (what the virtual list renders) ----------------------------------------
+
+interface RowPlace {
+  /** 0 for the top level. */
+  depth: number;
+  /** Position among its siblings, from 1, and how many siblings (aria-posinset / aria-setsize). */
+  pos: number;
+  size: number;
+}
+
+export interface GroupRow extends RowPlace {
+  kind: "group";
+  key: string;
+  label: string;
+  count: number;
+  open: boolean;
+}
+
+export interface ItemRow extends RowPlace {
+  kind: "item";
+  key: string;
+  item: Item;
+}
+
+export type TreeRow = GroupRow | ItemRow;
+
+/**
+ * The rows on screen when the tree is scrolled through: every top-level node, and the children
+ * of each open group (closed groups' children are skipped, however many). `isOpen` decides per
+ * group from its key and depth.
+ */
+export function flattenTree(nodes: TreeNode[], isOpen: (key: string, depth: number) => boolean): TreeRow[] {
+  const rows: TreeRow[] = [];
+  const walk = (list: TreeNode[], depth: number) => {
+    const size = list.length;
+    list.forEach((node, i) => {
+      if (node.kind === "group") {
+        const open = isOpen(node.key, depth);
+        rows.push({ kind: "group", key: node.key, label: node.label, count: node.count, open, depth, pos: i + 1, size });
+        if (open) walk(node.children, depth + 1);
+      } else {
+        rows.push({ kind: "item", key: node.key, item: node.item, depth, pos: i + 1, size });
+      }
+    });
+  };
+  walk(nodes, 0);
+  return rows;
+}
+
+/** The row of the group containing row `index` (the nearest row above it one level up), or -1. */
+export function parentRow(rows: TreeRow[], index: number): number {
+  const depth = rows[index]?.depth ?? 0;
+  for (let i = index - 1; i >= 0; i--) if (rows[i].depth < depth) return i;
+  return -1;
+}
+
+/** What a key does in the tree (WAI-ARIA tree view keys); Enter and Space are the rows' own (buttons). */
+export type TreeKeyAction = { focus: number } | { toggle: string } | null;
+
+export function treeKeyAction(rows: TreeRow[], index: number, key: string, pageRows: number): TreeKeyAction {
+  const n = rows.length;
+  if (n === 0) return null;
+  const at = Math.min(Math.max(index, 0), n - 1);
+  const row = rows[at];
+  const to = (i: number): TreeKeyAction => ({ focus: Math.min(Math.max(i, 0), n - 1) });
+  switch (key) {
+    case "ArrowDown":
+      return index < 0 ? to(0) : to(at + 1);
+    case "ArrowUp":
+      return to(at - 1);
+    case "Home":
+      return to(0);
+    case "End":
+      return to(n - 1);
+    case "PageDown":
+      return to(at + Math.max(1, pageRows));
+    case "PageUp":
+      return to(at - Math.max(1, pageRows));
+    case "ArrowRight":
+      if (row.kind !== "group") return null;
+      if (!row.open) return { toggle: row.key };
+      return rows[at + 1] && rows[at + 1].depth > row.depth ? to(at + 1) : null;
+    case "ArrowLeft": {
+      if (row.kind === "group" && row.open) return { toggle: row.key };
+      const parent = parentRow(rows, at);
+      return parent >= 0 ? to(parent) : null;
+    }
+    default:
+      return null;
+  }
 }

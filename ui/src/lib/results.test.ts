@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ROOT, detectionResult, item, testResult } from "../test/fixtures";
 import type { TestReport } from "./contract";
-import { durationText, errorHeadline, filterRows, frameTarget, reportFailed, resultRows, runSummary } from "./results";
+import { durationText, errorHeadline, filterRows, frameTarget, itemPathIndex, reportFailed, resultRows, runCounts, runSummary } from "./results";
 
 const report: TestReport = {
   exit_code: 1,
@@ -34,6 +34,35 @@ describe("result rows", () => {
     expect(reportFailed({ ...report, exit_code: 0, detections: [report.detections[0]] })).toBe(false);
   });
 
+  it("a run of all tests: every failure (tests and detections that could not load) before any pass, each part in the report's order", () => {
+    const setup = { type: "ImportError", message: "no module", traceback: [] };
+    const detections = Array.from({ length: 300 }, (_, d) =>
+      d % 97 === 50
+        ? detectionResult(`D${d}`, [], { setup_error: setup })
+        : detectionResult(
+            `D${d}`,
+            Array.from({ length: 3 }, (_, t) => testResult(`t${t}`, !(d % 40 === 7 && t === 1))),
+          ),
+    );
+    const rows = resultRows({ exit_code: 1, summary: null, elapsed_ms: 1, detections });
+    expect(rows).toHaveLength(297 * 3 + 3);
+    const firstPass = rows.findIndex((r) => r.passed);
+    const failures = rows.slice(0, firstPass);
+    expect(rows.slice(firstPass).every((r) => r.passed)).toBe(true);
+    expect(failures.map((r) => `${r.detectionId}/${r.test?.name ?? "-"}`)).toEqual([
+      "D7/t1", "D47/t1", "D50/-", "D87/t1", "D127/t1", "D147/-", "D167/t1", "D207/t1", "D244/-", "D247/t1", "D287/t1",
+    ]);
+    // Passes keep the report's order.
+    expect(rows.slice(firstPass, firstPass + 4).map((r) => `${r.detectionId}/${r.test?.name}`)).toEqual(["D0/t0", "D0/t1", "D0/t2", "D1/t0"]);
+    expect(new Set(rows.map((r) => r.key)).size).toBe(rows.length);
+  });
+
+  it("counts a report once however often it is asked", () => {
+    expect(runCounts(report)).toBe(runCounts(report));
+    expect(runCounts(report)).toEqual({ passed: 2, failed: 1, errors: 1 });
+    expect(runCounts({ ...report, detections: [report.detections[0]] })).toEqual({ passed: 1, failed: 0, errors: 0 });
+  });
+
   it("has no rows without a report", () => {
     expect(resultRows(null)).toEqual([]);
   });
@@ -50,6 +79,21 @@ describe("traceback frames", () => {
       itemId: "Rule.A",
     });
     expect(frameTarget({ file: `${ROOT}/global_helpers/helpers.py`, line: 3, function: "f", user: true }, [rule, helper])?.itemId).toBe("helpers");
+  });
+
+  it("resolve through a path index as through the list, the first item claiming a file winning", () => {
+    const twin = item({ id: "Rule.A.Copy", code_path: rule.code_path, spec_path: `${ROOT}/rules/copy.yml` });
+    const index = itemPathIndex([rule, helper, twin]);
+    for (const file of [rule.code_path!, rule.spec_path, `${ROOT}/rules/./copy.yml`, `${ROOT}/global_helpers/helpers.py`, "/usr/lib/x.py"]) {
+      const frame = { file, line: 4, function: "f", user: true };
+      expect(frameTarget(frame, index)).toEqual(frameTarget(frame, [rule, helper, twin]));
+    }
+    expect(frameTarget({ file: rule.code_path!, line: 4, function: "rule", user: true }, index)?.itemId).toBe("Rule.A");
+    expect(frameTarget({ file: `${ROOT}/rules/copy.yml`, line: 4, function: "f", user: true }, index)).toEqual({
+      path: `${ROOT}/rules/copy.yml`,
+      line: 4,
+      itemId: "Rule.A.Copy",
+    });
   });
 
   it("are not links into Python's own library", () => {

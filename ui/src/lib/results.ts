@@ -50,8 +50,19 @@ export interface RunCounts {
   errors: number;
 }
 
+/** Counts per report object (reports are never edited; the status bar and panel ask several times per render). */
+const countsCache = new WeakMap<TestReport, RunCounts>();
+
 /** Counts from the report's own results (the summary may be null when the run stopped early). */
 export function runCounts(report: TestReport): RunCounts {
+  const cached = countsCache.get(report);
+  if (cached) return cached;
+  const counts = countResults(report);
+  countsCache.set(report, counts);
+  return counts;
+}
+
+function countResults(report: TestReport): RunCounts {
   let passed = 0;
   let failed = 0;
   let errors = 0;
@@ -90,11 +101,27 @@ export interface FrameTarget {
   itemId: string | null;
 }
 
-export function frameTarget(frame: TracebackFrame, items: Item[]): FrameTarget | null {
+/** Normalised file path → the item owning it and the path as the item has it. */
+export type ItemPathIndex = Map<string, { item: Item; path: string }>;
+
+/** Every item's code and spec file (the first item wins a file two items claim, as a scan in order would find). */
+export function itemPathIndex(items: Item[]): ItemPathIndex {
+  const index: ItemPathIndex = new Map();
+  for (const item of items) {
+    for (const path of item.code_path ? [item.code_path, item.spec_path] : [item.spec_path]) {
+      const key = normalize(path);
+      if (!index.has(key)) index.set(key, { item, path });
+    }
+  }
+  return index;
+}
+
+/** `items`: the workspace's items, or their itemPathIndex (built once: a traceback has a frame per call). */
+export function frameTarget(frame: TracebackFrame, items: Item[] | ItemPathIndex): FrameTarget | null {
   if (!frame.file || frame.line < 1) return null;
   const file = normalize(frame.file);
-  const owner = items.find((i) => (i.code_path && normalize(i.code_path) === file) || normalize(i.spec_path) === file);
-  if (owner) return { path: owner.code_path && normalize(owner.code_path) === file ? owner.code_path : owner.spec_path, line: frame.line, itemId: owner.id };
+  const owner = (Array.isArray(items) ? itemPathIndex(items) : items).get(file);
+  if (owner) return { path: owner.path, line: frame.line, itemId: owner.item.id };
   // Frames of files no item owns (Python's library) are not links; user files still are.
   return frame.user ? { path: frame.file, line: frame.line, itemId: null } : null;
 }

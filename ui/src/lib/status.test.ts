@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ROOT, detectionResult, diagnostic, item, testResult } from "../test/fixtures";
 import type { GitStatus } from "./contract";
-import { failingCount, gitMark, gitMarksByItem, itemFacts, mergeResults, problemsByItem, testStatus, verdicts } from "./status";
+import { FactsMemo, failingCount, gitMark, gitMarksByItem, itemFacts, mergeResults, problemsByItem, testStatus, verdicts } from "./status";
 
 const rule = item({ id: "Rule.A", tests: [{ name: "t1", expected_result: true, mocks: [], span: { line: 10, col: 5 } }] });
 const untested = item({ id: "Rule.B", tests: [] });
@@ -80,6 +80,18 @@ describe("git marks", () => {
     expect(marks.get("Rule.B")).toBe("A");
   });
 
+  it("matches whole path segments only, and the first changed file in git's order decides", () => {
+    const specRel = rule.rel_path; // rules/rule_a.yml
+    const codeRel = rule.code_path!.replace(`${ROOT}/`, "");
+    const change = (path: string, worktree: "modified" | "untracked" | "deleted") => ({ path, index: "unmodified" as const, worktree, conflicted: false });
+    // "xrules/rule_a.yml" and "old_rules/rule_a.yml" end with the text but are other files.
+    expect(gitMarksByItem([rule], status([change(`x${specRel}`, "modified"), change(`old_${specRel}`, "modified")]), ROOT).has("Rule.A")).toBe(false);
+    const marks = gitMarksByItem([rule], status([change(`a/${codeRel}`, "deleted"), change(specRel, "untracked")]), ROOT);
+    expect(marks.get("Rule.A")).toBe("U"); // the spec is looked at first
+    const conflict = { path: codeRel, index: "modified" as const, worktree: "modified" as const, conflicted: true };
+    expect(gitMarksByItem([rule], status([change(specRel, "modified"), conflict]), ROOT).get("Rule.A")).toBe("C");
+  });
+
   it("puts everything together in the item facts", () => {
     const facts = itemFacts(
       [rule],
@@ -89,5 +101,34 @@ describe("git marks", () => {
       ROOT,
     );
     expect(facts.get("Rule.A")).toEqual({ testStatus: "failing", failing: 1, errors: 1, warnings: 0, git: "M" });
+  });
+});
+
+describe("facts kept between runs", () => {
+  const other = item({ id: "Rule.C", tests: [{ name: "c", expected_result: true, mocks: [], span: { line: 1, col: 1 } }] });
+
+  it("a run of one detection gives that detection new facts and every other item the same object", () => {
+    const memo = new FactsMemo();
+    const first = { "Rule.A": detectionResult("Rule.A", [testResult("t1", true)]), "Rule.C": detectionResult("Rule.C", [testResult("c", true)]) };
+    const before = itemFacts([rule, untested, other], first, [], null, ROOT, memo);
+    const second = mergeResults(first, [detectionResult("Rule.A", [testResult("t1", false)])]);
+    const after = itemFacts([rule, untested, other], second, [], null, ROOT, memo);
+    expect(after.get("Rule.A")).not.toBe(before.get("Rule.A"));
+    expect(after.get("Rule.A")).toMatchObject({ testStatus: "failing", failing: 1 });
+    expect(after.get("Rule.B")).toBe(before.get("Rule.B"));
+    expect(after.get("Rule.C")).toBe(before.get("Rule.C"));
+  });
+
+  it("new facts when the item, its problems or its git mark change", () => {
+    const memo = new FactsMemo();
+    const result = detectionResult("Rule.A", [testResult("t1", true)]);
+    const base = memo.get(rule, result, undefined, null);
+    expect(memo.get(rule, result, undefined, null)).toBe(base);
+    expect(memo.get({ ...rule }, result, undefined, null)).not.toBe(base);
+    const problems = { errors: 1, warnings: 0 };
+    expect(memo.get(rule, result, problems, null)).toMatchObject({ errors: 1, testStatus: "passing" });
+    expect(memo.get(rule, result, problems, "M")).toMatchObject({ errors: 1, git: "M" });
+    memo.clear();
+    expect(memo.get(rule, result, problems, "M")).toEqual({ testStatus: "passing", failing: 0, errors: 1, warnings: 0, git: "M" });
   });
 });

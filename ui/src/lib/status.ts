@@ -109,12 +109,20 @@ export function gitMark(file: GitFile): GitMark | null {
 }
 
 /**
- * Whether a git status path (relative to the repository root) is the workspace file `rel`.
- * The workspace may be a folder inside the repository, so a path ending in `/rel` counts too.
+ * Changed files by every path a workspace file could be known by: a git status path is relative
+ * to the repository root and the workspace may be a folder inside it, so `a/b/c.yml` is also
+ * `b/c.yml` and `c.yml`. The first file in git's order wins, as a scan in that order would find.
  */
-function gitPathIs(gitPath: string, rel: string): boolean {
-  const g = normalize(gitPath);
-  return g === rel || g.endsWith(`/${rel}`);
+function changedBySuffix(files: GitFile[]): Map<string, GitFile> {
+  const bySuffix = new Map<string, GitFile>();
+  for (const f of files) {
+    const g = normalize(f.path);
+    for (let at = 0; at >= 0; at = g.indexOf("/", at) + 1 || -1) {
+      const suffix = g.slice(at);
+      if (suffix && !bySuffix.has(suffix)) bySuffix.set(suffix, f);
+    }
+  }
+  return bySuffix;
 }
 
 /** Item ID → its git mark when one of its files has uncommitted changes. */
@@ -123,9 +131,10 @@ export function gitMarksByItem(items: Item[], git: GitStatus | null, root: strin
   if (!git) return result;
   const changed = git.files.filter((f) => gitMark(f) !== null);
   if (changed.length === 0) return result;
+  const bySuffix = changedBySuffix(changed);
   for (const item of items) {
     for (const rel of itemRelPaths(item, root)) {
-      const f = changed.find((c) => gitPathIs(c.path, rel));
+      const f = bySuffix.get(rel);
       if (f) {
         const mark = gitMark(f)!;
         const prev = result.get(item.id);
@@ -146,26 +155,53 @@ export interface ItemFacts {
   git: GitMark | null;
 }
 
+/** One item's facts from its latest result, its files' problem count and its git mark. */
+export function factsFor(item: Item, result: DetectionResult | undefined, problems: ProblemCount | undefined, git: GitMark | null): ItemFacts {
+  return {
+    testStatus: testStatus(item, result),
+    failing: failingCount(result),
+    errors: problems?.errors ?? 0,
+    warnings: problems?.warnings ?? 0,
+    git,
+  };
+}
+
+/**
+ * Hands out the same ItemFacts object for an item as long as what it is made of is the same
+ * (the item, its result, its problem count and git mark, compared by identity). A run of one
+ * detection then yields a new object for that detection only, and whatever compares facts by
+ * identity (a derived value, an explorer row) stops there for every other item.
+ */
+export class FactsMemo {
+  #entries = new Map<
+    string,
+    { item: Item; result: DetectionResult | undefined; problems: ProblemCount | undefined; git: GitMark | null; facts: ItemFacts }
+  >();
+
+  get(item: Item, result: DetectionResult | undefined, problems: ProblemCount | undefined, git: GitMark | null): ItemFacts {
+    const e = this.#entries.get(item.id);
+    if (e && e.item === item && e.result === result && e.problems === problems && e.git === git) return e.facts;
+    const facts = factsFor(item, result, problems, git);
+    this.#entries.set(item.id, { item, result, problems, git, facts });
+    return facts;
+  }
+
+  clear(): void {
+    this.#entries.clear();
+  }
+}
+
 export function itemFacts(
   items: Item[],
   results: Record<string, DetectionResult>,
   diagnostics: Diagnostic[],
   git: GitStatus | null,
   root: string,
+  memo: FactsMemo = new FactsMemo(),
 ): Map<string, ItemFacts> {
   const problems = problemsByItem(items, diagnostics);
   const marks = gitMarksByItem(items, git, root);
   const facts = new Map<string, ItemFacts>();
-  for (const item of items) {
-    const result = results[item.id];
-    const p = problems.get(item.id);
-    facts.set(item.id, {
-      testStatus: testStatus(item, result),
-      failing: failingCount(result),
-      errors: p?.errors ?? 0,
-      warnings: p?.warnings ?? 0,
-      git: marks.get(item.id) ?? null,
-    });
-  }
+  for (const item of items) facts.set(item.id, memo.get(item, results[item.id], problems.get(item.id), marks.get(item.id) ?? null));
   return facts;
 }

@@ -20,8 +20,8 @@ import type {
 import type { CachedEditor } from "./editor";
 import { countBySeverity, mergeDiagnostics, sortDiagnostics } from "./diagnostics";
 import { normalize, relativeTo, resolve, samePath } from "./paths";
-import { reportFailed, runSummary } from "./results";
-import { itemFacts, itemPaths, mergeResults } from "./status";
+import { itemPathIndex, reportFailed, runSummary } from "./results";
+import { FactsMemo, gitMarksByItem, itemPaths, mergeResults, problemsByItem, type ItemFacts } from "./status";
 import { applyTheme, loadTheme, otherTheme, saveTheme, type Theme } from "./theme";
 
 export type Tab = { kind: "item"; id: string } | { kind: "file"; path: string } | { kind: "git" };
@@ -94,16 +94,31 @@ function now(): string {
   return new Date().toLocaleTimeString([], { hour12: false });
 }
 
+function indexById(items: Item[]): Map<string, Item> {
+  const index = new Map<string, Item>();
+  for (const item of items) if (!index.has(item.id)) index.set(item.id, item);
+  return index;
+}
+
 export class Workbench {
-  workspace = $state<WorkspaceView | null>(null);
+  /**
+   * The workspace as the shell sent it. `$state.raw`: the view is replaced, never edited in place
+   * (setGit makes a new one), so its 1,000+ items are plain objects rather than deep proxies
+   * that every search, filter and badge would read through.
+   */
+  workspace = $state.raw<WorkspaceView | null>(null);
   buffers = $state<Record<string, Buffer>>({});
   /** Diagnostics of buffers as typed (validate_buffer), by path. */
   live = $state<Record<string, Diagnostic[]>>({});
   tabs = $state<Tab[]>([]);
   activeKey = $state<string | null>(null);
-  /** Latest result per detection over all runs; `report` is the last run. */
-  results = $state<Record<string, DetectionResult>>({});
-  report = $state<TestReport | null>(null);
+  /**
+   * Latest result per detection over all runs; `report` is the last run. Both `$state.raw`
+   * (replaced, never edited: a run of all tests is thousands of results, not worth proxying);
+   * mergeResults keeps the other detections' result objects, so per-item facts stay the same.
+   */
+  results = $state.raw<Record<string, DetectionResult>>({});
+  report = $state.raw<TestReport | null>(null);
   run = $state<RunState | null>(null);
   output = $state<OutputLine[]>([]);
   panel = $state<PanelTab>("problems");
@@ -123,11 +138,25 @@ export class Workbench {
   git = $derived<GitStatus | null>(this.workspace?.git ?? null);
   diagnostics = $derived(sortDiagnostics(mergeDiagnostics(this.workspace?.diagnostics ?? [], this.live)));
   problemCounts = $derived(countBySeverity(this.diagnostics));
-  facts = $derived(itemFacts(this.items, this.results, this.diagnostics, this.git, this.root));
+  /** Item ID → item (the first of items sharing an ID, as a scan would find). */
+  itemIndex = $derived(indexById(this.items));
+  /** Normalised file path → the item owning it (traceback frames become links with it). */
+  pathIndex = $derived(itemPathIndex(this.items));
+  /** Item ID → its files' problem count; recomputed when diagnostics change, not on a run. */
+  problemsById = $derived(problemsByItem(this.items, this.diagnostics));
+  /** Item ID → git mark; recomputed when the git status changes, not on a run. */
+  gitMarks = $derived(gitMarksByItem(this.items, this.git, this.root));
+  /**
+   * Every item's facts (for the explorer's test/git/problem filters and tests). Reading it
+   * walks all items; a single item's view uses factsOf(), which stays proportional.
+   */
+  facts = $derived(new Map([...this.itemIndex].map(([id, item]) => [id, this.#factsOfItem(item)])));
   activeTab = $derived(this.tabs.find((t) => tabKey(t) === this.activeKey) ?? null);
 
   /** Editor states kept across tab switches (undo history, selection); not reactive on purpose. */
   readonly editorStates = new Map<string, CachedEditor>();
+  /** Keeps each item's facts object while its inputs are unchanged (see FactsMemo). */
+  readonly #factsMemo = new FactsMemo();
   #seq = 0;
   #recoveryTimer: ReturnType<typeof setInterval> | null = null;
 
@@ -212,6 +241,7 @@ export class Workbench {
     this.report = null;
     this.recentIds = [];
     this.editorStates.clear();
+    this.#factsMemo.clear();
     this.log("workspace", `Opened ${view.name} (${view.root}): ${view.items.length} items, ${view.diagnostics.length} problems`);
     this.startRecoveryTimer();
     try {
@@ -256,11 +286,26 @@ export class Workbench {
   }
 
   setGit(status: GitStatus): void {
-    if (this.workspace) this.workspace.git = status;
+    if (this.workspace) this.workspace = { ...this.workspace, git: status };
   }
 
   itemById(id: string): Item | undefined {
-    return this.items.find((i) => i.id === id);
+    return this.itemIndex.get(id);
+  }
+
+  /**
+   * One item's facts (test status, failing count, problems, git mark). Read inside a derived
+   * (an explorer row's `{@const}`), it re-runs when results, diagnostics or git change, but
+   * returns the very same object unless this item's own inputs changed, so nothing below it
+   * updates: a run of one detection re-renders that detection's row and badge only.
+   */
+  factsOf(id: string): ItemFacts | undefined {
+    const item = this.itemIndex.get(id);
+    return item ? this.#factsOfItem(item) : undefined;
+  }
+
+  #factsOfItem(item: Item): ItemFacts {
+    return this.#factsMemo.get(item, this.results[item.id], this.problemsById.get(item.id), this.gitMarks.get(item.id) ?? null);
   }
 
   /** The item whose spec or code is `path`. */

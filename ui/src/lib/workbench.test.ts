@@ -227,6 +227,61 @@ describe("tests", () => {
     expect(wb.run).toBeNull();
   });
 
+  it("keeps reports and items as the shell sent them (no deep proxies over thousands of results)", async () => {
+    const wb = await openWorkbench();
+    const report: TestReport = { exit_code: 0, summary: null, elapsed_ms: 9, detections: [detectionResult("Rule.A", [testResult("t", true)])] };
+    mocked.runTests.mockResolvedValue(report);
+    await wb.runTests(["Rule.A"], null, "Rule.A");
+    expect(wb.report).toBe(report);
+    expect(wb.results["Rule.A"]).toBe(report.detections[0]);
+    expect(wb.items[0]).toBe(rule);
+  });
+
+  it("a run of one detection changes that detection's facts only", async () => {
+    const others = Array.from({ length: 50 }, (_, i) =>
+      item({ id: `Rule.${i}`, tests: [{ name: "t", expected_result: true, mocks: [], span: { line: 1, col: 1 } }] }),
+    );
+    const wb = new Workbench();
+    await wb.enter({ ...view, items: [rule, ...others] });
+    wb.stopRecoveryTimer();
+    mocked.runTests.mockResolvedValueOnce({
+      exit_code: 0,
+      summary: null,
+      elapsed_ms: 9,
+      detections: others.map((o) => detectionResult(o.id, [testResult("t", true)])),
+    });
+    await wb.runTests(null, null, "all tests");
+    const before = new Map([rule, ...others].map((i) => [i.id, wb.factsOf(i.id)]));
+    expect(before.get("Rule.7")?.testStatus).toBe("passing");
+    expect(before.get("Rule.A")?.testStatus).toBe("not_run");
+
+    mocked.runTests.mockResolvedValueOnce({ exit_code: 1, summary: null, elapsed_ms: 9, detections: [detectionResult("Rule.A", [testResult("t", false)])] });
+    await wb.runTests(["Rule.A"], null, "Rule.A");
+    expect(wb.factsOf("Rule.A")).toMatchObject({ testStatus: "failing", failing: 1 });
+    const same = others.filter((o) => wb.factsOf(o.id) === before.get(o.id));
+    expect(same).toHaveLength(others.length);
+    expect(wb.facts.get("Rule.7")).toBe(before.get("Rule.7"));
+  });
+
+  it("a new git status marks items without replacing them", async () => {
+    const wb = await openWorkbench();
+    const items = wb.items;
+    expect(wb.factsOf("Rule.A")?.git).toBeNull();
+    wb.setGit({ branch: "main", head: "abc", detached: false, files: [{ path: rule.rel_path, index: "unmodified", worktree: "modified", conflicted: false }] });
+    expect(wb.items).toBe(items);
+    expect(wb.git?.files).toHaveLength(1);
+    expect(wb.factsOf("Rule.A")?.git).toBe("M");
+  });
+
+  it("finds items by ID, the first one when two share an ID", async () => {
+    const twin = item({ id: "Rule.A", rel_path: "rules/twin.yml" });
+    const wb = new Workbench();
+    await wb.enter({ ...view, items: [rule, twin] });
+    wb.stopRecoveryTimer();
+    expect(wb.itemById("Rule.A")).toBe(rule);
+    expect(wb.itemById("Nope")).toBeUndefined();
+  });
+
   it("does not run when a save is refused", async () => {
     const wb = await openWorkbench();
     await wb.ensureBuffer(rule.spec_path);

@@ -51,3 +51,61 @@ export function testResult(name: string, passed: boolean, partial: Partial<TestR
 export function detectionResult(id: string, results: TestResult[], partial: Partial<DetectionResult> = {}): DetectionResult {
   return { id, spec_path: `${ROOT}/rules/${id}.yml`, module_output: "", setup_error: null, results, elapsed_ms: 5, ...partial };
 }
+
+const LOG_TYPES = [
+  "AWS.CloudTrail", "AWS.S3ServerAccess", "AWS.VPCFlow", "AWS.GuardDuty", "Okta.SystemLog", "GitHub.Audit", "GCP.AuditLog",
+  "Azure.Audit", "Slack.AuditLogs", "Zoom.Activity", "OnePassword.SignInAttempt", "Box.Event", "Crowdstrike.FDREvent",
+  "Duo.Authentication", "GSuite.Reports", "Zendesk.Audit", "Salesforce.Login", "Teleport.Audit", "Notion.AuditLogs",
+  "Tailscale.Audit", "Snowflake.LoginHistory", "Atlassian.Audit", "Cloudflare.Firewall", "Juniper.Access",
+  "MongoDB.OrganizationEvent", "Asana.Audit", "Dropbox.TeamEvent", "Auth0.Events", "Wiz.Issue", "SentinelOne.Activity",
+  "Netskope.Audit", "Microsoft365.Audit", "Kubernetes.Audit", "Docker.Events", "Linux.Auditd",
+];
+const pad = (n: number, width: number) => String(n).padStart(width, "0");
+
+/**
+ * The items of a workspace shaped like tests/bench/generate_workspace.py's (panther-analysis
+ * scale by default: 1,266 items, 3,730 tests): global helpers, data models, rules by log type
+ * in rules/<log type>_rules/, scheduled queries and rules, packs.
+ */
+export function largeWorkspace({ detections = 1020, scheduled = 80, globals = 45 } = {}): Item[] {
+  const items: Item[] = [];
+  const slug = (lt: string) => lt.toLowerCase().replace(/\./g, "_");
+  const tests = (names: string[]) => names.map((name) => ({ name, expected_result: true, mocks: [], span: { line: 1, col: 1 } }));
+  for (let i = 0; i < globals; i++) {
+    items.push(item({ id: `bench_helpers_${pad(i, 2)}`, analysis_type: "global", rel_path: `global_helpers/bench_helpers_${pad(i, 2)}.yml`, severity: null }));
+  }
+  for (const lt of LOG_TYPES) {
+    items.push(item({ id: `Bench.${lt}`, analysis_type: "datamodel", rel_path: `data_models/bench_${slug(lt)}_data_model.yml`, log_types: [lt] }));
+  }
+  for (let i = 0; i < detections; i++) {
+    const lt = LOG_TYPES[i % LOG_TYPES.length];
+    items.push(
+      item({
+        id: `Bench.${lt}.Detection${pad(i, 4)}`,
+        display_name: `Bench detection ${pad(i, 4)}`,
+        rel_path: `rules/${slug(lt)}_rules/bench_${slug(lt)}_${pad(i, 4)}.yml`,
+        spec_path: `${ROOT}/rules/${slug(lt)}_rules/bench_${slug(lt)}_${pad(i, 4)}.yml`,
+        code_path: `${ROOT}/rules/${slug(lt)}_rules/bench_${slug(lt)}_${pad(i, 4)}.py`,
+        log_types: [lt],
+        tags: ["Generated", lt.split(".")[0]],
+        mitre: ["TA0001:T1078"],
+        enabled: i % 10 !== 0,
+        packs: [`Bench.Pack.${i % 6}`],
+        tests: tests(Array.from({ length: 3 + (i % 2) }, (_, t) => `case ${t}`)),
+      }),
+    );
+  }
+  for (let i = 0; i < scheduled; i++) {
+    items.push(item({ id: `Bench Query ${pad(i, 3)}`, analysis_type: "scheduled_query", rel_path: `queries/bench_query_${pad(i, 3)}.yml`, code_path: null }));
+    items.push(
+      item({
+        id: `Bench.Scheduled.${pad(i, 3)}`,
+        analysis_type: "scheduled_rule",
+        rel_path: `rules/scheduled_rules/bench_scheduled_${pad(i, 3)}.yml`,
+        tests: tests(["busy actor", "quiet actor"]),
+      }),
+    );
+  }
+  for (let p = 0; p < 6; p++) items.push(item({ id: `Bench.Pack.${p}`, analysis_type: "pack", rel_path: `packs/bench_pack_${p}.yml`, code_path: null }));
+  return items;
+}
