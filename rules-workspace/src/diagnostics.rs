@@ -49,6 +49,9 @@ pub enum Code {
     DuplicateKey,
     /// Two enabled data models claim the same log type.
     DataModelConflict,
+    /// A detection's Python does not compile (PAT reports the detection as invalid when it
+    /// tries to load it for its tests).
+    PythonSyntax,
 }
 
 /// One problem, with its place.

@@ -2,8 +2,10 @@
 //! a warm pool of test workers, the list of recent workspaces, and the views the UI shows.
 //! The desktop shell's commands are thin wrappers over these functions.
 
+use crate::diagnostics::{Code, Diagnostic, Severity};
 use crate::engine::env::{cache_dir, PythonEnv};
 use crate::engine::pool::Pool;
+use crate::spec::value::Span;
 use crate::spec::{AnalysisItem, AnalysisType};
 use crate::testing::{self, Progress, TestOptions};
 use crate::workspace::{OpenOptions, Workspace, WorkspaceError};
@@ -39,7 +41,7 @@ pub struct WorkspaceView<'a> {
     pub root: PathBuf,
     pub name: String,
     pub items: Vec<ItemView<'a>>,
-    pub diagnostics: Vec<crate::diagnostics::Diagnostic>,
+    pub diagnostics: Vec<Diagnostic>,
     /// The git status when the workspace is in a git repository.
     pub git: Option<crate::fork::Status>,
 }
@@ -103,18 +105,62 @@ impl Session {
         }
     }
 
-    /// The problems of one file as if it had `text`.
+    /// The problems of one file as if it had `text`: a spec is validated in the workspace's
+    /// context; a Python file is compiled by a worker (the syntax error PAT would report when
+    /// loading the detection, with its line and column).
     pub fn validate_buffer(
-        &self,
+        &mut self,
         path: &Path,
         text: &str,
-    ) -> Result<Vec<crate::diagnostics::Diagnostic>, SessionError> {
+    ) -> Result<Vec<Diagnostic>, SessionError> {
+        if path.extension().is_some_and(|e| e == "py") {
+            return self.check_python(path, text);
+        }
         Ok(Workspace::validate_buffer(
             &self.ws.root,
             &self.options,
             path,
             text,
         )?)
+    }
+
+    fn check_python(&mut self, path: &Path, text: &str) -> Result<Vec<Diagnostic>, SessionError> {
+        if PythonEnv::for_workspace(&self.ws.root).check().is_err() {
+            return Ok(Vec::new()); // no interpreter yet; the first test run creates it
+        }
+        let request = serde_json::json!({"op": "check_python", "path": path, "text": text});
+        let answer = self
+            .pool()?
+            .ask(&request, std::time::Duration::from_secs(10))
+            .map_err(|e| SessionError::Engine(e.to_string()))?;
+        let Some(e) = answer.get("error").filter(|e| e.is_object()) else {
+            return Ok(Vec::new());
+        };
+        let number = |k: &str| e[k].as_u64().unwrap_or(1).max(1) as u32;
+        Ok(vec![Diagnostic {
+            severity: Severity::Error,
+            code: Code::PythonSyntax,
+            file: path.to_path_buf(),
+            rel_path: path
+                .strip_prefix(&self.ws.root)
+                .map(|p| p.to_string_lossy().replace('\\', "/"))
+                .unwrap_or_else(|_| path.display().to_string()),
+            span: Some(Span {
+                line: number("line"),
+                col: number("col"),
+            }),
+            summary: format!(
+                "{}: {}",
+                e["type"].as_str().unwrap_or("SyntaxError"),
+                e["msg"].as_str().unwrap_or("")
+            ),
+            message: e["message"].as_str().unwrap_or("").to_owned(),
+            hint: Some(
+                "PAT cannot load this detection: `pat test` lists it as invalid and runs none of its tests"
+                    .into(),
+            ),
+            pat: true,
+        }])
     }
 
     /// Starts a test worker in the background (the first run is then warm), if the

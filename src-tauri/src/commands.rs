@@ -152,10 +152,9 @@ pub async fn validate_buffer<R: Runtime>(
     blocking(move || {
         let st = app.state::<AppState<R>>();
         let path = inside(&st, &path)?;
-        let root = root(&st)?;
-        let options = rules_workspace::workspace::OpenOptions::default();
-        rules_workspace::workspace::Workspace::validate_buffer(&root, &options, &path, &text)
-            .map_err(|e| AppError::from(rules_workspace::session::SessionError::from(e)))
+        let mut guard = st.session();
+        let session = guard.as_mut().ok_or_else(AppError::no_workspace)?;
+        Ok(session.validate_buffer(&path, &text)?)
     })
     .await
 }

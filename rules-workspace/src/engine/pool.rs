@@ -197,6 +197,21 @@ impl Pool {
         }
     }
 
+    /// Sends a request that needs no workspace (e.g. compiling a buffer) to the first worker.
+    pub fn ask(&mut self, request: &Value, timeout: Duration) -> Result<Value, EngineError> {
+        let slot = &mut self.slots[0];
+        if slot.worker.is_none() {
+            slot.worker = Some(Worker::spawn(&self.options)?);
+            slot.loaded = None;
+        }
+        let w = slot.worker.as_mut().expect("worker just ensured");
+        let answer = w.request(request, timeout);
+        if answer.is_err() {
+            slot.drop_worker();
+        }
+        answer
+    }
+
     /// Sends one request to the first worker (loading the workspace first if needed).
     pub fn call(
         &mut self,

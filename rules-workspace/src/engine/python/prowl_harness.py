@@ -160,7 +160,7 @@ import traceback
 import uuid
 from unittest.mock import MagicMock, patch
 
-__all__ = ["load_workspace", "run_detection", "analyze_globals", "shutdown"]
+__all__ = ["load_workspace", "run_detection", "analyze_globals", "check_python", "shutdown"]
 
 # The file name this module's code objects carry (works when loaded from a string, too).
 _HARNESS_FILE = (lambda: None).__code__.co_filename
@@ -1043,6 +1043,27 @@ def _stateful(tree):
             if target is not None:
                 reasons.append(f"line {node.lineno}: changes module-level `{target}`")
     return reasons
+
+
+def check_python(req):
+    """Compiles `text` as the module file `path` would be (nothing runs): the syntax error PAT
+    would hit when loading the detection, with its place. Answer: {error: None | {type,
+    message (str(exc), PAT's text), msg, line, col, end_line, end_col}}."""
+    try:
+        compile(req.get("text") or "", req.get("path") or "<buffer>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as exc:  # ValueError: source with NUL bytes
+        return {
+            "error": {
+                "type": type(exc).__name__,
+                "message": str(exc),
+                "msg": getattr(exc, "msg", str(exc)),
+                "line": getattr(exc, "lineno", None) or 1,
+                "col": getattr(exc, "offset", None) or 1,
+                "end_line": getattr(exc, "end_lineno", None),
+                "end_col": getattr(exc, "end_offset", None),
+            }
+        }
+    return {"error": None}
 
 
 def shutdown(_req=None):

@@ -64,6 +64,11 @@ def _analyze_globals(request):
     return _harness().analyze_globals(request)
 
 
+@op("check_python")
+def _check_python(request):
+    return _harness().check_python(request)
+
+
 @op("shutdown")
 def _shutdown(_request):
     return _harness().shutdown()

@@ -1,0 +1,78 @@
+//! The desktop app's session on a copy of the demo workspace: live validation of unsaved
+//! buffers (a spec in the workspace's context; a Python file compiled by a worker, with the
+//! syntax error's line and column) and a warm test run of one detection.
+
+mod common;
+
+use common::*;
+use rules_workspace::session::Session;
+
+#[test]
+fn live_validation_and_a_warm_run() {
+    let env = test_env();
+    // This test is alone in its process: setting the environment cannot race.
+    std::env::set_var("PROWL_PYTHON_ENV", &env);
+    std::env::set_var("PROWL_WORKER_EXE", env!("CARGO_BIN_EXE_prowl"));
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    rules_workspace::demo::write_demo(&ws).unwrap();
+    let mut session = Session::open(&ws).unwrap();
+    let ws = session.ws.root.clone();
+    let rule = ws.join("rules/aws_cloudtrail_rules/demo_aws_cloudtrail_stopped.py");
+    let source = std::fs::read_to_string(&rule).unwrap();
+
+    // A Python buffer that compiles: no problems.
+    assert!(session.validate_buffer(&rule, &source).unwrap().is_empty());
+    // One that does not: PAT's text, the line and column of the error.
+    let broken = source.replacen("def rule(event):", "def rule(event)", 1);
+    let line = broken
+        .lines()
+        .position(|l| l.starts_with("def rule(event)"))
+        .unwrap() as u32
+        + 1;
+    let problems = session.validate_buffer(&rule, &broken).unwrap();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    let p = &problems[0];
+    assert_eq!(p.span.unwrap().line, line);
+    assert!(
+        p.summary.starts_with("SyntaxError: expected ':'"),
+        "{}",
+        p.summary
+    );
+    assert!(p.message.contains(&format!("line {line}")), "{}", p.message);
+    assert!(p.pat);
+
+    // A spec buffer is validated in the workspace's context: an ID a spec read before it uses.
+    let spec = ws.join("rules/aws_cloudtrail_rules/demo_aws_root_console_login.yml");
+    let text = std::fs::read_to_string(&spec).unwrap().replace(
+        "RuleID: Demo.AWS.RootConsoleLogin\n",
+        "RuleID: Demo.AWS.CloudTrail.Stopped\n",
+    );
+    assert!(text.contains("RuleID: Demo.AWS.CloudTrail.Stopped\n"));
+    let problems = session.validate_buffer(&spec, &text).unwrap();
+    assert!(
+        problems
+            .iter()
+            .any(|d| d.is_error() && d.message.contains("Conflicting AnalysisID")),
+        "{problems:?}"
+    );
+
+    // A warm run of one detection, with progress.
+    let mut seen = Vec::new();
+    let report = session
+        .run_tests(
+            Some(vec!["Demo.AWS.CloudTrail.Stopped".into()]),
+            Vec::new(),
+            &mut |p| {
+                seen.push((p.done, p.total, p.id.to_owned()));
+                true
+            },
+        )
+        .unwrap();
+    assert_eq!(report.exit_code, 0);
+    assert_eq!(report.detections.len(), 1);
+    assert_eq!(seen, vec![(1, 1, "Demo.AWS.CloudTrail.Stopped".to_owned())]);
+    assert!(!report.cancelled);
+    let summary = report.summary.unwrap();
+    assert_eq!((summary.passed, summary.failed), (1, 0));
+}
