@@ -187,6 +187,14 @@ def test_break_and_fix(app, ws):
     at = next(i for i, l in enumerate(lines) if l.startswith("def rule("))
     broken_lines = lines[: at + 1] + ['    raise ValueError("broken on purpose")'] + lines[at + 1:]
     broken_line_no = at + 2
+    # A syntax error is flagged as you type (a worker compiles the unsaved buffer), at its line.
+    app.set_editor_text("code-editor", original.replace("def rule(event):", "def rule(event)", 1))
+    app.wait_until(
+        "the syntax error marked in the code editor",
+        lambda: app.driver.find_elements(
+            By.CSS_SELECTOR,
+            f'{tid("code-editor")} .cm-lintRange-error, {tid("code-editor")} .cm-lint-marker-error'),
+    )
     app.set_editor_text("code-editor", "\n".join(broken_lines))
     app.save()
     app.wait_until("the save", lambda: "broken on purpose" in read(ws, RULE_PY))
