@@ -17,13 +17,6 @@ fn main() -> ExitCode {
         };
         return rules_workspace::engine::embedded::run_worker(site.as_deref());
     }
-    // WebKitGTK's accelerated compositing buys an editor nothing and costs about 130 MB in the
-    // web process (measured with tests/bench/bench_desktop.py: 355 -> 224 MB RSS); a user
-    // who wants it sets the variable to 0.
-    if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
-        // SAFETY: no other thread exists yet.
-        unsafe { std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1") };
-    }
     let workspace = match args.first() {
         Some(a) if a == "--start" => None,
         Some(a) if a == "--help" || a == "-h" => {
