@@ -82,6 +82,15 @@ impl Session {
         Ok(())
     }
 
+    /// Applies changes seen on disk, re-reading only what they need (see
+    /// `Workspace::apply_changes`). Returns whether the workspace was re-read.
+    pub fn apply_changes(
+        &mut self,
+        changes: &[(PathBuf, crate::workspace::watch::Change)],
+    ) -> Result<bool, SessionError> {
+        Ok(self.ws.apply_changes(&self.options, changes)?)
+    }
+
     pub fn view(&self) -> WorkspaceView<'_> {
         let all: Vec<usize> = (0..self.ws.items.len()).collect();
         WorkspaceView {

@@ -76,3 +76,59 @@ fn live_validation_and_a_warm_run() {
     let summary = report.summary.unwrap();
     assert_eq!((summary.passed, summary.failed), (1, 0));
 }
+
+#[test]
+fn changes_on_disk_re_read_only_what_they_need() {
+    use rules_workspace::workspace::watch::Change;
+    let dir = tempfile::tempdir().unwrap();
+    let ws_dir = dir.path().join("ws");
+    rules_workspace::demo::write_demo(&ws_dir).unwrap();
+    let mut session = Session::open(&ws_dir).unwrap();
+    let root = session.ws.root.clone();
+    let rule_py = root.join("rules/okta_rules/demo_okta_admin_role_assigned.py");
+    let helper = "demo_aws_helpers";
+    let id = "Demo.Okta.AdminRoleAssigned";
+    let index = |s: &Session| s.ws.index.get(id).unwrap();
+    assert!(!session
+        .ws
+        .index
+        .imports(index(&session))
+        .iter()
+        .any(|m| m == helper));
+
+    // A Python edit: the index learns the new import; nothing is re-read.
+    let mut src = std::fs::read_to_string(&rule_py).unwrap();
+    src.insert_str(0, "import demo_aws_helpers  # now used here too\n");
+    std::fs::write(&rule_py, &src).unwrap();
+    let reread = session
+        .apply_changes(&[(rule_py.clone(), Change::Modified)])
+        .unwrap();
+    assert!(!reread);
+    assert!(session
+        .ws
+        .index
+        .imports(index(&session))
+        .iter()
+        .any(|m| m == helper));
+    // …so a change to that helper now reaches the rule.
+    let helper_py = root.join("global_helpers/demo_aws_helpers.py");
+    let affected =
+        rules_workspace::testing::affected_detections(&session.ws, &[helper_py]).unwrap();
+    assert!(affected.contains(id), "{affected:?}");
+
+    // A spec edit re-reads the workspace: the new severity is seen.
+    let spec = root.join("rules/okta_rules/demo_okta_admin_role_assigned.yml");
+    let text = std::fs::read_to_string(&spec).unwrap();
+    let severity = session.ws.get(id).unwrap().severity.clone().unwrap();
+    let other = if severity == "Low" { "Critical" } else { "Low" };
+    std::fs::write(
+        &spec,
+        text.replace(
+            &format!("Severity: {severity}"),
+            &format!("Severity: {other}"),
+        ),
+    )
+    .unwrap();
+    assert!(session.apply_changes(&[(spec, Change::Modified)]).unwrap());
+    assert_eq!(session.ws.get(id).unwrap().severity.as_deref(), Some(other));
+}

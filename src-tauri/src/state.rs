@@ -105,8 +105,10 @@ impl<R: Runtime> AppState<R> {
                 if burst.is_empty() {
                     continue;
                 }
+                // Python-only edits refresh the index's imports; spec changes and new or
+                // removed files re-read the workspace.
                 let reindexed = match lock(&session).as_mut() {
-                    Some(s) if s.ws.root == root => s.reload().is_ok(),
+                    Some(s) if s.ws.root == root => s.apply_changes(&burst).unwrap_or(false),
                     _ => false,
                 };
                 let paths = burst.into_iter().map(|(p, _)| p).collect();

@@ -6,8 +6,9 @@
 //!   [`QUIET`], so one save is one run.
 //! - Only `.py`, `.yml` and `.yaml` files count; `.git/`, hidden folders, `__pycache__` and
 //!   editor droppings are ignored.
-//! - A Python-only change keeps the workspace and refreshes the changed files' imports in the
-//!   index; a YAML change, or a file created or removed, re-opens (re-validates) the workspace.
+//! - `Workspace::apply_changes`: a Python-only change keeps the workspace and refreshes the
+//!   changed files' imports in the index; a YAML change, or a file created or removed,
+//!   re-opens (re-validates) the workspace.
 //! - What runs: `testing::affected_detections` (the changed items and their dependents through
 //!   the index: importers of a helper, rules of a data model's log types, derived detections),
 //!   within the user's `--filter`. A Python file that belongs to no item runs everything.
@@ -18,10 +19,10 @@
 //! After each run a line `watch: ran N detection(s) in X ms …` goes to stderr (benchmarks wait
 //! for it); the PAT-style report of that run goes to stdout.
 
-use super::{open, CliError, TestArgs};
+use super::{CliError, TestArgs};
 use crate::engine::pool::Pool;
 use crate::testing::{self, TestOptions};
-use crate::workspace::watch::{is_python, Change, Watcher};
+use crate::workspace::watch::Watcher;
 use crate::workspace::Workspace;
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -55,21 +56,11 @@ pub fn watch(
         if changed.is_empty() {
             continue;
         }
-        let structural = changed
-            .iter()
-            .any(|(p, kind)| !is_python(p) || !matches!(kind, Change::Modified));
-        let paths: Vec<PathBuf> = changed.into_iter().map(|(p, _)| p).collect();
-        if structural {
-            match open(&args.workspace) {
-                Ok((fresh, _)) => ws = fresh,
-                Err(e) => {
-                    eprintln!("watch: cannot re-open the workspace: {}", e.message);
-                    continue;
-                }
-            }
-        } else {
-            refresh_imports(&mut ws, &paths);
+        if let Err(e) = ws.apply_changes(&args.workspace.open_options(), &changed) {
+            eprintln!("watch: cannot re-open the workspace: {e}");
+            continue;
         }
+        let paths: Vec<PathBuf> = changed.into_iter().map(|(p, _)| p).collect();
         options.only = testing::affected_detections(&ws, &paths);
         let label = describe(&root, &paths);
         if options.only.as_ref().is_some_and(BTreeSet::is_empty) {
@@ -113,24 +104,6 @@ fn run_once(
         run.exit_code
     );
     Ok(())
-}
-
-/// Re-reads the imports of changed Python files so the index's edges stay right (a detection
-/// that starts importing a helper is re-run when that helper changes).
-fn refresh_imports(ws: &mut Workspace, changed: &[PathBuf]) {
-    use crate::workspace::index::{python_imports, Index};
-    let imports: Vec<Vec<String>> = ws
-        .items
-        .iter()
-        .enumerate()
-        .map(|(i, item)| match &item.code_path {
-            Some(code) if changed.iter().any(|c| c == code) => std::fs::read(code)
-                .map(|src| python_imports(&String::from_utf8_lossy(&src)))
-                .unwrap_or_default(),
-            _ => ws.index.imports(i).to_vec(),
-        })
-        .collect();
-    ws.index = Index::build_with_imports(&ws.items, imports);
 }
 
 fn describe(root: &Path, paths: &[PathBuf]) -> String {

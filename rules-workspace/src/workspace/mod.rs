@@ -176,6 +176,44 @@ impl Workspace {
 }
 
 impl Workspace {
+    /// Brings the workspace up to date after files changed on disk, doing only what the change
+    /// needs: when only existing Python files were modified, their imports are re-read and the
+    /// index's edges rebuilt (specs, items and problems are unchanged); any spec change, or a
+    /// file created, removed or renamed, re-reads the workspace. Returns whether it re-read.
+    pub fn apply_changes(
+        &mut self,
+        options: &OpenOptions,
+        changes: &[(PathBuf, watch::Change)],
+    ) -> Result<bool, WorkspaceError> {
+        let python_only = changes
+            .iter()
+            .all(|(p, kind)| watch::is_python(p) && *kind == watch::Change::Modified);
+        if python_only {
+            let changed: Vec<&Path> = changes.iter().map(|(p, _)| p.as_path()).collect();
+            self.refresh_imports(&changed);
+            return Ok(false);
+        }
+        *self = Workspace::open(&self.root, options)?;
+        Ok(true)
+    }
+
+    /// Re-reads the imports of changed Python files so the index's edges stay right (a
+    /// detection that starts importing a helper is re-run when that helper changes).
+    pub fn refresh_imports(&mut self, changed: &[&Path]) {
+        let imports: Vec<Vec<String>> = self
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| match &item.code_path {
+                Some(code) if changed.iter().any(|c| *c == code) => std::fs::read(code)
+                    .map(|src| index::python_imports(&String::from_utf8_lossy(&src)))
+                    .unwrap_or_default(),
+                _ => self.index.imports(i).to_vec(),
+            })
+            .collect();
+        self.index = Index::build_with_imports(&self.items, imports);
+    }
+
     /// PAT's pack check alone on a selection (what `pat test` reports after its tests), in the
     /// order `check` gives: cheaper than `check` when only this is needed.
     pub fn pack_check(&self, selection: &[usize]) -> Vec<Diagnostic> {
