@@ -163,7 +163,25 @@ def open_detection(app, detection_id):
     search = app.wait(tid("explorer-search"))
     search.clear()
     search.send_keys(detection_id)
-    app.click(tid("explorer-item", f'[data-id="{detection_id}"]'))
+    # The search applies after a short debounce and the list re-renders: wait until only the
+    # searched item is listed, then click it (again if a re-render swallowed the click).
+    app.wait_until(
+        "the explorer narrowed to the item",
+        lambda: {e.get_attribute("data-id")
+                 for e in app.driver.find_elements(By.CSS_SELECTOR, tid("explorer-item"))}
+        == {detection_id},
+    )
+    for _ in range(3):
+        try:
+            app.driver.find_element(
+                By.CSS_SELECTOR, tid("explorer-item", f'[data-id="{detection_id}"]')).click()
+        except WebDriverException:
+            pass
+        try:
+            app.wait(tid("detection-view"), timeout=5)
+            break
+        except AssertionError:
+            continue
     app.wait(tid("detection-view"))
     app.wait_until("the code editor", lambda: app.editor_text("code-editor"))
 
