@@ -250,3 +250,21 @@ fn a_reader_that_goes_away_ends_prowl_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(out.status.signal(), Some(libc::SIGPIPE), "{:?}", out.status);
 }
+
+#[test]
+fn prowl_app_without_the_desktop_binary_says_how_to_get_it() {
+    use std::process::Command;
+    // A copy of prowl alone in a folder, with nothing on PATH: no prowl-desktop to start.
+    let dir = tempfile::tempdir().unwrap();
+    let prowl = dir.path().join("prowl");
+    std::fs::copy(env!("CARGO_BIN_EXE_prowl"), &prowl).unwrap();
+    let out = Command::new(&prowl)
+        .args(["app", "/tmp"])
+        .env("PATH", dir.path().join("empty"))
+        .output()
+        .expect("run prowl app");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("cannot start the desktop app"), "{stderr}");
+    assert!(stderr.contains("cargo build -p prowl-desktop"), "{stderr}");
+}
