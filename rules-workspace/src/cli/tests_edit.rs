@@ -91,6 +91,7 @@ fn edit(args: &EditTestsArgs) -> Result<ExitCode, CliError> {
         )
     })?;
     let source = read_spec(&args.spec)?;
+    let stamp = crate::workspace::save::stamp_of(source.as_bytes());
     let text = apply_test_edit(&source, &edit).map_err(|e| edit_error(&args.spec, &e))?;
     if !args.write {
         let mut stdout = std::io::stdout().lock();
@@ -102,10 +103,17 @@ fn edit(args: &EditTestsArgs) -> Result<ExitCode, CliError> {
         eprintln!("{}: unchanged", args.spec.display());
         return Ok(ExitCode::SUCCESS);
     }
-    write_atomically(&args.spec, &text).map_err(|e| {
+    // The one write path: atomic, permissions kept, refused if the spec changed meanwhile.
+    crate::workspace::save::save_text(&args.spec, &text, &stamp).map_err(|e| {
+        let hint = match e {
+            crate::workspace::save::SaveError::Conflict { .. } => {
+                "the spec changed while it was being edited; run the command again"
+            }
+            _ => "the spec was left as it was; check the folder's permissions and free space",
+        };
         CliError::new(
             format!("cannot write {}: {e}", args.spec.display()),
-            Some("the spec was left as it was; check the folder's permissions and free space"),
+            Some(hint),
         )
     })?;
     let (removed, added) = changed_lines(&source, &text);
@@ -163,27 +171,4 @@ fn changed_lines(old: &str, new: &str) -> (usize, usize) {
         .take_while(|(a, b)| a == b)
         .count();
     (old.len() - prefix - suffix, new.len() - prefix - suffix)
-}
-
-/// Replaces the file `path` names (through a symbolic link, the file it points to) with `text`:
-/// a hidden temporary file in the same folder with the spec's permissions, flushed to disk, then
-/// renamed over it.
-fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    let target = std::fs::canonicalize(path)?;
-    let dir = target.parent().unwrap_or(Path::new("."));
-    let permissions = std::fs::metadata(&target)?.permissions();
-    let mut temp = tempfile::Builder::new()
-        .prefix(".prowl-edit-")
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
-    temp.write_all(text.as_bytes())?;
-    temp.as_file().set_permissions(permissions)?;
-    temp.as_file().sync_all()?;
-    temp.persist(&target).map_err(|e| e.error)?;
-    // The rename is durable once the folder's entry is on disk too.
-    #[cfg(unix)]
-    if let Ok(folder) = std::fs::File::open(dir) {
-        let _ = folder.sync_all();
-    }
-    Ok(())
 }

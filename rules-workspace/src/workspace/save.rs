@@ -96,6 +96,9 @@ pub fn read_text(path: &Path) -> Result<(String, String), SaveError> {
 /// Writes `text` to `path` if the file on disk still has `expected` (its stamp when it was
 /// read, or [`ABSENT`] for a new file). Returns the new stamp.
 pub fn save_text(path: &Path, text: &str, expected: &str) -> Result<String, SaveError> {
+    // Through a symbolic link, the file it points to is replaced (not the link).
+    let resolved = std::fs::canonicalize(path).ok();
+    let path = resolved.as_deref().unwrap_or(path);
     let current = stamp_on_disk(path)?;
     if current != expected {
         return Err(SaveError::Conflict {
@@ -155,6 +158,22 @@ mod tests {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         assert_eq!(names, vec!["rule.py"]);
+    }
+
+    #[test]
+    fn a_symbolic_link_keeps_pointing_at_the_saved_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.yml");
+        let link = dir.path().join("link.yml");
+        std::fs::write(&real, "a: 1\n").unwrap();
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let stamp = stamp_on_disk(&link).unwrap();
+        save_text(&link, "a: 2\n", &stamp).unwrap();
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(std::fs::read_to_string(&real).unwrap(), "a: 2\n");
     }
 
     #[test]
