@@ -192,13 +192,7 @@ mod tests {
         t.git(&["checkout", "-q", "main"]);
         t.write("a.txt", "ours\n");
         let ours = t.commit_all("ours");
-        let _ = std::process::Command::new("git")
-            .args(["merge", "-q", "other"])
-            .current_dir(t.path())
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .output()
-            .unwrap();
+        let _ = t.git_output(&["merge", "-q", "other"]);
         let repo = t.open();
         assert_eq!(
             repo.commit("merge").unwrap_err().code(),

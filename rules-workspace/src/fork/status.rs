@@ -435,13 +435,7 @@ mod tests {
         t.write("b.txt", "ours\n");
         t.write("c.txt", "ours\n");
         t.commit_all("ours");
-        let out = std::process::Command::new("git")
-            .args(["merge", "-q", "other"])
-            .current_dir(t.path())
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .output()
-            .unwrap();
+        let out = t.git_output(&["merge", "-q", "other"]);
         assert!(!out.status.success(), "the merge conflicts");
         let status = t.open().status().unwrap();
         assert_eq!(status.operation.as_deref(), Some("merge"));
