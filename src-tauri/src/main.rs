@@ -17,6 +17,15 @@ fn main() -> ExitCode {
         };
         return rules_workspace::engine::embedded::run_worker(site.as_deref());
     }
+    // GTK cannot start without a display; say so instead of panicking inside it.
+    let has_display = ["DISPLAY", "WAYLAND_DISPLAY"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|d| !d.is_empty()));
+    if !has_display && !args.first().is_some_and(|a| a == "--help" || a == "-h") {
+        eprintln!("error: the Prowl window needs a graphical session (DISPLAY or WAYLAND_DISPLAY is not set)");
+        eprintln!("  hint: run it from a desktop session, or under `xvfb-run`; everything the app does is also a `prowl` command");
+        return ExitCode::from(2);
+    }
     let workspace = match args.first() {
         Some(a) if a == "--start" => None,
         Some(a) if a == "--help" || a == "-h" => {

@@ -243,3 +243,17 @@ fn git_commands_report_git_errors_with_hints() {
         "",
     );
 }
+
+#[test]
+fn without_a_display_the_app_says_so_instead_of_panicking() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_prowl-desktop"))
+        .arg("--start")
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .expect("run prowl-desktop");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("needs a graphical session"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
