@@ -19,6 +19,8 @@ pub struct Changed {
 
 pub struct AppState<R: Runtime = tauri::Wry> {
     session: Arc<Mutex<Option<Session>>>,
+    /// The open workspace's root, readable while a test run holds the session.
+    root: Mutex<Option<PathBuf>>,
     /// What to open at start (`None`: nothing, the start screen).
     initial: Mutex<Option<PathBuf>>,
     pub cancel: Arc<AtomicBool>,
@@ -34,6 +36,7 @@ impl<R: Runtime> AppState<R> {
     pub fn new(initial: Option<PathBuf>) -> AppState<R> {
         AppState {
             session: Arc::new(Mutex::new(None)),
+            root: Mutex::new(None),
             initial: Mutex::new(initial),
             cancel: Arc::new(AtomicBool::new(false)),
             generation: Arc::new(AtomicU64::new(0)),
@@ -70,9 +73,24 @@ impl<R: Runtime> AppState<R> {
         }
     }
 
-    /// The session, locked (blocking callers only: commands run on the blocking pool).
+    /// The session, locked (blocking callers only: commands run on the blocking pool). A test
+    /// run holds it for the run's length.
     pub fn session(&self) -> MutexGuard<'_, Option<Session>> {
         lock(&self.session)
+    }
+
+    /// The session if no one holds it now (`None` while, e.g., a test run is going on).
+    pub fn try_session(&self) -> Option<MutexGuard<'_, Option<Session>>> {
+        match self.session.try_lock() {
+            Ok(g) => Some(g),
+            Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => None,
+        }
+    }
+
+    /// The open workspace's root (never waits for a test run).
+    pub fn root(&self) -> Option<PathBuf> {
+        lock(&self.root).clone()
     }
 
     /// Opens a workspace, replaces the session and watches its files.
@@ -83,6 +101,7 @@ impl<R: Runtime> AppState<R> {
         let _ = session.prewarm();
         let root = session.ws.root.clone();
         *self.session() = Some(session);
+        *lock(&self.root) = Some(root.clone());
         self.watch(root);
         Ok(())
     }
