@@ -67,7 +67,8 @@ impl Session {
     /// Opens (validates and indexes) a workspace and remembers it among the recent ones.
     pub fn open(path: &Path) -> Result<Session, SessionError> {
         let options = OpenOptions::default();
-        let ws = Workspace::open(path, &options)?;
+        let cache = std::sync::Arc::new(crate::workspace::ParseCache::enabled());
+        let ws = Workspace::open_cached(path, &options, cache, None)?;
         remember_recent(&ws.root);
         Ok(Session {
             ws,
@@ -78,7 +79,8 @@ impl Session {
 
     /// Reads the workspace again (after changes on disk).
     pub fn reload(&mut self) -> Result<(), SessionError> {
-        self.ws = Workspace::open(&self.ws.root, &self.options)?;
+        let cache = std::sync::Arc::clone(&self.ws.parse_cache);
+        self.ws = Workspace::open_cached(&self.ws.root, &self.options, cache, None)?;
         Ok(())
     }
 
@@ -125,9 +127,10 @@ impl Session {
         if path.extension().is_some_and(|e| e == "py") {
             return self.check_python(path, text);
         }
-        Ok(Workspace::validate_buffer(
+        Ok(Workspace::validate_buffer_cached(
             &self.ws.root,
             &self.options,
+            std::sync::Arc::clone(&self.ws.parse_cache),
             path,
             text,
         )?)

@@ -132,3 +132,45 @@ fn changes_on_disk_re_read_only_what_they_need() {
     assert!(session.apply_changes(&[(spec, Change::Modified)]).unwrap());
     assert_eq!(session.ws.get(id).unwrap().severity.as_deref(), Some(other));
 }
+
+#[test]
+fn the_parse_cache_never_serves_a_stale_spec() {
+    use rules_workspace::workspace::{OpenOptions, ParseCache, Workspace};
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("ws");
+    rules_workspace::demo::write_demo(&root).unwrap();
+    let cache = Arc::new(ParseCache::enabled());
+    let options = OpenOptions::default();
+    let first = Workspace::open_cached(&root, &options, Arc::clone(&cache), None).unwrap();
+    assert_eq!(cache.len(), first.files_read);
+    // An edit of the same size within the same second (mtime and length unchanged) is seen:
+    // the cache compares the bytes' stamp, not the file's metadata.
+    let spec = first
+        .get("Demo.Okta.AdminRoleAssigned")
+        .unwrap()
+        .spec_path
+        .clone();
+    let text = std::fs::read_to_string(&spec).unwrap();
+    assert!(text.contains("Severity: High"));
+    std::fs::write(&spec, text.replace("Severity: High", "Severity: Info")).unwrap();
+    let second = Workspace::open_cached(&root, &options, Arc::clone(&cache), None).unwrap();
+    assert_eq!(
+        second
+            .get("Demo.Okta.AdminRoleAssigned")
+            .unwrap()
+            .severity
+            .as_deref(),
+        Some("Info")
+    );
+    // A cached open gives exactly what a fresh one gives.
+    let fresh = Workspace::open(&root, &options).unwrap();
+    let ids = |w: &Workspace| w.items.iter().map(|i| i.id.clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&second), ids(&fresh));
+    assert_eq!(second.diagnostics.len(), fresh.diagnostics.len());
+    // A removed spec leaves the cache.
+    std::fs::remove_file(&spec).unwrap();
+    let third = Workspace::open_cached(&root, &options, Arc::clone(&cache), None).unwrap();
+    assert_eq!(cache.len(), third.files_read);
+    assert!(third.get("Demo.Okta.AdminRoleAssigned").is_none());
+}

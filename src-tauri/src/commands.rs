@@ -159,8 +159,15 @@ pub async fn validate_buffer<R: Runtime>(
         }
         // A spec is validated from disk plus this buffer: no need to wait for a test run.
         let options = rules_workspace::workspace::OpenOptions::default();
-        rules_workspace::workspace::Workspace::validate_buffer(&root(&st)?, &options, &path, &text)
-            .map_err(|e| AppError::from(rules_workspace::session::SessionError::from(e)))
+        let cache = st.parse_cache().ok_or_else(AppError::no_workspace)?;
+        rules_workspace::workspace::Workspace::validate_buffer_cached(
+            &root(&st)?,
+            &options,
+            cache,
+            &path,
+            &text,
+        )
+        .map_err(|e| AppError::from(rules_workspace::session::SessionError::from(e)))
     })
     .await
 }

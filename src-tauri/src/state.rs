@@ -4,6 +4,7 @@
 use crate::error::AppError;
 use rules_workspace::session::Session;
 use rules_workspace::workspace::watch::Watcher;
+use rules_workspace::workspace::ParseCache;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -19,8 +20,8 @@ pub struct Changed {
 
 pub struct AppState<R: Runtime = tauri::Wry> {
     session: Arc<Mutex<Option<Session>>>,
-    /// The open workspace's root, readable while a test run holds the session.
-    root: Mutex<Option<PathBuf>>,
+    /// The open workspace's root and parse cache, readable while a test run holds the session.
+    root: Mutex<Option<(PathBuf, Arc<ParseCache>)>>,
     /// What to open at start (`None`: nothing, the start screen).
     initial: Mutex<Option<PathBuf>>,
     pub cancel: Arc<AtomicBool>,
@@ -90,7 +91,12 @@ impl<R: Runtime> AppState<R> {
 
     /// The open workspace's root (never waits for a test run).
     pub fn root(&self) -> Option<PathBuf> {
-        lock(&self.root).clone()
+        lock(&self.root).as_ref().map(|(r, _)| r.clone())
+    }
+
+    /// The open workspace's parse cache (live validation parses only the buffer).
+    pub fn parse_cache(&self) -> Option<Arc<ParseCache>> {
+        lock(&self.root).as_ref().map(|(_, c)| Arc::clone(c))
     }
 
     /// Opens a workspace, replaces the session and watches its files.
@@ -100,8 +106,9 @@ impl<R: Runtime> AppState<R> {
         // tests are run, with its message.
         let _ = session.prewarm();
         let root = session.ws.root.clone();
+        let cache = Arc::clone(&session.ws.parse_cache);
         *self.session() = Some(session);
-        *lock(&self.root) = Some(root.clone());
+        *lock(&self.root) = Some((root.clone(), cache));
         self.watch(root);
         Ok(())
     }

@@ -17,7 +17,9 @@ use crate::spec::classify::{self, LoadFailure, SpecFile, ValidationOptions};
 use crate::spec::yaml;
 use crate::spec::{AnalysisItem, AnalysisType, DetectionForm};
 use index::Index;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 /// Files bigger than this are refused rather than parsed (PAT would try; no real spec is close).
 pub const MAX_SPEC_BYTES: u64 = 256 * 1024 * 1024;
@@ -55,6 +57,68 @@ pub struct Workspace {
     pub index: Index,
     /// Number of YAML files read.
     pub files_read: usize,
+    /// Parsed specs, reused by the next open while their bytes are unchanged.
+    pub parse_cache: Arc<ParseCache>,
+}
+
+/// Parsed spec files by path, each with the stamp of the bytes it was parsed from. The
+/// default cache is off (a one-shot open gains nothing from keeping parses);
+/// [`ParseCache::enabled`] keeps them for interactive sessions.
+#[derive(Default)]
+pub struct ParseCache {
+    on: bool,
+    entries: Mutex<HashMap<PathBuf, (String, Arc<yaml::Loaded>)>>,
+}
+
+impl std::fmt::Debug for ParseCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ParseCache({} files)", self.len())
+    }
+}
+
+impl ParseCache {
+    /// A cache that keeps parses.
+    pub fn enabled() -> ParseCache {
+        ParseCache {
+            on: true,
+            entries: Mutex::default(),
+        }
+    }
+
+    /// How many files' parses are kept.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PathBuf, (String, Arc<yaml::Loaded>)>> {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The parse of `bytes` (from the cache when `path` had these bytes before).
+    fn load(&self, path: &Path, bytes: &[u8]) -> Result<yaml::Loaded, yaml::YamlError> {
+        if !self.on {
+            return yaml::load_bytes(bytes);
+        }
+        let stamp = save::stamp_of(bytes);
+        if let Some((s, loaded)) = self.lock().get(path) {
+            if *s == stamp {
+                return Ok(loaded.as_ref().clone());
+            }
+        }
+        let loaded = yaml::load_bytes(bytes)?;
+        self.lock()
+            .insert(path.to_path_buf(), (stamp, Arc::new(loaded.clone())));
+        Ok(loaded)
+    }
+
+    /// Forgets files that are no longer in the workspace.
+    fn retain(&self, present: &HashSet<&Path>) {
+        self.lock().retain(|p, _| present.contains(p.as_path()));
+    }
 }
 
 impl Workspace {
@@ -68,6 +132,19 @@ impl Workspace {
     pub fn open_with_overlay(
         root: &Path,
         options: &OpenOptions,
+        overlay: Option<(&Path, &str)>,
+    ) -> Result<Workspace, WorkspaceError> {
+        Self::open_cached(root, options, Arc::new(ParseCache::default()), overlay)
+    }
+
+    /// Opens the workspace reusing the parse of every spec whose bytes are unchanged since
+    /// `cache` last saw it (an interactive session re-opens after each change: only the
+    /// changed specs are parsed again; every check still runs, so the result is exactly what
+    /// a fresh open gives).
+    pub fn open_cached(
+        root: &Path,
+        options: &OpenOptions,
+        cache: Arc<ParseCache>,
         overlay: Option<(&Path, &str)>,
     ) -> Result<Workspace, WorkspaceError> {
         let meta = std::fs::metadata(root).map_err(|e| match e.kind() {
@@ -90,6 +167,7 @@ impl Workspace {
         })?;
         let (found, problems) = discover::find_spec_files(&root, &options.ignore_files);
         let files_read = found.len();
+        cache.retain(&found.iter().map(|f| f.path.as_path()).collect());
         let files: Vec<SpecFile> = found
             .into_iter()
             .map(|f| SpecFile {
@@ -104,7 +182,7 @@ impl Workspace {
                 Some((path, text)) if path == file.path => {
                     yaml::load_bytes(text.as_bytes()).map_err(LoadFailure::Yaml)
                 }
-                _ => load_spec_file(file),
+                _ => load_spec_file(file, &cache),
             });
         let mut diagnostics: Vec<Diagnostic> = problems
             .into_iter()
@@ -128,6 +206,7 @@ impl Workspace {
             diagnostics,
             index,
             files_read,
+            parse_cache: cache,
         })
     }
 
@@ -139,8 +218,20 @@ impl Workspace {
         path: &Path,
         text: &str,
     ) -> Result<Vec<Diagnostic>, WorkspaceError> {
+        Self::validate_buffer_cached(root, options, Arc::new(ParseCache::default()), path, text)
+    }
+
+    /// [`Workspace::validate_buffer`] reusing the parses in `cache` (each keystroke's
+    /// validation then parses only the buffer).
+    pub fn validate_buffer_cached(
+        root: &Path,
+        options: &OpenOptions,
+        cache: Arc<ParseCache>,
+        path: &Path,
+        text: &str,
+    ) -> Result<Vec<Diagnostic>, WorkspaceError> {
         let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-        let ws = Self::open_with_overlay(root, options, Some((&path, text)))?;
+        let ws = Self::open_cached(root, options, cache, Some((&path, text)))?;
         let all: Vec<usize> = (0..ws.items.len()).collect();
         Ok(ws
             .check(&all)
@@ -193,7 +284,7 @@ impl Workspace {
             self.refresh_imports(&changed);
             return Ok(false);
         }
-        *self = Workspace::open(&self.root, options)?;
+        *self = Workspace::open_cached(&self.root, options, Arc::clone(&self.parse_cache), None)?;
         Ok(true)
     }
 
@@ -225,7 +316,7 @@ impl Workspace {
 }
 
 /// Reads and parses one spec file, turning every failure into a `LoadFailure`.
-fn load_spec_file(file: &SpecFile) -> Result<yaml::Loaded, LoadFailure> {
+fn load_spec_file(file: &SpecFile, cache: &ParseCache) -> Result<yaml::Loaded, LoadFailure> {
     let meta = std::fs::metadata(&file.path).map_err(|e| LoadFailure::Io(e.to_string()))?;
     if meta.len() > MAX_SPEC_BYTES {
         return Err(LoadFailure::Io(format!(
@@ -235,7 +326,7 @@ fn load_spec_file(file: &SpecFile) -> Result<yaml::Loaded, LoadFailure> {
         )));
     }
     let bytes = std::fs::read(&file.path).map_err(|e| LoadFailure::Io(e.to_string()))?;
-    yaml::load_bytes(&bytes).map_err(LoadFailure::Yaml)
+    cache.load(&file.path, &bytes).map_err(LoadFailure::Yaml)
 }
 
 /// An error diagnostic about `item`, placed at the value of `key` (PAT-less, no hint yet).
