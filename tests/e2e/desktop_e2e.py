@@ -16,7 +16,8 @@ Flows, on a fresh copy of the demo workspace (a git repository):
   5. a file edited outside the app while open: reloaded when the buffer is clean, a banner when
      it is dirty;
   6. a commit from the git view lands in `git log`;
-  7. a log value containing `<img src=x onerror=…>` is shown as text, never as HTML.
+  7. a log value containing `<img src=x onerror=…>` is shown as text, never as HTML;
+  8. the theme toggle switches between light and dark.
 Screenshots of each main view go to PROWL_E2E_ARTIFACTS.
 """
 
@@ -326,6 +327,20 @@ def test_commit(app, ws):
     assert git(ws, "status", "--porcelain").strip() == "", git(ws, "status", "--porcelain")
 
 
+def test_dark_theme(app):
+    before = app.driver.execute_script(
+        "return getComputedStyle(document.body).backgroundColor")
+    app.click(tid("theme-toggle"))
+    app.wait_until("the other theme",
+                   lambda: app.driver.execute_script(
+                       "return getComputedStyle(document.body).backgroundColor") != before)
+    app.shot("08-other-theme")
+    app.click(tid("theme-toggle"))
+    app.wait_until("the first theme back",
+                   lambda: app.driver.execute_script(
+                       "return getComputedStyle(document.body).backgroundColor") == before)
+
+
 def main():
     ws = os.path.join(tempfile.mkdtemp(prefix="prowl-e2e-"), "acme-detections")
     subprocess.run([CLI, "demo", ws], check=True, capture_output=True)
@@ -340,6 +355,7 @@ def main():
         ("hostile log value shown as text", lambda: test_hostile_value_is_text(app)),
         ("edits made outside the app", lambda: test_outside_edits(app, ws)),
         ("commit from the git view", lambda: test_commit(app, ws)),
+        ("light and dark themes", lambda: test_dark_theme(app)),
     ]
     try:
         for name, step in steps:
