@@ -8,6 +8,12 @@
 //! derived detection inherits its base's tests, bases looked up among filtered detections only,
 //! `--minimum-tests`), and [`pat_text`] prints the result as PAT does.
 //! `tests/engine/harness_check.py` is the reference this follows line by line.
+//!
+//! Runs are planned first (PAT's decisions per detection), then the requests go to the pool
+//! (slowest first, helpers with state tying their users to one worker) and the report is
+//! printed in PAT's order as answers arrive. For profiling: `PROWL_DEBUG_TIMINGS=1` prints the
+//! phases on stderr; `PROWL_DEBUG_LOAD=<file>` and `PROWL_DEBUG_REQUESTS=<file>` write the load
+//! request and the run requests (JSON lines) to replay them against the harness in Python.
 
 pub mod junit;
 pub mod pat_text;
