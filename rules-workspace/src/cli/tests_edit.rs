@@ -116,7 +116,8 @@ fn edit(args: &EditTestsArgs) -> Result<ExitCode, CliError> {
             Some(hint),
         )
     })?;
-    let (removed, added) = changed_lines(&source, &text);
+    let (_, removed, added) = crate::spec::edit::changed_run(&source, &text);
+    let (removed, added) = (removed.len(), added.len());
     eprintln!(
         "{}: {removed} line(s) removed, {added} added",
         args.spec.display()
@@ -156,19 +157,4 @@ fn edit_error(path: &Path, e: &EditError) -> CliError {
         EditError::NotAMapping | EditError::NotAList { .. } | EditError::DuplicateKey { .. } => None,
     };
     CliError::new(format!("{}: {e}", path.display()), hint)
-}
-
-/// Lines removed and added: the edit is one run of changed lines between an unchanged start and
-/// end.
-fn changed_lines(old: &str, new: &str) -> (usize, usize) {
-    let old: Vec<&str> = old.split_inclusive('\n').collect();
-    let new: Vec<&str> = new.split_inclusive('\n').collect();
-    let prefix = old.iter().zip(&new).take_while(|(a, b)| a == b).count();
-    let suffix = old[prefix..]
-        .iter()
-        .rev()
-        .zip(new[prefix..].iter().rev())
-        .take_while(|(a, b)| a == b)
-        .count();
-    (old.len() - prefix - suffix, new.len() - prefix - suffix)
 }

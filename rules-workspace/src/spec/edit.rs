@@ -125,6 +125,26 @@ impl EditError {
     }
 }
 
+/// The one run of lines in which `new` differs from `old` (everything before and after it is
+/// byte-identical): the number of lines kept before it, the old lines and the new lines (each
+/// with its line end).
+pub fn changed_run<'a>(old: &'a str, new: &'a str) -> (usize, Vec<&'a str>, Vec<&'a str>) {
+    let old: Vec<&str> = old.split_inclusive('\n').collect();
+    let new: Vec<&str> = new.split_inclusive('\n').collect();
+    let prefix = old.iter().zip(&new).take_while(|(a, b)| a == b).count();
+    let suffix = old[prefix..]
+        .iter()
+        .rev()
+        .zip(new[prefix..].iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    (
+        prefix,
+        old[prefix..old.len() - suffix].to_vec(),
+        new[prefix..new.len() - suffix].to_vec(),
+    )
+}
+
 /// The tests of a spec in file order, for the test editor's list.
 pub fn tests_of(source: &str) -> Result<Vec<TestInfo>, EditError> {
     let spec = Spec::parse(source)?;
@@ -1695,15 +1715,7 @@ Threshold: 1
     /// is byte-identical): `-N: text` for old lines, `+N: text` for new ones, 1-based, with line
     /// ends other than `\n` shown.
     fn hunk(old: &str, new: &str) -> String {
-        let old: Vec<&str> = old.split_inclusive('\n').collect();
-        let new: Vec<&str> = new.split_inclusive('\n').collect();
-        let prefix = old.iter().zip(&new).take_while(|(a, b)| a == b).count();
-        let suffix = old[prefix..]
-            .iter()
-            .rev()
-            .zip(new[prefix..].iter().rev())
-            .take_while(|(a, b)| a == b)
-            .count();
+        let (prefix, removed, added) = changed_run(old, new);
         let show = |line: &str| {
             if let Some(body) = line.strip_suffix("\r\n") {
                 format!("{body}\\r\\n")
@@ -1714,10 +1726,10 @@ Threshold: 1
             }
         };
         let mut out = String::new();
-        for (i, line) in old[prefix..old.len() - suffix].iter().enumerate() {
+        for (i, line) in removed.iter().enumerate() {
             out.push_str(&format!("-{}: {}\n", prefix + i + 1, show(line)));
         }
-        for (i, line) in new[prefix..new.len() - suffix].iter().enumerate() {
+        for (i, line) in added.iter().enumerate() {
             out.push_str(&format!("+{}: {}\n", prefix + i + 1, show(line)));
         }
         out
@@ -2580,18 +2592,8 @@ Threshold: 1
     /// The lines `new` adds to `old` when it only inserts lines (allowing the old last line to
     /// gain the newline a file without one needs before more lines).
     fn inserted(old: &str, new: &str) -> Option<Vec<String>> {
-        let old: Vec<&str> = old.split_inclusive('\n').collect();
-        let new: Vec<&str> = new.split_inclusive('\n').collect();
-        let prefix = old.iter().zip(&new).take_while(|(a, b)| a == b).count();
-        let suffix = old[prefix..]
-            .iter()
-            .rev()
-            .zip(new[prefix..].iter().rev())
-            .take_while(|(a, b)| a == b)
-            .count();
-        let removed = &old[prefix..old.len() - suffix];
-        let added = &new[prefix..new.len() - suffix];
-        match removed {
+        let (_, removed, added) = changed_run(old, new);
+        match removed.as_slice() {
             [] => Some(added.iter().map(|l| l.to_string()).collect()),
             [last]
                 if !last.ends_with('\n')
