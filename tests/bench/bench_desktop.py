@@ -57,6 +57,10 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import CACHE, first_python_rule, progress, verdict, workspace_items  # noqa: E402
+from benchlib import ensure_env as _ensure_env  # noqa: E402
+
 from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.action_chains import ActionChains
@@ -65,7 +69,6 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.common.options import ArgOptions
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-CACHE = os.environ.get("PROWL_CACHE", os.path.expanduser("~/.cache/prowl"))
 TARGET_DIR = os.environ.get("CARGO_TARGET_DIR", os.path.join(CACHE, "target"))
 
 # Targets from the issue: an interactive explorer within 1.5 s of launch, a warm re-run of one
@@ -90,14 +93,12 @@ MEMORY_INTERVAL = 0.05
 DETECTION_TYPES = ("rule", "scheduled_rule", "policy")  # what Ctrl+Enter runs (App.svelte)
 
 
+def ensure_env(cli, workspace, env):
+    _ensure_env(cli, workspace, env, quiet=True)
+
+
 def tid(name, extra=""):
     return f'[data-testid="{name}"]{extra}'
-
-
-def progress(message):
-    """Progress goes to stderr, so that stdout holds the results only."""
-    sys.stdout.flush()
-    print(message, file=sys.stderr, flush=True)
 
 
 # --- the display, the binaries and tauri-driver ----------------------------------------------
@@ -599,22 +600,6 @@ class App:
 # --- the workspaces --------------------------------------------------------------------------
 
 
-def workspace_items(cli, workspace, env):
-    out = subprocess.run([cli, "list", workspace, "--format", "json"], capture_output=True, text=True, env=env)
-    if out.returncode != 0:
-        sys.exit(f"`prowl list {workspace}` failed:\n{out.stderr}")
-    return json.loads(out.stdout)
-
-
-def ensure_env(cli, workspace, env):
-    """The test workers need the workspace's Python environment; synced here, untimed, when
-    `prowl env check` finds it missing (needs PyPI)."""
-    check = subprocess.run([cli, "env", "check", workspace], capture_output=True, text=True, env=env)
-    if check.returncode != 0:
-        progress(f"  prowl env sync {workspace} (the environment is missing; needs PyPI)")
-        subprocess.run([cli, "env", "sync", workspace], check=True, env=env, stdout=subprocess.DEVNULL)
-
-
 def pick_detection(items, wanted):
     """(item, note): --detection if the workspace has it as a rule or policy with tests, or
     else the first enabled Python rule with tests (by ID)."""
@@ -624,13 +609,7 @@ def pick_detection(items, wanted):
             if item["id"] == wanted and item["analysis_type"] in DETECTION_TYPES and item["tests"]:
                 return item, note
         note = f" (--detection {wanted}: no rule or policy with tests by that ID here)"
-    rules = sorted(
-        (i for i in items if i["analysis_type"] == "rule" and i["tests"] and i.get("code_path")),
-        key=lambda i: (not i.get("enabled"), i["id"]),
-    )
-    if not rules:
-        sys.exit("no Python rule with tests in the workspace; pass --detection ID")
-    return rules[0], note
+    return first_python_rule(items), note
 
 
 def git_init(workspace):
@@ -656,10 +635,6 @@ def p90(values):
 
 def row(label, median="", high="", target=""):
     print(f"  {label:<48} {median:>10} {high:>10}   {target}")
-
-
-def verdict(met):
-    return "met" if met else "MISSED"
 
 
 def fmt_ms(value):

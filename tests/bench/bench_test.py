@@ -47,9 +47,12 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import (  # noqa: E402  (the folder is put on the path first)
+    CACHE, REPO, ensure_env, first_python_rule, progress, prowl_binary, verdict, workspace_items,
+)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
-CACHE = os.environ.get("PROWL_CACHE", os.path.expanduser("~/.cache/prowl"))
 
 # Targets from the issue: full suite at least 20x faster than PAT, one detection re-run in watch
 # mode under 100 ms, all of Prowl's processes together under 300 MB.
@@ -66,25 +69,6 @@ SUMMARY_KEYS = ("Passed", "Skipped", "Failed", "Invalid")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 WATCH_LINE = re.compile(r"watch: ran (\d+) detection(?:s|\(s\))? in (\d+(?:\.\d+)?) ms")
 SAMPLE_INTERVAL = 0.02
-
-
-def progress(message):
-    """Progress goes to stderr, so that stdout holds the results only."""
-    sys.stdout.flush()
-    print(message, file=sys.stderr, flush=True)
-
-
-def prowl_binary():
-    if os.environ.get("PROWL_BIN"):
-        return os.environ["PROWL_BIN"]
-    target = os.environ.get("CARGO_TARGET_DIR", os.path.join(CACHE, "target"))
-    subprocess.run(
-        ["cargo", "build", "--release", "-q", "-p", "rules-workspace"],
-        cwd=REPO,
-        check=True,
-        env={**os.environ, "CARGO_TARGET_DIR": target},
-    )
-    return os.path.join(target, "release", "prowl")
 
 
 def pat_binary():
@@ -222,22 +206,6 @@ def repeat(cmd, cwd, env, runs, label, sample=False):
 # --- the workspace --------------------------------------------------------------------------
 
 
-def workspace_items(binary, workspace, env):
-    out = subprocess.run([binary, "list", workspace, "--format", "json"], capture_output=True, text=True, env=env)
-    if out.returncode != 0:
-        sys.exit(f"`prowl list {workspace}` failed:\n{out.stderr}")
-    return json.loads(out.stdout)
-
-
-def ensure_env(binary, workspace, env):
-    """`prowl test` syncs the workspace's Python environment on first use (about 30 s with PyPI);
-    done here, untimed, so that no timed run includes it."""
-    check = subprocess.run([binary, "env", "check", workspace], capture_output=True, text=True, env=env)
-    if check.returncode != 0:
-        progress(f"  prowl env sync {workspace} (the environment is missing; needs PyPI)")
-        subprocess.run([binary, "env", "sync", workspace], check=True, env=env)
-
-
 def pick_detection(items, wanted):
     """(ID, filter key, .py path, note): --detection if the workspace has it, or else the first
     enabled Python rule with tests (by ID)."""
@@ -248,13 +216,8 @@ def pick_detection(items, wanted):
                 key = "PolicyID" if item["analysis_type"] == "policy" else "RuleID"
                 return wanted, key, item["code_path"], note
         note = f" (--detection {wanted}: no Python detection with that ID here)"
-    rules = sorted(
-        (i for i in items if i["analysis_type"] == "rule" and i["tests"] and i.get("code_path")),
-        key=lambda i: (not i.get("enabled"), i["id"]),
-    )
-    if not rules:
-        sys.exit("no Python rule with tests in the workspace; pass --detection ID")
-    return rules[0]["id"], "RuleID", rules[0]["code_path"], note
+    rule = first_python_rule(items)
+    return rule["id"], "RuleID", rule["code_path"], note
 
 
 # --- watch mode -----------------------------------------------------------------------------
@@ -365,10 +328,6 @@ def spread(times):
 
 def row(label, prowl, pat="-", ratio="-", target=""):
     print(f"  {label:<34} {prowl:>10} {pat:>12} {ratio:>9}   {target}")
-
-
-def verdict(met):
-    return "met" if met else "MISSED"
 
 
 def compare(label, prowl_runs, pat_runs, warnings):

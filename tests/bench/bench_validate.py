@@ -22,9 +22,10 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import CACHE, REPO, prowl_binary  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
-CACHE = os.environ.get("PROWL_CACHE", os.path.expanduser("~/.cache/prowl"))
 
 PAT_SNIPPET = r"""
 import json, os, sys, time, logging
@@ -36,19 +37,6 @@ specs, invalid = load_analysis(".", False, [], [], False)
 elapsed = time.perf_counter() - start
 print(json.dumps({"seconds": elapsed, "valid": sum(1 for _ in specs.items()), "invalid": len(invalid)}))
 """
-
-
-def prowl_binary():
-    if os.environ.get("PROWL_BIN"):
-        return os.environ["PROWL_BIN"]
-    target = os.environ.get("CARGO_TARGET_DIR", os.path.join(CACHE, "target"))
-    subprocess.run(
-        ["cargo", "build", "--release", "-q", "-p", "rules-workspace"],
-        cwd=REPO,
-        check=True,
-        env={**os.environ, "CARGO_TARGET_DIR": target},
-    )
-    return os.path.join(target, "release", "prowl")
 
 
 def time_prowl(binary, workspace, runs):
