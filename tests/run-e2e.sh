@@ -25,9 +25,9 @@ mkdir -p "$PROWL_E2E_ARTIFACTS"
 export PROWL_PYTHON_ENV="${PROWL_PYTHON_ENV:-$PROWL_CACHE/test-env}"
 # A fixed window for reproducible screenshots (no geometry remembered from earlier runs).
 export PROWL_WINDOW_STATE=off
-# WebKitWebDriver's screenshots need WebKit's accelerated compositing (with
-# WEBKIT_DISABLE_COMPOSITING_MODE=1 the screenshot call never returns): keep the default.
-unset WEBKIT_DISABLE_COMPOSITING_MODE
+# The app as users get it: CPU rendering (it sets WEBKIT_DISABLE_COMPOSITING_MODE=1 itself
+# unless PROWL_GPU=1), so no value from the caller's environment.
+unset WEBKIT_DISABLE_COMPOSITING_MODE PROWL_GPU
 "$PROWL_CLI" env sync "$here/../rules-workspace/demo/base" >/dev/null
 
 log "end-to-end: the app under Xvfb, driven through WebDriver"

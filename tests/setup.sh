@@ -110,12 +110,15 @@ ensure_tauri_driver() {
 # A Python venv with the Selenium WebDriver client, from PyPI.
 ensure_e2e_python() {
   local venv="$PROWL_CACHE/e2e-venv"
-  if [ ! -f "$venv/.prowl-ok" ]; then
-    log "installing selenium from PyPI into $venv"
+  # Selenium drives the app; Pillow takes the screenshots from the X server.
+  local wanted="selenium==4.51.0 pillow==13.0.0"
+  if [ "$(cat "$venv/.prowl-ok" 2>/dev/null)" != "$wanted" ]; then
+    log "installing $wanted from PyPI into $venv"
     rm -rf "$venv"
     python3 -m venv "$venv"
-    "$venv/bin/pip" install -q --disable-pip-version-check "selenium==4.51.0"
-    touch "$venv/.prowl-ok"
+    # shellcheck disable=SC2086
+    "$venv/bin/pip" install -q --disable-pip-version-check $wanted
+    echo "$wanted" > "$venv/.prowl-ok"
   fi
   export PROWL_E2E_PYTHON="$venv/bin/python"
 }

@@ -28,6 +28,7 @@ import sys
 import tempfile
 import time
 
+from PIL import ImageGrab
 from selenium import webdriver
 from selenium.common.exceptions import TimeoutException, WebDriverException
 from selenium.webdriver.common.by import By
@@ -100,9 +101,20 @@ class App:
         return el
 
     def shot(self, name):
+        """Saves the window as the X server shows it. The app renders with the CPU (no
+        accelerated compositing, see src-tauri/src/main.rs), and in that mode WebKitWebDriver's
+        own screenshot command never answers; the X screen is the truth anyway."""
         os.makedirs(ARTIFACTS, exist_ok=True)
         path = os.path.join(ARTIFACTS, f"{name}.png")
-        self.driver.save_screenshot(path)
+        # Let the page paint what the last command changed: two animation frames.
+        self.driver.execute_async_script(
+            "const done = arguments[0];"
+            "requestAnimationFrame(() => requestAnimationFrame(() => done(true)));"
+        )
+        rect = self.driver.get_window_rect()
+        x, y = max(rect["x"], 0), max(rect["y"], 0)
+        box = (x, y, x + rect["width"], y + rect["height"])
+        ImageGrab.grab(bbox=box, xdisplay=os.environ.get("DISPLAY")).save(path)
         return path
 
     def editor_text(self, testid):
