@@ -11,7 +11,7 @@ fn spec_file(content: Result<yaml::Loaded, yaml::YamlError>) -> SpecFile {
         path: "/fuzz/rules/x.yml".into(),
         rel_path: "rules/x.yml".into(),
         walk_dir: "./rules".into(),
-        content: content.map_err(LoadFailure::Yaml),
+        content: content.map(std::sync::Arc::new).map_err(LoadFailure::Yaml),
     }
 }
 

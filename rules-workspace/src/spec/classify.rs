@@ -11,9 +11,10 @@
 use super::schema_lib::{self, ErrorKind, Schema, SchemaError, Step};
 use super::value::{Node, Span, Value};
 use super::yaml::{DuplicateKey, Loaded, YamlError};
-use super::{AnalysisItem, AnalysisType};
+use super::{AnalysisItem, AnalysisType, SpecTree};
 use crate::diagnostics::{Code, Diagnostic, Severity};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Options that change validation, as PAT's flags do.
 #[derive(Debug, Clone, Default)]
@@ -32,7 +33,7 @@ pub struct SpecFile {
     pub path: PathBuf,
     pub rel_path: String,
     pub walk_dir: String,
-    pub content: Result<Loaded, LoadFailure>,
+    pub content: Result<Arc<Loaded>, LoadFailure>,
 }
 
 /// Why a file could not be loaded.
@@ -54,7 +55,7 @@ enum FileVerdict {
 struct ValidSpec {
     analysis_type: AnalysisType,
     id: String,
-    spec: Node,
+    spec: SpecTree,
     /// The set-field check failed (checked after the ID conflict, as PAT does).
     duplicates: Option<Diagnostic>,
     /// The JSON-Schema layer failed (checked after the ID is claimed).
@@ -70,7 +71,7 @@ pub struct Classified {
 }
 
 /// A function that loads a file's content (run in parallel, inside `classify_with`).
-pub type Loader<'a> = dyn Fn(&SpecFile) -> Result<Loaded, LoadFailure> + Sync + 'a;
+pub type Loader<'a> = dyn Fn(&SpecFile) -> Result<Arc<Loaded>, LoadFailure> + Sync + 'a;
 
 /// Classifies already-loaded files (in the given walk order) as PAT does.
 pub fn classify(files: Vec<SpecFile>, options: &ValidationOptions) -> Classified {
@@ -81,7 +82,7 @@ pub fn classify(files: Vec<SpecFile>, options: &ValidationOptions) -> Classified
 pub fn classify_with(
     files: Vec<SpecFile>,
     options: &ValidationOptions,
-    load: impl Fn(&SpecFile) -> Result<Loaded, LoadFailure> + Sync,
+    load: impl Fn(&SpecFile) -> Result<Arc<Loaded>, LoadFailure> + Sync,
 ) -> Classified {
     run(files, options, Some(&load))
 }
@@ -214,9 +215,10 @@ fn classify_file(file: &SpecFile, options: &ValidationOptions) -> FileVerdict {
                 })
             }
         };
-    let Some(root) = &loaded.root else {
+    let Some(tree) = SpecTree::new(Arc::clone(loaded)) else {
         return FileVerdict::NotASpec;
     };
+    let root: &Node = &tree;
     // `"AnalysisType" not in yaml_content`: a membership test whose meaning depends on the type.
     let has_type = match &root.value {
         Value::Map(_) => root.get("AnalysisType").is_some(),
@@ -332,7 +334,7 @@ fn classify_file(file: &SpecFile, options: &ValidationOptions) -> FileVerdict {
     FileVerdict::Valid(Box::new(ValidSpec {
         analysis_type,
         id,
-        spec: root.clone(),
+        spec: tree,
         duplicates,
         json,
         warnings,

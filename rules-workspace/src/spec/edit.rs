@@ -1747,7 +1747,7 @@ Threshold: 1
             path: "/ws/rules/spec.yml".into(),
             rel_path: "rules/spec.yml".into(),
             walk_dir: "./rules".into(),
-            content: Ok(loaded),
+            content: Ok(std::sync::Arc::new(loaded)),
         };
         let classified = classify(vec![file], &ValidationOptions::default());
         let errors: Vec<String> = classified

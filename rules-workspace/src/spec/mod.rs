@@ -15,7 +15,32 @@ pub mod yaml;
 
 use serde::Serialize;
 use std::path::PathBuf;
+use std::sync::Arc;
 pub use value::{Node, Span, Value};
+
+/// A spec's loaded document, shared: an interactive session's parse cache and the item built
+/// from it hold the same tree (for a panther-analysis-sized workspace the trees are about ten
+/// times the YAML's size, so a copy each would cost ~12 MB). Dereferences to the root node.
+#[derive(Debug, Clone)]
+pub struct SpecTree(Arc<yaml::Loaded>);
+
+impl SpecTree {
+    /// The tree of `loaded`, if the document is not empty.
+    pub fn new(loaded: Arc<yaml::Loaded>) -> Option<SpecTree> {
+        loaded.root.is_some().then_some(SpecTree(loaded))
+    }
+}
+
+impl std::ops::Deref for SpecTree {
+    type Target = Node;
+    fn deref(&self) -> &Node {
+        match &self.0.root {
+            Some(root) => root,
+            // `new` refuses empty documents, so a SpecTree always has a root.
+            None => unreachable!("a SpecTree is never empty"),
+        }
+    }
+}
 
 /// `AnalysisType` as written in a spec.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -159,7 +184,7 @@ pub struct AnalysisItem {
     pub tests: Vec<UnitTest>,
     /// The loaded spec, for anything the typed fields do not cover.
     #[serde(skip)]
-    pub spec: Node,
+    pub spec: SpecTree,
 }
 
 impl AnalysisItem {
@@ -167,7 +192,7 @@ impl AnalysisItem {
     pub fn from_spec(
         id: String,
         analysis_type: AnalysisType,
-        spec: Node,
+        spec: SpecTree,
         spec_path: PathBuf,
         rel_path: String,
         walk_dir: String,

@@ -99,19 +99,19 @@ impl ParseCache {
     }
 
     /// The parse of `bytes` (from the cache when `path` had these bytes before).
-    fn load(&self, path: &Path, bytes: &[u8]) -> Result<yaml::Loaded, yaml::YamlError> {
+    fn load(&self, path: &Path, bytes: &[u8]) -> Result<Arc<yaml::Loaded>, yaml::YamlError> {
         if !self.on {
-            return yaml::load_bytes(bytes);
+            return yaml::load_bytes(bytes).map(Arc::new);
         }
         let stamp = save::stamp_of(bytes);
         if let Some((s, loaded)) = self.lock().get(path) {
             if *s == stamp {
-                return Ok(loaded.as_ref().clone());
+                return Ok(Arc::clone(loaded));
             }
         }
-        let loaded = yaml::load_bytes(bytes)?;
+        let loaded = Arc::new(yaml::load_bytes(bytes)?);
         self.lock()
-            .insert(path.to_path_buf(), (stamp, Arc::new(loaded.clone())));
+            .insert(path.to_path_buf(), (stamp, Arc::clone(&loaded)));
         Ok(loaded)
     }
 
@@ -179,9 +179,9 @@ impl Workspace {
             .collect();
         let classified =
             classify::classify_with(files, &options.validation, |file| match overlay {
-                Some((path, text)) if path == file.path => {
-                    yaml::load_bytes(text.as_bytes()).map_err(LoadFailure::Yaml)
-                }
+                Some((path, text)) if path == file.path => yaml::load_bytes(text.as_bytes())
+                    .map(Arc::new)
+                    .map_err(LoadFailure::Yaml),
                 _ => load_spec_file(file, &cache),
             });
         let mut diagnostics: Vec<Diagnostic> = problems
@@ -316,7 +316,7 @@ impl Workspace {
 }
 
 /// Reads and parses one spec file, turning every failure into a `LoadFailure`.
-fn load_spec_file(file: &SpecFile, cache: &ParseCache) -> Result<yaml::Loaded, LoadFailure> {
+fn load_spec_file(file: &SpecFile, cache: &ParseCache) -> Result<Arc<yaml::Loaded>, LoadFailure> {
     let meta = std::fs::metadata(&file.path).map_err(|e| LoadFailure::Io(e.to_string()))?;
     if meta.len() > MAX_SPEC_BYTES {
         return Err(LoadFailure::Io(format!(
