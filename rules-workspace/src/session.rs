@@ -198,6 +198,17 @@ impl Session {
         Ok(self.pool.as_mut().expect("pool just made"))
     }
 
+    /// Stops the test workers beyond the first (see `Pool::retire_beyond`): a whole-workspace
+    /// run starts one per core, and each holds ~25 MB while idle. Returns how many stopped.
+    pub fn retire_extra_workers(&mut self) -> usize {
+        self.pool.as_mut().map_or(0, |p| p.retire_beyond(1))
+    }
+
+    /// How many test workers are running.
+    pub fn running_workers(&self) -> usize {
+        self.pool.as_ref().map_or(0, Pool::running)
+    }
+
     /// Runs the tests of `ids` (all detections when `None`), optionally only the named tests.
     pub fn run_tests(
         &mut self,
@@ -264,6 +275,19 @@ fn remember_recent(root: &Path) {
                 let _ = tmp.persist(&file);
             }
         }
+    }
+}
+
+/// Gives memory freed after a large transient job (opening a workspace, serialising its view,
+/// a test run) back to the system. glibc keeps freed blocks in per-thread arenas for reuse, so
+/// a long-lived process that opened a panther-analysis-sized workspace once on a few threads
+/// otherwise keeps tens of megabytes it no longer uses (measured: 27 MB after opening and
+/// dropping a 1,266-item workspace, 4.5 MB after trimming). A no-op on other C libraries.
+pub fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks and shrinks the allocator's own free lists.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
 

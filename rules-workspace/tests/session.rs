@@ -75,6 +75,25 @@ fn live_validation_and_a_warm_run() {
     assert!(!report.cancelled);
     let summary = report.summary.unwrap();
     assert_eq!((summary.passed, summary.failed), (1, 0));
+
+    // A whole-workspace run starts a worker per core; the extra ones can be let go, and one
+    // stays warm for the next run.
+    let cores = rules_workspace::engine::pool::Pool::default_size();
+    let all = session.run_tests(None, Vec::new(), &mut |_| true).unwrap();
+    assert_eq!(all.exit_code, 0);
+    assert_eq!(session.running_workers(), cores);
+    assert_eq!(session.retire_extra_workers(), cores - 1);
+    assert_eq!(session.running_workers(), 1);
+    assert_eq!(session.retire_extra_workers(), 0);
+    let again = session
+        .run_tests(
+            Some(vec!["Demo.AWS.CloudTrail.Stopped".into()]),
+            Vec::new(),
+            &mut |_| true,
+        )
+        .unwrap();
+    assert_eq!(again.exit_code, 0);
+    assert_eq!(session.running_workers(), 1);
 }
 
 #[test]

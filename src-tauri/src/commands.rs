@@ -4,14 +4,13 @@
 use crate::error::{AppError, ErrorKind};
 use crate::state::AppState;
 use rules_workspace::fork::{self, Repo};
-use rules_workspace::session::{self, TestReport};
+use rules_workspace::session;
 use rules_workspace::spec::edit::{self, TestEdit};
 use rules_workspace::workspace::{recovery, save};
 use serde::Serialize;
-use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
-use tauri::ipc::Channel;
+use tauri::ipc::{Channel, Response};
 use tauri::{AppHandle, Manager, Runtime};
 
 async fn blocking<T: Send + 'static>(
@@ -22,12 +21,22 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| AppError::new(ErrorKind::Io, format!("internal error: {e}")))?
 }
 
-/// The open workspace's view, as JSON (the view borrows from the session behind its lock).
-fn view<R: Runtime>(st: &AppState<R>) -> Result<Value, AppError> {
+/// The open workspace's view, serialised once, straight to the JSON text the window receives.
+fn view<R: Runtime>(st: &AppState<R>) -> Result<Response, AppError> {
     let guard = st.session();
     let session = guard.as_ref().ok_or_else(AppError::no_workspace)?;
-    serde_json::to_value(session.view())
-        .map_err(|e| AppError::new(ErrorKind::Io, format!("internal error: {e}")))
+    json_response(session.view())
+}
+
+/// `value` as the JSON text the window receives. The memory `value` and its serialisation
+/// used is given back to the system afterwards (a whole workspace's test report is tens of
+/// megabytes of JSON values, freed in an arena of the blocking pool's thread).
+fn json_response<T: Serialize>(value: T) -> Result<Response, AppError> {
+    let text = serde_json::to_string(&value)
+        .map_err(|e| AppError::new(ErrorKind::Io, format!("internal error: {e}")))?;
+    drop(value);
+    session::release_free_memory();
+    Ok(Response::new(text))
 }
 
 /// The open workspace's root.
@@ -68,7 +77,7 @@ fn inside<R: Runtime>(st: &AppState<R>, path: &str) -> Result<PathBuf, AppError>
 pub async fn open_workspace<R: Runtime>(
     app: AppHandle<R>,
     path: String,
-) -> Result<Value, AppError> {
+) -> Result<Response, AppError> {
     blocking(move || {
         let st = app.state::<AppState<R>>();
         st.open(Path::new(&path))?;
@@ -78,7 +87,7 @@ pub async fn open_workspace<R: Runtime>(
 }
 
 #[tauri::command]
-pub async fn open_demo<R: Runtime>(app: AppHandle<R>) -> Result<Value, AppError> {
+pub async fn open_demo<R: Runtime>(app: AppHandle<R>) -> Result<Response, AppError> {
     blocking(move || {
         let st = app.state::<AppState<R>>();
         st.open(&session::demo_workspace()?)?;
@@ -98,7 +107,7 @@ pub async fn clone_workspace<R: Runtime>(
     url: String,
     dest: String,
     on_progress: Channel<fork::CloneProgress>,
-) -> Result<Value, AppError> {
+) -> Result<Response, AppError> {
     blocking(move || {
         fork::clone(&url, Path::new(&dest), &mut |p| {
             let _ = on_progress.send(p);
@@ -111,14 +120,14 @@ pub async fn clone_workspace<R: Runtime>(
 }
 
 #[tauri::command]
-pub async fn workspace_view<R: Runtime>(app: AppHandle<R>) -> Result<Option<Value>, AppError> {
+pub async fn workspace_view<R: Runtime>(app: AppHandle<R>) -> Result<Response, AppError> {
     blocking(move || {
         let st = app.state::<AppState<R>>();
         st.wait_opened();
         if st.session().is_none() {
-            return Ok(None);
+            return Ok(Response::new("null".to_string()));
         }
-        view(&st).map(Some)
+        view(&st)
     })
     .await
 }
@@ -255,7 +264,7 @@ pub async fn run_tests<R: Runtime>(
     ids: Option<Vec<String>>,
     test_names: Option<Vec<String>>,
     on_progress: Channel<RunProgress>,
-) -> Result<TestReport, AppError> {
+) -> Result<Response, AppError> {
     blocking(move || {
         let st = app.state::<AppState<R>>();
         st.cancel.store(false, Ordering::SeqCst);
@@ -270,7 +279,9 @@ pub async fn run_tests<R: Runtime>(
             });
             !cancel.load(Ordering::SeqCst)
         })?;
-        Ok(report)
+        drop(guard);
+        st.retire_extra_workers_after(crate::state::EXTRA_WORKERS_IDLE);
+        json_response(report)
     })
     .await
 }

@@ -2,7 +2,7 @@
 //! the file watcher that tells the window about changes on disk.
 
 use crate::error::AppError;
-use rules_workspace::session::Session;
+use rules_workspace::session::{self, Session};
 use rules_workspace::workspace::watch::Watcher;
 use rules_workspace::workspace::ParseCache;
 use serde::Serialize;
@@ -31,7 +31,13 @@ pub struct AppState<R: Runtime = tauri::Wry> {
     /// True while the workspace given at start is being opened (in the background, so the
     /// window shows at once); `workspace_view` waits for it.
     opening: Arc<(Mutex<bool>, Condvar)>,
+    /// Bumped at the end of every test run: a pending retirement of idle workers is dropped
+    /// when another run ended after it was scheduled.
+    runs: Arc<AtomicU64>,
 }
+
+/// How long the extra workers of a whole-workspace run stay after it, in case another follows.
+pub const EXTRA_WORKERS_IDLE: std::time::Duration = std::time::Duration::from_secs(30);
 
 impl<R: Runtime> AppState<R> {
     pub fn new(initial: Option<PathBuf>) -> AppState<R> {
@@ -43,6 +49,7 @@ impl<R: Runtime> AppState<R> {
             generation: Arc::new(AtomicU64::new(0)),
             handle: Mutex::new(None),
             opening: Arc::new((Mutex::new(false), Condvar::new())),
+            runs: Arc::new(AtomicU64::new(0)),
         }
     }
 
@@ -99,6 +106,36 @@ impl<R: Runtime> AppState<R> {
         lock(&self.root).as_ref().map(|(_, c)| Arc::clone(c))
     }
 
+    /// Called after a test run: when it left more than one worker running, the others are
+    /// stopped after `idle` unless another run ends in the meantime (that run schedules its
+    /// own). One worker stays warm for the next run of one detection.
+    pub fn retire_extra_workers_after(&self, idle: std::time::Duration) {
+        let run = self.runs.fetch_add(1, Ordering::SeqCst) + 1;
+        let busy = self
+            .try_session()
+            .is_some_and(|s| s.as_ref().is_some_and(|s| s.running_workers() > 1));
+        if !busy {
+            return;
+        }
+        let runs = Arc::clone(&self.runs);
+        let session = Arc::clone(&self.session);
+        std::thread::spawn(move || {
+            std::thread::sleep(idle);
+            if runs.load(Ordering::SeqCst) != run {
+                return; // a later run ended: it decides
+            }
+            // A run going on now holds the session: leave its workers alone.
+            let Ok(mut guard) = session.try_lock() else {
+                return;
+            };
+            if let Some(s) = guard.as_mut() {
+                s.retire_extra_workers();
+                drop(guard);
+                session::release_free_memory();
+            }
+        });
+    }
+
     /// Opens a workspace, replaces the session and watches its files.
     pub fn open(&self, path: &Path) -> Result<(), AppError> {
         let mut session = Session::open(path)?;
@@ -109,6 +146,7 @@ impl<R: Runtime> AppState<R> {
         let cache = Arc::clone(&session.ws.parse_cache);
         *self.session() = Some(session);
         *lock(&self.root) = Some((root.clone(), cache));
+        session::release_free_memory();
         self.watch(root);
         Ok(())
     }
@@ -137,6 +175,9 @@ impl<R: Runtime> AppState<R> {
                     Some(s) if s.ws.root == root => s.apply_changes(&burst).unwrap_or(false),
                     _ => false,
                 };
+                if reindexed {
+                    session::release_free_memory();
+                }
                 let paths = burst.into_iter().map(|(p, _)| p).collect();
                 let _ = handle.emit("workspace://changed", Changed { paths, reindexed });
             }

@@ -269,18 +269,28 @@ impl Pool {
         });
     }
 
-    /// Stops every worker (each removes its temp folder).
-    pub fn shutdown(&mut self) {
-        for slot in &mut self.slots {
+    /// Stops the workers beyond the first `keep` (an interactive session keeps one warm for
+    /// the next run of one detection, and lets the others go once a whole-workspace run is
+    /// over). Returns how many were stopped. The slots stay: a later run starts them again.
+    pub fn retire_beyond(&mut self, keep: usize) -> usize {
+        let mut stopped = 0;
+        for slot in self.slots.iter_mut().skip(keep) {
             if let Some(mut w) = slot.worker.take() {
                 let _ = w.request(
                     &serde_json::json!({"op": "shutdown"}),
                     Duration::from_secs(5),
                 );
                 w.shutdown();
+                stopped += 1;
             }
             slot.loaded = None;
         }
+        stopped
+    }
+
+    /// Stops every worker (each removes its temp folder).
+    pub fn shutdown(&mut self) {
+        self.retire_beyond(0);
     }
 }
 

@@ -1,0 +1,101 @@
+//! Test runs through the command layer (mock runtime, no window) in `prowl-worker` processes,
+//! and the extra workers of a whole-workspace run let go once runs stop, one kept warm.
+//! Alone in its process: it sets the environment the workers are started with.
+
+use prowl_desktop::AppState;
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{Manager, WebviewWindowBuilder};
+
+fn call(window: &tauri::WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Value {
+    let request = InvokeRequest {
+        cmd: cmd.into(),
+        callback: CallbackFn(0),
+        error: CallbackFn(1),
+        url: "tauri://localhost".parse().unwrap(),
+        body: InvokeBody::Json(args),
+        headers: Default::default(),
+        invoke_key: INVOKE_KEY.to_string(),
+    };
+    get_ipc_response(window, request)
+        .map(|b| b.deserialize::<Value>().unwrap())
+        .unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
+}
+
+fn running(app: &tauri::App<MockRuntime>) -> usize {
+    let st = app.state::<AppState<MockRuntime>>();
+    let guard = st.session();
+    guard.as_ref().map_or(0, |s| s.running_workers())
+}
+
+#[test]
+fn runs_use_prowl_worker_and_extra_workers_retire_when_idle() {
+    // The managed test environment (tests/setup.sh makes it; created here if missing).
+    if std::env::var_os("PROWL_PYTHON_ENV").is_none() {
+        let home = std::env::var_os("HOME").unwrap_or_default();
+        let cache = std::env::var_os("PROWL_CACHE")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| std::path::PathBuf::from(home).join(".cache/prowl"));
+        std::env::set_var("PROWL_PYTHON_ENV", cache.join("test-env"));
+    }
+    std::env::set_var("PROWL_WORKER_EXE", env!("CARGO_BIN_EXE_prowl-worker"));
+
+    let app = prowl_desktop::configure(mock_builder(), None)
+        .build(tauri::generate_context!(test = true))
+        .expect("app builds");
+    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .expect("window builds");
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    rules_workspace::demo::write_demo(&ws).unwrap();
+    call(&window, "open_workspace", json!({"path": ws}));
+
+    // Every test of the workspace: one worker per core, each a prowl-worker process.
+    let report = call(
+        &window,
+        "run_tests",
+        json!({"ids": null, "testNames": null, "onProgress": "__CHANNEL__:1"}),
+    );
+    assert_eq!(report["exit_code"], 0, "{report}");
+    assert!(
+        report["summary"]["passed"].as_u64().unwrap() > 10,
+        "{report}"
+    );
+    let cores = rules_workspace::engine::pool::Pool::default_size();
+    assert_eq!(running(&app), cores);
+
+    let st = app.state::<AppState<MockRuntime>>();
+    if cores > 1 {
+        // A run that ends before the idle time is over keeps them (it decides instead).
+        st.retire_extra_workers_after(Duration::from_millis(200));
+        let one = call(
+            &window,
+            "run_tests",
+            json!({"ids": ["Demo.AWS.CloudTrail.Stopped"], "testNames": null, "onProgress": "__CHANNEL__:2"}),
+        );
+        assert_eq!(one["exit_code"], 0, "{one}");
+        std::thread::sleep(Duration::from_millis(600));
+        assert_eq!(
+            running(&app),
+            cores,
+            "a later run cancels the earlier retirement"
+        );
+    }
+    // Idle: the extra workers stop, one stays warm.
+    st.retire_extra_workers_after(Duration::from_millis(50));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while running(&app) > 1 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(running(&app), 1);
+    let again = call(
+        &window,
+        "run_tests",
+        json!({"ids": ["Demo.AWS.CloudTrail.Stopped"], "testNames": null, "onProgress": "__CHANNEL__:3"}),
+    );
+    assert_eq!(again["exit_code"], 0, "{again}");
+}
