@@ -26,8 +26,8 @@ const COMMANDS: &[&str] = &[
 ];
 
 fn main() {
-    // The same binary serves as a test worker (`prowl-desktop worker`), which embeds CPython:
-    // link libpython with an rpath, as the `prowl` binary does.
+    // The test workers (`prowl-worker`, and `prowl-desktop worker`) embed CPython: link
+    // libpython with an rpath, as the `prowl` binary does.
     pyo3_build_config::add_libpython_rpath_link_args();
     println!("cargo:rerun-if-env-changed=PYO3_PYTHON");
     tauri_build::try_build(

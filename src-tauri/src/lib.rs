@@ -4,8 +4,8 @@
 //!
 //! Blocking work (opening a workspace, validation, test runs, git) runs on Tauri's blocking
 //! thread pool or, for the workspace given at start, on its own thread; never on the main
-//! thread. Python runs only in worker processes: this same
-//! binary started as `prowl-desktop worker` (see `main.rs`).
+//! thread. Python runs only in worker processes: `prowl-worker` (`src/bin/prowl-worker.rs`),
+//! or this same binary started as `prowl-desktop worker` (see `main.rs`).
 
 mod commands;
 mod error;

@@ -1,6 +1,7 @@
 //! `prowl-desktop [DIR | --start]`: the window on a workspace (the demo workspace when no
-//! folder is given, the start screen with `--start`). `prowl-desktop worker …` is a test worker
-//! process (embedded CPython), started by the app itself.
+//! folder is given, the start screen with `--start`). Test workers (embedded CPython) are
+//! `prowl-worker` processes the app starts, or `prowl-desktop worker …` when that binary is
+//! missing.
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
@@ -9,15 +10,10 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
     if args.first().is_some_and(|a| a == "worker") {
-        let site = match (args.get(1), args.get(2)) {
-            (Some(flag), Some(path)) if flag == "--site-packages" => {
-                Some(std::path::PathBuf::from(path))
-            }
-            _ => None,
-        };
-        return rules_workspace::engine::embedded::run_worker(site.as_deref());
+        return rules_workspace::engine::embedded::run_worker_with_args(&args[1..]);
     }
     cpu_rendering_unless_asked();
+    light_workers_when_installed();
     // GTK cannot start without a display; say so instead of panicking inside it.
     let has_display = ["DISPLAY", "WAYLAND_DISPLAY"]
         .iter()
@@ -44,6 +40,22 @@ fn main() -> ExitCode {
     };
     prowl_desktop::run(workspace);
     ExitCode::SUCCESS
+}
+
+/// Test workers are `prowl-worker` (see `src/bin/prowl-worker.rs`) when it is next to this
+/// binary, as the .deb and `cargo build -p prowl-desktop` place it; otherwise this binary in
+/// its `worker` mode. `PROWL_WORKER_EXE` set by the user wins. Called before any thread exists.
+fn light_workers_when_installed() {
+    if std::env::var_os("PROWL_WORKER_EXE").is_some() {
+        return;
+    }
+    let beside = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("prowl-worker")))
+        .filter(|p| p.is_file());
+    if let Some(worker) = beside {
+        std::env::set_var("PROWL_WORKER_EXE", worker);
+    }
 }
 
 /// WebKitGTK renders with the CPU unless `PROWL_GPU=1`: Prowl's pages are text and lists, and

@@ -18,8 +18,8 @@ On two workspaces, the demo one (`prowl demo DIR`) and a panther-analysis-sized 
                 that DOM change, and the run time the app reports (the Test results panel's
                 "N passed, M failed · X ms", i.e. the report's elapsed_ms; the counts are of
                 detections, so that text alone may not change from one run to the next);
-  - memory:     VmRSS of every process of the app (prowl-desktop, its `prowl-desktop worker`
-                test workers, the WebKitWebProcess / WebKitNetworkProcess it starts, anything else
+  - memory:     VmRSS of every process of the app (prowl-desktop, its `prowl-worker` test
+                workers, the WebKitWebProcess / WebKitNetworkProcess it starts, anything else
                 below it), each listed with its Pss too, after the timed runs; then the peak of
                 the VmRSS sum, sampled every 50 ms, while every test of the workspace runs
                 (command palette, "Tests: Run all tests in the workspace"; --no-full-run skips
@@ -281,7 +281,9 @@ def app_processes(driver_pid, desktop):
         _, comm, args = table[pid]
         if comm == "WebKitWebDriver":
             continue
-        if comm == name or (args and os.path.basename(args[0]) == os.path.basename(desktop)):
+        if comm == "prowl-worker":
+            role = "prowl-worker"
+        elif comm == name or (args and os.path.basename(args[0]) == os.path.basename(desktop)):
             role = "prowl-desktop worker" if len(args) > 1 and args[1] == "worker" else "prowl-desktop"
         else:
             role = os.path.basename(args[0]) if args else comm  # comm is cut: "WebKitNetworkPr"

@@ -250,6 +250,38 @@ def test_break_and_fix(app, ws):
         lambda: app.verdicts() and all(v == "PASS" for v in app.verdicts().values()),
     )
     app.shot("03-passing-tests")
+    # The tests ran in `prowl-worker` processes started by the app: Python never runs in the
+    # window's process, and workers do not load the window's libraries.
+    workers = app_children("prowl-worker")
+    assert workers, "no prowl-worker process below the app"
+    for pid in workers:
+        maps = open(f"/proc/{pid}/maps").read()
+        assert "libwebkit2gtk" not in maps, f"worker {pid} maps WebKitGTK"
+
+
+def process_table():
+    """{pid: (parent pid, command name)} of every process."""
+    table = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        # "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+        comm = stat[stat.index("(") + 1: stat.rindex(")")]
+        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+        table[int(entry)] = (ppid, comm)
+    return table
+
+
+def app_children(comm):
+    """PIDs of processes named `comm` whose parent is a prowl-desktop process."""
+    table = process_table()
+    return [pid for pid, (ppid, name) in table.items()
+            if name == comm and table.get(ppid, (0, ""))[1] == "prowl-desktop"]
 
 
 XSS = "<img src=x onerror=window.__prowl_xss=1>"

@@ -20,6 +20,16 @@ use std::process::ExitCode;
 const DISPATCHER: &str = include_str!("python/prowl_worker.py");
 const HARNESS: &str = include_str!("python/prowl_harness.py");
 
+/// The worker as another binary starts it: `args` are what follows `worker` on its command
+/// line (`[--site-packages DIR]`, what `WorkerOptions` passes).
+pub fn run_worker_with_args(args: &[std::ffi::OsString]) -> ExitCode {
+    let site = match args {
+        [flag, path, ..] if flag == "--site-packages" => Some(std::path::PathBuf::from(path)),
+        _ => None,
+    };
+    run_worker(site.as_deref())
+}
+
 /// Runs the worker loop; `site_packages` is the managed environment's, when there is one.
 pub fn run_worker(site_packages: Option<&Path>) -> ExitCode {
     // SAFETY: plain fd syscalls on this process's own descriptors, before any other thread

@@ -107,6 +107,28 @@ describe("the explorer on 1,266 items", () => {
     expect(rows(t)[0].classList.contains("active")).toBe(true);
   });
 
+  it("a row pressed while the search is pending opens that row; the search applies after the click", () => {
+    const wb = workbench();
+    mounted = render(Explorer, {}, wb);
+    const t = mounted.target;
+    const before = shownIds(t);
+    const target = rows(t)[2];
+    const id = target.dataset.id!;
+    search(t, "Bench.Okta", false); // typed; the list still shows the whole tree
+    target.dispatchEvent(new Event("pointerdown", { bubbles: true }));
+    vi.advanceTimersByTime(100); // the search comes due during the press
+    flushSync();
+    expect(shownIds(t)).toEqual(before); // the rows stay put under the pointer
+    window.dispatchEvent(new Event("pointerup"));
+    target.click();
+    flushSync();
+    expect(wb.activeTab).toEqual({ kind: "item", id });
+    vi.advanceTimersByTime(1);
+    flushSync();
+    expect(t.querySelector(".narrowed")).not.toBeNull();
+    expect(shownIds(t).every((i) => i?.startsWith("Bench.Okta"))).toBe(true);
+  });
+
   it("a narrower search after scrolling far down starts at the top again", () => {
     mounted = render(Explorer, {}, workbench());
     const t = mounted.target;
