@@ -26,6 +26,8 @@ ensure_system() {
   local missing=()
   command -v cc >/dev/null || missing+=(build-essential)
   command -v pkg-config >/dev/null || missing+=(pkg-config)
+  # libgit2's HTTPS transport builds against the system OpenSSL.
+  [ -f /usr/include/openssl/ssl.h ] || missing+=(libssl-dev)
   command -v git >/dev/null || missing+=(git)
   command -v python3 >/dev/null || missing+=(python3)
   if command -v python3 >/dev/null && ! python3 -c 'import venv, ensurepip' 2>/dev/null; then

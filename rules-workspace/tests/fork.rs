@@ -457,6 +457,134 @@ fn clone_from_a_local_path_reports_progress_and_tracks_origin() {
     assert!(err.contains("not an empty folder"), "{err}");
 }
 
+/// A smart-HTTP git server on 127.0.0.1: a small Python HTTP/1.1 server (Debian's python3)
+/// that hands each request to `git http-backend` (CGI) over `root` and answers with a
+/// Content-Length; repository `name` below `root` is at `url(name)`.
+struct GitHttpServer {
+    child: std::process::Child,
+    port: u16,
+}
+
+const GIT_HTTP_SERVER: &str = r#"
+import http.server, os, subprocess
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def body(self):
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            data = b""
+            while True:
+                size = int(self.rfile.readline().split(b";")[0], 16)
+                if size == 0:
+                    self.rfile.readline()
+                    return data
+                data += self.rfile.read(size)
+                self.rfile.readline()
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+    def serve(self):
+        path, _, query = self.path.partition("?")
+        data = self.body() if self.command == "POST" else b""
+        env = dict(os.environ, REQUEST_METHOD=self.command, PATH_INFO=path, QUERY_STRING=query,
+                   CONTENT_TYPE=self.headers.get("Content-Type", ""),
+                   CONTENT_LENGTH=str(len(data)), REMOTE_ADDR="127.0.0.1")
+        out = subprocess.run(["git", "http-backend"], input=data, env=env,
+                             stdout=subprocess.PIPE, check=False).stdout
+        head, _, payload = out.partition(b"\r\n\r\n")
+        status, headers = 200, []
+        for line in head.decode("latin-1").split("\r\n"):
+            name, _, value = line.partition(":")
+            if name.lower() == "status":
+                status = int(value.split()[0])
+            elif name:
+                headers.append((name, value.strip()))
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_POST = serve
+
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+print(srv.server_address[1], flush=True)
+srv.serve_forever()
+"#;
+
+impl GitHttpServer {
+    fn start(root: &Path) -> GitHttpServer {
+        use std::io::BufRead;
+        let mut cmd = Command::new("python3");
+        isolated(&mut cmd);
+        let mut child = cmd
+            .args(["-c", GIT_HTTP_SERVER])
+            .env("GIT_PROJECT_ROOT", root)
+            .env("GIT_HTTP_EXPORT_ALL", "1")
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("start python3");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line.trim().parse().expect("the server's port");
+        GitHttpServer { child, port }
+    }
+
+    fn url(&self, name: &str) -> String {
+        format!("http://127.0.0.1:{}/{name}", self.port)
+    }
+}
+
+impl Drop for GitHttpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn clone_over_http_reports_progress_and_a_missing_repository_leaves_nothing() {
+    let (_tmp, src) = demo_repo();
+    let served = tempfile::tempdir().unwrap();
+    git(
+        served.path(),
+        &["clone", "-q", "--bare", src.to_str().unwrap(), "demo.git"],
+    );
+    let server = GitHttpServer::start(served.path());
+    let dest_root = tempfile::tempdir().unwrap();
+    let dest = dest_root.path().join("fork");
+    let url = server.url("demo.git");
+    let mut reports: Vec<CloneProgress> = Vec::new();
+    let repo = fork::clone(&url, &dest, &mut |p| reports.push(p)).unwrap();
+    let last = reports.last().expect("progress was reported");
+    assert!(last.total_objects > 0);
+    assert_eq!(last.indexed_objects, last.total_objects);
+    assert!(last.received_bytes > 0);
+    assert_eq!(
+        git(&dest, &["rev-parse", "HEAD"]),
+        git(&src, &["rev-parse", "HEAD"])
+    );
+    assert_eq!(git(&dest, &["remote", "get-url", "origin"]).trim(), url);
+    assert!(repo.status().unwrap().files.is_empty());
+
+    // A repository the server does not have: an error, and the new folders are gone.
+    let missing = dest_root.path().join("new/clone");
+    let err = fork::clone(&server.url("nope.git"), &missing, &mut |_| {}).unwrap_err();
+    assert_eq!(err.code(), "remote", "{err}");
+    assert!(err.to_string().contains("404"), "{err}");
+    assert!(err.hint().unwrap().contains("network"), "{err}");
+    assert!(!dest_root.path().join("new").exists());
+    // A URL without a host is refused before anything is created.
+    let err = fork::clone("https:///x.git", &missing, &mut |_| {}).unwrap_err();
+    assert_eq!(err.code(), "invalid_path", "{err}");
+}
+
 #[test]
 fn bad_inputs_give_errors_with_hints_not_panics() {
     let (_tmp, dir) = demo_repo();
@@ -474,8 +602,9 @@ fn bad_inputs_give_errors_with_hints_not_panics() {
         (vec!["git", "checkout", "no-such-branch"], "no local branch"),
         (vec!["git", "commit", "-m", "   "], "message is empty"),
         (
-            vec!["git", "clone", "https://example.com/x.git", "dest"],
-            "https URLs",
+            // Nothing listens on the discard port: refused at once, with the network hint.
+            vec!["git", "clone", "http://127.0.0.1:9/x.git", "dest"],
+            "network",
         ),
         (
             vec!["git", "clone", "git@example.com:x.git", "dest"],

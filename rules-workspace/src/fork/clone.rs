@@ -1,6 +1,7 @@
-//! `clone`: a repository from a local path or `file://` URL into a new folder. This build of
-//! git2 has no network transports (no `https`/`ssh` features), so other URLs are refused up
-//! front with a clear error rather than libgit2's "unsupported URL protocol".
+//! `clone`: a repository from a local path, a `file://` URL or an `http(s)://` URL into a new
+//! folder. This build of git2 has no ssh transport, so `ssh://` and `user@host:path` URLs are
+//! refused up front with a clear error (and the hint to use the HTTPS URL) rather than
+//! libgit2's "unsupported URL protocol".
 
 use super::{ForkError, Repo};
 use git2::build::{CloneLocal, RepoBuilder};
@@ -17,7 +18,7 @@ pub struct CloneProgress {
     pub received_bytes: usize,
 }
 
-/// Clones `url_or_path` (a local path or a `file://` URL) into `dest`, reporting transfer
+/// Clones `url_or_path` (a local path, a `file://` or an `http(s)://` URL) into `dest`, reporting transfer
 /// progress. `dest` must not exist or be an empty folder; on failure whatever was created is
 /// removed (a folder that existed is emptied again, not deleted). The clone checks out the
 /// source's default branch and names the source `origin`.
@@ -50,7 +51,18 @@ pub fn clone(
         let repo = RepoBuilder::new()
             .clone_local(CloneLocal::None)
             .fetch_options(fetch)
-            .clone(&source, dest)?;
+            .clone(&source, dest)
+            .map_err(|e| {
+                if is_network(&source) {
+                    ForkError::Remote {
+                        url: source.clone(),
+                        message: e.message().to_owned(),
+                        auth: e.code() == git2::ErrorCode::Auth,
+                    }
+                } else {
+                    ForkError::Git(e)
+                }
+            })?;
         Repo::from_git(repo)
     })();
     if result.is_err() {
@@ -59,7 +71,13 @@ pub fn clone(
     result
 }
 
-/// What to hand libgit2: a local repository's path, or a `file://` URL as given.
+fn is_network(source: &str) -> bool {
+    source.split_once("://").is_some_and(|(scheme, _)| {
+        scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https")
+    })
+}
+
+/// What to hand libgit2: a local repository's path, or a `file://` or `http(s)://` URL as given.
 fn clone_source(url_or_path: &str) -> Result<String, ForkError> {
     let unsupported = |scheme: &str| ForkError::UnsupportedUrl {
         url: url_or_path.to_owned(),
@@ -78,6 +96,18 @@ fn clone_source(url_or_path: &str) -> Result<String, ForkError> {
             } else {
                 return Err(unsupported("file URLs naming another host"));
             }
+        }
+        Some((scheme, rest))
+            if scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("http") =>
+        {
+            if rest.is_empty() || rest.starts_with('/') {
+                return Err(ForkError::InvalidPath {
+                    path: url_or_path.to_owned(),
+                    reason: "the URL names no host",
+                });
+            }
+            // Checked by the transfer itself (reachability, authentication, "not found").
+            return Ok(url_or_path.to_owned());
         }
         Some((scheme, _)) => return Err(unsupported(scheme)),
         None => {
@@ -237,13 +267,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let dest = dir.path().join("clone");
         for url in [
-            "https://github.com/panther-labs/panther-analysis.git",
+            "git://github.com/panther-labs/panther-analysis.git",
             "ssh://git@github.com/panther-labs/panther-analysis.git",
             "git@github.com:panther-labs/panther-analysis.git",
         ] {
             let err = clone(url, &dest, &mut |_| {}).unwrap_err();
             assert_eq!(err.code(), "unsupported_url", "{url}: {err}");
-            assert!(err.hint().unwrap().contains("git clone"));
+            assert!(err.hint().unwrap().contains("https://"));
             assert!(!dest.exists(), "nothing was created");
         }
     }

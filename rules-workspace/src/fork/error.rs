@@ -47,8 +47,16 @@ pub enum ForkError {
         paths.join(", ")
     )]
     CheckoutConflicts { branch: String, paths: Vec<String> },
-    #[error("cannot clone `{url}`: {scheme} URLs need network support, which this build of Prowl leaves out (git2 without its `https`/`ssh` features)")]
+    #[error("cannot clone `{url}`: {scheme} URLs are not supported (this build of Prowl speaks HTTPS, not ssh)")]
     UnsupportedUrl { url: String, scheme: String },
+    /// A clone over the network failed in the transfer (unreachable, refused, not found,
+    /// authentication required, TLS).
+    #[error("cannot clone `{url}`: {message}")]
+    Remote {
+        url: String,
+        message: String,
+        auth: bool,
+    },
     #[error("{path} exists and is not an empty folder")]
     DestinationNotEmpty { path: PathBuf },
     #[error("{path}: {source}")]
@@ -95,6 +103,7 @@ impl ForkError {
             ForkError::BranchNotFound { .. } => "branch_not_found",
             ForkError::CheckoutConflicts { .. } => "checkout_conflicts",
             ForkError::UnsupportedUrl { .. } => "unsupported_url",
+            ForkError::Remote { .. } => "remote",
             ForkError::DestinationNotEmpty { .. } => "destination_not_empty",
             ForkError::Locked { .. } => "locked",
             ForkError::Io { .. } => "io",
@@ -141,11 +150,17 @@ impl ForkError {
                 "commit or discard those changes first (git operations never drop your edits)"
             }
             ForkError::UnsupportedUrl { .. } => {
-                "clone it with `git clone URL DEST` and open the folder, or clone from a local path or file:// URL"
+                "use the repository's https:// URL, or clone it with `git clone URL DEST` and open the folder"
             }
             ForkError::DestinationNotEmpty { .. } => "choose a new or empty folder",
             ForkError::Locked { .. } => {
                 "another git program is working on this repository: try again when it is done (if none is running, delete the stale .git/index.lock)"
+            }
+            ForkError::Remote { auth: true, .. } => {
+                "the server asks for credentials: for a private repository, clone it with `git clone URL DEST` (which uses your credentials) and open the folder"
+            }
+            ForkError::Remote { .. } => {
+                "check the URL and the network connection (libgit2 takes a proxy from the http_proxy/https_proxy variables)"
             }
             ForkError::Io { .. } | ForkError::Git(_) => return None,
         };
