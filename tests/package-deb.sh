@@ -4,14 +4,15 @@
 # every registry mirror, which would break `npm ci`). A release build: about 15 minutes on 2
 # cores the first time. Not part of the test command.
 #
-# The package holds `prowl-desktop` and `prowl-worker`, its test worker (Tauri bundles every
-# binary of the src-tauri package, in /usr/bin), and declares its runtime dependencies
+# The package holds `prowl-desktop`, `prowl-worker` (its test worker: Tauri bundles every binary
+# of the src-tauri package) and the `prowl` command line, all in /usr/bin, and declares its
+# runtime dependencies
 # (WebKitGTK 4.1, GTK 3, libpython3.11, python3.11-venv). It carries no Python packages: on
 # first use the app creates the workspace's environment with python3.11 and installs
 # panther-core from PyPI, as `prowl env sync` does.
 #
 #   bash tests/package-deb.sh        # prints the path of the .deb
-#   sudo apt install ./prowl_*.deb   # then: prowl-desktop [WORKSPACE]
+#   sudo apt install ./Prowl_*.deb   # then: prowl app [WORKSPACE], or prowl-desktop [WORKSPACE]
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=setup.sh
@@ -21,11 +22,19 @@ ensure_desktop_system
 ensure_ui
 
 cd "$here/.."
+log "the prowl command line (release)"
+cargo build -q --release -p rules-workspace --bin prowl
 log "tauri build --bundles deb (release)"
-npx --yes @tauri-apps/cli@2.12.5 build --bundles deb
+# The CLI is another package's binary: added to the package as a file, with its absolute path
+# (the target folder is outside the repository).
+extra="{\"bundle\":{\"linux\":{\"deb\":{\"files\":{\"/usr/bin/prowl\":\"$CARGO_TARGET_DIR/release/prowl\"}}}}}"
+npx --yes @tauri-apps/cli@2.12.5 build --bundles deb --config "$extra"
 deb="$(ls -t "$CARGO_TARGET_DIR"/release/bundle/deb/*.deb | head -1)"
 log "package: $deb"
 dpkg-deb --info "$deb" | sed -n '/Package:/,/Description:/p'
-dpkg-deb --contents "$deb" | grep -q '/usr/bin/prowl-worker$' \
-  || { echo "error: $deb lacks /usr/bin/prowl-worker" >&2; exit 1; }
+contents="$(dpkg-deb --contents "$deb")"
+for bin in prowl-desktop prowl-worker prowl; do
+  grep -qE "[ /]usr/bin/$bin\$" <<< "$contents" \
+    || { echo "error: $deb lacks /usr/bin/$bin" >&2; exit 1; }
+done
 echo "$deb"
