@@ -2,56 +2,10 @@
 //! missing files, paths outside the workspace, no workspace open, a workspace deleted while
 //! open, malformed edits. Each must answer with a clear `AppError`, never panic.
 
+mod common;
+
+use common::Harness;
 use serde_json::{json, Value};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::WebviewWindowBuilder;
-
-struct Harness {
-    _app: tauri::App<MockRuntime>,
-    window: tauri::WebviewWindow<MockRuntime>,
-}
-
-impl Harness {
-    fn new() -> Harness {
-        let app = prowl_desktop::configure(mock_builder(), None)
-            .build(tauri::generate_context!(test = true))
-            .expect("app builds");
-        let window = WebviewWindowBuilder::new(&app, "main", Default::default())
-            .build()
-            .expect("window builds");
-        Harness { _app: app, window }
-    }
-
-    fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
-        let request = InvokeRequest {
-            cmd: cmd.into(),
-            callback: CallbackFn(0),
-            error: CallbackFn(1),
-            url: "tauri://localhost".parse().unwrap(),
-            body: InvokeBody::Json(args),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        };
-        get_ipc_response(&self.window, request).map(|b| b.deserialize::<Value>().unwrap())
-    }
-
-    /// The call fails with an AppError of `kind` whose message mentions `needle`.
-    fn fails(&self, cmd: &str, args: Value, kind: &str, needle: &str) -> Value {
-        let err = match self.call(cmd, args.clone()) {
-            Ok(v) => panic!("{cmd}({args}) succeeded: {v}"),
-            Err(e) => e,
-        };
-        assert_eq!(err["kind"], kind, "{cmd}: {err}");
-        let message = err["message"].as_str().unwrap_or("");
-        assert!(
-            message.contains(needle),
-            "{cmd}: `{message}` should mention `{needle}`"
-        );
-        err
-    }
-}
 
 fn demo_copy() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();

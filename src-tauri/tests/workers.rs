@@ -2,26 +2,17 @@
 //! and the extra workers of a whole-workspace run let go once runs stop, one kept warm.
 //! Alone in its process: it sets the environment the workers are started with.
 
+mod common;
+
+use common::Harness;
 use prowl_desktop::AppState;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::{Manager, WebviewWindowBuilder};
+use tauri::test::MockRuntime;
+use tauri::Manager;
 
-fn call(window: &tauri::WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Value {
-    let request = InvokeRequest {
-        cmd: cmd.into(),
-        callback: CallbackFn(0),
-        error: CallbackFn(1),
-        url: "tauri://localhost".parse().unwrap(),
-        body: InvokeBody::Json(args),
-        headers: Default::default(),
-        invoke_key: INVOKE_KEY.to_string(),
-    };
-    get_ipc_response(window, request)
-        .map(|b| b.deserialize::<Value>().unwrap())
+fn call(h: &Harness, cmd: &str, args: Value) -> Value {
+    h.call(cmd, args)
         .unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
 }
 
@@ -43,20 +34,16 @@ fn runs_use_prowl_worker_and_extra_workers_retire_when_idle() {
     }
     std::env::set_var("PROWL_WORKER_EXE", env!("CARGO_BIN_EXE_prowl-worker"));
 
-    let app = prowl_desktop::configure(mock_builder(), None)
-        .build(tauri::generate_context!(test = true))
-        .expect("app builds");
-    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .expect("window builds");
+    let h = Harness::new();
+    let app = &h.app;
     let dir = tempfile::tempdir().unwrap();
     let ws = dir.path().join("ws");
     rules_workspace::demo::write_demo(&ws).unwrap();
-    call(&window, "open_workspace", json!({"path": ws}));
+    call(&h, "open_workspace", json!({"path": ws}));
 
     // Every test of the workspace: one worker per core, each a prowl-worker process.
     let report = call(
-        &window,
+        &h,
         "run_tests",
         json!({"ids": null, "testNames": null, "onProgress": "__CHANNEL__:1"}),
     );
@@ -66,21 +53,21 @@ fn runs_use_prowl_worker_and_extra_workers_retire_when_idle() {
         "{report}"
     );
     let cores = rules_workspace::engine::pool::Pool::default_size();
-    assert_eq!(running(&app), cores);
+    assert_eq!(running(app), cores);
 
     let st = app.state::<AppState<MockRuntime>>();
     if cores > 1 {
         // A run that ends before the idle time is over keeps them (it decides instead).
         st.retire_extra_workers_after(Duration::from_millis(200));
         let one = call(
-            &window,
+            &h,
             "run_tests",
             json!({"ids": ["Demo.AWS.CloudTrail.Stopped"], "testNames": null, "onProgress": "__CHANNEL__:2"}),
         );
         assert_eq!(one["exit_code"], 0, "{one}");
         std::thread::sleep(Duration::from_millis(600));
         assert_eq!(
-            running(&app),
+            running(app),
             cores,
             "a later run cancels the earlier retirement"
         );
@@ -88,12 +75,12 @@ fn runs_use_prowl_worker_and_extra_workers_retire_when_idle() {
     // Idle: the extra workers stop, one stays warm.
     st.retire_extra_workers_after(Duration::from_millis(50));
     let deadline = Instant::now() + Duration::from_secs(10);
-    while running(&app) > 1 && Instant::now() < deadline {
+    while running(app) > 1 && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));
     }
-    assert_eq!(running(&app), 1);
+    assert_eq!(running(app), 1);
     let again = call(
-        &window,
+        &h,
         "run_tests",
         json!({"ids": ["Demo.AWS.CloudTrail.Stopped"], "testNames": null, "onProgress": "__CHANNEL__:3"}),
     );
