@@ -52,10 +52,26 @@ pub fn configure<R: tauri::Runtime>(
         .setup(|app| {
             if let Some(window) = app.get_webview_window("main") {
                 window_state::restore(&window);
+                // Shown when its page has loaded (below), or after SHOW_AT_THE_LATEST whatever
+                // happened to the page, so a page that never loads still gets a window.
+                let late = window.clone();
+                std::thread::spawn(move || {
+                    std::thread::sleep(SHOW_AT_THE_LATEST);
+                    let _ = late.show();
+                });
             }
             let handle = app.handle().clone();
             app.state::<AppState<R>>().start(handle);
             Ok(())
+        })
+        // The window starts hidden (tauri.conf.json) and appears once its page has loaded. With
+        // CPU rendering, a window mapped while WebKit's web process is still starting makes
+        // the UI process wait for it (up to about half a second, measured in one launch out of
+        // two on two cores), which delayed the page's load; the page also never flashes white.
+        .on_page_load(|webview, payload| {
+            if payload.event() == tauri::webview::PageLoadEvent::Finished {
+                let _ = webview.window().show();
+            }
         })
         .on_window_event(|window, event| {
             if let tauri::WindowEvent::CloseRequested { .. } = event {
@@ -63,6 +79,9 @@ pub fn configure<R: tauri::Runtime>(
             }
         })
 }
+
+/// The window is shown by then even if its page has not loaded.
+const SHOW_AT_THE_LATEST: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// Starts the app on `workspace` (the start screen when `None`).
 pub fn run(workspace: Option<std::path::PathBuf>) {
