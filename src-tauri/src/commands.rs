@@ -258,6 +258,9 @@ pub struct RunProgress {
     id: String,
 }
 
+/// How often a test run reports its progress to the page, at most.
+const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_millis(50);
+
 #[tauri::command]
 pub async fn run_tests<R: Runtime>(
     app: AppHandle<R>,
@@ -271,12 +274,19 @@ pub async fn run_tests<R: Runtime>(
         let cancel = std::sync::Arc::clone(&st.cancel);
         let mut guard = st.session();
         let session = guard.as_mut().ok_or_else(AppError::no_workspace)?;
+        let mut last_sent: Option<std::time::Instant> = None;
         let report = session.run_tests(ids, test_names.unwrap_or_default(), &mut |p| {
-            let _ = on_progress.send(RunProgress {
-                done: p.done,
-                total: p.total,
-                id: p.id.to_owned(),
-            });
+            // At most one message per PROGRESS_EVERY (and the last): each is a message to the
+            // page, and answers are collected on this thread.
+            let due = p.done == p.total || last_sent.is_none_or(|t| t.elapsed() >= PROGRESS_EVERY);
+            if due {
+                last_sent = Some(std::time::Instant::now());
+                let _ = on_progress.send(RunProgress {
+                    done: p.done,
+                    total: p.total,
+                    id: p.id.to_owned(),
+                });
+            }
             !cancel.load(Ordering::SeqCst)
         })?;
         drop(guard);
