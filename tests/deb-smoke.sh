@@ -40,8 +40,18 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cleanup
-rm -rf "$root"
+# Never through a mount that is still there (a bound /dev or /sys): refuse, and never cross
+# into another file system.
+remove_root() {
+  cleanup
+  if grep -q " $root/" /proc/mounts; then
+    echo "error: mounts remain below $root; not removing it" >&2
+    exit 1
+  fi
+  rm -rf --one-file-system "$root"
+}
+
+remove_root
 mkdir -p "$root" "$artifacts"
 log "debootstrap bookworm (minbase) into $root from $mirror"
 debootstrap --variant=minbase bookworm "$root" "$mirror" > "$root.debootstrap.log" 2>&1 \
@@ -106,4 +116,5 @@ in_root bash -c '
   "
 '
 cp "$root/root/window.png" "$artifacts/deb-smoke-window.png"
+remove_root # 1.5 GB; kept when a step fails, for a look inside
 log "the installed app ran; its window: $artifacts/deb-smoke-window.png"
