@@ -58,7 +58,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import CACHE, first_python_rule, progress, verdict, workspace_items  # noqa: E402
+from benchlib import CACHE, descendants, first_python_rule, process_table, progress, verdict, workspace_items  # noqa: E402
 from benchlib import ensure_env as _ensure_env  # noqa: E402
 
 from selenium import webdriver
@@ -201,39 +201,6 @@ class TauriDriver:
 
 
 # --- processes and their memory --------------------------------------------------------------
-
-
-def process_table():
-    """{pid: (ppid, command name, command line)} for every process."""
-    table = {}
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat", "rb") as f:
-                stat = f.read()
-            with open(f"/proc/{name}/cmdline", "rb") as f:
-                cmdline = f.read().split(b"\0")
-        except OSError:
-            continue  # gone meanwhile
-        # The command name (field 2) may hold spaces and parentheses; the ppid follows the last ')'.
-        comm = stat[stat.index(b"(") + 1 : stat.rindex(b")")].decode("utf-8", "replace")
-        ppid = int(stat[stat.rindex(b")") + 2 :].split()[1])
-        args = [a.decode("utf-8", "replace") for a in cmdline if a]
-        table[int(name)] = (ppid, comm, args)
-    return table
-
-
-def descendants(root, table):
-    children = {}
-    for pid, (ppid, _, _) in table.items():
-        children.setdefault(ppid, []).append(pid)
-    out, stack = [], list(children.get(root, []))
-    while stack:
-        pid = stack.pop()
-        out.append(pid)
-        stack.extend(children.get(pid, []))
-    return out
 
 
 def rss_kb(pid):

@@ -49,7 +49,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import (  # noqa: E402  (the folder is put on the path first)
-    CACHE, REPO, ensure_env, first_python_rule, progress, prowl_binary, verdict, workspace_items,
+    CACHE, REPO, descendants, ensure_env, first_python_rule, process_table, progress, prowl_binary,
+    verdict, workspace_items,
 )
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -104,21 +105,8 @@ def core_counts():
 
 def tree_rss(root):
     """(sum of VmRSS in kB, number of processes) over `root` and all its descendants."""
-    children = {}
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat", "rb") as f:
-                stat = f.read()
-        except OSError:
-            continue  # gone meanwhile
-        # The command name (field 2) may hold spaces and parentheses; the ppid follows the last ')'.
-        ppid = int(stat[stat.rindex(b")") + 2 :].split()[1])
-        children.setdefault(ppid, []).append(int(name))
-    total, count, stack = 0, 0, [root]
-    while stack:
-        pid = stack.pop()
+    total, count = 0, 0
+    for pid in [root, *descendants(root, process_table())]:
         try:
             with open(f"/proc/{pid}/status", "rb") as f:
                 for line in f:
@@ -127,8 +115,7 @@ def tree_rss(root):
                         break
             count += 1
         except OSError:
-            pass
-        stack.extend(children.get(pid, []))
+            pass  # gone meanwhile
     return total, count
 
 

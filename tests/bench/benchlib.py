@@ -1,6 +1,7 @@
 """What the benchmark scripts in this folder share: paths, progress output, the prowl binary,
-the workspace listing, the Python environment check, the default detection and verdicts.
-Standard library only; imported by bench_validate.py, bench_test.py and bench_desktop.py."""
+the workspace listing, the Python environment check, the default detection and verdicts, the
+process table. Standard library only; imported by bench_validate.py, bench_test.py,
+bench_desktop.py and tests/e2e/desktop_e2e.py."""
 
 import json
 import os
@@ -10,6 +11,40 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 CACHE = os.environ.get("PROWL_CACHE", os.path.expanduser("~/.cache/prowl"))
+
+
+def process_table():
+    """{pid: (ppid, command name, command line)} for every process."""
+    table = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as f:
+                stat = f.read()
+            with open(f"/proc/{name}/cmdline", "rb") as f:
+                cmdline = f.read().split(b"\0")
+        except OSError:
+            continue  # gone meanwhile
+        # The command name (field 2) may hold spaces and parentheses; the ppid follows the last ')'.
+        comm = stat[stat.index(b"(") + 1 : stat.rindex(b")")].decode("utf-8", "replace")
+        ppid = int(stat[stat.rindex(b")") + 2 :].split()[1])
+        args = [a.decode("utf-8", "replace") for a in cmdline if a]
+        table[int(name)] = (ppid, comm, args)
+    return table
+
+
+def descendants(root, table):
+    """Every PID below `root` in a `process_table()`."""
+    children = {}
+    for pid, (ppid, _, _) in table.items():
+        children.setdefault(ppid, []).append(pid)
+    out, stack = [], list(children.get(root, []))
+    while stack:
+        pid = stack.pop()
+        out.append(pid)
+        stack.extend(children.get(pid, []))
+    return out
 
 
 def progress(message):

@@ -29,11 +29,15 @@ import tempfile
 import time
 
 from PIL import ImageGrab
+
 from selenium import webdriver
 from selenium.common.exceptions import TimeoutException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench"))
+from benchlib import process_table  # noqa: E402  (the benchmarks' /proc walk)
 
 DESKTOP = os.environ["PROWL_DESKTOP"]
 CLI = os.environ["PROWL_CLI"]
@@ -259,29 +263,11 @@ def test_break_and_fix(app, ws):
         assert "libwebkit2gtk" not in maps, f"worker {pid} maps WebKitGTK"
 
 
-def process_table():
-    """{pid: (parent pid, command name)} of every process."""
-    table = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        # "pid (comm) state ppid ...": comm may hold spaces and parentheses.
-        comm = stat[stat.index("(") + 1: stat.rindex(")")]
-        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
-        table[int(entry)] = (ppid, comm)
-    return table
-
-
 def app_children(comm):
     """PIDs of processes named `comm` whose parent is a prowl-desktop process."""
     table = process_table()
-    return [pid for pid, (ppid, name) in table.items()
-            if name == comm and table.get(ppid, (0, ""))[1] == "prowl-desktop"]
+    return [pid for pid, (ppid, name, _) in table.items()
+            if name == comm and table.get(ppid, (0, "", []))[1] == "prowl-desktop"]
 
 
 XSS = "<img src=x onerror=window.__prowl_xss=1>"
