@@ -10,6 +10,7 @@ const COMMANDS: &[&str] = &[
     "validate_buffer",
     "save_file",
     "edit_tests",
+    "list_tests",
     "recovery_save",
     "recovery_list",
     "recovery_clear",

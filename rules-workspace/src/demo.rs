@@ -18,17 +18,49 @@ include!(concat!(env!("OUT_DIR"), "/demo_files.rs"));
 /// Where the demo's upstream repository lives, relative to the fork's `.git` directory.
 pub const UPSTREAM_DIR: &str = "prowl-demo-upstream.git";
 
+/// Why the demo workspace could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
+    /// The destination has files in it.
     #[error("{path}: the folder exists and is not empty")]
-    NotEmpty { path: PathBuf },
+    NotEmpty {
+        /// The destination.
+        path: PathBuf,
+    },
+    /// Writing a file failed.
     #[error("{path}: {source}")]
     Io {
+        /// The file.
         path: PathBuf,
+        /// Why.
         source: std::io::Error,
     },
+    /// Making the git history failed.
     #[error("git: {0}")]
     Git(#[from] git2::Error),
+}
+
+impl crate::error::UserError for DemoError {
+    fn family(&self) -> &'static str {
+        "demo"
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            DemoError::NotEmpty { .. } => "not_empty",
+            DemoError::Io { .. } => "io",
+            DemoError::Git(_) => "git",
+        }
+    }
+
+    fn hint(&self) -> Option<String> {
+        match self {
+            DemoError::NotEmpty { .. } => {
+                Some("choose a new or empty folder: `prowl demo <DIR>`".into())
+            }
+            _ => None,
+        }
+    }
 }
 
 /// What `write_demo` created.

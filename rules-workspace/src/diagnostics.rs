@@ -8,7 +8,7 @@ use crate::spec::Span;
 use serde::Serialize;
 use std::path::PathBuf;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
@@ -16,7 +16,7 @@ pub enum Severity {
 }
 
 /// A stable identifier per kind of problem, for the UI and for machines.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "kebab-case")]
 pub enum Code {
     /// Not YAML, or not text.
@@ -55,7 +55,7 @@ pub enum Code {
 }
 
 /// One problem, with its place.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct Diagnostic {
     pub severity: Severity,
     pub code: Code,

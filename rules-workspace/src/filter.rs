@@ -66,12 +66,33 @@ pub struct Filter {
 /// A filter argument PAT would refuse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FilterError {
+    /// Not `KEY=VALUE`.
     #[error("Filter {0} is not in format KEY=VALUE")]
     Format(String),
+    /// A key PAT does not filter on.
     #[error("Filter key {0} is not a valid filter field")]
     UnknownKey(String),
+    /// `Enabled` with a value other than true or false.
     #[error("Filter key {0} should have either true or false")]
     NotABool(String),
+}
+
+impl crate::error::UserError for FilterError {
+    fn family(&self) -> &'static str {
+        "filter"
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            FilterError::Format(_) => "format",
+            FilterError::UnknownKey(_) => "unknown_key",
+            FilterError::NotABool(_) => "not_a_bool",
+        }
+    }
+
+    fn hint(&self) -> Option<String> {
+        Some("write filters as --filter KEY=V1,V2 or --filter KEY!=V1,V2, one per flag".into())
+    }
 }
 
 /// A set of filters, as PAT builds it from repeated `--filter` flags.

@@ -14,6 +14,7 @@ pub mod cli;
 pub mod demo;
 pub mod diagnostics;
 pub mod engine;
+pub mod error;
 pub mod filter;
 pub mod fork;
 pub mod parallel;

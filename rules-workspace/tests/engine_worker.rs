@@ -4,6 +4,7 @@
 
 mod common;
 
+use rules_workspace::engine::messages::{PingAnswer, Request};
 use rules_workspace::engine::worker::{Worker, WorkerOptions};
 use rules_workspace::engine::EngineError;
 use serde_json::json;
@@ -20,20 +21,13 @@ fn prowl_worker() -> Worker {
 #[test]
 fn the_embedded_interpreter_is_the_one_prowl_was_built_against_and_isolated() {
     let mut w = prowl_worker();
-    let answer = w
-        .request(&json!({"op": "ping"}), Duration::from_secs(30))
-        .unwrap();
-    let version = answer["python"].as_str().unwrap();
+    let answer: PingAnswer = w.request(&Request::Ping, Duration::from_secs(30)).unwrap();
+    let version = &answer.python;
     assert!(
         version.starts_with(rules_workspace::engine::env::build_python_version()),
-        "{answer}"
+        "{answer:?}"
     );
-    let path: Vec<&str> = answer["path"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p.as_str().unwrap())
-        .collect();
+    let path: Vec<&str> = answer.path.iter().map(String::as_str).collect();
     let prefix = rules_workspace::engine::env::build_python_prefix();
     assert!(
         path.iter().all(|p| p.starts_with(prefix)),
@@ -51,18 +45,16 @@ fn the_embedded_interpreter_is_the_one_prowl_was_built_against_and_isolated() {
 #[test]
 fn errors_in_a_request_are_answers_and_the_worker_goes_on() {
     let mut w = prowl_worker();
-    let answer = w
-        .request(&json!({"op": "no-such-op"}), Duration::from_secs(30))
-        .unwrap();
-    assert_eq!(answer["error"]["type"], "ValueError");
-    assert!(answer["error"]["message"]
-        .as_str()
-        .unwrap()
-        .contains("no-such-op"));
-    let again = w
-        .request(&json!({"op": "ping"}), Duration::from_secs(30))
-        .unwrap();
-    assert!(again["python"].is_string());
+    let err = w
+        .request::<PingAnswer>(&json!({"op": "no-such-op"}), Duration::from_secs(30))
+        .unwrap_err();
+    let EngineError::Harness(failure) = &err else {
+        panic!("not a harness error: {err}");
+    };
+    assert_eq!(failure.kind, "ValueError");
+    assert!(failure.message.contains("no-such-op"), "{failure}");
+    let again: PingAnswer = w.request(&Request::Ping, Duration::from_secs(30)).unwrap();
+    assert!(!again.python.is_empty());
     w.shutdown();
 }
 
@@ -74,11 +66,12 @@ fn site_packages_of_the_managed_environment_are_importable() {
     let mut options = WorkerOptions::new(PathBuf::from(env!("CARGO_BIN_EXE_prowl")));
     options.site_packages = Some(dir.path().to_path_buf());
     let mut w = Worker::spawn(&options).unwrap();
-    let answer = w
-        .request(&json!({"op": "ping"}), Duration::from_secs(30))
-        .unwrap();
-    let path = answer["path"].to_string();
-    assert!(path.contains(&dir.path().display().to_string()), "{answer}");
+    let answer: PingAnswer = w.request(&Request::Ping, Duration::from_secs(30)).unwrap();
+    let path = answer.path.join(":");
+    assert!(
+        path.contains(&dir.path().display().to_string()),
+        "{answer:?}"
+    );
     w.shutdown();
 }
 
@@ -119,7 +112,7 @@ fn a_worker_that_hangs_is_killed_at_the_time_limit() {
     let mut w = spawn_script(program);
     let started = Instant::now();
     let err = w
-        .request(&json!({"op": "ping"}), Duration::from_millis(300))
+        .request::<PingAnswer>(&Request::Ping, Duration::from_millis(300))
         .unwrap_err();
     assert!(matches!(err, EngineError::Timeout { .. }), "{err}");
     assert!(started.elapsed() < Duration::from_secs(10));
@@ -134,7 +127,7 @@ fn a_worker_that_dies_is_reported_with_its_status_and_stderr() {
     let (_dir, program) = script("echo 'boom: the interpreter fell over' >&2; exit 7");
     let mut w = spawn_script(program);
     let err = w
-        .request(&json!({"op": "ping"}), Duration::from_secs(10))
+        .request::<PingAnswer>(&Request::Ping, Duration::from_secs(10))
         .unwrap_err();
     let text = err.to_string();
     assert!(matches!(err, EngineError::Crashed { .. }), "{text}");
@@ -147,7 +140,7 @@ fn a_worker_killed_by_a_signal_says_which() {
     let (_dir, program) = script("kill -SEGV $$");
     let mut w = spawn_script(program);
     let err = w
-        .request(&json!({"op": "ping"}), Duration::from_secs(10))
+        .request::<PingAnswer>(&Request::Ping, Duration::from_secs(10))
         .unwrap_err();
     assert!(err.to_string().contains("SIGSEGV"), "{err}");
 }

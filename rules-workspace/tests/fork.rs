@@ -3,6 +3,7 @@
 //! with `git apply` and count the same lines as `git diff --numstat`, commits show in
 //! `git log`. Neither libgit2 nor `git` reads the developer's own config here.
 
+use rules_workspace::error::UserError;
 use rules_workspace::fork::{self, Change, CloneProgress, Repo};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -576,13 +577,13 @@ fn clone_over_http_reports_progress_and_a_missing_repository_leaves_nothing() {
     // A repository the server does not have: an error, and the new folders are gone.
     let missing = dest_root.path().join("new/clone");
     let err = fork::clone(&server.url("nope.git"), &missing, &mut |_| {}).unwrap_err();
-    assert_eq!(err.code(), "remote", "{err}");
+    assert_eq!(err.name(), "remote", "{err}");
     assert!(err.to_string().contains("404"), "{err}");
     assert!(err.hint().unwrap().contains("network"), "{err}");
     assert!(!dest_root.path().join("new").exists());
     // A URL without a host is refused before anything is created.
     let err = fork::clone("https:///x.git", &missing, &mut |_| {}).unwrap_err();
-    assert_eq!(err.code(), "invalid_path", "{err}");
+    assert_eq!(err.name(), "invalid_path", "{err}");
 }
 
 #[test]
@@ -626,7 +627,7 @@ fn bad_inputs_give_errors_with_hints_not_panics() {
     let repo = Repo::discover(&dir).unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
     let err = repo.status().unwrap_err();
-    assert_eq!(err.code(), "workdir_gone", "{err}");
+    assert_eq!(err.name(), "workdir_gone", "{err}");
     assert!(repo.diff_file("x", true).is_err());
     assert!(repo.discard(&["x"]).is_err());
 }

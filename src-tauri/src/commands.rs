@@ -1,103 +1,76 @@
-//! The commands the window may call (`ui/CONTRACT.md`). Each is a thin conversion around one
-//! core call, run on the blocking thread pool.
+//! The commands the window may call (`ui/CONTRACT.md`). Each converts its arguments, calls one
+//! core function on the blocking thread pool and converts the result; failures are the core's
+//! `ErrorInfo` (`{code, message, hint, location}`).
 
-use crate::error::{AppError, ErrorKind};
 use crate::state::AppState;
+use rules_workspace::diagnostics::Diagnostic;
+use rules_workspace::error::ErrorInfo;
 use rules_workspace::fork::{self, Repo};
 use rules_workspace::session;
-use rules_workspace::spec::edit::{self, TestEdit};
+use rules_workspace::spec::edit::{self, TestEdit, TestInfo};
+use rules_workspace::testing::Progress;
 use rules_workspace::workspace::{recovery, save};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
 use tauri::ipc::{Channel, Response};
 use tauri::{AppHandle, Manager, Runtime};
+use ts_rs::TS;
 
 async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, AppError> + Send + 'static,
-) -> Result<T, AppError> {
+    f: impl FnOnce() -> Result<T, ErrorInfo> + Send + 'static,
+) -> Result<T, ErrorInfo> {
     tauri::async_runtime::spawn_blocking(f)
         .await
-        .map_err(|e| AppError::new(ErrorKind::Io, format!("internal error: {e}")))?
+        .map_err(|e| ErrorInfo::new("shell.internal", format!("internal error: {e}")))?
+}
+
+fn shared<R: Runtime>(app: &AppHandle<R>) -> std::sync::Arc<session::shared::SharedSession> {
+    std::sync::Arc::clone(&app.state::<AppState<R>>().shared)
 }
 
 /// The open workspace's view, serialised once, straight to the JSON text the window receives.
-fn view<R: Runtime>(st: &AppState<R>) -> Result<Response, AppError> {
-    let guard = st.session();
-    let session = guard.as_ref().ok_or_else(AppError::no_workspace)?;
+fn view<R: Runtime>(app: &AppHandle<R>) -> Result<Response, ErrorInfo> {
+    let shared = shared(app);
+    let guard = shared.session();
+    let session = guard.as_ref().ok_or_else(ErrorInfo::no_workspace)?;
     json_response(session.view())
 }
 
 /// `value` as the JSON text the window receives. The memory `value` and its serialisation
 /// used is given back to the system afterwards (a whole workspace's test report is tens of
 /// megabytes of JSON values, freed in an arena of the blocking pool's thread).
-fn json_response<T: Serialize>(value: T) -> Result<Response, AppError> {
+fn json_response<T: Serialize>(value: T) -> Result<Response, ErrorInfo> {
     let text = serde_json::to_string(&value)
-        .map_err(|e| AppError::new(ErrorKind::Io, format!("internal error: {e}")))?;
+        .map_err(|e| ErrorInfo::new("shell.internal", format!("internal error: {e}")))?;
     drop(value);
     session::release_free_memory();
     Ok(Response::new(text))
-}
-
-/// The open workspace's root.
-fn root<R: Runtime>(st: &AppState<R>) -> Result<PathBuf, AppError> {
-    st.root().ok_or_else(AppError::no_workspace)
-}
-
-/// `path`, if it lies inside the open workspace (the window may touch nothing else).
-fn inside<R: Runtime>(st: &AppState<R>, path: &str) -> Result<PathBuf, AppError> {
-    let root = root(st)?;
-    let path = PathBuf::from(path);
-    let parent = path
-        .parent()
-        .and_then(|p| std::fs::canonicalize(p).ok())
-        .ok_or_else(|| {
-            AppError::new(
-                ErrorKind::NotFound,
-                format!("{}: no such folder", path.display()),
-            )
-            .at(path.display().to_string())
-        })?;
-    let full = parent.join(path.file_name().unwrap_or_default());
-    if !full.starts_with(&root) {
-        return Err(AppError::new(
-            ErrorKind::Invalid,
-            format!(
-                "{} is outside the workspace {}",
-                full.display(),
-                root.display()
-            ),
-        )
-        .at(full.display().to_string()));
-    }
-    Ok(full)
 }
 
 #[tauri::command]
 pub async fn open_workspace<R: Runtime>(
     app: AppHandle<R>,
     path: String,
-) -> Result<Response, AppError> {
+) -> Result<Response, ErrorInfo> {
     blocking(move || {
-        let st = app.state::<AppState<R>>();
-        st.open(Path::new(&path))?;
-        view(&st)
+        app.state::<AppState<R>>().open(Path::new(&path))?;
+        view(&app)
     })
     .await
 }
 
 #[tauri::command]
-pub async fn open_demo<R: Runtime>(app: AppHandle<R>) -> Result<Response, AppError> {
+pub async fn open_demo<R: Runtime>(app: AppHandle<R>) -> Result<Response, ErrorInfo> {
     blocking(move || {
-        let st = app.state::<AppState<R>>();
-        st.open(&session::demo_workspace()?)?;
-        view(&st)
+        app.state::<AppState<R>>()
+            .open(&session::demo_workspace()?)?;
+        view(&app)
     })
     .await
 }
 
 #[tauri::command]
-pub async fn recent_workspaces() -> Result<Vec<PathBuf>, AppError> {
+pub async fn recent_workspaces() -> Result<Vec<PathBuf>, ErrorInfo> {
     blocking(|| Ok(session::recent_workspaces())).await
 }
 
@@ -107,42 +80,45 @@ pub async fn clone_workspace<R: Runtime>(
     url: String,
     dest: String,
     on_progress: Channel<fork::CloneProgress>,
-) -> Result<Response, AppError> {
+) -> Result<Response, ErrorInfo> {
     blocking(move || {
         fork::clone(&url, Path::new(&dest), &mut |p| {
             let _ = on_progress.send(p);
         })?;
-        let st = app.state::<AppState<R>>();
-        st.open(Path::new(&dest))?;
-        view(&st)
+        app.state::<AppState<R>>().open(Path::new(&dest))?;
+        view(&app)
     })
     .await
 }
 
 #[tauri::command]
-pub async fn workspace_view<R: Runtime>(app: AppHandle<R>) -> Result<Response, AppError> {
+pub async fn workspace_view<R: Runtime>(app: AppHandle<R>) -> Result<Response, ErrorInfo> {
     blocking(move || {
-        let st = app.state::<AppState<R>>();
-        st.wait_opened();
-        if st.session().is_none() {
+        let shared = shared(&app);
+        shared.wait_opened();
+        if shared.session().is_none() {
             return Ok(Response::new("null".to_string()));
         }
-        view(&st)
+        view(&app)
     })
     .await
 }
 
-#[derive(Serialize)]
+/// A file's text and its stamp (what a later save must find on disk).
+#[derive(Serialize, TS)]
 pub struct FileText {
+    /// The file, resolved.
     path: PathBuf,
+    /// Its text.
     text: String,
+    /// Its stamp.
     stamp: String,
 }
 
 #[tauri::command]
-pub async fn read_file<R: Runtime>(app: AppHandle<R>, path: String) -> Result<FileText, AppError> {
+pub async fn read_file<R: Runtime>(app: AppHandle<R>, path: String) -> Result<FileText, ErrorInfo> {
     blocking(move || {
-        let path = inside(&app.state::<AppState<R>>(), &path)?;
+        let path = shared(&app).inside(&path)?;
         let (text, stamp) = save::read_text(&path)?;
         Ok(FileText { path, text, stamp })
     })
@@ -154,35 +130,14 @@ pub async fn validate_buffer<R: Runtime>(
     app: AppHandle<R>,
     path: String,
     text: String,
-) -> Result<Vec<rules_workspace::diagnostics::Diagnostic>, AppError> {
-    blocking(move || {
-        let st = app.state::<AppState<R>>();
-        let path = inside(&st, &path)?;
-        if path.extension().is_some_and(|e| e == "py") {
-            // Compiling needs a worker; while a test run holds them, skip rather than wait.
-            let Some(mut guard) = st.try_session() else {
-                return Ok(Vec::new());
-            };
-            let session = guard.as_mut().ok_or_else(AppError::no_workspace)?;
-            return Ok(session.validate_buffer(&path, &text)?);
-        }
-        // A spec is validated from disk plus this buffer: no need to wait for a test run.
-        let options = rules_workspace::workspace::OpenOptions::default();
-        let cache = st.parse_cache().ok_or_else(AppError::no_workspace)?;
-        rules_workspace::workspace::Workspace::validate_buffer_cached(
-            &root(&st)?,
-            &options,
-            cache,
-            &path,
-            &text,
-        )
-        .map_err(|e| AppError::from(rules_workspace::session::SessionError::from(e)))
-    })
-    .await
+) -> Result<Vec<Diagnostic>, ErrorInfo> {
+    blocking(move || shared(&app).validate_buffer(&path, &text)).await
 }
 
-#[derive(Serialize)]
+/// A save's new stamp.
+#[derive(Serialize, TS)]
 pub struct Saved {
+    /// The stamp of what was written.
     stamp: String,
 }
 
@@ -192,25 +147,27 @@ pub async fn save_file<R: Runtime>(
     path: String,
     text: String,
     stamp: Option<String>,
-) -> Result<Saved, AppError> {
+) -> Result<Saved, ErrorInfo> {
     blocking(move || {
-        let st = app.state::<AppState<R>>();
-        let path = inside(&st, &path)?;
+        let shared = shared(&app);
+        let path = shared.inside(&path)?;
         let expected = stamp.unwrap_or_else(|| save::ABSENT.to_owned());
         let stamp = save::save_text(&path, &text, &expected)?;
-        let _ = recovery::clear(&root(&st)?, &path);
+        let _ = recovery::clear(&shared.root()?, &path);
         Ok(Saved { stamp })
     })
     .await
 }
 
-#[derive(Serialize)]
+/// A spec's text after a test edit.
+#[derive(Serialize, TS)]
 pub struct Edited {
+    /// The whole text, only the edited test's lines changed.
     text: String,
 }
 
 #[tauri::command]
-pub async fn edit_tests(text: String, edit: TestEdit) -> Result<Edited, AppError> {
+pub async fn edit_tests(text: String, edit: TestEdit) -> Result<Edited, ErrorInfo> {
     blocking(move || {
         Ok(Edited {
             text: edit::apply_test_edit(&text, &edit)?,
@@ -220,16 +177,24 @@ pub async fn edit_tests(text: String, edit: TestEdit) -> Result<Edited, AppError
 }
 
 #[tauri::command]
+pub async fn list_tests(text: String) -> Result<Vec<TestInfo>, ErrorInfo> {
+    blocking(move || Ok(edit::tests_of(&text)?)).await
+}
+
+#[tauri::command]
 pub async fn recovery_save<R: Runtime>(
     app: AppHandle<R>,
     path: String,
     text: String,
-) -> Result<(), AppError> {
+) -> Result<(), ErrorInfo> {
     blocking(move || {
-        let st = app.state::<AppState<R>>();
-        let path = inside(&st, &path)?;
-        recovery::keep(&root(&st)?, &path, &text)
-            .map_err(|e| AppError::new(ErrorKind::Io, format!("cannot keep a recovery copy: {e}")))
+        let shared = shared(&app);
+        let path = shared.inside(&path)?;
+        recovery::keep(&shared.root()?, &path, &text).map_err(|e| {
+            let mut info = rules_workspace::error::io_error(&path, &e);
+            info.message = format!("cannot keep a recovery copy: {e}");
+            info
+        })
     })
     .await
 }
@@ -237,25 +202,17 @@ pub async fn recovery_save<R: Runtime>(
 #[tauri::command]
 pub async fn recovery_list<R: Runtime>(
     app: AppHandle<R>,
-) -> Result<Vec<recovery::Recovered>, AppError> {
-    blocking(move || Ok(recovery::list(&root(&app.state::<AppState<R>>())?))).await
+) -> Result<Vec<recovery::Recovered>, ErrorInfo> {
+    blocking(move || Ok(recovery::list(&shared(&app).root()?))).await
 }
 
 #[tauri::command]
-pub async fn recovery_clear<R: Runtime>(app: AppHandle<R>, path: String) -> Result<(), AppError> {
+pub async fn recovery_clear<R: Runtime>(app: AppHandle<R>, path: String) -> Result<(), ErrorInfo> {
     blocking(move || {
-        let st = app.state::<AppState<R>>();
-        recovery::clear(&root(&st)?, Path::new(&path))
-            .map_err(|e| AppError::new(ErrorKind::Io, e.to_string()))
+        recovery::clear(&shared(&app).root()?, Path::new(&path))
+            .map_err(|e| rules_workspace::error::io_error(Path::new(&path), &e))
     })
     .await
-}
-
-#[derive(Clone, Serialize)]
-pub struct RunProgress {
-    done: usize,
-    total: usize,
-    id: String,
 }
 
 /// How often a test run reports its progress to the page, at most.
@@ -266,50 +223,35 @@ pub async fn run_tests<R: Runtime>(
     app: AppHandle<R>,
     ids: Option<Vec<String>>,
     test_names: Option<Vec<String>>,
-    on_progress: Channel<RunProgress>,
-) -> Result<Response, AppError> {
+    on_progress: Channel<Progress>,
+) -> Result<Response, ErrorInfo> {
     blocking(move || {
-        let st = app.state::<AppState<R>>();
-        st.cancel.store(false, Ordering::SeqCst);
-        let cancel = std::sync::Arc::clone(&st.cancel);
-        let mut guard = st.session();
-        let session = guard.as_mut().ok_or_else(AppError::no_workspace)?;
         let mut last_sent: Option<std::time::Instant> = None;
-        let report = session.run_tests(ids, test_names.unwrap_or_default(), &mut |p| {
+        let report = shared(&app).run_tests(ids, test_names.unwrap_or_default(), &mut |p| {
             // At most one message per PROGRESS_EVERY (and the last): each is a message to the
             // page, and answers are collected on this thread.
-            let due = p.done == p.total || last_sent.is_none_or(|t| t.elapsed() >= PROGRESS_EVERY);
-            if due {
+            if p.done == p.total || last_sent.is_none_or(|t| t.elapsed() >= PROGRESS_EVERY) {
                 last_sent = Some(std::time::Instant::now());
-                let _ = on_progress.send(RunProgress {
-                    done: p.done,
-                    total: p.total,
-                    id: p.id.to_owned(),
-                });
+                let _ = on_progress.send(p.clone());
             }
-            !cancel.load(Ordering::SeqCst)
         })?;
-        drop(guard);
-        st.retire_extra_workers_after(crate::state::EXTRA_WORKERS_IDLE);
         json_response(report)
     })
     .await
 }
 
 #[tauri::command]
-pub async fn cancel_run<R: Runtime>(app: AppHandle<R>) -> Result<(), AppError> {
-    app.state::<AppState<R>>()
-        .cancel
-        .store(true, Ordering::SeqCst);
+pub async fn cancel_run<R: Runtime>(app: AppHandle<R>) -> Result<(), ErrorInfo> {
+    shared(&app).cancel_run();
     Ok(())
 }
 
-fn repo<R: Runtime>(app: &AppHandle<R>) -> Result<Repo, AppError> {
-    Ok(Repo::discover(&root(&app.state::<AppState<R>>())?)?)
+fn repo<R: Runtime>(app: &AppHandle<R>) -> Result<Repo, ErrorInfo> {
+    Ok(Repo::discover(&shared(app).root()?)?)
 }
 
 #[tauri::command]
-pub async fn git_status<R: Runtime>(app: AppHandle<R>) -> Result<fork::Status, AppError> {
+pub async fn git_status<R: Runtime>(app: AppHandle<R>) -> Result<fork::Status, ErrorInfo> {
     blocking(move || Ok(repo(&app)?.status()?)).await
 }
 
@@ -318,7 +260,7 @@ pub async fn git_diff<R: Runtime>(
     app: AppHandle<R>,
     path: String,
     staged: bool,
-) -> Result<fork::FileDiff, AppError> {
+) -> Result<fork::FileDiff, ErrorInfo> {
     blocking(move || Ok(repo(&app)?.diff_file(&path, staged)?)).await
 }
 
@@ -330,7 +272,7 @@ fn refs(paths: &[String]) -> Vec<&str> {
 pub async fn git_stage<R: Runtime>(
     app: AppHandle<R>,
     paths: Vec<String>,
-) -> Result<fork::Status, AppError> {
+) -> Result<fork::Status, ErrorInfo> {
     blocking(move || {
         let r = repo(&app)?;
         r.stage(&refs(&paths))?;
@@ -343,7 +285,7 @@ pub async fn git_stage<R: Runtime>(
 pub async fn git_unstage<R: Runtime>(
     app: AppHandle<R>,
     paths: Vec<String>,
-) -> Result<fork::Status, AppError> {
+) -> Result<fork::Status, ErrorInfo> {
     blocking(move || {
         let r = repo(&app)?;
         r.unstage(&refs(&paths))?;
@@ -356,7 +298,7 @@ pub async fn git_unstage<R: Runtime>(
 pub async fn git_discard<R: Runtime>(
     app: AppHandle<R>,
     paths: Vec<String>,
-) -> Result<fork::Status, AppError> {
+) -> Result<fork::Status, ErrorInfo> {
     blocking(move || {
         let r = repo(&app)?;
         r.discard(&refs(&paths))?;
@@ -365,9 +307,12 @@ pub async fn git_discard<R: Runtime>(
     .await
 }
 
-#[derive(Serialize)]
+/// A commit made, and the status after it.
+#[derive(Serialize, TS)]
 pub struct Committed {
+    /// The new commit's ID.
     oid: String,
+    /// The status after it.
     status: fork::Status,
 }
 
@@ -375,7 +320,7 @@ pub struct Committed {
 pub async fn git_commit<R: Runtime>(
     app: AppHandle<R>,
     message: String,
-) -> Result<Committed, AppError> {
+) -> Result<Committed, ErrorInfo> {
     blocking(move || {
         let r = repo(&app)?;
         let oid = r.commit(&message)?;
@@ -388,7 +333,7 @@ pub async fn git_commit<R: Runtime>(
 }
 
 #[tauri::command]
-pub async fn git_branches<R: Runtime>(app: AppHandle<R>) -> Result<Vec<fork::Branch>, AppError> {
+pub async fn git_branches<R: Runtime>(app: AppHandle<R>) -> Result<Vec<fork::Branch>, ErrorInfo> {
     blocking(move || Ok(repo(&app)?.branches()?)).await
 }
 
@@ -396,7 +341,7 @@ pub async fn git_branches<R: Runtime>(app: AppHandle<R>) -> Result<Vec<fork::Bra
 pub async fn git_checkout<R: Runtime>(
     app: AppHandle<R>,
     branch: String,
-) -> Result<fork::Status, AppError> {
+) -> Result<fork::Status, ErrorInfo> {
     blocking(move || {
         let r = repo(&app)?;
         r.checkout(&branch)?;

@@ -7,12 +7,11 @@
 //! thread. Python runs only in worker processes: `prowl-worker` (`src/bin/prowl-worker.rs`),
 //! or this same binary started as `prowl-desktop worker` (see `main.rs`).
 
-mod commands;
-mod error;
+pub mod commands;
+pub mod contract;
 mod state;
 mod window_state;
 
-pub use error::AppError;
 pub use state::AppState;
 
 use tauri::Manager;
@@ -35,6 +34,7 @@ pub fn configure<R: tauri::Runtime>(
             commands::validate_buffer,
             commands::save_file,
             commands::edit_tests,
+            commands::list_tests,
             commands::recovery_save,
             commands::recovery_list,
             commands::recovery_clear,

@@ -31,7 +31,7 @@ fn commands_without_a_workspace_say_so() {
         ("git_commit", json!({"message": "m"})),
         ("recovery_list", json!({})),
     ] {
-        h.fails(cmd, args, "no_workspace", "no workspace is open");
+        h.fails(cmd, args, "session.no_workspace", "no workspace is open");
     }
     // workspace_view answers "nothing open" without an error.
     assert_eq!(h.call("workspace_view", json!({})).unwrap(), Value::Null);
@@ -43,7 +43,7 @@ fn opening_what_is_not_a_workspace_is_a_clear_error() {
     let err = h.fails(
         "open_workspace",
         json!({"path": "/no/such/folder"}),
-        "not_found",
+        "workspace.not_found",
         "no such directory",
     );
     assert!(err["hint"].as_str().unwrap().contains("folder"));
@@ -51,7 +51,7 @@ fn opening_what_is_not_a_workspace_is_a_clear_error() {
     h.fails(
         "open_workspace",
         json!({"path": file.path()}),
-        "not_found",
+        "workspace.not_a_directory",
         "not a directory",
     );
     // Missing or mistyped arguments are rejected by the IPC layer, not by a panic.
@@ -68,25 +68,25 @@ fn file_commands_stay_inside_the_workspace_and_refuse_conflicts() {
     h.fails(
         "read_file",
         json!({"path": "/etc/passwd"}),
-        "invalid",
+        "file.outside_workspace",
         "outside the workspace",
     );
     h.fails(
         "read_file",
         json!({"path": ws.join("../escape.txt")}),
-        "invalid",
+        "file.outside_workspace",
         "outside the workspace",
     );
     h.fails(
         "read_file",
         json!({"path": ws.join("rules/nope.py")}),
-        "not_found",
+        "file.not_found",
         "no such file",
     );
     h.fails(
         "read_file",
         json!({"path": ws.join("no/such/dir/x.py")}),
-        "not_found",
+        "file.not_found",
         "no such folder",
     );
     // A save with a stale stamp is a conflict and leaves the file alone.
@@ -96,10 +96,11 @@ fn file_commands_stay_inside_the_workspace_and_refuse_conflicts() {
     let err = h.fails(
         "save_file",
         json!({"path": rule, "text": "mine", "stamp": read["stamp"]}),
-        "conflict",
+        "file.conflict",
         "changed on disk",
     );
     assert!(err["hint"].is_string());
+    assert_eq!(err["location"]["file"], rule.display().to_string(), "{err}");
     assert_eq!(
         std::fs::read_to_string(&rule).unwrap(),
         "changed elsewhere\n"
@@ -108,7 +109,7 @@ fn file_commands_stay_inside_the_workspace_and_refuse_conflicts() {
     h.fails(
         "edit_tests",
         json!({"text": "Tests:\n  - Name: a\n    ExpectedResult: true\n    Log: {}\n", "edit": {"kind": "delete", "index": 7}}),
-        "invalid",
+        "edit.no_such_test",
         "7",
     );
     assert!(h
@@ -140,14 +141,14 @@ fn a_workspace_deleted_while_open_gives_errors_not_panics() {
     h.fails(
         "read_file",
         json!({"path": rule}),
-        "not_found",
+        "file.not_found",
         "no such folder",
     );
-    h.fails("git_status", json!({}), "git", "");
+    h.fails("git_status", json!({}), "git.", "");
     h.fails(
         "save_file",
         json!({"path": rule, "text": "x", "stamp": null}),
-        "not_found",
+        "file.not_found",
         "",
     );
     assert!(h
@@ -172,10 +173,10 @@ fn git_commands_report_git_errors_with_hints() {
     h.fails(
         "git_stage",
         json!({"paths": ["../outside.txt"]}),
-        "git",
+        "git.",
         "outside",
     );
-    let err = h.fails("git_commit", json!({"message": "m"}), "git", "");
+    let err = h.fails("git_commit", json!({"message": "m"}), "git.", "");
     assert!(
         err["message"]
             .as_str()
@@ -187,13 +188,13 @@ fn git_commands_report_git_errors_with_hints() {
     h.fails(
         "git_checkout",
         json!({"branch": "no-such-branch"}),
-        "git",
+        "git.",
         "no-such-branch",
     );
     h.fails(
         "git_diff",
         json!({"path": "no/such/file.py", "staged": false}),
-        "git",
+        "git.",
         "",
     );
 }

@@ -17,9 +17,9 @@ fn call(h: &Harness, cmd: &str, args: Value) -> Value {
 }
 
 fn running(app: &tauri::App<MockRuntime>) -> usize {
-    let st = app.state::<AppState<MockRuntime>>();
-    let guard = st.session();
-    guard.as_ref().map_or(0, |s| s.running_workers())
+    app.state::<AppState<MockRuntime>>()
+        .shared
+        .running_workers()
 }
 
 #[test]
@@ -58,7 +58,8 @@ fn runs_use_prowl_worker_and_extra_workers_retire_when_idle() {
     let st = app.state::<AppState<MockRuntime>>();
     if cores > 1 {
         // A run that ends before the idle time is over keeps them (it decides instead).
-        st.retire_extra_workers_after(Duration::from_millis(200));
+        st.shared
+            .retire_extra_workers_after(Duration::from_millis(200));
         let one = call(
             &h,
             "run_tests",
@@ -73,7 +74,8 @@ fn runs_use_prowl_worker_and_extra_workers_retire_when_idle() {
         );
     }
     // Idle: the extra workers stop, one stays warm.
-    st.retire_extra_workers_after(Duration::from_millis(50));
+    st.shared
+        .retire_extra_workers_after(Duration::from_millis(50));
     let deadline = Instant::now() + Duration::from_secs(10);
     while running(app) > 1 && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));

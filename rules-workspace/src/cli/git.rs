@@ -6,6 +6,7 @@
 
 use super::output::{self, Style};
 use super::CliError;
+use crate::error::UserError;
 use crate::fork::{self, CloneProgress, ForkError, Repo};
 use clap::{Args, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
@@ -96,13 +97,13 @@ pub fn run(args: &GitArgs, style: &Style) -> Result<ExitCode, CliError> {
             return Ok(ExitCode::SUCCESS);
         }
         GitCommand::Discard { paths, yes: false } => {
-            return Err(CliError {
-                message: format!(
+            return Err(super::usage(
+                format!(
                     "`discard` deletes the uncommitted changes in {} for good",
                     paths.join(", ")
                 ),
-                hint: Some("re-run with --yes to confirm".to_owned()),
-            });
+                Some("re-run with --yes to confirm"),
+            ));
         }
         _ => {}
     }
@@ -187,10 +188,7 @@ pub fn run(args: &GitArgs, style: &Style) -> Result<ExitCode, CliError> {
 }
 
 fn fork_error(e: &ForkError) -> CliError {
-    CliError {
-        message: e.to_string(),
-        hint: e.hint(),
-    }
+    e.info()
 }
 
 /// A path argument relative to `--repo` (as `git -C DIR` reads paths), made absolute so the
@@ -200,14 +198,13 @@ fn resolve(repo_arg: &Path, path: &str) -> Result<String, CliError> {
     let joined = if given.is_absolute() {
         given.to_path_buf()
     } else {
-        std::path::absolute(repo_arg.join(given)).map_err(|e| CliError {
-            message: format!("{path}: {e}"),
-            hint: None,
-        })?
+        std::path::absolute(repo_arg.join(given)).map_err(|e| crate::error::io_error(given, &e))?
     };
-    joined.to_str().map(str::to_owned).ok_or_else(|| CliError {
-        message: format!("{}: the path is not valid UTF-8", joined.display()),
-        hint: None,
+    joined.to_str().map(str::to_owned).ok_or_else(|| {
+        super::usage(
+            format!("{}: the path is not valid UTF-8", joined.display()),
+            None,
+        )
     })
 }
 

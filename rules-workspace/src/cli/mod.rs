@@ -10,6 +10,7 @@ mod output;
 mod tests_edit;
 mod watch;
 
+use crate::error::ErrorInfo;
 use crate::filter::Filters;
 use crate::spec::classify::ValidationOptions;
 use crate::spec::AnalysisType;
@@ -214,19 +215,30 @@ pub struct AppArgs {
     pub start: bool,
 }
 
-/// A failure that stops a command, printed as `error: …` with a hint.
-#[derive(Debug)]
-pub struct CliError {
-    pub message: String,
-    pub hint: Option<String>,
+/// A failure that stops a command: the one error shape ([`ErrorInfo`]), printed as
+/// `error: …`, its place, and a hint.
+pub type CliError = ErrorInfo;
+
+/// A command used wrongly (arguments that cannot work together, a missing confirmation).
+fn usage(message: impl Into<String>, hint: Option<&str>) -> ErrorInfo {
+    let info = ErrorInfo::new("cli.usage", message);
+    match hint {
+        Some(h) => info.with_hint(h),
+        None => info,
+    }
 }
 
-impl CliError {
-    fn new(message: impl Into<String>, hint: Option<&str>) -> Self {
-        CliError {
-            message: message.into(),
-            hint: hint.map(str::to_owned),
+/// Prints an error as the command line shows every error: what happened, where (when the
+/// message alone does not say which line), and the next step.
+pub fn print_error(e: &ErrorInfo, style: &output::Style) {
+    eprintln!("{}", style.error_line(&e.message));
+    if e.location.as_ref().is_some_and(|l| l.line.is_some()) {
+        if let Some(place) = e.place() {
+            eprintln!("  --> {place}");
         }
+    }
+    if let Some(h) = &e.hint {
+        eprintln!("  {} {h}", style.hint_label());
     }
 }
 
@@ -250,34 +262,21 @@ pub fn run(cli: Cli) -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("{}", style.error_line(&e.message));
-            if let Some(h) = e.hint {
-                eprintln!("  {} {h}", style.hint_label());
-            }
+            print_error(&e, &style);
             ExitCode::from(2)
         }
     }
 }
 
 fn open(args: &WorkspaceArgs) -> Result<(Workspace, Filters), CliError> {
-    let filters = Filters::parse(&args.filter).map_err(|e| {
-        CliError::new(
-            e.to_string(),
-            Some("write filters as --filter KEY=V1,V2 or --filter KEY!=V1,V2, one per flag"),
-        )
-    })?;
-    let ws = Workspace::open(&args.path, &args.open_options()).map_err(|e| {
-        CliError::new(
-            e.to_string(),
-            Some("pass the folder of your panther-analysis fork, or create one with `prowl demo`"),
-        )
-    })?;
+    let filters = Filters::parse(&args.filter)?;
+    let ws = Workspace::open(&args.path, &args.open_options())?;
     Ok((ws, filters))
 }
 
 fn validate(args: &ValidateArgs, style: &output::Style) -> Result<ExitCode, CliError> {
     if args.format == Format::Junit {
-        return Err(CliError::new(
+        return Err(usage(
             "--format junit is for `prowl test`",
             Some("use --format text, json or pat with validate"),
         ));
@@ -324,7 +323,7 @@ fn list(args: &ListArgs, style: &output::Style) -> Result<ExitCode, CliError> {
     let wanted = match &args.analysis_type {
         None => None,
         Some(t) => Some(AnalysisType::parse(t).ok_or_else(|| {
-            CliError::new(
+            usage(
                 format!("unknown analysis type `{t}`"),
                 Some("use one of rule, scheduled_rule, policy, global, datamodel, pack, saved_query, scheduled_query, lookup_table, correlation_rule, scheduled_prompt"),
             )
@@ -346,7 +345,7 @@ fn list(args: &ListArgs, style: &output::Style) -> Result<ExitCode, CliError> {
 
 fn show(args: &ShowArgs, style: &output::Style) -> Result<ExitCode, CliError> {
     let ws = Workspace::open(&args.path, &OpenOptions::default())
-        .map_err(|e| CliError::new(e.to_string(), Some("pass the workspace with --path")))?;
+        .map_err(|e| ErrorInfo::from(e).with_hint("pass the workspace with --path"))?;
     let Some(index) = ws.index.get(&args.id) else {
         let near: Vec<&str> = ws
             .items
@@ -360,7 +359,7 @@ fn show(args: &ShowArgs, style: &output::Style) -> Result<ExitCode, CliError> {
         } else {
             format!("did you mean: {}", near.join(", "))
         };
-        return Err(CliError::new(
+        return Err(usage(
             format!(
                 "no valid item with ID `{}` in {}",
                 args.id,
@@ -377,12 +376,7 @@ fn show(args: &ShowArgs, style: &output::Style) -> Result<ExitCode, CliError> {
 }
 
 fn demo(args: &DemoArgs, style: &output::Style) -> Result<ExitCode, CliError> {
-    let demo = crate::demo::write_demo(&args.dir).map_err(|e| {
-        CliError::new(
-            e.to_string(),
-            Some("choose a new or empty folder: `prowl demo <DIR>`"),
-        )
-    })?;
+    let demo = crate::demo::write_demo(&args.dir)?;
     println!(
         "{} the demo workspace at {}",
         style.bold("Wrote"),
@@ -411,10 +405,11 @@ fn app(args: &AppArgs) -> Result<ExitCode, CliError> {
         cmd.arg(dir);
     }
     let status = cmd.status().map_err(|e| {
-        CliError::new(
+        ErrorInfo::new(
+            "cli.no_desktop",
             format!("cannot start the desktop app ({}): {e}", program.display()),
-            Some("build it with `cargo build -p prowl-desktop`, or install the .deb (see README)"),
         )
+        .with_hint("build it with `cargo build -p prowl-desktop`, or install the .deb (see README)")
     })?;
     Ok(ExitCode::from(
         status.code().unwrap_or(1).clamp(0, 255) as u8
@@ -428,8 +423,7 @@ fn env(cmd: &EnvCommand, style: &output::Style) -> Result<ExitCode, CliError> {
             let env = PythonEnv::for_workspace(path);
             env.sync(*force, &mut |line| {
                 eprintln!("{} {line}", style.bold("env:"))
-            })
-            .map_err(|e| CliError::new(e.to_string(), None))?;
+            })?;
             println!("{}", env.path.display());
             Ok(ExitCode::SUCCESS)
         }
@@ -442,7 +436,7 @@ fn env(cmd: &EnvCommand, style: &output::Style) -> Result<ExitCode, CliError> {
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(e) => {
-                    eprintln!("{}", style.error_line(&e.to_string()));
+                    print_error(&e.into(), style);
                     Ok(ExitCode::from(1))
                 }
             }
@@ -452,23 +446,10 @@ fn env(cmd: &EnvCommand, style: &output::Style) -> Result<ExitCode, CliError> {
 
 fn test(args: &TestArgs) -> Result<ExitCode, CliError> {
     // First use: create (or bring up to date) the workspace's Python environment, saying so.
-    let env = crate::engine::env::PythonEnv::for_workspace(&args.workspace.path);
-    if let Err(
-        crate::engine::env::EnvError::Missing { .. } | crate::engine::env::EnvError::Stale { .. },
-    ) = env.check()
-    {
-        let style = output::Style::detect();
-        eprintln!(
-            "{} preparing the Python environment for this workspace (once; needs PyPI)",
-            style.bold("env:")
-        );
-        env.sync(false, &mut |line| {
-            eprintln!("{} {line}", style.bold("env:"))
-        })
-        .map_err(|e| CliError::new(e.to_string(), None))?;
-    }
-    let worker = crate::testing::worker_options(&env.workspace)
-        .map_err(|e| CliError::new(e.to_string(), None))?;
+    let style = output::Style::detect();
+    let worker = crate::engine::prepare_workers(&args.workspace.path, &mut |line| {
+        eprintln!("{} {line}", style.bold("env:"))
+    })?;
     let workers = args
         .workers
         .map(usize::from)
@@ -479,7 +460,9 @@ fn test(args: &TestArgs) -> Result<ExitCode, CliError> {
     pool.prewarm(if narrowed { 1 } else { workers });
     let started = std::time::Instant::now();
     let (ws, filters) = open(&args.workspace)?;
-    if std::env::var_os("PROWL_DEBUG_TIMINGS").is_some() {
+    // The profiling switches are read here, once.
+    let debug = crate::testing::DebugSwitches::from_env();
+    if debug.timings {
         eprintln!("open: {:?}", started.elapsed());
     }
     let options = crate::testing::TestOptions {
@@ -493,18 +476,18 @@ fn test(args: &TestArgs) -> Result<ExitCode, CliError> {
         timeout: std::time::Duration::from_secs_f64(args.timeout.max(0.1)),
         path_label: args.workspace.path.display().to_string(),
         only: None,
+        debug,
     };
     if args.watch {
         if args.format != Format::Text {
-            return Err(CliError::new(
+            return Err(usage(
                 "--watch prints text reports",
                 Some("leave out --format, or run without --watch"),
             ));
         }
         return watch::watch(args, &mut pool, ws, options);
     }
-    let run = crate::testing::run(&ws, &mut pool, &options)
-        .map_err(|e| CliError::new(e.to_string(), None))?;
+    let run = crate::testing::run(&ws, &mut pool, &options)?;
     pool.shutdown();
     match args.format {
         Format::Json => output::print_json(&serde_json::json!({

@@ -6,6 +6,7 @@
 //! so an interrupted write never leaves a half-written spec. A refused edit changes nothing.
 
 use super::{output, CliError, Format};
+use crate::error::EDIT_EXAMPLE;
 use crate::spec::edit::{apply_test_edit, tests_of, EditError, TestEdit};
 use clap::{Args, Subcommand};
 use std::io::{Read, Write};
@@ -43,8 +44,6 @@ pub struct EditTestsArgs {
     pub write: bool,
 }
 
-const EDIT_EXAMPLE: &str = r#"pass one JSON object, e.g. --edit '{"kind": "add", "test": {"Name": "Root login", "ExpectedResult": true, "Log": {"eventName": "ConsoleLogin"}}}'"#;
-
 /// Runs `prowl tests …`.
 pub fn run(cmd: &TestsCommand) -> Result<ExitCode, CliError> {
     match cmd {
@@ -55,7 +54,7 @@ pub fn run(cmd: &TestsCommand) -> Result<ExitCode, CliError> {
 
 fn list(args: &ListTestsArgs) -> Result<ExitCode, CliError> {
     if !matches!(args.format, Format::Text | Format::Json) {
-        return Err(CliError::new(
+        return Err(super::usage(
             "`prowl tests list` prints text or JSON",
             Some("use --format text or --format json"),
         ));
@@ -79,13 +78,13 @@ fn edit(args: &EditTestsArgs) -> Result<ExitCode, CliError> {
         let mut text = String::new();
         std::io::stdin()
             .read_to_string(&mut text)
-            .map_err(|e| CliError::new(format!("cannot read the edit from stdin: {e}"), None))?;
+            .map_err(|e| super::usage(format!("cannot read the edit from stdin: {e}"), None))?;
         text
     } else {
         args.edit.clone()
     };
     let edit: TestEdit = serde_json::from_str(&json).map_err(|e| {
-        CliError::new(
+        super::usage(
             format!("--edit is not a test edit: {e}"),
             Some(EDIT_EXAMPLE),
         )
@@ -111,10 +110,9 @@ fn edit(args: &EditTestsArgs) -> Result<ExitCode, CliError> {
             }
             _ => "the spec was left as it was; check the folder's permissions and free space",
         };
-        CliError::new(
-            format!("cannot write {}: {e}", args.spec.display()),
-            Some(hint),
-        )
+        let mut info = CliError::from(e).with_hint(hint);
+        info.message = format!("cannot write {}: {}", args.spec.display(), info.message);
+        info
     })?;
     let (_, removed, added) = crate::spec::edit::changed_run(&source, &text);
     let (removed, added) = (removed.len(), added.len());
@@ -127,34 +125,23 @@ fn edit(args: &EditTestsArgs) -> Result<ExitCode, CliError> {
 
 fn read_spec(path: &Path) -> Result<String, CliError> {
     let bytes = std::fs::read(path).map_err(|e| {
-        CliError::new(
-            format!("cannot read {}: {e}", path.display()),
-            Some("pass the path of a spec file (YAML)"),
-        )
+        let mut info =
+            crate::error::io_error(path, &e).with_hint("pass the path of a spec file (YAML)");
+        info.message = format!("cannot read {}: {e}", path.display());
+        info
     })?;
     String::from_utf8(bytes).map_err(|_| {
         CliError::new(
+            "file.not_text",
             format!("{} is not UTF-8 text", path.display()),
-            Some("save the spec as UTF-8; PAT cannot read it either"),
         )
+        .with_hint("save the spec as UTF-8; PAT cannot read it either")
+        .at(crate::error::Location::file(path))
     })
 }
 
 fn edit_error(path: &Path, e: &EditError) -> CliError {
-    let hint = match e {
-        EditError::Parse { .. } => Some("fix the YAML at that line first; PAT rejects the whole file"),
-        EditError::FlowStyle { .. } | EditError::Unsupported { .. } => Some(
-            "rewrite `Tests` in block style (one `- Name: …` item per test), or make this change in an editor",
-        ),
-        EditError::NoSuchTest { .. } => Some("indexes count from 0; `prowl tests list SPEC` shows them"),
-        EditError::DuplicateName { .. } => {
-            Some("choose another name; `prowl tests list SPEC` shows the names in use")
-        }
-        EditError::InvalidTest(_) => Some(EDIT_EXAMPLE),
-        EditError::NotRoundTripping { .. } => {
-            Some("this is a bug in Prowl's test editor; please report it with the spec")
-        }
-        EditError::NotAMapping | EditError::NotAList { .. } | EditError::DuplicateKey { .. } => None,
-    };
-    CliError::new(format!("{}: {e}", path.display()), hint)
+    let mut info = CliError::from(e.clone()).in_file(path);
+    info.message = format!("{}: {}", path.display(), info.message);
+    info
 }

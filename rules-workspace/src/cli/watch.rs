@@ -38,10 +38,8 @@ pub fn watch(
 ) -> Result<ExitCode, CliError> {
     let root = ws.root.clone();
     let watcher = Watcher::start(&root).map_err(|e| {
-        CliError::new(
-            format!("cannot watch {}: {e}", root.display()),
-            Some("on Linux, raise fs.inotify.max_user_watches if the workspace is very large"),
-        )
+        crate::error::ErrorInfo::new("cli.watch", format!("cannot watch {}: {e}", root.display()))
+            .with_hint("on Linux, raise fs.inotify.max_user_watches if the workspace is very large")
     })?;
 
     run_once(pool, &ws, &options, "initial run")?;
@@ -79,23 +77,14 @@ fn run_once(
     label: &str,
 ) -> Result<(), CliError> {
     let started = Instant::now();
-    let run = testing::run(ws, pool, options).map_err(|e| CliError::new(e.to_string(), None))?;
+    let run = testing::run(ws, pool, options)?;
     let elapsed = started.elapsed();
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(stdout, "── {label}");
     let _ = stdout.write_all(run.stdout.as_bytes());
     let _ = stdout.flush();
     let _ = std::io::stderr().write_all(run.stderr.as_bytes());
-    let failed = run
-        .detections
-        .iter()
-        .filter(|d| {
-            d["setup_error"].is_object()
-                || d["results"]
-                    .as_array()
-                    .is_some_and(|r| r.iter().any(|t| t["passed"] != true))
-        })
-        .count();
+    let failed = run.detections.iter().filter(|d| d.has_problems()).count();
     eprintln!(
         "watch: ran {} detection(s) in {:.1} ms: {} with problems, exit code {}",
         run.detections.len(),

@@ -39,29 +39,81 @@ pub fn build_python_version() -> &'static str {
     option_env!("PROWL_BUILD_PYTHON_VERSION").unwrap_or("3.11")
 }
 
+/// Why a workspace's Python environment cannot be used or made.
 #[derive(Debug, thiserror::Error)]
 pub enum EnvError {
-    #[error("the Python environment for {workspace} is missing\nhint: run `prowl env sync {workspace}` once (it needs network access to PyPI)")]
-    Missing { workspace: String },
-    #[error("the Python environment at {path} is out of date for this workspace's requirements\nhint: run `prowl env sync {workspace}`")]
-    Stale { path: String, workspace: String },
-    #[error("the Python environment at {path} is broken: {reason}\nhint: run `prowl env sync --force {workspace}`")]
-    Broken {
-        path: String,
+    /// Never created.
+    #[error("the Python environment for {workspace} is missing")]
+    Missing {
+        /// The workspace folder.
         workspace: String,
+    },
+    /// Made for other requirements than the workspace's now.
+    #[error("the Python environment at {path} is out of date for this workspace's requirements")]
+    Stale {
+        /// The environment's folder.
+        path: String,
+        /// The workspace folder.
+        workspace: String,
+    },
+    /// Its interpreter does not run, or its stamp cannot be read.
+    #[error("the Python environment at {path} is broken: {reason}")]
+    Broken {
+        /// The environment's folder.
+        path: String,
+        /// The workspace folder.
+        workspace: String,
+        /// What failed.
         reason: String,
     },
-    #[error("`{command}` failed: {detail}\nhint: {hint}")]
+    /// `python -m venv` or pip failed.
+    #[error("`{command}` failed: {detail}")]
     Command {
+        /// The command line.
         command: String,
+        /// The end of its error output.
         detail: String,
+        /// What to check.
         hint: String,
     },
+    /// Reading or writing the environment's files failed.
     #[error("{path}: {source}")]
     Io {
+        /// The file.
         path: String,
+        /// The error.
         source: std::io::Error,
     },
+}
+
+impl crate::error::UserError for EnvError {
+    fn family(&self) -> &'static str {
+        "env"
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            EnvError::Missing { .. } => "missing",
+            EnvError::Stale { .. } => "stale",
+            EnvError::Broken { .. } => "broken",
+            EnvError::Command { .. } => "command_failed",
+            EnvError::Io { .. } => "io",
+        }
+    }
+
+    fn hint(&self) -> Option<String> {
+        match self {
+            EnvError::Missing { workspace } => Some(format!(
+                "run `prowl env sync {workspace}` once (it needs network access to PyPI)"
+            )),
+            EnvError::Stale { workspace, .. } => Some(format!("run `prowl env sync {workspace}`")),
+            EnvError::Broken { workspace, .. } => {
+                Some(format!("run `prowl env sync --force {workspace}`"))
+            }
+            EnvError::Command { hint, .. } => Some(hint.clone()),
+            EnvError::Io { .. } => None,
+        }
+    }
 }
 
 /// A workspace's virtual environment.

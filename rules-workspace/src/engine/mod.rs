@@ -1,5 +1,6 @@
 //! The engine: Python runs here, and only in worker processes.
 //!
+//! - [`messages`]: the requests and answers carried in those frames, as types.
 //! - [`protocol`]: the framing between Prowl and a worker (a 4-byte big-endian length, then
 //!   that many bytes of UTF-8 JSON), in both directions.
 //! - [`env`]: the managed Python environment per workspace (a virtual environment made with
@@ -15,6 +16,7 @@
 
 pub mod embedded;
 pub mod env;
+pub mod messages;
 pub mod pool;
 pub mod protocol;
 pub mod worker;
@@ -22,19 +24,105 @@ pub mod worker;
 /// Errors of the engine, each with what to do next.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
+    /// The worker program could not be started.
     #[error("cannot start a Python worker ({program}): {source}")]
     Spawn {
+        /// The program.
         program: String,
+        /// Why.
         source: std::io::Error,
     },
+    /// The worker did not answer in time and was stopped.
     #[error("the Python worker did not answer within {seconds:.1} s and was stopped")]
-    Timeout { seconds: f64 },
+    Timeout {
+        /// The time limit.
+        seconds: f64,
+    },
+    /// The worker exited or was killed (a crash, `os._exit`, a signal).
     #[error("the Python worker stopped unexpectedly ({status}){}", stderr_suffix(.stderr))]
-    Crashed { status: String, stderr: String },
+    Crashed {
+        /// How it ended.
+        status: String,
+        /// The end of what it wrote on stderr.
+        stderr: String,
+    },
+    /// The worker sent something that is not a valid answer.
     #[error("the Python worker sent something that is not a valid answer: {0}")]
     Protocol(String),
+    /// The request's handler raised in the worker (a bug in the harness, or out of memory).
+    #[error("the Python worker answered with an error: {0}")]
+    Harness(messages::HarnessFailure),
+    /// The Python environment is not ready.
     #[error("{0}")]
     Env(#[from] env::EnvError),
+}
+
+/// How to start workers for a workspace, creating or updating its Python environment first
+/// when it is missing or out of date (saying so through `progress`). The command line and the
+/// desktop app both start their workers through this.
+pub fn prepare_workers(
+    root: &std::path::Path,
+    progress: &mut dyn FnMut(&str),
+) -> Result<worker::WorkerOptions, EngineError> {
+    let env = env::PythonEnv::for_workspace(root);
+    if let Err(env::EnvError::Missing { .. } | env::EnvError::Stale { .. }) = env.check() {
+        progress("preparing the Python environment for this workspace (once; needs PyPI)");
+        env.sync(false, progress)?;
+    }
+    worker_options(&env)
+}
+
+/// How to start workers on an environment that is ready (checked, never changed).
+pub fn worker_options(env: &env::PythonEnv) -> Result<worker::WorkerOptions, EngineError> {
+    env.check()?;
+    let program = std::env::var_os("PROWL_WORKER_EXE")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::current_exe().ok())
+        .unwrap_or_else(|| std::path::PathBuf::from("prowl"));
+    let mut options = worker::WorkerOptions::new(program);
+    options.site_packages = Some(env.site_packages());
+    // An address-space limit turns a memory bomb into a MemoryError for that test instead of
+    // exhausting the machine (`PROWL_WORKER_MEMORY_MB` changes it; 0 disables it).
+    let mb: u64 = std::env::var("PROWL_WORKER_MEMORY_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2048);
+    options.memory_limit = (mb > 0).then_some(mb * 1024 * 1024);
+    options.pycache = Some(env::cache_dir().join("pycache"));
+    Ok(options)
+}
+
+impl crate::error::UserError for EngineError {
+    fn family(&self) -> &'static str {
+        match self {
+            EngineError::Env(e) => e.family(),
+            _ => "engine",
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            EngineError::Spawn { .. } => "spawn",
+            EngineError::Timeout { .. } => "timeout",
+            EngineError::Crashed { .. } => "crashed",
+            EngineError::Protocol(_) => "protocol",
+            EngineError::Harness(_) => "harness",
+            EngineError::Env(e) => e.name(),
+        }
+    }
+
+    fn hint(&self) -> Option<String> {
+        match self {
+            EngineError::Env(e) => e.hint(),
+            EngineError::Spawn { .. } => {
+                Some("reinstall Prowl: the worker program is missing or not executable".into())
+            }
+            EngineError::Timeout { .. } => {
+                Some("a detection may loop forever; raise --timeout if it is only slow".into())
+            }
+            _ => None,
+        }
+    }
 }
 
 fn stderr_suffix(stderr: &str) -> String {

@@ -9,9 +9,9 @@
 //! request is replayed first). Workers stay alive between runs (`prowl test --watch`, the IDE):
 //! a slot reloads the workspace only when the load request's key changes.
 
+use super::messages::{Answer, Done, LoadAnswer, Request};
 use super::worker::{Worker, WorkerOptions};
 use super::EngineError;
-use serde_json::Value;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -20,14 +20,15 @@ use std::time::Duration;
 /// whenever the files it reads change.
 #[derive(Debug, Clone)]
 pub struct Load {
-    pub request: Value,
+    /// The `load_workspace` request.
+    pub request: Request,
     pub key: u64,
     /// Time allowed for the load itself (imports data-model modules).
     pub timeout: Duration,
 }
 
 /// One request of a job: where its answer goes in the caller's order, and the request.
-pub type Step = (usize, Value);
+pub type Step = (usize, Request);
 
 #[derive(Default)]
 struct Slot {
@@ -43,15 +44,15 @@ impl Slot {
         }
         if self.loaded != Some(load.key) {
             let w = self.worker.as_mut().expect("worker just ensured");
-            match w.request(&load.request, load.timeout) {
-                Ok(answer) if answer.get("error").is_none_or(Value::is_null) => {
+            match w.request::<LoadAnswer>(&load.request, load.timeout) {
+                Ok(_) => {
                     self.loaded = Some(load.key);
                 }
-                Ok(answer) => {
+                Err(EngineError::Harness(failure)) => {
                     self.drop_worker();
                     return Err(EngineError::Protocol(format!(
                         "loading the workspace failed: {}",
-                        answer["error"]["message"].as_str().unwrap_or("")
+                        failure.message
                     )));
                 }
                 Err(e) => {
@@ -63,18 +64,18 @@ impl Slot {
         Ok(())
     }
 
-    fn call(
+    fn call<A: Answer>(
         &mut self,
         options: &WorkerOptions,
         load: &Load,
-        request: &Value,
+        request: &Request,
         timeout: Duration,
-    ) -> Result<Value, EngineError> {
+    ) -> Result<A, EngineError> {
         self.ensure(options, load)?;
         let w = self.worker.as_mut().expect("worker just ensured");
-        match w.request(request, timeout) {
+        match w.request::<A>(request, timeout) {
             Ok(answer) => {
-                if poisoned(&answer) {
+                if answer.poisons_worker() {
                     self.drop_worker();
                 }
                 Ok(answer)
@@ -92,29 +93,12 @@ impl Slot {
     }
 }
 
-/// An answer after which the worker should not be trusted with more work: the harness itself
-/// failed, or user code ran out of memory (its garbage may still be referenced by tracebacks).
-fn poisoned(answer: &Value) -> bool {
-    answer.get("error").is_some_and(|e| !e.is_null()) || contains_memory_error(answer)
-}
-
-fn contains_memory_error(v: &Value) -> bool {
-    match v {
-        Value::Object(m) => {
-            m.get("type").and_then(Value::as_str) == Some("MemoryError")
-                || m.values().any(contains_memory_error)
-        }
-        Value::Array(a) => a.iter().any(contains_memory_error),
-        _ => false,
-    }
-}
-
 /// Warm workers for one workspace.
 pub struct Pool {
     options: WorkerOptions,
     slots: Vec<Slot>,
     /// The first worker's answer to the load with this key (replayed while nothing changed).
-    primary: Option<(u64, Value)>,
+    primary: Option<(u64, LoadAnswer)>,
 }
 
 impl Pool {
@@ -158,7 +142,7 @@ impl Pool {
     /// Loads the workspace on the first worker and returns its answer (the one whose output a
     /// run prints). While the key is unchanged and the worker alive, the previous answer is
     /// returned without asking again: the worker is still loaded.
-    pub fn load_primary(&mut self, load: &Load) -> Result<Value, EngineError> {
+    pub fn load_primary(&mut self, load: &Load) -> Result<LoadAnswer, EngineError> {
         let slot = &mut self.slots[0];
         if let Some((key, answer)) = &self.primary {
             if *key == load.key && slot.loaded == Some(load.key) && slot.worker.is_some() {
@@ -171,11 +155,9 @@ impl Pool {
         }
         slot.loaded = None;
         let w = slot.worker.as_mut().expect("worker just started");
-        match w.request(&load.request, load.timeout) {
+        match w.request::<LoadAnswer>(&load.request, load.timeout) {
             Ok(answer) => {
-                if answer.get("error").is_none_or(Value::is_null)
-                    && answer.get("fatal").is_none_or(Value::is_null)
-                {
+                if answer.fatal.is_none() {
                     slot.loaded = Some(load.key);
                     self.primary = Some((load.key, answer.clone()));
                 }
@@ -198,14 +180,18 @@ impl Pool {
     }
 
     /// Sends a request that needs no workspace (e.g. compiling a buffer) to the first worker.
-    pub fn ask(&mut self, request: &Value, timeout: Duration) -> Result<Value, EngineError> {
+    pub fn ask<A: Answer>(
+        &mut self,
+        request: &Request,
+        timeout: Duration,
+    ) -> Result<A, EngineError> {
         let slot = &mut self.slots[0];
         if slot.worker.is_none() {
             slot.worker = Some(Worker::spawn(&self.options)?);
             slot.loaded = None;
         }
         let w = slot.worker.as_mut().expect("worker just ensured");
-        let answer = w.request(request, timeout);
+        let answer = w.request::<A>(request, timeout);
         if answer.is_err() {
             slot.drop_worker();
         }
@@ -213,12 +199,12 @@ impl Pool {
     }
 
     /// Sends one request to the first worker (loading the workspace first if needed).
-    pub fn call(
+    pub fn call<A: Answer>(
         &mut self,
         load: &Load,
-        request: &Value,
+        request: &Request,
         timeout: Duration,
-    ) -> Result<Value, EngineError> {
+    ) -> Result<A, EngineError> {
         let options = self.options.clone();
         self.slots[0].call(&options, load, request, timeout)
     }
@@ -226,18 +212,21 @@ impl Pool {
     /// Runs `jobs` on all workers. `on_answer(index, answer)` is called on the caller's thread
     /// as answers arrive (in any order); returning `false` cancels the jobs not yet started.
     /// Jobs are taken in the order given.
-    pub fn run(
+    pub fn run<A: Answer + Send>(
         &mut self,
         load: &Load,
         jobs: Vec<Vec<Step>>,
         timeout: Duration,
-        on_answer: &mut dyn FnMut(usize, Result<Value, EngineError>) -> bool,
+        on_answer: &mut dyn FnMut(usize, Result<A, EngineError>) -> bool,
     ) {
         let next = AtomicUsize::new(0);
         let cancelled = AtomicBool::new(false);
-        let (tx, rx) = mpsc::channel::<(usize, Result<Value, EngineError>)>();
-        let options = &self.options;
+        let (tx, rx) = mpsc::channel::<(usize, Result<A, EngineError>)>();
         let active = self.slots.len().min(jobs.len()).max(1);
+        // Every slot that will take jobs starts its worker now: a slot whose thread found no job
+        // left (another worker was quicker) still has one warm for the next run.
+        self.prewarm(active);
+        let options = &self.options;
         let jobs = &jobs;
         std::thread::scope(|scope| {
             for slot in self.slots.iter_mut().take(active) {
@@ -276,10 +265,7 @@ impl Pool {
         let mut stopped = 0;
         for slot in self.slots.iter_mut().skip(keep) {
             if let Some(mut w) = slot.worker.take() {
-                let _ = w.request(
-                    &serde_json::json!({"op": "shutdown"}),
-                    Duration::from_secs(5),
-                );
+                let _ = w.request::<Done>(&Request::Shutdown, Duration::from_secs(5));
                 w.shutdown();
                 stopped += 1;
             }

@@ -3,6 +3,7 @@
 //! channel messages, so a timeout never blocks on a pipe; another keeps the tail of its
 //! stderr for error messages.
 
+use super::messages::{Answer, Reply};
 use super::protocol::{read_frame, write_frame};
 use super::EngineError;
 use std::io::{BufReader, Read};
@@ -132,11 +133,13 @@ impl Worker {
 
     /// Sends a request and waits up to `timeout` for its answer. On a timeout or a crash the
     /// worker is killed; the caller starts a new one.
-    pub fn request(
+    /// The answer is decoded as `A` (see [`super::messages`]); a handler that raised is
+    /// [`EngineError::Harness`].
+    pub fn request<A: Answer>(
         &mut self,
-        request: &serde_json::Value,
+        request: &impl serde::Serialize,
         timeout: Duration,
-    ) -> Result<serde_json::Value, EngineError> {
+    ) -> Result<A, EngineError> {
         let payload =
             serde_json::to_vec(request).map_err(|e| EngineError::Protocol(e.to_string()))?;
         let sent = match self.stdin.as_mut() {
@@ -147,9 +150,11 @@ impl Worker {
             return Err(self.crashed());
         }
         match self.frames.recv_timeout(timeout) {
-            Ok(Ok(Some(frame))) => {
-                serde_json::from_slice(&frame).map_err(|e| EngineError::Protocol(e.to_string()))
-            }
+            Ok(Ok(Some(frame))) => match serde_json::from_slice::<Reply<A>>(&frame) {
+                Ok(Reply::Ok(answer)) => Ok(answer),
+                Ok(Reply::Error(failure)) => Err(EngineError::Harness(failure)),
+                Err(e) => Err(EngineError::Protocol(e.to_string())),
+            },
             Ok(Ok(None)) | Ok(Err(_)) | Err(RecvTimeoutError::Disconnected) => Err(self.crashed()),
             Err(RecvTimeoutError::Timeout) => {
                 self.kill();

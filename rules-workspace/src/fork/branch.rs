@@ -9,7 +9,7 @@ use serde::Serialize;
 use std::path::Path;
 
 /// A local branch.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Branch {
     pub name: String,
     /// HEAD points at it.
@@ -150,6 +150,7 @@ impl Repo {
 #[cfg(test)]
 mod tests {
     use super::super::test_repo::TestRepo;
+    use crate::error::UserError;
 
     fn two_branches() -> TestRepo {
         let t = TestRepo::new();
@@ -209,7 +210,7 @@ mod tests {
         t.write("only_feature.txt", "untracked but precious\n");
         let repo = t.open();
         let err = repo.checkout("feature").unwrap_err();
-        assert_eq!(err.code(), "checkout_conflicts", "{err}");
+        assert_eq!(err.name(), "checkout_conflicts", "{err}");
         let crate::fork::ForkError::CheckoutConflicts { paths, .. } = &err else {
             unreachable!()
         };
@@ -231,7 +232,7 @@ mod tests {
         t.write("a.txt", "main\n"); // the working tree matches HEAD again; the index does not
         let repo = t.open();
         let err = repo.checkout("feature").unwrap_err();
-        assert_eq!(err.code(), "checkout_conflicts", "{err}");
+        assert_eq!(err.name(), "checkout_conflicts", "{err}");
         assert_eq!(t.git(&["diff", "--cached", "--name-only"]), "a.txt\n");
         assert_eq!(t.git(&["branch", "--show-current"]).trim(), "main");
         // A staged change to a file both branches share comes along, staged.
@@ -248,7 +249,7 @@ mod tests {
         let repo = t.open();
         for bad in ["nope", "", "a..b", "bad\0name"] {
             let err = repo.checkout(bad).unwrap_err();
-            assert_eq!(err.code(), "branch_not_found", "{bad:?}: {err}");
+            assert_eq!(err.name(), "branch_not_found", "{bad:?}: {err}");
             assert_eq!(err.hint().unwrap(), "local branches: feature, main");
         }
     }

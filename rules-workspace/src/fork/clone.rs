@@ -10,7 +10,7 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 
 /// How far a clone has got (libgit2's transfer progress).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct CloneProgress {
     pub received_objects: usize,
     pub total_objects: usize,
@@ -204,6 +204,7 @@ fn remove_created(dest: &Path, created: Option<&Path>) {
 mod tests {
     use super::super::test_repo::TestRepo;
     use super::*;
+    use crate::error::UserError;
 
     fn source() -> TestRepo {
         let t = TestRepo::new();
@@ -255,7 +256,7 @@ mod tests {
         clone(src.path().to_str().unwrap(), dir.path(), &mut |_| {}).unwrap();
         assert!(dir.path().join("README.md").exists());
         let err = clone(src.path().to_str().unwrap(), dir.path(), &mut |_| {}).unwrap_err();
-        assert_eq!(err.code(), "destination_not_empty", "{err}");
+        assert_eq!(err.name(), "destination_not_empty", "{err}");
         assert!(
             dir.path().join("README.md").exists(),
             "the folder is untouched"
@@ -272,7 +273,7 @@ mod tests {
             "git@github.com:panther-labs/panther-analysis.git",
         ] {
             let err = clone(url, &dest, &mut |_| {}).unwrap_err();
-            assert_eq!(err.code(), "unsupported_url", "{url}: {err}");
+            assert_eq!(err.name(), "unsupported_url", "{url}: {err}");
             assert!(err.hint().unwrap().contains("https://"));
             assert!(!dest.exists(), "nothing was created");
         }
@@ -283,10 +284,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let dest = dir.path().join("a/b/clone");
         let err = clone("/definitely/not/here", &dest, &mut |_| {}).unwrap_err();
-        assert_eq!(err.code(), "path_missing", "{err}");
+        assert_eq!(err.name(), "path_missing", "{err}");
         let plain = tempfile::tempdir().unwrap();
         let err = clone(plain.path().to_str().unwrap(), &dest, &mut |_| {}).unwrap_err();
-        assert_eq!(err.code(), "not_a_repository", "{err}");
+        assert_eq!(err.name(), "not_a_repository", "{err}");
         assert!(!dir.path().join("a").exists());
     }
 

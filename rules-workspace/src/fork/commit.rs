@@ -98,6 +98,7 @@ impl Repo {
 #[cfg(test)]
 mod tests {
     use super::super::test_repo::TestRepo;
+    use crate::error::UserError;
 
     #[test]
     fn first_commit_on_an_unborn_branch_appears_in_git_log() {
@@ -143,15 +144,15 @@ mod tests {
         let t = TestRepo::new();
         let repo = t.open();
         t.write("a.txt", "a\n");
-        assert_eq!(repo.commit("x").unwrap_err().code(), "nothing_staged");
+        assert_eq!(repo.commit("x").unwrap_err().name(), "nothing_staged");
         repo.stage(&["a.txt"]).unwrap();
-        assert_eq!(repo.commit("  \n\t\n").unwrap_err().code(), "empty_message");
-        assert_eq!(repo.commit("").unwrap_err().code(), "empty_message");
-        assert_eq!(repo.commit("a\0b").unwrap_err().code(), "invalid_message");
+        assert_eq!(repo.commit("  \n\t\n").unwrap_err().name(), "empty_message");
+        assert_eq!(repo.commit("").unwrap_err().name(), "empty_message");
+        assert_eq!(repo.commit("a\0b").unwrap_err().name(), "invalid_message");
         repo.commit("first").unwrap();
-        assert_eq!(repo.commit("again").unwrap_err().code(), "nothing_staged");
+        assert_eq!(repo.commit("again").unwrap_err().name(), "nothing_staged");
         t.write("a.txt", "changed but not staged\n");
-        assert_eq!(repo.commit("again").unwrap_err().code(), "nothing_staged");
+        assert_eq!(repo.commit("again").unwrap_err().name(), "nothing_staged");
     }
 
     #[test]
@@ -161,7 +162,7 @@ mod tests {
         let repo = t.open();
         repo.stage(&["a.txt"]).unwrap();
         let err = repo.commit("first").unwrap_err();
-        assert_eq!(err.code(), "missing_identity", "{err}");
+        assert_eq!(err.name(), "missing_identity", "{err}");
         let hint = err.hint().unwrap();
         assert!(hint.contains("git config user.name"), "{hint}");
         assert!(hint.contains("user.email"), "{hint}");
@@ -195,7 +196,7 @@ mod tests {
         let _ = t.git_output(&["merge", "-q", "other"]);
         let repo = t.open();
         assert_eq!(
-            repo.commit("merge").unwrap_err().code(),
+            repo.commit("merge").unwrap_err().name(),
             "unresolved_conflicts"
         );
         t.write("a.txt", "both\n");

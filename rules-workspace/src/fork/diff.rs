@@ -15,7 +15,7 @@ const DIFF_TIMEOUT: Duration = Duration::from_secs(2);
 const BINARY_SNIFF: usize = 8000;
 
 /// One file's changes between two of HEAD, index and working tree.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct FileDiff {
     /// Relative to the working tree's root, `/` separators.
     pub path: String,
@@ -34,7 +34,7 @@ pub struct FileDiff {
 }
 
 /// A run of changes with its context, as one `@@ -old_start,old_lines +new_start,new_lines @@`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Hunk {
     /// 1-based; 0 with `old_lines == 0` when the old side is empty.
     pub old_start: u32,
@@ -45,7 +45,7 @@ pub struct Hunk {
 }
 
 /// One line of a hunk.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct DiffLine {
     pub tag: LineTag,
     /// The line without its line ending (`\n` or `\r\n`).
@@ -56,7 +56,7 @@ pub struct DiffLine {
     pub new_line: Option<u32>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum LineTag {
     Equal,
@@ -371,6 +371,7 @@ fn render_unified<'a>(
 mod tests {
     use super::super::test_repo::TestRepo;
     use super::*;
+    use crate::error::UserError;
 
     /// `git diff` output from the `---` line on, hunk headers without the function context.
     fn git_diff(t: &TestRepo, staged: bool, path: &str) -> String {
@@ -551,22 +552,22 @@ mod tests {
         t.commit_all("first");
         let repo = t.open();
         assert_eq!(
-            repo.diff_file("missing.txt", false).unwrap_err().code(),
+            repo.diff_file("missing.txt", false).unwrap_err().name(),
             "path_not_found"
         );
         assert_eq!(
-            repo.diff_file("dir", false).unwrap_err().code(),
+            repo.diff_file("dir", false).unwrap_err().name(),
             "not_a_file"
         );
         assert_eq!(
-            repo.diff_file("dir", true).unwrap_err().code(),
+            repo.diff_file("dir", true).unwrap_err().name(),
             "not_a_file"
         );
         assert_eq!(
-            repo.diff_file("../x", false).unwrap_err().code(),
+            repo.diff_file("../x", false).unwrap_err().name(),
             "path_outside_workdir"
         );
-        assert_eq!(repo.diff_file(".", false).unwrap_err().code(), "not_a_file");
+        assert_eq!(repo.diff_file(".", false).unwrap_err().name(), "not_a_file");
     }
 
     #[test]

@@ -1,12 +1,12 @@
 //! The one error type of the `fork` module.
 
+use crate::error::{Location, UserError};
 use std::path::PathBuf;
 
 /// Why a git operation failed.
 ///
-/// `Display` says what happened and where; [`ForkError::hint`] gives the next step and
-/// [`ForkError::code`] a stable name a front end can switch on. Serialized (for the desktop
-/// app) as `{ "code", "message", "hint" }`.
+/// `Display` says what happened and where; as a [`UserError`] it has a stable code
+/// (`git.<name>`) a front end can switch on and a hint with the next step.
 #[derive(Debug, thiserror::Error)]
 pub enum ForkError {
     #[error("{path}: no such file or folder")]
@@ -82,9 +82,13 @@ impl From<git2::Error> for ForkError {
     }
 }
 
-impl ForkError {
+impl UserError for ForkError {
+    fn family(&self) -> &'static str {
+        "git"
+    }
+
     /// A stable, snake_case name for the kind of error.
-    pub fn code(&self) -> &'static str {
+    fn name(&self) -> &'static str {
         match self {
             ForkError::PathMissing { .. } => "path_missing",
             ForkError::NotARepository { .. } => "not_a_repository",
@@ -112,7 +116,7 @@ impl ForkError {
     }
 
     /// The next step for the user, when there is one.
-    pub fn hint(&self) -> Option<String> {
+    fn hint(&self) -> Option<String> {
         let hint = match self {
             ForkError::PathMissing { .. } => "check the path; open the repository's folder",
             ForkError::NotARepository { .. } => {
@@ -166,15 +170,16 @@ impl ForkError {
         };
         Some(hint.to_owned())
     }
-}
 
-impl serde::Serialize for ForkError {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut s = serializer.serialize_struct("ForkError", 3)?;
-        s.serialize_field("code", self.code())?;
-        s.serialize_field("message", &self.to_string())?;
-        s.serialize_field("hint", &self.hint())?;
-        s.end()
+    fn location(&self) -> Option<Location> {
+        match self {
+            ForkError::PathMissing { path }
+            | ForkError::NotARepository { path }
+            | ForkError::BareRepository { path }
+            | ForkError::WorkdirGone { path }
+            | ForkError::DestinationNotEmpty { path }
+            | ForkError::Io { path, .. } => Some(Location::file(path)),
+            _ => None,
+        }
     }
 }

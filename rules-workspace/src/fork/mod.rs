@@ -249,6 +249,7 @@ fn path_text(bytes: &[u8]) -> String {
 mod tests {
     use super::test_repo::TestRepo;
     use super::*;
+    use crate::error::UserError;
 
     #[test]
     fn discover_finds_the_repository_from_a_subfolder() {
@@ -262,7 +263,7 @@ mod tests {
     fn discover_outside_a_repository_says_git_init() {
         let dir = tempfile::tempdir().unwrap();
         let err = Repo::discover(dir.path()).unwrap_err();
-        assert_eq!(err.code(), "not_a_repository", "{err}");
+        assert_eq!(err.name(), "not_a_repository", "{err}");
         assert!(err.hint().unwrap().contains("git init"));
     }
 
@@ -270,7 +271,7 @@ mod tests {
     fn discover_a_missing_folder_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
         let err = Repo::discover(&dir.path().join("nope")).unwrap_err();
-        assert_eq!(err.code(), "path_missing", "{err}");
+        assert_eq!(err.name(), "path_missing", "{err}");
     }
 
     #[test]
@@ -297,11 +298,11 @@ mod tests {
         );
         for bad in ["../x", "rules/../../x", "/etc/passwd"] {
             let err = repo.relative_path(bad).unwrap_err();
-            assert_eq!(err.code(), "path_outside_workdir", "{bad}: {err}");
+            assert_eq!(err.name(), "path_outside_workdir", "{bad}: {err}");
         }
         for bad in ["", ".git/config", "a\0b"] {
             let err = repo.relative_path(bad).unwrap_err();
-            assert_eq!(err.code(), "invalid_path", "{bad:?}: {err}");
+            assert_eq!(err.name(), "invalid_path", "{bad:?}: {err}");
         }
     }
 
@@ -314,7 +315,7 @@ mod tests {
         std::os::unix::fs::symlink(outside.path(), t.path().join("link")).unwrap();
         let repo = t.open();
         let err = repo.relative_path("link/secret").unwrap_err();
-        assert_eq!(err.code(), "invalid_path", "{err}");
+        assert_eq!(err.name(), "invalid_path", "{err}");
         // The link itself is a file git can track.
         assert_eq!(repo.relative_path("link").unwrap(), "link");
     }
@@ -326,15 +327,15 @@ mod tests {
         t.commit_all("first");
         let repo = t.open();
         std::fs::remove_dir_all(t.path()).unwrap();
-        assert_eq!(repo.status().unwrap_err().code(), "workdir_gone");
+        assert_eq!(repo.status().unwrap_err().name(), "workdir_gone");
         assert_eq!(
-            repo.diff_file("a.txt", false).unwrap_err().code(),
+            repo.diff_file("a.txt", false).unwrap_err().name(),
             "workdir_gone"
         );
-        assert_eq!(repo.stage(&["a.txt"]).unwrap_err().code(), "workdir_gone");
-        assert_eq!(repo.commit("x").unwrap_err().code(), "workdir_gone");
-        assert_eq!(repo.branches().unwrap_err().code(), "workdir_gone");
-        assert_eq!(repo.checkout("main").unwrap_err().code(), "workdir_gone");
+        assert_eq!(repo.stage(&["a.txt"]).unwrap_err().name(), "workdir_gone");
+        assert_eq!(repo.commit("x").unwrap_err().name(), "workdir_gone");
+        assert_eq!(repo.branches().unwrap_err().name(), "workdir_gone");
+        assert_eq!(repo.checkout("main").unwrap_err().name(), "workdir_gone");
     }
 
     #[test]
@@ -348,8 +349,8 @@ mod tests {
     #[test]
     fn errors_serialize_with_code_message_and_hint() {
         let err = ForkError::NothingStaged;
-        let json = serde_json::to_value(&err).unwrap();
-        assert_eq!(json["code"], "nothing_staged");
+        let json = serde_json::to_value(err.info()).unwrap();
+        assert_eq!(json["code"], "git.nothing_staged");
         assert_eq!(json["message"], "nothing staged to commit");
         assert!(json["hint"].as_str().unwrap().contains("stage"));
     }

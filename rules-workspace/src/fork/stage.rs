@@ -273,6 +273,7 @@ fn entry_for(path: &str, id: git2::Oid, mode: i32) -> IndexEntry {
 mod tests {
     use super::super::test_repo::TestRepo;
     use super::super::Change;
+    use crate::error::UserError;
 
     fn porcelain(t: &TestRepo) -> String {
         t.git(&["status", "--porcelain", "--untracked-files=all"])
@@ -389,7 +390,7 @@ mod tests {
         let repo = t.open();
         for named in ["vendor/pack", "vendor/pack/f.py"] {
             let err = repo.discard(&[named]).unwrap_err();
-            assert_eq!(err.code(), "invalid_path", "{named}: {err}");
+            assert_eq!(err.name(), "invalid_path", "{named}: {err}");
         }
         repo.discard(&["vendor"]).unwrap();
         assert!(t.path().join("vendor/pack/f.py").exists());
@@ -416,26 +417,26 @@ mod tests {
         t.write("a.txt", "edited\n");
         let repo = t.open();
         let err = repo.stage(&["a.txt", "../outside"]).unwrap_err();
-        assert_eq!(err.code(), "path_outside_workdir");
+        assert_eq!(err.name(), "path_outside_workdir");
         assert_eq!(
             porcelain(&t),
             " M a.txt\n",
             "the good path was not staged either"
         );
         assert_eq!(
-            repo.stage(&["missing.txt"]).unwrap_err().code(),
+            repo.stage(&["missing.txt"]).unwrap_err().name(),
             "path_not_found"
         );
         assert_eq!(
-            repo.unstage(&["missing.txt"]).unwrap_err().code(),
+            repo.unstage(&["missing.txt"]).unwrap_err().name(),
             "path_not_found"
         );
         assert_eq!(
-            repo.discard(&["missing.txt"]).unwrap_err().code(),
+            repo.discard(&["missing.txt"]).unwrap_err().name(),
             "path_not_found"
         );
         assert_eq!(
-            repo.discard(&[".git/config"]).unwrap_err().code(),
+            repo.discard(&[".git/config"]).unwrap_err().name(),
             "invalid_path"
         );
         assert_eq!(t.read("a.txt").as_deref(), Some("edited\n"));
@@ -447,7 +448,7 @@ mod tests {
         t.write("a.txt", "a\n");
         std::fs::write(t.path().join(".git/index.lock"), "").unwrap();
         let err = t.open().stage(&["a.txt"]).unwrap_err();
-        assert_eq!(err.code(), "locked", "{err}");
+        assert_eq!(err.name(), "locked", "{err}");
         assert!(err.hint().unwrap().contains("index.lock"));
     }
 
@@ -465,7 +466,7 @@ mod tests {
         let _ = t.git_output(&["merge", "-q", "other"]);
         let repo = t.open();
         assert_eq!(
-            repo.discard(&["a.txt"]).unwrap_err().code(),
+            repo.discard(&["a.txt"]).unwrap_err().name(),
             "unresolved_conflicts"
         );
         t.write("a.txt", "resolved\n");

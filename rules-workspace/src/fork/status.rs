@@ -6,7 +6,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// The state of the repository's working tree and index.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Status {
     /// The current branch (also on an unborn branch, before the first commit); `None` when
     /// HEAD is detached.
@@ -22,7 +22,7 @@ pub struct Status {
 }
 
 /// One file that differs between HEAD, the index and the working tree.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct FileStatus {
     /// Relative to the working tree's root, `/` separators. For a rename, the new path.
     pub path: String,
@@ -39,7 +39,7 @@ pub struct FileStatus {
 }
 
 /// How a file changed between two of HEAD, index and working tree.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Change {
     Unmodified,
@@ -69,7 +69,7 @@ impl Change {
 }
 
 /// The kind of an unresolved conflict, by which sides hold the file (git's unmerged states).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Conflict {
     BothModified,

@@ -30,7 +30,7 @@ use std::ops::Range;
 
 /// One change to a spec's `Tests`, as the desktop app and `prowl tests edit --edit` send it
 /// (`{"kind": "rename", "index": 0, "name": "…"}`). Indexes count tests from 0 in file order.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TestEdit {
     /// Appends a test: a JSON object with `Name`, `ExpectedResult`, `Log` (rules) or `Resource`
@@ -53,14 +53,14 @@ pub enum TestEdit {
 }
 
 /// A mocked object of a test: `{objectName, returnValue}` in the spec.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Mock {
     pub object_name: String,
     pub return_value: String,
 }
 
 /// What the test editor lists about each test.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct TestInfo {
     pub index: usize,
     /// `None` when the test has no `Name` (the spec is then invalid).

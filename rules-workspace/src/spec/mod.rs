@@ -43,7 +43,7 @@ impl std::ops::Deref for SpecTree {
 }
 
 /// `AnalysisType` as written in a spec.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum AnalysisType {
     Rule,
@@ -131,7 +131,7 @@ impl std::fmt::Display for AnalysisType {
 }
 
 /// How a rule is written: Python, YAML match expressions, or another rule's Python.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum DetectionForm {
     Python,
@@ -140,7 +140,7 @@ pub enum DetectionForm {
 }
 
 /// One unit test of a detection, as written in its spec.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct UnitTest {
     pub name: String,
     pub expected_result: bool,
@@ -151,7 +151,7 @@ pub struct UnitTest {
 }
 
 /// A validated analysis item.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct AnalysisItem {
     pub id: String,
     pub analysis_type: AnalysisType,

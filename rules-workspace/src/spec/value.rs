@@ -8,7 +8,9 @@
 use std::fmt::Write as _;
 
 /// A place in a file: 1-based line and column (columns count characters).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, PartialOrd, Ord, Hash, serde::Serialize, ts_rs::TS,
+)]
 pub struct Span {
     pub line: u32,
     pub col: u32,

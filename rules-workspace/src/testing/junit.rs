@@ -2,7 +2,7 @@
 //! (failures carry PAT's function lines, errors a detection that could not be built or run),
 //! captured output in `<system-out>`.
 
-use serde_json::Value;
+use crate::engine::messages::{DetectionResult, FunctionOutput};
 use std::fmt::Write as _;
 
 /// XML-escapes text for attributes and element content (control characters become U+FFFD,
@@ -24,76 +24,53 @@ fn esc(s: &str) -> String {
     out
 }
 
-/// Renders the harness answers of a run as JUnit XML.
-pub fn render(detections: &[Value]) -> String {
+/// Renders the detections' results of a run as JUnit XML.
+pub fn render(detections: &[DetectionResult]) -> String {
     let mut suites = String::new();
     let (mut total, mut failures, mut errors) = (0usize, 0usize, 0usize);
     for d in detections {
-        let id = d["id"].as_str().unwrap_or("");
-        let file = d["spec_path"].as_str().unwrap_or("");
+        let id = esc(&d.id);
+        let file = esc(d.spec_path.as_deref().unwrap_or(""));
         let mut cases = String::new();
         let (mut t, mut f, mut e) = (0usize, 0usize, 0usize);
-        if let Some(setup) = d.get("setup_error").filter(|s| !s.is_null()) {
+        if let Some(setup) = &d.setup_error {
             t += 1;
             e += 1;
             let _ = write!(
                 cases,
-                "    <testcase classname=\"{}\" name=\"(setup)\" file=\"{}\">\n      <error type=\"{}\" message=\"{}\"/>\n    </testcase>\n",
-                esc(id),
-                esc(file),
-                esc(setup["type"].as_str().unwrap_or("Error")),
-                esc(setup["message"].as_str().unwrap_or(""))
+                "    <testcase classname=\"{id}\" name=\"(setup)\" file=\"{file}\">\n      <error type=\"{}\" message=\"{}\"/>\n    </testcase>\n",
+                esc(setup.kind.as_deref().unwrap_or("Error")),
+                esc(setup.message.as_deref().unwrap_or(""))
             );
         }
-        for r in d["results"].as_array().into_iter().flatten() {
+        for r in &d.results {
             t += 1;
             let _ = writeln!(
                 cases,
-                "    <testcase classname=\"{}\" name=\"{}\" file=\"{}\">",
-                esc(id),
-                esc(r["name"].as_str().unwrap_or("")),
-                esc(file)
+                "    <testcase classname=\"{id}\" name=\"{}\" file=\"{file}\">",
+                esc(&r.name)
             );
-            if let Some(oob) = r.get("out_of_band").filter(|o| !o.is_null()) {
+            if let Some(oob) = &r.out_of_band {
                 e += 1;
                 let _ = writeln!(
                     cases,
                     "      <error type=\"{}\" message=\"{}\"/>",
-                    esc(oob["kind"].as_str().unwrap_or("")),
-                    esc(oob["warning"].as_str().unwrap_or(""))
+                    esc(&oob.kind),
+                    esc(&oob.warning)
                 );
-            } else if !r["passed"].as_bool().unwrap_or(false) {
+            } else if !r.passed {
                 f += 1;
-                let lines: Vec<String> = r["functions"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|f| {
-                        let tag = if f["passed"].as_bool().unwrap_or(false) {
-                            "PASS"
-                        } else {
-                            "FAIL"
-                        };
-                        format!(
-                            "[{tag}] [{}] {}",
-                            f["name"].as_str().unwrap_or(""),
-                            f["output_text"].as_str().unwrap_or("")
-                        )
-                    })
+                let line = |f: &FunctionOutput| format!("[{}] {}", f.name, f.output_text);
+                let lines: Vec<String> = r
+                    .functions
+                    .iter()
+                    .map(|f| format!("[{}] {}", if f.passed { "PASS" } else { "FAIL" }, line(f)))
                     .collect();
-                let first_failed = r["functions"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .find(|f| !f["passed"].as_bool().unwrap_or(true));
-                let message = first_failed
-                    .map(|f| {
-                        format!(
-                            "[{}] {}",
-                            f["name"].as_str().unwrap_or(""),
-                            f["output_text"].as_str().unwrap_or("")
-                        )
-                    })
+                let message = r
+                    .functions
+                    .iter()
+                    .find(|f| !f.passed)
+                    .map(line)
                     .unwrap_or_else(|| "the test failed".into());
                 let _ = writeln!(
                     cases,
@@ -102,17 +79,14 @@ pub fn render(detections: &[Value]) -> String {
                     esc(&lines.join("\n"))
                 );
             }
-            let captured = r["captured"].as_str().unwrap_or("");
-            if !captured.is_empty() {
-                let _ = writeln!(cases, "      <system-out>{}</system-out>", esc(captured));
+            if !r.captured.is_empty() {
+                let _ = writeln!(cases, "      <system-out>{}</system-out>", esc(&r.captured));
             }
             cases.push_str("    </testcase>\n");
         }
         let _ = write!(
             suites,
-            "  <testsuite name=\"{}\" tests=\"{t}\" failures=\"{f}\" errors=\"{e}\" file=\"{}\">\n{cases}  </testsuite>\n",
-            esc(id),
-            esc(file)
+            "  <testsuite name=\"{id}\" tests=\"{t}\" failures=\"{f}\" errors=\"{e}\" file=\"{file}\">\n{cases}  </testsuite>\n"
         );
         total += t;
         failures += f;
@@ -126,19 +100,56 @@ pub fn render(detections: &[Value]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::engine::messages::{OutOfBand, PyError, UnitTestResult};
 
     #[test]
     fn failures_errors_and_output_are_reported_and_escaped() {
+        let test = |name: &str, passed: bool| UnitTestResult {
+            name: name.into(),
+            passed,
+            ..Default::default()
+        };
+        let function = |name: &str, passed: bool, text: &str| FunctionOutput {
+            name: name.into(),
+            passed,
+            output_text: text.into(),
+            error: None,
+        };
         let d = vec![
-            json!({"id": "R.One", "spec_path": "/w/rules/one.yml", "setup_error": null, "results": [
-                {"name": "ok", "passed": true, "out_of_band": null, "captured": "", "functions": []},
-                {"name": "bad <title>", "passed": false, "out_of_band": null, "captured": "printed & more",
-                 "functions": [{"name": "rule", "passed": true, "output_text": "true"},
-                               {"name": "title", "passed": false, "output_text": "ValueError: <img src=x onerror=alert(1)>"}]},
-                {"name": "mock", "passed": false, "out_of_band": {"kind": "AttributeError", "warning": "WARNING: no attr"}, "captured": "", "functions": []}
-            ]}),
-            json!({"id": "R.Two", "spec_path": "/w/rules/two.yml", "setup_error": {"type": "SyntaxError", "message": "invalid syntax"}, "results": []}),
+            DetectionResult {
+                id: "R.One".into(),
+                spec_path: Some("/w/rules/one.yml".into()),
+                results: vec![
+                    test("ok", true),
+                    UnitTestResult {
+                        captured: "printed & more".into(),
+                        functions: vec![
+                            function("rule", true, "true"),
+                            function("title", false, "ValueError: <img src=x onerror=alert(1)>"),
+                        ],
+                        ..test("bad <title>", false)
+                    },
+                    UnitTestResult {
+                        out_of_band: Some(OutOfBand {
+                            kind: "AttributeError".into(),
+                            message: "no attr".into(),
+                            warning: "WARNING: no attr".into(),
+                        }),
+                        ..test("mock", false)
+                    },
+                ],
+                ..Default::default()
+            },
+            DetectionResult {
+                id: "R.Two".into(),
+                spec_path: Some("/w/rules/two.yml".into()),
+                setup_error: Some(PyError {
+                    kind: Some("SyntaxError".into()),
+                    message: Some("invalid syntax".into()),
+                    traceback: Vec::new(),
+                }),
+                ..Default::default()
+            },
         ];
         let xml = render(&d);
         assert!(

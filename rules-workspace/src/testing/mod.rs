@@ -3,42 +3,47 @@
 //!
 //! The Python side (`engine/python/prowl_harness.py`) builds each detection and runs its tests
 //! through panther-core exactly as PAT 1.6.3 does; this module is PAT's `test_analysis`
-//! orchestration around it (order: rules, scheduled rules, policies and correlation rules in
-//! walk order, then simple detections; `--skip-disabled-tests`, `--test-names` checked before a
-//! derived detection inherits its base's tests, bases looked up among filtered detections only,
-//! `--minimum-tests`), and [`pat_text`] prints the result as PAT does.
-//! `tests/engine/harness_check.py` is the reference this follows line by line.
+//! orchestration around it, in three steps:
+//! - [`plan`]: PAT's decision for each selected detection and the requests to send;
+//! - [`schedule`]: which requests share a worker (helpers with state), slowest first;
+//! - [`collect`]: answers printed in PAT's order as they arrive ([`pat_text`] is PAT's text).
 //!
-//! Runs are planned first (PAT's decisions per detection), then the requests go to the pool
-//! (slowest first, helpers with state tying their users to one worker) and the report is
-//! printed in PAT's order as answers arrive. For profiling: `PROWL_DEBUG_TIMINGS=1` prints the
-//! phases on stderr; `PROWL_DEBUG_LOAD=<file>` and `PROWL_DEBUG_REQUESTS=<file>` write the load
-//! request and the run requests (JSON lines) to replay them against the harness in Python.
+//! `tests/engine/harness_check.py` is the reference this follows line by line. For profiling,
+//! [`DebugSwitches`] (read from `PROWL_DEBUG_*` by the caller, once) print the phases and dump
+//! the requests to replay them against the harness in Python.
 
+mod collect;
 pub mod junit;
 pub mod pat_text;
+mod plan;
+mod schedule;
 pub mod timings;
 
-use crate::engine::env::PythonEnv;
-use crate::engine::pool::{Load, Pool, Step};
-use crate::engine::worker::WorkerOptions;
+use crate::engine::messages::{DetectionResult, GlobalFile, GlobalTraits, Request};
+use crate::engine::pool::Pool;
 use crate::engine::EngineError;
 use crate::filter::Filters;
-use crate::spec::{AnalysisItem, AnalysisType, DetectionForm, Node};
+use crate::spec::{AnalysisItem, AnalysisType};
 use crate::workspace::Workspace;
-use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// PAT's `test` flags.
 #[derive(Debug, Clone)]
 pub struct TestOptions {
+    /// `--filter`.
     pub filters: Filters,
+    /// `--minimum-tests`.
     pub minimum_tests: usize,
+    /// `--test-names`.
     pub test_names: Vec<String>,
+    /// `--skip-disabled-tests`.
     pub skip_disabled_tests: bool,
+    /// `--available-destination`.
     pub available_destinations: Vec<String>,
+    /// `--sort-test-results`.
     pub sort_test_results: bool,
+    /// `--show-failures-only`.
     pub show_failures_only: bool,
     /// Time allowed for one detection's tests before its worker is stopped.
     pub timeout: Duration,
@@ -46,6 +51,8 @@ pub struct TestOptions {
     pub path_label: String,
     /// Run only these detection IDs (watch mode: what a change touched), after the filters.
     pub only: Option<std::collections::BTreeSet<String>>,
+    /// Profiling switches.
+    pub debug: DebugSwitches,
 }
 
 impl Default for TestOptions {
@@ -61,6 +68,30 @@ impl Default for TestOptions {
             timeout: Duration::from_secs(10),
             path_label: ".".into(),
             only: None,
+            debug: DebugSwitches::default(),
+        }
+    }
+}
+
+/// Switches for profiling a run, off by default.
+#[derive(Debug, Clone, Default)]
+pub struct DebugSwitches {
+    /// Print the phases' times on stderr (`PROWL_DEBUG_TIMINGS=1`).
+    pub timings: bool,
+    /// Write the load request to this file (`PROWL_DEBUG_LOAD=<file>`).
+    pub load_dump: Option<PathBuf>,
+    /// Write the run requests, as JSON lines, to this file (`PROWL_DEBUG_REQUESTS=<file>`).
+    pub requests_dump: Option<PathBuf>,
+}
+
+impl DebugSwitches {
+    /// The switches the `PROWL_DEBUG_*` environment variables ask for. Read once, by the
+    /// command line.
+    pub fn from_env() -> DebugSwitches {
+        DebugSwitches {
+            timings: std::env::var_os("PROWL_DEBUG_TIMINGS").is_some(),
+            load_dump: std::env::var_os("PROWL_DEBUG_LOAD").map(PathBuf::from),
+            requests_dump: std::env::var_os("PROWL_DEBUG_REQUESTS").map(PathBuf::from),
         }
     }
 }
@@ -68,11 +99,14 @@ impl Default for TestOptions {
 /// What a run produced: PAT's stdout and stderr text, and its exit code.
 #[derive(Debug, Default)]
 pub struct TestRun {
+    /// What `pat test` prints on stdout.
     pub stdout: String,
+    /// What it prints on stderr (plus Prowl's failure recap before the last `ERROR:` line).
     pub stderr: String,
+    /// PAT's exit code.
     pub exit_code: i32,
-    /// Per detection, the harness's answer (for JSON output and the IDE).
-    pub detections: Vec<Value>,
+    /// Per detection, in PAT's order, what the harness answered (for JSON output and the IDE).
+    pub detections: Vec<DetectionResult>,
     /// PAT's summary counts and lists (`None` when PAT would have stopped before its summary).
     pub summary: Option<Summary>,
     /// The observer stopped the run early: the report covers only what finished.
@@ -80,11 +114,15 @@ pub struct TestRun {
 }
 
 /// PAT's Test Summary: counts (Passed may be negative, as in PAT) and the lists behind them.
-#[derive(Debug, Default, Clone, serde::Serialize)]
+#[derive(Debug, Default, Clone, serde::Serialize, ts_rs::TS)]
 pub struct Summary {
+    /// Detections counted minus failed, invalid and skipped ones (as PAT counts).
     pub passed: i64,
+    /// Skipped detections.
     pub skipped: usize,
+    /// Detections with a failing test.
     pub failed: usize,
+    /// Specs and detections that could not be loaded.
     pub invalid: usize,
     /// (spec file, detection ID) of skipped detections.
     pub skipped_detections: Vec<(String, String)>,
@@ -94,252 +132,32 @@ pub struct Summary {
     pub invalid_specs: Vec<(String, String)>,
 }
 
+/// Why a run could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum TestError {
+    /// The workers could not be started, loaded or asked.
     #[error(transparent)]
     Engine(#[from] EngineError),
-    #[error("the Python worker answered with an error: {0}")]
-    Harness(String),
 }
 
-/// Where the worker's Python packages are.
-pub fn worker_options(root: &Path) -> Result<WorkerOptions, EngineError> {
-    let env = PythonEnv::for_workspace(root);
-    env.check()?;
-    let program = std::env::var_os("PROWL_WORKER_EXE")
-        .map(PathBuf::from)
-        .or_else(|| std::env::current_exe().ok())
-        .unwrap_or_else(|| PathBuf::from("prowl"));
-    let mut options = WorkerOptions::new(program);
-    options.site_packages = Some(env.site_packages());
-    // An address-space limit turns a memory bomb into a MemoryError for that test instead of
-    // exhausting the machine (`PROWL_WORKER_MEMORY_MB` changes it; 0 disables it).
-    let mb: u64 = std::env::var("PROWL_WORKER_MEMORY_MB")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(2048);
-    options.memory_limit = (mb > 0).then_some(mb * 1024 * 1024);
-    options.pycache = Some(crate::engine::env::cache_dir().join("pycache"));
-    Ok(options)
-}
-
-/// `os.path.join(<folder as PAT's walk names it>, Filename)`.
-fn pat_join(item: &AnalysisItem, filename: &str) -> String {
-    if filename.starts_with('/') {
-        filename.to_owned()
-    } else {
-        format!("{}/{}", item.walk_dir, filename)
-    }
-}
-
-fn filename(item: &AnalysisItem) -> Option<&str> {
-    item.spec.get("Filename").and_then(Node::as_str)
-}
-
-fn request_test(test: &Node) -> Value {
-    let mut out = json!({
-        "name": test.get("Name").map(Node::to_json).unwrap_or(Value::Null),
-        "expected_result": test.get("ExpectedResult").map(Node::to_json).unwrap_or(Value::Null),
-        "mocks": test.get("Mocks").map(Node::to_json).unwrap_or(json!([])),
-    });
-    if let Some(r) = test.get("Resource") {
-        out["resource"] = r.to_json();
-    } else if let Some(l) = test.get("Log") {
-        out["log"] = l.to_json();
-    }
-    out
-}
-
-fn harness_error(answer: &Value) -> Option<String> {
-    answer.get("error").filter(|e| !e.is_null()).map(|e| {
-        format!(
-            "{}: {}",
-            e["type"].as_str().unwrap_or("Error"),
-            e["message"].as_str().unwrap_or("")
-        )
-    })
-}
-
-/// What PAT does for one detection, decided before anything runs.
-enum Plan<'a> {
-    /// `--skip-disabled-tests` on a disabled detection.
-    SkipDisabled {
-        spec_file: String,
-        item: &'a AnalysisItem,
-    },
-    /// `--test-names` matched none of its own tests.
-    NoTestsMatch {
-        spec_file: String,
-        item: &'a AnalysisItem,
-    },
-    /// A derived detection whose base is not among the filtered detections.
-    BaseMissing { id: String, base: String },
-    /// A simple detection (PAT skips it without a backend).
-    Simple,
-    /// A detection block; `request` indexes the requests (none for a correlation rule, which
-    /// PAT lists as skipped and then prints without running anything).
-    Run {
-        spec_file: String,
-        id: String,
-        tests_node: Option<&'a Node>,
-        all_tests: Vec<&'a Node>,
-        request: Option<usize>,
-        correlation: Option<&'a AnalysisItem>,
-    },
-}
-
-/// A detection's request and the item whose code it runs (a derived detection's base).
-struct Request<'a> {
-    body: Value,
-    code_item: &'a AnalysisItem,
-}
-
-/// The load request and its key: the request text plus the content of every file it reads.
-fn load_request(ws: &Workspace, selected: &[&AnalysisItem], options: &TestOptions) -> Load {
-    let request = json!({
-        "op": "load_workspace",
-        "root": ws.root,
-        "globals": selected.iter().filter(|i| i.analysis_type == AnalysisType::Global).map(|g| json!({
-            "id": g.id, "path": filename(g).map(|f| pat_join(g, f)),
-        })).collect::<Vec<_>>(),
-        "data_models": selected.iter().filter(|i| i.analysis_type == AnalysisType::DataModel).map(|d| json!({
-            "id": d.id,
-            "spec_path": d.spec_path,
-            "path": filename(d).map(|f| pat_join(d, f)),
-            "enabled": d.enabled,
-            "log_types": d.log_types,
-            "mappings": d.spec.get("Mappings").map(Node::to_json),
-        })).collect::<Vec<_>>(),
-        "available_destinations": options.available_destinations,
-    });
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    request.to_string().hash(&mut h);
-    for item in selected.iter().filter(|i| {
-        matches!(
-            i.analysis_type,
-            AnalysisType::Global | AnalysisType::DataModel
-        )
-    }) {
-        if let Some(code) = &item.code_path {
-            std::fs::read(code).ok().hash(&mut h);
+impl crate::error::UserError for TestError {
+    fn family(&self) -> &'static str {
+        match self {
+            TestError::Engine(e) => e.family(),
         }
     }
-    Load {
-        request,
-        key: h.finish(),
-        timeout: Duration::from_secs(120),
-    }
-}
 
-/// Groups requests into jobs: detections that import (directly or through other helpers) a
-/// global the harness found sticky (prints when imported, or keeps state its functions change)
-/// share one job, in PAT's order, so they see that helper exactly as in one PAT run; every
-/// other detection is a job of its own. A data model importing a sticky helper makes the whole
-/// run one job.
-fn schedule(
-    ws: &Workspace,
-    selected: &[&AnalysisItem],
-    requests: &[Request],
-    traits: &Value,
-) -> Vec<Vec<Step>> {
-    use std::collections::{BTreeSet, HashMap};
-    let sticky: BTreeSet<&str> = traits["traits"]
-        .as_object()
-        .into_iter()
-        .flatten()
-        .filter(|(_, t)| t["sticky"].as_bool() != Some(false))
-        .map(|(id, _)| id.as_str())
-        .collect();
-    let steps = || {
-        requests
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (i, r.body.clone()))
-    };
-    if sticky.is_empty() {
-        return steps().map(|s| vec![s]).collect();
-    }
-    let globals: HashMap<&str, &AnalysisItem> = selected
-        .iter()
-        .filter(|i| i.analysis_type == AnalysisType::Global)
-        .map(|i| (i.id.as_str(), *i))
-        .collect();
-    let imports = |item: &AnalysisItem| -> Vec<String> {
-        ws.index
-            .get(&item.id)
-            .filter(|&k| std::ptr::eq(&ws.items[k], item))
-            .map(|k| ws.index.imports(k).to_vec())
-            .unwrap_or_default()
-    };
-    // The globals an item reaches through its imports and theirs.
-    let reach = |item: &AnalysisItem| -> BTreeSet<String> {
-        let mut seen = BTreeSet::new();
-        let mut stack = imports(item);
-        while let Some(m) = stack.pop() {
-            if let Some(g) = globals.get(m.as_str()) {
-                if seen.insert(m.clone()) {
-                    stack.extend(imports(g));
-                }
-            }
-        }
-        seen
-    };
-    let models_sticky = selected
-        .iter()
-        .filter(|i| i.analysis_type == AnalysisType::DataModel)
-        .any(|m| reach(m).iter().any(|g| sticky.contains(g.as_str())));
-    if models_sticky {
-        return vec![steps().collect()];
-    }
-    // Union-find over sticky globals: a detection links every sticky global it reaches.
-    let names: Vec<&str> = sticky.iter().copied().collect();
-    let mut parent: Vec<usize> = (0..names.len()).collect();
-    fn find(p: &mut [usize], mut x: usize) -> usize {
-        while p[x] != x {
-            p[x] = p[p[x]];
-            x = p[x];
-        }
-        x
-    }
-    let reached: Vec<Vec<usize>> = requests
-        .iter()
-        .map(|r| {
-            reach(r.code_item)
-                .iter()
-                .filter_map(|g| names.iter().position(|n| n == g))
-                .collect()
-        })
-        .collect();
-    for r in &reached {
-        for w in r.windows(2) {
-            let (a, b) = (find(&mut parent, w[0]), find(&mut parent, w[1]));
-            parent[a] = b;
+    fn name(&self) -> &'static str {
+        match self {
+            TestError::Engine(e) => e.name(),
         }
     }
-    let mut jobs: Vec<Vec<Step>> = Vec::new();
-    let mut job_of_group: HashMap<usize, usize> = HashMap::new();
-    for ((i, body), r) in steps().zip(&reached) {
-        match r.first() {
-            None => jobs.push(vec![(i, body)]),
-            Some(&g) => {
-                let root = find(&mut parent, g);
-                match job_of_group.get(&root) {
-                    Some(&j) => jobs[j].push((i, body)),
-                    None => {
-                        job_of_group.insert(root, jobs.len());
-                        jobs.push(vec![(i, body)]);
-                    }
-                }
-            }
-        }
-    }
-    jobs
-}
 
-fn engine_failure(message: String) -> Value {
-    json!({"setup_error": {"type": "EngineError", "message": message},
-           "module_output": "", "module_stderr": "", "fatal": null, "results": []})
+    fn hint(&self) -> Option<String> {
+        match self {
+            TestError::Engine(e) => e.hint(),
+        }
+    }
 }
 
 /// Runs the selected detections' tests as `pat test --path .` would from the workspace root,
@@ -349,12 +167,14 @@ pub fn run(ws: &Workspace, pool: &mut Pool, options: &TestOptions) -> Result<Tes
 }
 
 /// Progress of a run, for an observer.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Progress<'a> {
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+pub struct Progress {
+    /// Detections answered so far.
     pub done: usize,
+    /// Detections to run.
     pub total: usize,
     /// The detection that just finished.
-    pub id: &'a str,
+    pub id: String,
 }
 
 /// [`run`], telling `observer` as each detection finishes; the observer returns `false` to
@@ -364,7 +184,7 @@ pub fn run_observed(
     ws: &Workspace,
     pool: &mut Pool,
     options: &TestOptions,
-    observer: &mut dyn FnMut(Progress) -> bool,
+    observer: &mut dyn FnMut(&Progress) -> bool,
 ) -> Result<TestRun, TestError> {
     let mut out = pat_text::Printer::new(options);
     // Warnings PAT logs while classifying (DedupPeriodMinutes), in walk order.
@@ -399,16 +219,8 @@ pub fn run_observed(
             ),
         )]));
     }
-    let is_simple = |i: &AnalysisItem| {
-        i.form == Some(DetectionForm::Simple) && i.analysis_type != AnalysisType::CorrelationRule
-    };
-    let detections: Vec<&AnalysisItem> = selected
-        .iter()
-        .copied()
-        .filter(|i| i.analysis_type.is_detection() && !is_simple(i))
-        .chain(selected.iter().copied().filter(|i| is_simple(i)))
-        .collect();
-    if detections.iter().any(|i| is_simple(i)) {
+    let detections = plan::detections_in_pat_order(&selected);
+    if detections.iter().any(|i| plan::is_simple(i)) {
         out.log(
             "INFO",
             "No backend client provided, skipping tests for simple detections.",
@@ -424,242 +236,123 @@ pub fn run_observed(
         );
     }
 
-    let load = load_request(ws, &selected, options);
-    if let Some(dump) = std::env::var_os("PROWL_DEBUG_LOAD") {
-        let _ = std::fs::write(dump, load.request.to_string());
+    // Load the workspace on a worker: its output comes first, and it may end PAT's run.
+    let debug = &options.debug;
+    let load = plan::load_request(ws, &selected, options);
+    if let Some(dump) = &debug.load_dump {
+        let _ = std::fs::write(
+            dump,
+            serde_json::to_string(&load.request).unwrap_or_default(),
+        );
     }
     let t0 = std::time::Instant::now();
     let setup = pool.load_primary(&load)?;
-    let debug = std::env::var_os("PROWL_DEBUG_TIMINGS").is_some();
-    if debug {
+    if debug.timings {
         eprintln!("load: {:?}", t0.elapsed());
     }
-    if let Some(e) = harness_error(&setup) {
-        return Err(TestError::Harness(e));
-    }
-    out.stderr(setup["stderr"].as_str().unwrap_or(""));
-    out.stdout(setup["output"].as_str().unwrap_or(""));
-    if let Some(fatal) = setup.get("fatal").filter(|f| !f.is_null()) {
+    out.stderr(&setup.stderr);
+    out.stdout(&setup.output);
+    if let Some(fatal) = &setup.fatal {
         return Ok(out.fatal(fatal, false));
     }
-    for i in setup["invalid"].as_array().into_iter().flatten() {
-        invalid.push((
-            i["spec_path"].as_str().unwrap_or("").to_owned(),
-            i["message"].as_str().unwrap_or("").to_owned(),
-        ));
+    for i in setup.invalid {
+        invalid.push((i.spec_path.unwrap_or_default(), i.message));
     }
 
     // 1. Plan: PAT's decision for each detection, and the requests to run.
-    let mut plans: Vec<Plan> = Vec::new();
-    let mut requests: Vec<Request> = Vec::new();
-    let wanted_ids = options.only.as_ref();
-    let ran = detections
-        .iter()
-        .filter(|d| wanted_ids.is_none_or(|w| w.contains(&d.id)))
-        .count();
-    for &item in &detections {
-        if wanted_ids.is_some_and(|w| !w.contains(&item.id)) {
-            continue;
-        }
-        let spec_file = item.spec_path.display().to_string();
-        if options.skip_disabled_tests && item.enabled != Some(true) {
-            plans.push(Plan::SkipDisabled { spec_file, item });
-            continue;
-        }
-        let det_id = item.id.clone();
-        let wanted = |t: &&Node| {
-            t.get("Name")
-                .and_then(Node::as_str)
-                .is_some_and(|n| options.test_names.iter().any(|x| x == n))
-        };
-        if !options.test_names.is_empty() {
-            let own = item.spec.get("Tests").and_then(Node::as_list);
-            if !own.into_iter().flatten().any(|t| wanted(&t)) {
-                plans.push(Plan::NoTestsMatch { spec_file, item });
-                continue;
-            }
-        }
-        if item.analysis_type == AnalysisType::CorrelationRule {
-            let tests_node = item.spec.get("Tests");
-            plans.push(Plan::Run {
-                spec_file,
-                id: det_id,
-                tests_node,
-                all_tests: tests_node
-                    .and_then(Node::as_list)
-                    .map(|l| l.iter().collect())
-                    .unwrap_or_default(),
-                request: None,
-                correlation: Some(item),
-            });
-            continue;
-        }
-        let mut tests_node: Option<&Node> = item.spec.get("Tests");
-        let code_item = match item.base_detection.as_deref().filter(|b| !b.is_empty()) {
-            Some(base_id) => {
-                let base = detections
-                    .iter()
-                    .find(|d| d.spec.get("RuleID").and_then(Node::as_str) == Some(base_id));
-                let Some(&base) = base else {
-                    plans.push(Plan::BaseMissing {
-                        id: det_id,
-                        base: base_id.to_owned(),
-                    });
-                    continue;
-                };
-                if tests_node.is_none() && base.spec.get("Tests").is_some_and(Node::is_truthy) {
-                    tests_node = base.spec.get("Tests");
-                }
-                base
-            }
-            None if is_simple(item) => {
-                plans.push(Plan::Simple);
-                continue;
-            }
-            None => item,
-        };
-        let all_tests: Vec<&Node> = tests_node
-            .and_then(Node::as_list)
-            .map(|l| l.iter().collect())
-            .unwrap_or_default();
-        let tests: Vec<Value> = all_tests
+    let plan::RunPlan {
+        plans,
+        requests,
+        counted,
+    } = plan::plan(&detections, options);
+    if let Some(dump) = &debug.requests_dump {
+        let lines: Vec<String> = requests
             .iter()
-            .filter(|t| options.test_names.is_empty() || wanted(t))
-            .map(|t| request_test(t))
+            .map(|r| {
+                serde_json::to_string(&Request::RunDetection(r.body.clone())).unwrap_or_default()
+            })
             .collect();
-        let body = json!({
-            "op": "run_detection",
-            "id": det_id,
-            "analysis_type": item.analysis_type.as_str(),
-            "spec_path": spec_file,
-            "create_alert": item.spec.get("CreateAlert").map(Node::to_json),
-            "path": filename(code_item).map(|f| pat_join(code_item, f)),
-            "tests": if tests_node.is_some() { tests } else { Vec::new() },
-        });
-        plans.push(Plan::Run {
-            spec_file,
-            id: det_id,
-            tests_node,
-            all_tests,
-            request: Some(requests.len()),
-            correlation: None,
-        });
-        requests.push(Request { body, code_item });
-    }
-
-    // 2. Schedule: which requests must share a worker.
-    let globals: Vec<Value> = selected
-        .iter()
-        .filter(|i| i.analysis_type == AnalysisType::Global)
-        .map(|g| json!({"id": g.id, "path": g.code_path}))
-        .collect();
-    let parallel = pool.size() > 1 && requests.len() > 1;
-    let traits = if !globals.is_empty() && parallel {
-        let answer = pool.call(
-            &load,
-            &json!({"op": "analyze_globals", "globals": globals}),
-            Duration::from_secs(60),
-        )?;
-        if let Some(e) = harness_error(&answer) {
-            return Err(TestError::Harness(e));
-        }
-        answer
-    } else {
-        json!({"traits": {}})
-    };
-    let any_sticky = traits["traits"]
-        .as_object()
-        .is_some_and(|t| t.values().any(|v| v["sticky"].as_bool() != Some(false)));
-    let jobs = if parallel {
-        schedule(ws, &selected, &requests, &traits)
-    } else {
-        vec![requests
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (i, r.body.clone()))
-            .collect()]
-    };
-
-    if let Some(dump) = std::env::var_os("PROWL_DEBUG_REQUESTS") {
-        let lines: Vec<String> = requests.iter().map(|r| r.body.to_string()).collect();
         let _ = std::fs::write(dump, lines.join("\n"));
     }
-    // Slowest first (by last run's times), so no worker is left with a long detection at the
-    // end while the others idle.
+
+    // 2. Schedule: which requests must share a worker, slowest first.
+    let globals: Vec<GlobalFile> = selected
+        .iter()
+        .filter(|i| i.analysis_type == AnalysisType::Global)
+        .map(|g| GlobalFile {
+            id: g.id.clone(),
+            path: g.code_path.as_ref().map(|p| p.display().to_string()),
+        })
+        .collect();
+    let has_globals = !globals.is_empty();
+    let parallel = pool.size() > 1 && requests.len() > 1;
+    let traits: GlobalTraits = if has_globals && parallel {
+        pool.call(
+            &load,
+            &Request::AnalyzeGlobals { globals },
+            Duration::from_secs(60),
+        )?
+    } else {
+        GlobalTraits::default()
+    };
+    let any_sticky = traits.sticky().next().is_some();
     let mut timings = timings::Timings::load(&ws.root);
-    let mut jobs = jobs;
-    if parallel {
-        let cost = |job: &Vec<Step>| -> f64 {
-            job.iter()
-                .map(|(_, r)| timings.estimate(r["id"].as_str().unwrap_or("")))
-                .sum()
-        };
-        let mut costed: Vec<(f64, Vec<Step>)> = jobs.into_iter().map(|j| (cost(&j), j)).collect();
-        costed.sort_by(|a, b| b.0.total_cmp(&a.0));
-        jobs = costed.into_iter().map(|(_, j)| j).collect();
-    }
+    let jobs = if parallel {
+        schedule::parallel(ws, &selected, &requests, &traits, &timings)
+    } else {
+        schedule::sequential(&requests)
+    };
 
     // 3. Run on the pool; print in PAT's order as the answers arrive.
-    let mut report = Report {
-        out,
-        options,
-        plans,
-        cursor: 0,
-        answers: (0..requests.len()).map(|_| None).collect(),
-        invalid_detections: Vec::new(),
-        kept: Vec::new(),
-        fatal: None,
-    };
-    report.advance();
+    let mut collector = collect::Collector::new(out, options, plans, requests.len());
+    collector.advance();
     let mut done = 0;
     let mut cancelled = false;
     if !requests.is_empty() {
         pool.run(&load, jobs, options.timeout, &mut |index, answer| {
+            let request = &requests[index].body;
             let answer = match answer {
-                Ok(a) => match harness_error(&a) {
-                    // The harness itself failed on this detection (e.g. out of memory while
-                    // answering): report it for this detection; the pool replaced the worker.
-                    Some(e) => {
-                        engine_failure(format!("the test harness failed on this detection: {e}"))
-                    }
-                    None => a,
-                },
-                Err(e) => engine_failure(e.to_string()),
+                Ok(a) => a,
+                // The harness itself failed on this detection (e.g. out of memory while
+                // answering): report it for this detection; the pool replaced the worker.
+                Err(EngineError::Harness(e)) => DetectionResult::engine_failure(
+                    &request.id,
+                    &request.spec_path,
+                    format!("the test harness failed on this detection: {e}"),
+                ),
+                Err(e) => {
+                    DetectionResult::engine_failure(&request.id, &request.spec_path, e.to_string())
+                }
             };
-            if let (Some(ms), Some(id)) = (
-                answer["elapsed_ms"].as_f64(),
-                requests[index].body["id"].as_str(),
-            ) {
-                timings.record(id, ms);
+            if let Some(ms) = answer.elapsed_ms {
+                timings.record(&request.id, ms);
             }
-            report.answers[index] = Some(answer);
             done += 1;
-            let id = requests[index].body["id"].as_str().unwrap_or("");
-            let go_on = observer(Progress {
+            let go_on = observer(&Progress {
                 done,
                 total: requests.len(),
-                id,
+                id: request.id.clone(),
             });
             cancelled |= !go_on;
-            report.advance() && go_on
+            collector.answer(index, answer) && go_on
         });
     }
     timings.save();
-    if debug {
+    if debug.timings {
         eprintln!("ran: {:?}", t0.elapsed());
     }
-    if !globals.is_empty() && (any_sticky || !parallel) {
+    if has_globals && (any_sticky || !parallel) {
         // Helpers that may keep state: the next run starts from fresh modules, as a new PAT
         // run does.
         pool.invalidate();
     }
-    let Report {
+    let collect::Collector {
         out,
         invalid_detections,
         kept,
         fatal,
         ..
-    } = report;
+    } = collector;
     if let Some(run) = fatal {
         return Ok(run);
     }
@@ -674,112 +367,10 @@ pub fn run_observed(
     }
     let mut out = out;
     out.recap(&kept, &ws.root);
-    let mut run = out.finish(ran, invalid);
+    let mut run = out.finish(counted, invalid);
     run.detections = kept;
     run.cancelled = cancelled;
     Ok(run)
-}
-
-/// PAT's printing, driven in plan order as answers come in.
-struct Report<'a, 'o> {
-    out: pat_text::Printer,
-    options: &'o TestOptions,
-    plans: Vec<Plan<'a>>,
-    cursor: usize,
-    answers: Vec<Option<Value>>,
-    invalid_detections: Vec<(String, String)>,
-    /// Answers in PAT's order (JSON and JUnit output).
-    kept: Vec<Value>,
-    /// Set when PAT's process would have ended (a module-level `sys.exit`).
-    fatal: Option<TestRun>,
-}
-
-impl Report<'_, '_> {
-    /// Prints every plan entry whose answer is known; `false` once PAT would have stopped.
-    fn advance(&mut self) -> bool {
-        while self.fatal.is_none() && self.cursor < self.plans.len() {
-            let out = &mut self.out;
-            match &self.plans[self.cursor] {
-                Plan::SkipDisabled { spec_file, item } => out.skip(spec_file, item),
-                Plan::NoTestsMatch { spec_file, item } => {
-                    out.no_tests_match(&item.id, &self.options.test_names);
-                    out.skip(spec_file, item);
-                }
-                Plan::BaseMissing { id, base } => out.log(
-                    "WARNING",
-                    &format!(
-                        "Skipping Derived Detection '{id}', could not lookup base detection '{base}'"
-                    ),
-                ),
-                Plan::Simple => {}
-                Plan::Run {
-                    spec_file,
-                    id,
-                    tests_node,
-                    all_tests,
-                    request,
-                    correlation,
-                } => {
-                    let answer = match request {
-                        None => json!({"results": []}),
-                        Some(r) => match self.answers[*r].take() {
-                            Some(answer) => answer,
-                            None => return true, // not answered yet
-                        },
-                    };
-                    if let Some(item) = correlation {
-                        out.skip(spec_file, item);
-                    }
-                    out.stdout(answer["module_output"].as_str().unwrap_or(""));
-                    out.stderr(answer["module_stderr"].as_str().unwrap_or(""));
-                    if let Some(fatal) = answer.get("fatal").filter(|f| !f.is_null()) {
-                        let printer = std::mem::replace(out, pat_text::Printer::new(self.options));
-                        self.fatal = Some(printer.fatal(fatal, true));
-                        return false;
-                    }
-                    out.detection_header(id);
-                    if let Some(error) = answer.get("setup_error").filter(|e| !e.is_null()) {
-                        let message = error["message"].as_str().unwrap_or("").to_owned();
-                        self.invalid_detections.push((spec_file.clone(), message));
-                        out.setup_error();
-                    } else {
-                        let minimum = self.options.minimum_tests;
-                        if all_tests.len() < minimum {
-                            out.fail(
-                                id,
-                                format!(
-                                    "Insufficient test coverage: {minimum} tests required but only {} found",
-                                    all_tests.len()
-                                ),
-                            );
-                        }
-                        if tests_node.is_none() {
-                            out.no_tests_configured(id);
-                        } else {
-                            for result in answer["results"].as_array().into_iter().flatten() {
-                                out.test_result(id, result);
-                            }
-                            let expected = |want: bool| {
-                                all_tests.iter().any(|t| {
-                                    t.get("ExpectedResult")
-                                        .is_some_and(|e| e.is_truthy() == want)
-                                })
-                            };
-                            if minimum > 1 && !(expected(true) && expected(false)) {
-                                out.fail(id, "Insufficient test coverage: expected at least one positive and one negative test".into());
-                            }
-                        }
-                        out.detection_end();
-                    }
-                    if request.is_some() {
-                        self.kept.push(answer);
-                    }
-                }
-            }
-            self.cursor += 1;
-        }
-        self.fatal.is_none()
-    }
 }
 
 /// The detections a set of changed files can alter: each file's items and, through the

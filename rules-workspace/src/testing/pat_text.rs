@@ -4,9 +4,9 @@
 //! PASS/FAIL are coloured with PAT's raw ANSI codes only when colour is wanted.
 
 use super::{TestOptions, TestRun};
+use crate::engine::messages::{DetectionResult, Fatal, PyError, UnitTestResult};
 use crate::spec::value::str_repr;
 use crate::spec::AnalysisItem;
-use serde_json::Value;
 use std::fmt::Write as _;
 
 /// Collects stdout/stderr text and PAT's failed/skipped lists while a run goes on.
@@ -22,7 +22,7 @@ pub struct Printer {
     /// (spec file, ID) in the order they were skipped.
     skipped: Vec<(String, String)>,
     /// Sorted mode: (passed?, detection ID, result).
-    buffered: Vec<(bool, String, Value)>,
+    buffered: Vec<(bool, String, UnitTestResult)>,
     /// Prowl's failure recap, written to stderr just before PAT's closing `ERROR:` line.
     recap: String,
 }
@@ -109,101 +109,78 @@ impl Printer {
         }
     }
 
-    fn fail_all(&mut self, id: &str, entries: &Value) {
-        for e in entries.as_array().into_iter().flatten() {
-            self.fail(id, e.as_str().unwrap_or("").to_owned());
+    fn fail_all(&mut self, id: &str, entries: &[String]) {
+        for e in entries {
+            self.fail(id, e.clone());
         }
     }
 
     /// One test's result: out-of-band failures only count; otherwise captured output, the test
     /// line and its function lines (buffered in sorted mode).
-    pub fn test_result(&mut self, id: &str, result: &Value) {
-        self.stderr(result["logs"].as_str().unwrap_or(""));
-        if result.get("out_of_band").is_some_and(|o| !o.is_null()) {
-            self.fail_all(id, &result["failed_entries"]);
+    pub fn test_result(&mut self, id: &str, result: &UnitTestResult) {
+        self.stderr(&result.logs);
+        if result.out_of_band.is_some() {
+            self.fail_all(id, &result.failed_entries);
             return;
         }
         if self.sorted {
-            let passed = result["passed"].as_bool().unwrap_or(false);
-            self.buffered.push((passed, id.to_owned(), result.clone()));
+            self.buffered
+                .push((result.passed, id.to_owned(), result.clone()));
             return;
         }
         self.print_result(id, result);
     }
 
-    fn print_result(&mut self, id: &str, result: &Value) {
-        let captured = result["captured"].as_str().unwrap_or("");
-        if !captured.is_empty() {
-            let _ = writeln!(self.stdout, "{captured}");
+    fn print_result(&mut self, id: &str, result: &UnitTestResult) {
+        if !result.captured.is_empty() {
+            let _ = writeln!(self.stdout, "{}", result.captured);
         }
-        let tag = self.tag(result["passed"].as_bool().unwrap_or(false));
-        let _ = writeln!(
-            self.stdout,
-            "\t[{tag}] {}",
-            result["name"].as_str().unwrap_or("")
-        );
-        for f in result["functions"].as_array().into_iter().flatten() {
-            let tag = self.tag(f["passed"].as_bool().unwrap_or(false));
-            let _ = writeln!(
-                self.stdout,
-                "\t\t[{tag}] [{}] {}",
-                f["name"].as_str().unwrap_or(""),
-                f["output_text"].as_str().unwrap_or("")
-            );
+        let tag = self.tag(result.passed);
+        let _ = writeln!(self.stdout, "\t[{tag}] {}", result.name);
+        for f in &result.functions {
+            let tag = self.tag(f.passed);
+            let _ = writeln!(self.stdout, "\t\t[{tag}] [{}] {}", f.name, f.output_text);
         }
-        self.fail_all(id, &result["failed_entries"]);
+        self.fail_all(id, &result.failed_entries);
     }
 
     /// Prowl's addition (PAT#243, PAT#634): after PAT's report, on stderr, one line per failing
     /// test or broken detection with the place to look (`file:line` of the deepest frame in the
     /// workspace, else the spec), so a long run's failures are at the bottom of the terminal.
     /// No line starts with `ERROR`/`WARNING`, so tools reading PAT's log lines are unaffected.
-    pub fn recap(&mut self, answers: &[Value], root: &std::path::Path) {
+    pub fn recap(&mut self, answers: &[DetectionResult], root: &std::path::Path) {
         let rel = |f: &str| {
             std::path::Path::new(f)
                 .strip_prefix(root)
                 .map(|p| p.display().to_string())
                 .unwrap_or_else(|_| f.to_owned())
         };
-        let place = |error: &Value| -> Option<String> {
-            let frames = error["traceback"].as_array()?;
-            let frame = frames.iter().rev().find(|f| f["user"] == true)?;
-            Some(format!(
-                "{}:{}",
-                rel(frame["file"].as_str()?),
-                frame["line"].as_u64()?
-            ))
+        let place = |error: &PyError| -> Option<String> {
+            let frame = error.user_frame()?;
+            Some(format!("{}:{}", rel(&frame.file), frame.line?))
         };
         let mut lines = Vec::new();
         let mut tests = 0;
         for answer in answers {
-            let id = answer["id"].as_str().unwrap_or("");
-            let spec = rel(answer["spec_path"].as_str().unwrap_or(""));
-            if let Some(e) = answer.get("setup_error").filter(|e| e.is_object()) {
+            let id = &answer.id;
+            let spec = rel(answer.spec_path.as_deref().unwrap_or(""));
+            if let Some(e) = &answer.setup_error {
                 let at = place(e).unwrap_or_else(|| spec.clone());
-                let message = e["message"].as_str().unwrap_or("").replace('\n', " ");
+                let message = e.message.as_deref().unwrap_or("").replace('\n', " ");
                 lines.push(format!("  {id}  {at}\n      cannot be loaded: {message}"));
                 continue;
             }
-            for result in answer["results"].as_array().into_iter().flatten() {
-                if result["passed"] == true && result["out_of_band"].is_null() {
-                    continue;
-                }
+            for result in answer.results.iter().filter(|r| !r.clean_pass()) {
                 tests += 1;
-                let name = result["name"].as_str().unwrap_or("");
                 let mut why = Vec::new();
                 let mut at = None;
-                if let Some(o) = result.get("out_of_band").filter(|o| o.is_object()) {
-                    why.push(o["message"].as_str().unwrap_or("").to_owned());
+                if let Some(o) = &result.out_of_band {
+                    why.push(o.message.clone());
                 }
-                for f in result["functions"].as_array().into_iter().flatten() {
-                    if f["passed"] == true {
-                        continue;
-                    }
-                    let fname = f["name"].as_str().unwrap_or("");
-                    let text = f["output_text"].as_str().unwrap_or("");
-                    if f["error"].is_object() {
-                        at = at.or_else(|| place(&f["error"]));
+                for f in result.functions.iter().filter(|f| !f.passed) {
+                    let (fname, text) = (&f.name, &f.output_text);
+                    if let Some(error) = &f.error {
+                        at = at.or_else(|| place(error));
                         why.push(format!("[{fname}] {text}"));
                     } else {
                         why.push(format!("[{fname}] returned {text}"));
@@ -212,14 +189,14 @@ impl Printer {
                 if why.is_empty() {
                     // Errors PAT counts but does not print (unique(), functions CreateAlert
                     // turns off): say which, since PAT's own output shows only [PASS] lines.
-                    for e in result["suppressed_errors"].as_array().into_iter().flatten() {
-                        let err = &e["error"];
+                    for e in &result.suppressed_errors {
+                        let err = &e.error;
                         at = at.or_else(|| place(err));
                         why.push(format!(
                             "[{}] {}: {} (PAT counts this error without printing it)",
-                            e["name"].as_str().unwrap_or(""),
-                            err["type"].as_str().unwrap_or(""),
-                            err["message"].as_str().unwrap_or("")
+                            e.name,
+                            err.kind.as_deref().unwrap_or(""),
+                            err.message.as_deref().unwrap_or("")
                         ));
                     }
                 }
@@ -230,7 +207,7 @@ impl Printer {
                 let why: String = why.join("; ").chars().take(300).collect();
                 lines.push(format!(
                     "  {id}  {at}\n      test {}: {why}",
-                    str_repr(name)
+                    str_repr(&result.name)
                 ));
             }
         }
@@ -241,13 +218,7 @@ impl Printer {
             self.recap,
             "\nProwl: {} failing test(s), {} detection(s) with problems:",
             tests,
-            answers
-                .iter()
-                .filter(|a| a["setup_error"].is_object()
-                    || a["results"].as_array().is_some_and(|r| r
-                        .iter()
-                        .any(|t| t["passed"] != true || !t["out_of_band"].is_null())))
-                .count()
+            answers.iter().filter(|a| a.has_problems()).count()
         );
         for l in lines {
             let _ = writeln!(self.recap, "{l}");
@@ -257,14 +228,11 @@ impl Printer {
     /// PAT stopped (a module called `sys.exit`, a data model crashed): no summary.
     /// `log_warning`: whether PAT's closing warning still has to be written (the workspace
     /// set-up already returns it in its own stderr).
-    pub fn fatal(mut self, fatal: &Value, log_warning: bool) -> TestRun {
-        if let Some(w) = fatal["warning"]
-            .as_str()
-            .filter(|w| log_warning && !w.is_empty())
-        {
-            let _ = writeln!(self.stderr, "{w}");
+    pub fn fatal(mut self, fatal: &Fatal, log_warning: bool) -> TestRun {
+        if log_warning && !fatal.warning.is_empty() {
+            let _ = writeln!(self.stderr, "{}", fatal.warning);
         }
-        let code = fatal["exit_code"].as_i64().unwrap_or(1) as i32;
+        let code = fatal.exit_code as i32;
         TestRun {
             stdout: self.stdout,
             stderr: self.stderr,

@@ -27,15 +27,58 @@ pub const MAX_SPEC_BYTES: u64 = 256 * 1024 * 1024;
 /// Errors that stop a workspace from opening at all.
 #[derive(Debug, thiserror::Error)]
 pub enum WorkspaceError {
+    /// The folder does not exist.
     #[error("{path}: no such directory")]
-    NotFound { path: PathBuf },
+    NotFound {
+        /// The folder.
+        path: PathBuf,
+    },
+    /// The path is a file.
     #[error("{path}: not a directory")]
-    NotADirectory { path: PathBuf },
+    NotADirectory {
+        /// The path.
+        path: PathBuf,
+    },
+    /// The folder cannot be read.
     #[error("{path}: cannot open: {source}")]
     Io {
+        /// The folder.
         path: PathBuf,
+        /// Why.
         source: std::io::Error,
     },
+}
+
+impl crate::error::UserError for WorkspaceError {
+    fn family(&self) -> &'static str {
+        "workspace"
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            WorkspaceError::NotFound { .. } => "not_found",
+            WorkspaceError::NotADirectory { .. } => "not_a_directory",
+            WorkspaceError::Io { .. } => "io",
+        }
+    }
+
+    fn hint(&self) -> Option<String> {
+        match self {
+            WorkspaceError::NotFound { .. } | WorkspaceError::NotADirectory { .. } => Some(
+                "pass the folder of your panther-analysis fork, or create one with `prowl demo`"
+                    .into(),
+            ),
+            WorkspaceError::Io { .. } => None,
+        }
+    }
+
+    fn location(&self) -> Option<crate::error::Location> {
+        match self {
+            WorkspaceError::NotFound { path }
+            | WorkspaceError::NotADirectory { path }
+            | WorkspaceError::Io { path, .. } => Some(crate::error::Location::file(path)),
+        }
+    }
 }
 
 /// How to read a workspace.

@@ -6,7 +6,7 @@ use crate::engine::env::{cache_dir, workspace_key};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ts_rs::TS)]
 pub struct Recovered {
     /// The file the buffer belongs to.
     pub path: PathBuf,

@@ -16,32 +16,80 @@ pub const MAX_TEXT_BYTES: u64 = 32 * 1024 * 1024;
 /// The stamp of a file that does not exist.
 pub const ABSENT: &str = "absent";
 
+/// Why a file could not be read as text or saved.
 #[derive(Debug, thiserror::Error)]
 pub enum SaveError {
+    /// The file changed on disk since it was read: saving would lose that change.
     #[error("{path}: the file changed on disk since it was opened")]
-    Conflict { path: PathBuf },
+    Conflict {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The file does not exist.
     #[error("{path}: no such file")]
-    NotFound { path: PathBuf },
+    NotFound {
+        /// The file.
+        path: PathBuf,
+    },
+    /// Too large to edit as text.
     #[error("{path}: the file is {size} bytes, more than the {max} bytes Prowl opens as text")]
-    TooLarge { path: PathBuf, size: u64, max: u64 },
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its size.
+        size: u64,
+        /// The limit.
+        max: u64,
+    },
+    /// Not UTF-8.
     #[error("{path}: not UTF-8 text (binary or another encoding); Prowl will not edit it")]
-    NotText { path: PathBuf },
+    NotText {
+        /// The file.
+        path: PathBuf,
+    },
+    /// Reading or writing failed.
     #[error("{path}: {source}")]
     Io {
+        /// The file.
         path: PathBuf,
+        /// Why.
         source: std::io::Error,
     },
 }
 
-impl SaveError {
-    /// What to do next, for people.
-    pub fn hint(&self) -> Option<&'static str> {
+impl crate::error::UserError for SaveError {
+    fn family(&self) -> &'static str {
+        "file"
+    }
+
+    fn name(&self) -> &'static str {
         match self {
-            SaveError::Conflict { .. } => {
-                Some("reload the file to see the other change, or copy your edits elsewhere first")
-            }
-            SaveError::NotText { .. } => Some("open it in another editor"),
+            SaveError::Conflict { .. } => "conflict",
+            SaveError::NotFound { .. } => "not_found",
+            SaveError::TooLarge { .. } => "too_large",
+            SaveError::NotText { .. } => "not_text",
+            SaveError::Io { .. } => "io",
+        }
+    }
+
+    fn hint(&self) -> Option<String> {
+        match self {
+            SaveError::Conflict { .. } => Some(
+                "reload the file to see the other change, or copy your edits elsewhere first"
+                    .into(),
+            ),
+            SaveError::NotText { .. } => Some("open it in another editor".into()),
             _ => None,
+        }
+    }
+
+    fn location(&self) -> Option<crate::error::Location> {
+        match self {
+            SaveError::Conflict { path }
+            | SaveError::NotFound { path }
+            | SaveError::TooLarge { path, .. }
+            | SaveError::NotText { path }
+            | SaveError::Io { path, .. } => Some(crate::error::Location::file(path)),
         }
     }
 }

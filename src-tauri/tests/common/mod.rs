@@ -39,14 +39,24 @@ impl Harness {
         get_ipc_response(&self.window, request).map(|b| b.deserialize::<Value>().unwrap())
     }
 
-    /// The call fails with an AppError of `kind` whose message mentions `needle`.
+    /// The call fails with the error shape `{code, message, hint, location}` whose `code` is
+    /// `code` (or starts with it, when it ends with a dot: `git.`) and whose message mentions
+    /// `needle`.
     #[allow(dead_code)] // not every test file checks failures
-    pub fn fails(&self, cmd: &str, args: Value, kind: &str, needle: &str) -> Value {
+    pub fn fails(&self, cmd: &str, args: Value, code: &str, needle: &str) -> Value {
         let err = match self.call(cmd, args.clone()) {
             Ok(v) => panic!("{cmd}({args}) succeeded: {v}"),
             Err(e) => e,
         };
-        assert_eq!(err["kind"], kind, "{cmd}: {err}");
+        let got = err["code"].as_str().unwrap_or_default();
+        if code.ends_with('.') {
+            assert!(got.starts_with(code), "{cmd}: {err}");
+        } else {
+            assert_eq!(got, code, "{cmd}: {err}");
+        }
+        for key in ["message", "hint", "location"] {
+            assert!(err.get(key).is_some(), "{cmd}: no `{key}` in {err}");
+        }
         let message = err["message"].as_str().unwrap_or("");
         assert!(
             message.contains(needle),

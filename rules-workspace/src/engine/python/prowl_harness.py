@@ -1047,13 +1047,13 @@ def _stateful(tree):
 
 def check_python(req):
     """Compiles `text` as the module file `path` would be (nothing runs): the syntax error PAT
-    would hit when loading the detection, with its place. Answer: {error: None | {type,
+    would hit when loading the detection, with its place. Answer: {syntax_error: None | {type,
     message (str(exc), PAT's text), msg, line, col, end_line, end_col}}."""
     try:
         compile(req.get("text") or "", req.get("path") or "<buffer>", "exec", dont_inherit=True)
     except (SyntaxError, ValueError) as exc:  # ValueError: source with NUL bytes
         return {
-            "error": {
+            "syntax_error": {
                 "type": type(exc).__name__,
                 "message": str(exc),
                 "msg": getattr(exc, "msg", str(exc)),
@@ -1063,7 +1063,7 @@ def check_python(req):
                 "end_col": getattr(exc, "end_offset", None),
             }
         }
-    return {"error": None}
+    return {"syntax_error": None}
 
 
 def shutdown(_req=None):

@@ -1,8 +1,9 @@
 """Prowl's worker dispatcher: decodes a request frame, calls the handler, encodes the answer.
 
 The Rust worker (`prowl worker`) calls `handle(request_bytes) -> response_str` once per frame.
-Every request is a JSON object with an `op`; every answer a JSON object. An exception in a
-handler becomes `{"error": {"type", "message", "traceback"}}`, never a crash of the worker.
+Every request is a JSON object with an `op`; every answer is `{"ok": <the handler's answer>}`,
+or `{"error": {"type", "message", "traceback"}}` when the handler raised (never a crash of the
+worker). The Rust side decodes them as `engine::messages::Reply`.
 """
 import json
 import os
@@ -80,7 +81,7 @@ def handle(frame):
         handler = _HANDLERS.get(request.get("op"))
         if handler is None:
             raise ValueError(f"unknown request op {request.get('op')!r}")
-        answer = handler(request)
+        answer = {"ok": handler(request)}
     except BaseException as err:  # pylint: disable=broad-except
         answer = {
             "error": {

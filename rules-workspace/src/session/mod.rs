@@ -1,33 +1,94 @@
 //! An open workspace for an interactive front end (the desktop app): the validated workspace,
 //! a warm pool of test workers, the list of recent workspaces, and the views the UI shows.
+//!
+//! - [`Session`]: one open workspace and its workers, used from one thread at a time.
+//! - [`shared::SharedSession`]: the session as the desktop's threads share it: opening in the
+//!   background, the file watcher, runs that can be cancelled, validation that never waits for
+//!   a run, idle workers let go after a while, paths kept inside the workspace.
+//!
 //! The desktop shell's commands are thin wrappers over these functions.
+
+pub mod shared;
 
 use crate::diagnostics::{Code, Diagnostic, Severity};
 use crate::engine::env::{cache_dir, PythonEnv};
+use crate::engine::messages::{DetectionResult, PythonCheck, Request};
 use crate::engine::pool::Pool;
+use crate::engine::EngineError;
+use crate::error::UserError;
 use crate::spec::value::Span;
 use crate::spec::{AnalysisItem, AnalysisType};
-use crate::testing::{self, Progress, TestOptions};
+use crate::testing::{self, Progress, TestError, TestOptions};
 use crate::workspace::{OpenOptions, Workspace, WorkspaceError};
 use serde::Serialize;
-use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+/// Why a session could not do what was asked.
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
+    /// The workspace could not be opened or re-read.
     #[error(transparent)]
     Workspace(#[from] WorkspaceError),
-    #[error("{0}")]
-    Engine(String),
+    /// The workers could not be started or asked (the Python environment included).
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    /// A test run could not be made.
+    #[error(transparent)]
+    Test(#[from] TestError),
+    /// The demo workspace could not be written.
+    #[error(transparent)]
+    Demo(#[from] crate::demo::DemoError),
+    /// Nothing is open.
     #[error("no workspace is open")]
     NoWorkspace,
 }
 
+impl UserError for SessionError {
+    fn family(&self) -> &'static str {
+        match self {
+            SessionError::Workspace(e) => e.family(),
+            SessionError::Engine(e) => e.family(),
+            SessionError::Test(e) => e.family(),
+            SessionError::Demo(e) => e.family(),
+            SessionError::NoWorkspace => "session",
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            SessionError::Workspace(e) => e.name(),
+            SessionError::Engine(e) => e.name(),
+            SessionError::Test(e) => e.name(),
+            SessionError::Demo(e) => e.name(),
+            SessionError::NoWorkspace => "no_workspace",
+        }
+    }
+
+    fn hint(&self) -> Option<String> {
+        match self {
+            SessionError::Workspace(e) => e
+                .hint()
+                .map(|_| "choose the folder of your panther-analysis fork".to_owned()),
+            SessionError::Engine(e) => e.hint(),
+            SessionError::Test(e) => e.hint(),
+            SessionError::Demo(e) => e.hint(),
+            SessionError::NoWorkspace => crate::error::ErrorInfo::no_workspace().hint,
+        }
+    }
+
+    fn location(&self) -> Option<crate::error::Location> {
+        match self {
+            SessionError::Workspace(e) => e.location(),
+            _ => None,
+        }
+    }
+}
+
 /// An item as the UI lists it: the item (the fields of `prowl list --format json`) and the
 /// packs that list it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ItemView<'a> {
     #[serde(flatten)]
     pub item: &'a AnalysisItem,
@@ -36,7 +97,7 @@ pub struct ItemView<'a> {
 }
 
 /// What the UI shows of a workspace.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct WorkspaceView<'a> {
     pub root: PathBuf,
     pub name: String,
@@ -47,18 +108,25 @@ pub struct WorkspaceView<'a> {
 }
 
 /// A test run for the UI.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct TestReport {
+    /// PAT's exit code for the run.
     pub exit_code: i32,
+    /// PAT's summary (`None` when PAT would have stopped before it).
     pub summary: Option<testing::Summary>,
-    pub detections: Vec<Value>,
+    /// Every detection that ran, in PAT's order.
+    pub detections: Vec<DetectionResult>,
+    /// Wall time of the run.
     pub elapsed_ms: f64,
+    /// The run was cancelled: `detections` holds what finished.
     pub cancelled: bool,
 }
 
 /// An open workspace with its warm test workers.
 pub struct Session {
+    /// The validated workspace.
     pub ws: Workspace,
+    /// How it was read.
     pub options: OpenOptions,
     pool: Option<Pool>,
 }
@@ -93,6 +161,8 @@ impl Session {
         Ok(self.ws.apply_changes(&self.options, changes)?)
     }
 
+    /// What the UI shows of the workspace: its items (with their packs), every problem, and
+    /// the git status.
     pub fn view(&self) -> WorkspaceView<'_> {
         let all: Vec<usize> = (0..self.ws.items.len()).collect();
         WorkspaceView {
@@ -140,15 +210,16 @@ impl Session {
         if PythonEnv::for_workspace(&self.ws.root).check().is_err() {
             return Ok(Vec::new()); // no interpreter yet; the first test run creates it
         }
-        let request = serde_json::json!({"op": "check_python", "path": path, "text": text});
-        let answer = self
+        let request = Request::CheckPython {
+            path: path.to_path_buf(),
+            text: text.to_owned(),
+        };
+        let answer: PythonCheck = self
             .pool()?
-            .ask(&request, std::time::Duration::from_secs(10))
-            .map_err(|e| SessionError::Engine(e.to_string()))?;
-        let Some(e) = answer.get("error").filter(|e| e.is_object()) else {
+            .ask(&request, std::time::Duration::from_secs(10))?;
+        let Some(e) = answer.syntax_error else {
             return Ok(Vec::new());
         };
-        let number = |k: &str| e[k].as_u64().unwrap_or(1).max(1) as u32;
         Ok(vec![Diagnostic {
             severity: Severity::Error,
             code: Code::PythonSyntax,
@@ -158,15 +229,11 @@ impl Session {
                 .map(|p| p.to_string_lossy().replace('\\', "/"))
                 .unwrap_or_else(|_| path.display().to_string()),
             span: Some(Span {
-                line: number("line"),
-                col: number("col"),
+                line: e.line.max(1),
+                col: e.col.max(1),
             }),
-            summary: format!(
-                "{}: {}",
-                e["type"].as_str().unwrap_or("SyntaxError"),
-                e["msg"].as_str().unwrap_or("")
-            ),
-            message: e["message"].as_str().unwrap_or("").to_owned(),
+            summary: format!("{}: {}", e.kind, e.msg),
+            message: e.message,
             hint: Some(
                 "PAT cannot load this detection: `pat test` lists it as invalid and runs none of its tests"
                     .into(),
@@ -186,13 +253,7 @@ impl Session {
 
     fn pool(&mut self) -> Result<&mut Pool, SessionError> {
         if self.pool.is_none() {
-            let env = PythonEnv::for_workspace(&self.ws.root);
-            if env.check().is_err() {
-                env.sync(false, &mut |_| {})
-                    .map_err(|e| SessionError::Engine(e.to_string()))?;
-            }
-            let options = testing::worker_options(&self.ws.root)
-                .map_err(|e| SessionError::Engine(e.to_string()))?;
+            let options = crate::engine::prepare_workers(&self.ws.root, &mut |_| {})?;
             self.pool = Some(Pool::new(options, Pool::default_size()));
         }
         Ok(self.pool.as_mut().expect("pool just made"))
@@ -214,7 +275,7 @@ impl Session {
         &mut self,
         ids: Option<Vec<String>>,
         test_names: Vec<String>,
-        observer: &mut dyn FnMut(Progress) -> bool,
+        observer: &mut dyn FnMut(&Progress) -> bool,
     ) -> Result<TestReport, SessionError> {
         let started = Instant::now();
         let options = TestOptions {
@@ -226,8 +287,7 @@ impl Session {
         // Split borrows: the pool is created first, then used with the workspace.
         self.pool()?;
         let pool = self.pool.as_mut().expect("pool ensured");
-        let run = testing::run_observed(&self.ws, pool, &options, observer)
-            .map_err(|e| SessionError::Engine(e.to_string()))?;
+        let run = testing::run_observed(&self.ws, pool, &options, observer)?;
         Ok(TestReport {
             exit_code: run.exit_code,
             summary: run.summary,
@@ -298,7 +358,7 @@ pub fn demo_workspace() -> Result<PathBuf, SessionError> {
         if dir.exists() {
             let _ = std::fs::remove_dir_all(&dir);
         }
-        crate::demo::write_demo(&dir).map_err(|e| SessionError::Engine(e.to_string()))?;
+        crate::demo::write_demo(&dir)?;
     }
     Ok(dir)
 }

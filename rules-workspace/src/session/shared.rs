@@ -1,0 +1,364 @@
+//! The session as an interactive front end's threads share it (the desktop app calls these
+//! from its command threads; nothing here knows of windows or Tauri).
+//!
+//! Rules this type owns, so every front end gets them the same:
+//! - opening happens on its own thread when asked ([`SharedSession::open_in_background`]);
+//!   whoever needs the workspace meanwhile waits for it ([`SharedSession::wait_opened`]);
+//! - the open workspace is watched; each burst of changes on disk is applied to the session and
+//!   handed to the front end's callback as [`Changed`]; opening another workspace stops the old
+//!   watcher at its next event;
+//! - a test run holds the session for its length; validation of a spec buffer, file access and
+//!   git never wait for it (the root and parse cache are kept outside the session's lock), and
+//!   compiling a Python buffer is skipped while a run holds the workers;
+//! - a run can be cancelled from another thread ([`SharedSession::cancel_run`]);
+//! - after a run that started several workers, the extra ones are let go after
+//!   [`EXTRA_WORKERS_IDLE`] unless another run ends first (one stays warm);
+//! - the front end may name only paths inside the open workspace ([`SharedSession::inside`]).
+
+use super::{release_free_memory, Session, SessionError, TestReport};
+use crate::diagnostics::Diagnostic;
+use crate::error::{ErrorInfo, Location};
+use crate::testing::Progress;
+use crate::workspace::watch::Watcher;
+use crate::workspace::{OpenOptions, ParseCache, Workspace};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Duration;
+
+/// How long the extra workers of a whole-workspace run stay after it, in case another follows.
+pub const EXTRA_WORKERS_IDLE: Duration = Duration::from_secs(30);
+
+/// Files changed on disk (another editor, `git checkout`), as the front end is told.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct Changed {
+    /// The files.
+    pub paths: Vec<PathBuf>,
+    /// Whether the workspace was re-read (a spec changed, a file came or went); a Python-only
+    /// change refreshes the index's imports and is `false`.
+    pub reindexed: bool,
+}
+
+/// The open workspace's root, how it was read and its parse cache: what validation and file
+/// access need, readable while a run holds the session.
+#[derive(Clone)]
+struct Root {
+    path: PathBuf,
+    options: OpenOptions,
+    cache: Arc<ParseCache>,
+}
+
+/// One open session shared by a front end's threads.
+#[derive(Default)]
+pub struct SharedSession {
+    session: Arc<Mutex<Option<Session>>>,
+    root: Mutex<Option<Root>>,
+    cancel: Arc<AtomicBool>,
+    /// Bumped on every open; a watcher thread of an older workspace stops at its next event.
+    generation: Arc<AtomicU64>,
+    /// True while a workspace is being opened in the background.
+    opening: Arc<(Mutex<bool>, Condvar)>,
+    /// Bumped at the end of every run: a pending retirement of idle workers is dropped when
+    /// another run ended after it was scheduled.
+    runs: Arc<AtomicU64>,
+}
+
+/// A poisoned lock means a thread panicked while holding it; the data is still usable.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl SharedSession {
+    /// Nothing open yet.
+    pub fn new() -> SharedSession {
+        SharedSession::default()
+    }
+
+    /// Opens a workspace, replaces the session, starts a worker (so the first run is warm) and
+    /// watches the files; `on_change` is called from the watcher's thread for each burst.
+    pub fn open(
+        &self,
+        path: &Path,
+        on_change: impl Fn(Changed) + Send + 'static,
+    ) -> Result<(), SessionError> {
+        let mut session = Session::open(path)?;
+        // An environment problem shows up when tests are run, with its message.
+        let _ = session.prewarm();
+        let root = Root {
+            path: session.ws.root.clone(),
+            options: session.options.clone(),
+            cache: Arc::clone(&session.ws.parse_cache),
+        };
+        *self.session() = Some(session);
+        *lock(&self.root) = Some(root.clone());
+        release_free_memory();
+        self.watch(root.path, on_change);
+        Ok(())
+    }
+
+    /// [`SharedSession::open`] on a thread of its own (a window shows at once while the
+    /// workspace is read); [`SharedSession::wait_opened`] waits for it. A failure is written
+    /// to stderr: the front end finds no workspace open and shows its start screen.
+    pub fn open_in_background(
+        self: &Arc<Self>,
+        path: PathBuf,
+        on_change: impl Fn(Changed) + Send + 'static,
+    ) {
+        *lock(&self.opening.0) = true;
+        let shared = Arc::clone(self);
+        std::thread::spawn(move || {
+            if let Err(e) = shared.open(&path, on_change) {
+                eprintln!("prowl: cannot open {}: {e}", path.display());
+            }
+            let (flag, done) = &*shared.opening;
+            *lock(flag) = false;
+            done.notify_all();
+        });
+    }
+
+    /// Waits until a workspace being opened in the background is open (or failed to open).
+    pub fn wait_opened(&self) {
+        let (flag, done) = &*self.opening;
+        let mut opening = lock(flag);
+        while *opening {
+            opening = done.wait(opening).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+
+    /// The session, locked (blocking callers only). A test run holds it for the run's length.
+    pub fn session(&self) -> MutexGuard<'_, Option<Session>> {
+        lock(&self.session)
+    }
+
+    /// The session if no one holds it now (`None` while, e.g., a test run is going on).
+    pub fn try_session(&self) -> Option<MutexGuard<'_, Option<Session>>> {
+        match self.session.try_lock() {
+            Ok(g) => Some(g),
+            Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => None,
+        }
+    }
+
+    /// The open workspace's root (never waits for a test run).
+    pub fn root(&self) -> Result<PathBuf, ErrorInfo> {
+        lock(&self.root)
+            .as_ref()
+            .map(|r| r.path.clone())
+            .ok_or_else(ErrorInfo::no_workspace)
+    }
+
+    /// `path`, if it lies inside the open workspace: the front end may touch nothing else.
+    /// The folder must exist (it is resolved, links included); the file need not.
+    pub fn inside(&self, path: &str) -> Result<PathBuf, ErrorInfo> {
+        let root = self.root()?;
+        contained(&root, Path::new(path))
+    }
+
+    /// The problems of one file as if it had `text` (see [`Session::validate_buffer`]). A spec
+    /// is validated from disk plus this buffer without waiting for a test run; compiling a
+    /// Python buffer needs a worker, so while a run holds them it is skipped (no problems).
+    pub fn validate_buffer(&self, path: &str, text: &str) -> Result<Vec<Diagnostic>, ErrorInfo> {
+        let path = self.inside(path)?;
+        if path.extension().is_some_and(|e| e == "py") {
+            let Some(mut guard) = self.try_session() else {
+                return Ok(Vec::new());
+            };
+            let session = guard.as_mut().ok_or_else(ErrorInfo::no_workspace)?;
+            return Ok(session.validate_buffer(&path, text)?);
+        }
+        let root = lock(&self.root)
+            .clone()
+            .ok_or_else(ErrorInfo::no_workspace)?;
+        Workspace::validate_buffer_cached(&root.path, &root.options, root.cache, &path, text)
+            .map_err(|e| SessionError::from(e).into())
+    }
+
+    /// Runs tests (see [`Session::run_tests`]) until done or [`SharedSession::cancel_run`];
+    /// afterwards the extra workers are let go after [`EXTRA_WORKERS_IDLE`].
+    pub fn run_tests(
+        &self,
+        ids: Option<Vec<String>>,
+        test_names: Vec<String>,
+        progress: &mut dyn FnMut(&Progress),
+    ) -> Result<TestReport, ErrorInfo> {
+        self.run_tests_then_retire(ids, test_names, progress, EXTRA_WORKERS_IDLE)
+    }
+
+    /// [`SharedSession::run_tests`] with another idle time before extra workers stop.
+    pub fn run_tests_then_retire(
+        &self,
+        ids: Option<Vec<String>>,
+        test_names: Vec<String>,
+        progress: &mut dyn FnMut(&Progress),
+        idle: Duration,
+    ) -> Result<TestReport, ErrorInfo> {
+        self.cancel.store(false, Ordering::SeqCst);
+        let cancel = Arc::clone(&self.cancel);
+        let report = {
+            let mut guard = self.session();
+            let session = guard.as_mut().ok_or_else(ErrorInfo::no_workspace)?;
+            session.run_tests(ids, test_names, &mut |p| {
+                progress(p);
+                !cancel.load(Ordering::SeqCst)
+            })?
+        };
+        self.retire_extra_workers_after(idle);
+        Ok(report)
+    }
+
+    /// Stops the run going on (it reports what finished, `cancelled`).
+    pub fn cancel_run(&self) {
+        self.cancel.store(true, Ordering::SeqCst);
+    }
+
+    /// How many test workers are running.
+    pub fn running_workers(&self) -> usize {
+        self.session().as_ref().map_or(0, Session::running_workers)
+    }
+
+    /// After a run: when it left more than one worker running, the others are stopped after
+    /// `idle` unless another run ends in the meantime (that run schedules its own). One worker
+    /// stays warm for the next run of one detection.
+    pub fn retire_extra_workers_after(&self, idle: Duration) {
+        let run = self.runs.fetch_add(1, Ordering::SeqCst) + 1;
+        let busy = self
+            .try_session()
+            .is_some_and(|s| s.as_ref().is_some_and(|s| s.running_workers() > 1));
+        if !busy {
+            return;
+        }
+        let runs = Arc::clone(&self.runs);
+        let session = Arc::clone(&self.session);
+        std::thread::spawn(move || {
+            std::thread::sleep(idle);
+            if runs.load(Ordering::SeqCst) != run {
+                return; // a later run ended: it decides
+            }
+            // A run going on now holds the session: leave its workers alone.
+            let Ok(mut guard) = session.try_lock() else {
+                return;
+            };
+            if let Some(s) = guard.as_mut() {
+                s.retire_extra_workers();
+                drop(guard);
+                release_free_memory();
+            }
+        });
+    }
+
+    fn watch(&self, root: PathBuf, on_change: impl Fn(Changed) + Send + 'static) {
+        let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
+        let current = Arc::clone(&self.generation);
+        let session = Arc::clone(&self.session);
+        // Started here, so every change made after `open` returns is seen.
+        let Ok(watcher) = Watcher::start(&root) else {
+            return;
+        };
+        std::thread::spawn(move || {
+            while let Some(burst) = watcher.next_burst() {
+                if current.load(Ordering::SeqCst) != generation {
+                    return; // another workspace was opened
+                }
+                if burst.is_empty() {
+                    continue;
+                }
+                // Python-only edits refresh the index's imports; spec changes and new or
+                // removed files re-read the workspace.
+                let reindexed = match lock(&session).as_mut() {
+                    Some(s) if s.ws.root == root => s.apply_changes(&burst).unwrap_or(false),
+                    _ => false,
+                };
+                if reindexed {
+                    release_free_memory();
+                }
+                let paths = burst.into_iter().map(|(p, _)| p).collect();
+                on_change(Changed { paths, reindexed });
+            }
+        });
+    }
+}
+
+/// `path` resolved against the real location of its folder, if that lies inside `root`.
+fn contained(root: &Path, path: &Path) -> Result<PathBuf, ErrorInfo> {
+    let parent = path
+        .parent()
+        .and_then(|p| std::fs::canonicalize(p).ok())
+        .ok_or_else(|| {
+            ErrorInfo::new(
+                "file.not_found",
+                format!("{}: no such folder", path.display()),
+            )
+            .at(Location::file(path))
+        })?;
+    let full = parent.join(path.file_name().unwrap_or_default());
+    if !full.starts_with(root) {
+        return Err(ErrorInfo::new(
+            "file.outside_workspace",
+            format!(
+                "{} is outside the workspace {}",
+                full.display(),
+                root.display()
+            ),
+        )
+        .with_hint("the window may open and save files of the open workspace only")
+        .at(Location::file(&full)));
+    }
+    Ok(full)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_outside_the_workspace_or_in_missing_folders_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap().join("ws");
+        std::fs::create_dir_all(root.join("rules")).unwrap();
+        assert_eq!(
+            contained(&root, &root.join("rules/new.py")).unwrap(),
+            root.join("rules/new.py")
+        );
+        let out = contained(&root, &root.join("../escape.txt")).unwrap_err();
+        assert_eq!(out.code, "file.outside_workspace");
+        assert_eq!(
+            contained(&root, Path::new("/etc/passwd")).unwrap_err().code,
+            "file.outside_workspace"
+        );
+        assert_eq!(
+            contained(&root, &root.join("no/such/x.py"))
+                .unwrap_err()
+                .code,
+            "file.not_found"
+        );
+        // A folder that is a link out of the workspace is outside it.
+        std::os::unix::fs::symlink(dir.path(), root.join("out")).unwrap();
+        assert_eq!(
+            contained(&root, &root.join("out/x.txt")).unwrap_err().code,
+            "file.outside_workspace"
+        );
+    }
+
+    #[test]
+    fn without_a_workspace_every_call_says_so() {
+        let shared = SharedSession::new();
+        assert_eq!(shared.root().unwrap_err().code, "session.no_workspace");
+        assert_eq!(
+            shared
+                .validate_buffer("/tmp/x.yml", "a: 1")
+                .unwrap_err()
+                .code,
+            "session.no_workspace"
+        );
+        assert_eq!(
+            shared
+                .run_tests(None, Vec::new(), &mut |_| {})
+                .unwrap_err()
+                .code,
+            "session.no_workspace"
+        );
+        assert_eq!(shared.running_workers(), 0);
+        shared.wait_opened(); // nothing being opened: returns at once
+    }
+}

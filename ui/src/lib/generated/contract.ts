@@ -1,0 +1,558 @@
+// Generated from Prowl's Rust types by ts-rs (src-tauri/src/contract.rs); do not edit.
+// Regenerate: PROWL_BLESS_CONTRACT=1 cargo test -p prowl-desktop --test contract
+
+export type AnalysisType = "rule" | "scheduled_rule" | "policy" | "global" | "datamodel" | "pack" | "saved_query" | "scheduled_query" | "lookup_table" | "correlation_rule" | "scheduled_prompt";
+
+export type Branch = { name: string, 
+/**
+ * HEAD points at it.
+ */
+current: boolean, 
+/**
+ * The remote-tracking branch it follows (`origin/main`), if any.
+ */
+upstream: string | null, };
+
+export type Change = "unmodified" | "added" | "modified" | "deleted" | "renamed" | "untracked" | "type_change";
+
+export type Changed = { 
+/**
+ * The files.
+ */
+paths: Array<string>, 
+/**
+ * Whether the workspace was re-read (a spec changed, a file came or went); a Python-only
+ * change refreshes the index's imports and is `false`.
+ */
+reindexed: boolean, };
+
+export type CloneProgress = { received_objects: number, total_objects: number, indexed_objects: number, received_bytes: number, };
+
+export type Code = "yaml-syntax" | "unreadable" | "analysis-type" | "missing-key" | "unknown-key" | "invalid-value" | "exclusive-keys" | "json-schema" | "duplicate-id" | "duplicate-values" | "table-names" | "pack-member-missing" | "code-file" | "dedup-period" | "scheduled-query-missing" | "base-detection-missing" | "duplicate-key" | "data-model-conflict" | "python-syntax";
+
+export type Committed = { 
+/**
+ * The new commit's ID.
+ */
+oid: string, 
+/**
+ * The status after it.
+ */
+status: Status, };
+
+export type Conflict = "both_modified" | "both_added" | "both_deleted" | "added_by_us" | "added_by_them" | "deleted_by_us" | "deleted_by_them";
+
+export type DetectionForm = "python" | "simple" | "derived";
+
+export type DetectionResult = { 
+/**
+ * The detection's ID.
+ */
+id: string, 
+/**
+ * Its spec file.
+ */
+spec_path: string | null, 
+/**
+ * What the module printed on stdout when it was loaded.
+ */
+module_output: string, 
+/**
+ * What it printed on stderr (and log lines) when it was loaded.
+ */
+module_stderr: string, 
+/**
+ * The matcher function's name: `rule` or `policy`.
+ */
+matcher: string, 
+/**
+ * The detection could not be built (syntax error, import error, …): no test ran.
+ */
+setup_error: PyError | null, 
+/**
+ * Loading it ended PAT's run (see [`Fatal`]).
+ */
+fatal: Fatal | null, 
+/**
+ * Each test's result, in spec order.
+ */
+results: Array<UnitTestResult>, 
+/**
+ * Time the worker spent on this detection.
+ */
+elapsed_ms?: number, };
+
+export type Diagnostic = { severity: Severity, code: Code, 
+/**
+ * Absolute path of the file.
+ */
+file: string, 
+/**
+ * Path relative to the workspace root, with `/` separators.
+ */
+rel_path: string, 
+/**
+ * Line and column of the offending key or value (1-based), when known.
+ */
+span: Span | null, 
+/**
+ * One line for people.
+ */
+summary: string, 
+/**
+ * PAT's exact text for this problem (what `pat test` prints under "Invalid Tests Summary"
+ * or logs as a warning). Empty for checks PAT does not make.
+ */
+message: string, hint: string | null, 
+/**
+ * Whether PAT reports this problem too (errors it reports make `pat test` exit 1).
+ */
+pat: boolean, };
+
+export type DiffLine = { tag: LineTag, 
+/**
+ * The line without its line ending (`\n` or `\r\n`).
+ */
+text: string, 
+/**
+ * 1-based line number on the old side (equal and deleted lines).
+ */
+old_line: number | null, 
+/**
+ * 1-based line number on the new side (equal and inserted lines).
+ */
+new_line: number | null, };
+
+export type Edited = { 
+/**
+ * The whole text, only the edited test's lines changed.
+ */
+text: string, };
+
+export type ErrorInfo = { 
+/**
+ * Stable and namespaced (`file.conflict`): what a front end switches on.
+ */
+code: string, 
+/**
+ * What happened, and where.
+ */
+message: string, 
+/**
+ * The next step, when there is one.
+ */
+hint: string | null, 
+/**
+ * The place in a file the error is about.
+ */
+location: Location | null, };
+
+export type Fatal = { 
+/**
+ * The exception's class name.
+ */
+type: string, 
+/**
+ * `str(exception)`.
+ */
+message: string, 
+/**
+ * What PAT writes to stderr as it stops (may be empty).
+ */
+warning: string, 
+/**
+ * PAT's exit code.
+ */
+exit_code: number, };
+
+export type FileDiff = { 
+/**
+ * Relative to the working tree's root, `/` separators.
+ */
+path: string, 
+/**
+ * For a staged rename, the path the file had in HEAD.
+ */
+old_path: string | null, 
+/**
+ * The old content; `None` when the file did not exist on the old side, or is binary.
+ */
+old_text: string | null, 
+/**
+ * The new content; `None` when the file does not exist on the new side, or is binary.
+ */
+new_text: string | null, 
+/**
+ * Either side contains a NUL byte in its first 8000 bytes or is not UTF-8: no text diff.
+ */
+binary: boolean, 
+/**
+ * The unified diff (3 lines of context; `--- a/path`, `+++ b/path`, `/dev/null` for a
+ * side that does not exist), empty when nothing changed. Applies with `git apply`.
+ */
+unified: string, hunks: Array<Hunk>, };
+
+export type FileStatus = { 
+/**
+ * Relative to the working tree's root, `/` separators. For a rename, the new path.
+ */
+path: string, 
+/**
+ * For a rename staged in the index, the path in HEAD.
+ */
+old_path: string | null, 
+/**
+ * HEAD → index (what a commit would record).
+ */
+index: Change, 
+/**
+ * index → working tree (what is not staged yet).
+ */
+worktree: Change, 
+/**
+ * Unresolved merge conflict: the index holds several versions of the file.
+ */
+conflicted: boolean, 
+/**
+ * For a conflicted file, how the two sides disagree.
+ */
+conflict: Conflict | null, };
+
+export type FileText = { 
+/**
+ * The file, resolved.
+ */
+path: string, 
+/**
+ * Its text.
+ */
+text: string, 
+/**
+ * Its stamp.
+ */
+stamp: string, };
+
+export type Frame = { 
+/**
+ * The file (a workspace file, where the code came from one).
+ */
+file: string, 
+/**
+ * 1-based line.
+ */
+line: number | null, 
+/**
+ * The function's name (`<module>` at module level).
+ */
+function: string, 
+/**
+ * Whether the file is the workspace's (a detection, helper or data model).
+ */
+user: boolean, 
+/**
+ * The frame is the function's definition, added because the error was raised by
+ * panther-core about the function's result (wrong return type, …).
+ */
+definition?: boolean, };
+
+export type FunctionOutput = { 
+/**
+ * The name PAT prints (`rule`, `title`, `alertContext`, …).
+ */
+name: string, 
+/**
+ * PAT's verdict for this function.
+ */
+passed: boolean, 
+/**
+ * What PAT prints after the name: the output, or the error's message.
+ */
+output_text: string, 
+/**
+ * The function raised.
+ */
+error: PyError | null, };
+
+export type Hunk = { 
+/**
+ * 1-based; 0 with `old_lines == 0` when the old side is empty.
+ */
+old_start: number, old_lines: number, new_start: number, new_lines: number, lines: Array<DiffLine>, };
+
+export type ItemView = { 
+/**
+ * IDs of the packs listing this item.
+ */
+packs: Array<string>, id: string, analysis_type: AnalysisType, form: DetectionForm | null, 
+/**
+ * Absolute path of the YAML spec.
+ */
+spec_path: string, 
+/**
+ * Path of the spec relative to the workspace root, with `/` separators.
+ */
+rel_path: string, 
+/**
+ * The file `Filename` names, resolved against the spec's directory.
+ */
+code_path: string | null, display_name: string | null, enabled: boolean | null, severity: string | null, status: string | null, description: string | null, log_types: Array<string>, scheduled_queries: Array<string>, resource_types: Array<string>, tags: Array<string>, 
+/**
+ * MITRE ATT&CK technique references from `Reports` (`TA0001:T1078`).
+ */
+mitre: Array<string>, base_detection: string | null, 
+/**
+ * For packs: the IDs the pack definition lists.
+ */
+pack_members: Array<string>, 
+/**
+ * For correlation rules: the RuleIDs their Sequence/Group blocks name.
+ */
+correlated_rules: Array<string>, tests: Array<UnitTest>, };
+
+export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
+
+export type LineTag = "equal" | "insert" | "delete";
+
+export type Location = { 
+/**
+ * The file (absolute, or as the user named it); `None` for the text a command was given
+ * (a buffer of the window's), whose file the caller knows.
+ */
+file: string | null, 
+/**
+ * 1-based line.
+ */
+line: number | null, 
+/**
+ * 1-based column (characters).
+ */
+column: number | null, };
+
+export type Mock = { object_name: string, return_value: string, };
+
+export type OutOfBand = { 
+/**
+ * `AttributeError` (PAT's wording for a bad mock or missing key) or `Unexpected`.
+ */
+kind: string, 
+/**
+ * `str(exception)`.
+ */
+message: string, 
+/**
+ * PAT's `WARNING:` line.
+ */
+warning: string, };
+
+export type Progress = { 
+/**
+ * Detections answered so far.
+ */
+done: number, 
+/**
+ * Detections to run.
+ */
+total: number, 
+/**
+ * The detection that just finished.
+ */
+id: string, };
+
+export type PyError = { 
+/**
+ * The exception's class name.
+ */
+type: string | null, 
+/**
+ * `str(exception)`.
+ */
+message: string | null, 
+/**
+ * Frames, outermost first; panther-core's and the harness's own are left out.
+ */
+traceback: Array<Frame>, };
+
+export type Recovered = { 
+/**
+ * The file the buffer belongs to.
+ */
+path: string, text: string, 
+/**
+ * Seconds since the Unix epoch.
+ */
+saved_at: number, };
+
+export type Saved = { 
+/**
+ * The stamp of what was written.
+ */
+stamp: string, };
+
+export type Severity = "error" | "warning";
+
+export type Span = { line: number, col: number, };
+
+export type Status = { 
+/**
+ * The current branch (also on an unborn branch, before the first commit); `None` when
+ * HEAD is detached.
+ */
+branch: string | null, 
+/**
+ * HEAD's commit, abbreviated; `None` before the first commit.
+ */
+head: string | null, detached: boolean, 
+/**
+ * An operation git has not finished (`merge`, `rebase`, `cherry_pick`, `revert`,
+ * `bisect`, …), if any; a commit during a merge records both parents.
+ */
+operation: string | null, 
+/**
+ * Changed, untracked and conflicted files, sorted by path.
+ */
+files: Array<FileStatus>, };
+
+export type Summary = { 
+/**
+ * Detections counted minus failed, invalid and skipped ones (as PAT counts).
+ */
+passed: number, 
+/**
+ * Skipped detections.
+ */
+skipped: number, 
+/**
+ * Detections with a failing test.
+ */
+failed: number, 
+/**
+ * Specs and detections that could not be loaded.
+ */
+invalid: number, 
+/**
+ * (spec file, detection ID) of skipped detections.
+ */
+skipped_detections: Array<[string, string]>, 
+/**
+ * Detection ID → PAT's failed entries (`test name` or `test name:function`).
+ */
+failed_tests: Array<[string, Array<string>]>, 
+/**
+ * (file, message) of specs PAT could not load or detections it could not build.
+ */
+invalid_specs: Array<[string, string]>, };
+
+export type SuppressedError = { 
+/**
+ * The function that raised.
+ */
+name: string, 
+/**
+ * Its error.
+ */
+error: PyError, };
+
+export type TestEdit = { "kind": "add", test: JsonValue, } | { "kind": "duplicate", index: number, name: string, } | { "kind": "rename", index: number, name: string, } | { "kind": "delete", index: number, } | { "kind": "set_expected", index: number, expected: boolean, } | { "kind": "set_event", index: number, event: JsonValue, } | { "kind": "set_mocks", index: number, mocks: Array<Mock>, };
+
+export type TestInfo = { index: number, 
+/**
+ * `None` when the test has no `Name` (the spec is then invalid).
+ */
+name: string | null, 
+/**
+ * `None` when `ExpectedResult` is missing or not a boolean.
+ */
+expected: boolean | null, 
+/**
+ * 1-based line of the test's `-`.
+ */
+line: number, };
+
+export type TestReport = { 
+/**
+ * PAT's exit code for the run.
+ */
+exit_code: number, 
+/**
+ * PAT's summary (`None` when PAT would have stopped before it).
+ */
+summary: Summary | null, 
+/**
+ * Every detection that ran, in PAT's order.
+ */
+detections: Array<DetectionResult>, 
+/**
+ * Wall time of the run.
+ */
+elapsed_ms: number, 
+/**
+ * The run was cancelled: `detections` holds what finished.
+ */
+cancelled: boolean, };
+
+export type UnitTest = { name: string, expected_result: boolean, 
+/**
+ * Object names the test mocks.
+ */
+mocks: Array<string>, 
+/**
+ * Where the test starts in the spec (the `- Name:` line).
+ */
+span: Span, };
+
+export type UnitTestResult = { 
+/**
+ * The test's `Name`.
+ */
+name: string, 
+/**
+ * PAT's verdict.
+ */
+passed: boolean, 
+/**
+ * The test failed before the detection ran (a bad mock, a missing key), as PAT reports it
+ * in a log line rather than in the test's block.
+ */
+out_of_band: OutOfBand | null, 
+/**
+ * What the detection printed during the test (capped at 16 Mi characters).
+ */
+captured: string, 
+/**
+ * What it printed before an out-of-band failure (PAT drops it).
+ */
+discarded_output: string, 
+/**
+ * Log lines (stderr) written during the test.
+ */
+logs: string, 
+/**
+ * Each alert function's line: PAT's `[PASS] [title] …`.
+ */
+functions: Array<FunctionOutput>, 
+/**
+ * PAT's entries in the "Failed Tests Summary" (`name` or `name:function`).
+ */
+failed_entries: Array<string>, 
+/**
+ * Errors PAT counts without printing (`unique()`, functions `CreateAlert: false` hides).
+ */
+suppressed_errors: Array<SuppressedError>, 
+/**
+ * Whether the detection would alert on this event.
+ */
+trigger_alert: boolean | null, 
+/**
+ * What the matcher function returned.
+ */
+detection_output: unknown, 
+/**
+ * Whether any function raised.
+ */
+errored: boolean | null, };
+
+export type WorkspaceView = { root: string, name: string, items: Array<ItemView>, diagnostics: Array<Diagnostic>, 
+/**
+ * The git status when the workspace is in a git repository.
+ */
+git: Status | null, };
