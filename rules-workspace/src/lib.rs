@@ -21,4 +21,6 @@ pub mod parallel;
 pub mod session;
 pub mod spec;
 pub mod testing;
+#[doc(hidden)]
+pub mod testkit;
 pub mod workspace;

@@ -5,76 +5,9 @@
 
 use rules_workspace::error::UserError;
 use rules_workspace::fork::{self, Change, CloneProgress, Repo};
+use rules_workspace::testkit::{git, git_with_input, isolate_git_config, isolated};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-/// libgit2's global/XDG/system config search paths point at an empty folder (once).
-fn isolate_git_config() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let empty = empty_home();
-        for level in [
-            git2::ConfigLevel::Global,
-            git2::ConfigLevel::XDG,
-            git2::ConfigLevel::System,
-            git2::ConfigLevel::ProgramData,
-        ] {
-            // SAFETY: once per process, before this test opens a repository.
-            unsafe { git2::opts::set_search_path(level, &empty) }.expect("set search path");
-        }
-    });
-}
-
-/// An empty folder used as HOME for `git` and `prowl`, so no ~/.gitconfig is read.
-fn empty_home() -> PathBuf {
-    let p = std::env::temp_dir().join(format!("prowl-fork-it-home-{}", std::process::id()));
-    std::fs::create_dir_all(&p).unwrap();
-    p
-}
-
-fn isolated(cmd: &mut Command) -> &mut Command {
-    cmd.env("HOME", empty_home())
-        .env("XDG_CONFIG_HOME", empty_home())
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("NO_COLOR", "1")
-}
-
-/// Runs `git` in `dir`; panics with stderr on failure.
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = isolated(Command::new("git").args(args).current_dir(dir))
-        .output()
-        .expect("run git");
-    assert!(
-        out.status.success(),
-        "git {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// Runs `git` with `stdin`; panics with stderr on failure.
-fn git_with_input(dir: &Path, args: &[&str], stdin: &str) {
-    use std::io::Write;
-    let mut child = isolated(Command::new("git").args(args).current_dir(dir))
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("run git");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?} failed: {}\npatch:\n{stdin}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 /// Runs `prowl` in `dir`; returns (exit code, stdout, stderr).
 fn prowl(dir: &Path, args: &[&str]) -> (i32, String, String) {

@@ -6,6 +6,7 @@
 mod common;
 
 use common::prowl;
+use rules_workspace::testkit::git;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -62,25 +63,6 @@ fn arg(path: &Path) -> &str {
 fn spec_with_new_test() -> String {
     let at = SPEC.find("# Keep the runbook short.").unwrap();
     format!("{}{}{}", &SPEC[..at], NEW_TEST, &SPEC[at..])
-}
-
-/// Runs `git` in `dir` with no user or system config; panics with stderr on failure.
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("HOME", dir)
-        .env("XDG_CONFIG_HOME", dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .expect("run git");
-    assert!(
-        out.status.success(),
-        "git {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 #[test]

@@ -149,8 +149,8 @@ impl Repo {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_repo::TestRepo;
     use crate::error::UserError;
+    use crate::testkit::TestRepo;
 
     fn two_branches() -> TestRepo {
         let t = TestRepo::new();

@@ -202,9 +202,9 @@ fn remove_created(dest: &Path, created: Option<&Path>) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_repo::TestRepo;
     use super::*;
     use crate::error::UserError;
+    use crate::testkit::TestRepo;
 
     fn source() -> TestRepo {
         let t = TestRepo::new();

@@ -97,8 +97,8 @@ impl Repo {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_repo::TestRepo;
     use crate::error::UserError;
+    use crate::testkit::TestRepo;
 
     #[test]
     fn first_commit_on_an_unborn_branch_appears_in_git_log() {

@@ -369,9 +369,9 @@ fn render_unified<'a>(
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_repo::TestRepo;
     use super::*;
     use crate::error::UserError;
+    use crate::testkit::TestRepo;
 
     /// `git diff` output from the `---` line on, hunk headers without the function context.
     fn git_diff(t: &TestRepo, staged: bool, path: &str) -> String {

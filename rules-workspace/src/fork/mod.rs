@@ -23,8 +23,6 @@ mod diff;
 mod error;
 mod stage;
 mod status;
-#[cfg(test)]
-mod test_repo;
 
 pub use branch::Branch;
 pub use clone::{clone, CloneProgress};
@@ -247,9 +245,9 @@ fn path_text(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::test_repo::TestRepo;
     use super::*;
     use crate::error::UserError;
+    use crate::testkit::TestRepo;
 
     #[test]
     fn discover_finds_the_repository_from_a_subfolder() {

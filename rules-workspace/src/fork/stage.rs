@@ -271,9 +271,9 @@ fn entry_for(path: &str, id: git2::Oid, mode: i32) -> IndexEntry {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_repo::TestRepo;
     use super::super::Change;
     use crate::error::UserError;
+    use crate::testkit::TestRepo;
 
     fn porcelain(t: &TestRepo) -> String {
         t.git(&["status", "--porcelain", "--untracked-files=all"])

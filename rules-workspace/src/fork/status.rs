@@ -316,8 +316,8 @@ fn short_format(status: &Status) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_repo::TestRepo;
     use super::*;
+    use crate::testkit::TestRepo;
 
     /// `git status --porcelain -uall` without the `## ` line, as a sorted list.
     fn git_porcelain(t: &TestRepo) -> Vec<String> {
