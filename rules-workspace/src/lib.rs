@@ -1,14 +1,24 @@
-//! Prowl's core library: everything that is not UI.
+//! Prowl's core library: everything that is not UI. The `prowl` command and the desktop shell
+//! call the same functions; `docs/ARCHITECTURE.md` shows how the modules fit together.
 //!
-//! - [`spec`]: analysis items, PAT's YAML dialect with spans, PAT-exact validation.
-//! - [`workspace`]: discovery, the index and dependency graph, workspace-level checks.
+//! - [`spec`]: one analysis item: the data model, PAT's YAML dialect with spans, PAT-exact
+//!   validation (`spec::validate`) and the format-preserving test editor (`spec::edit`).
+//! - [`workspace`]: a folder read as PAT reads it: discovery, the index and dependency graph,
+//!   workspace-level checks, atomic conflict-aware saves, recovery copies, the watcher.
 //! - [`filter`]: PAT's `--filter` language.
-//! - [`fork`]: git for the workspace (git2): status, diffs, stage, commit, branches, clone.
-//! - [`diagnostics`]: problems with file, line, PAT's message and a hint.
-//! - [`engine`]: Python worker processes (embedded CPython), their protocol and environment.
-//! - [`session`]: an open workspace for the desktop app: views, live validation, warm test runs.
+//! - [`diagnostics`]: problems in files, with file, line, PAT's message and a hint.
+//! - [`error`]: the one error shape users see (code, message, hint, location).
+//! - [`fork`]: git for the workspace (libgit2): status, diffs, stage, commit, branches, clone.
+//! - [`engine`]: Python worker processes (embedded CPython), their typed messages, the warm
+//!   pool and the managed environment.
+//! - [`testing`]: unit-test runs with PAT's semantics: plan, schedule, collect; PAT's text,
+//!   JSON and JUnit reports.
+//! - [`session`]: an open workspace for an interactive front end, and the rules the desktop's
+//!   threads share (opening, watching, runs and cancel, idle workers, path containment).
 //! - [`demo`]: the bundled demo workspace, written out as a git repository.
+//! - [`parallel`]: order-keeping work on all cores.
 //! - [`cli`]: the `prowl` command (the binary is a thin `main` over it).
+//! - `testkit`: scaffolding for tests (hidden).
 
 pub mod cli;
 pub mod demo;

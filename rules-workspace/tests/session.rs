@@ -9,13 +9,7 @@ use rules_workspace::session::Session;
 
 #[test]
 fn live_validation_and_a_warm_run() {
-    let env = test_env();
-    // This test is alone in its process: setting the environment cannot race.
-    std::env::set_var("PROWL_PYTHON_ENV", &env);
-    std::env::set_var("PROWL_WORKER_EXE", env!("CARGO_BIN_EXE_prowl"));
-    let dir = tempfile::tempdir().unwrap();
-    let ws = dir.path().join("ws");
-    rules_workspace::demo::write_demo(&ws).unwrap();
+    let (_dir, ws) = demo_with_workers();
     let mut session = Session::open(&ws).unwrap();
     let ws = session.ws.root.clone();
     let rule = ws.join("rules/aws_cloudtrail_rules/demo_aws_cloudtrail_stopped.py");

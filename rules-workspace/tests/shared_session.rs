@@ -21,12 +21,7 @@ fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
 
 #[test]
 fn a_shared_session_opens_watches_runs_cancels_and_lets_idle_workers_go() {
-    let env = test_env();
-    std::env::set_var("PROWL_PYTHON_ENV", &env);
-    std::env::set_var("PROWL_WORKER_EXE", env!("CARGO_BIN_EXE_prowl"));
-    let dir = tempfile::tempdir().unwrap();
-    let ws = dir.path().join("ws");
-    rules_workspace::demo::write_demo(&ws).unwrap();
+    let (_dir, ws) = demo_with_workers();
 
     // Opened in the background; whoever needs it waits.
     let shared = Arc::new(SharedSession::new());

@@ -179,3 +179,16 @@ pub fn test_env() -> PathBuf {
     );
     env
 }
+
+/// For a test alone in its process: workers of this process use the shared test environment
+/// and the `prowl` binary under test (process-wide variables, so nothing may race them); then
+/// a copy of the demo workspace in a temporary folder (returned with the folder that holds it).
+pub fn demo_with_workers() -> (tempfile::TempDir, PathBuf) {
+    let env = test_env();
+    std::env::set_var("PROWL_PYTHON_ENV", &env);
+    std::env::set_var("PROWL_WORKER_EXE", env!("CARGO_BIN_EXE_prowl"));
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    rules_workspace::demo::write_demo(&ws).unwrap();
+    (dir, ws)
+}
