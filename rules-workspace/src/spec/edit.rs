@@ -21,7 +21,8 @@
 //! Layouts that cannot be edited line by line (`Tests` in flow style, a test that is not a
 //! block mapping, merge keys, duplicate keys) are refused with a message saying so.
 
-use super::value::{float_repr, Node, Span, Value};
+use super::pyrepr::float_repr;
+use super::value::{Node, Span, Value};
 use super::yaml::{self, DuplicateKey};
 use super::AnalysisType;
 use serde::{Deserialize, Serialize};

@@ -8,6 +8,7 @@
 pub mod classify;
 pub mod edit;
 pub mod json_schema;
+pub(crate) mod pyrepr;
 pub mod schema_lib;
 pub mod sql_tables;
 pub mod value;

@@ -11,7 +11,8 @@
 //! The schemas themselves are at the bottom (`rule_schema()` …), transcribed from PAT 1.7.0's
 //! `schemas.py` (1.6.3 differs only by lacking `scheduled_prompt` and `DatabricksQuery`).
 
-use super::value::{str_repr, Node, Value};
+use super::pyrepr::str_repr;
+use super::value::{Node, Value};
 use std::cell::Cell;
 
 /// A Python type used as a schema (`str`, `bool`, …).

@@ -547,7 +547,7 @@ fn resolve_scalar(
             "tag:yaml.org,2002:int" => construct_int(text).ok_or_else(|| YamlError {
                 message: format!(
                     "invalid literal for int() with base 10: {}",
-                    super::value::str_repr(text)
+                    super::pyrepr::str_repr(text)
                 ),
                 span,
             }),
@@ -557,7 +557,7 @@ fn resolve_scalar(
                     .ok_or_else(|| YamlError {
                         message: format!(
                             "could not convert string to float: {}",
-                            super::value::str_repr(text)
+                            super::pyrepr::str_repr(text)
                         ),
                         span,
                     })

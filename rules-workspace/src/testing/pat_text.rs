@@ -4,7 +4,7 @@
 //! PASS/FAIL are coloured with PAT's raw ANSI codes only when colour is wanted.
 
 use super::{TestOptions, TestRun};
-use crate::spec::value::str_repr;
+use crate::spec::pyrepr::str_repr;
 use crate::spec::AnalysisItem;
 use serde_json::Value;
 use std::fmt::Write as _;

@@ -402,7 +402,7 @@ fn check_code_files(root: &Path, items: &[&AnalysisItem]) -> Vec<Diagnostic> {
                     message: if runs_code {
                         format!(
                             "[Errno 21] Is a directory: {}",
-                            crate::spec::value::str_repr(&abs)
+                            crate::spec::pyrepr::str_repr(&abs)
                         )
                     } else {
                         String::new()
