@@ -11,7 +11,7 @@ mod tests_edit;
 mod watch;
 
 use crate::filter::Filters;
-use crate::spec::classify::ValidationOptions;
+use crate::spec::validate::ValidationOptions;
 use crate::spec::AnalysisType;
 use crate::workspace::{OpenOptions, Workspace};
 use clap::{Args, Parser, Subcommand, ValueEnum};

@@ -1599,7 +1599,7 @@ fn brief(value: Option<&Json>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::classify::{classify, SpecFile, ValidationOptions};
+    use crate::spec::validate::{classify, SpecFile, ValidationOptions};
     use proptest::prelude::*;
     use serde_json::json;
 

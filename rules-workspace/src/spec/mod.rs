@@ -5,12 +5,9 @@
 //! accessors can rely on the shapes the schemas guarantee; the raw `Node` stays available for
 //! anything the typed view does not cover.
 
-pub mod classify;
 pub mod edit;
-pub mod json_schema;
 pub(crate) mod pyrepr;
-pub mod schema_lib;
-pub mod sql_tables;
+pub mod validate;
 pub mod value;
 pub mod yaml;
 

@@ -13,7 +13,7 @@ pub mod watch;
 
 use crate::diagnostics::{Code, Diagnostic, Severity};
 use crate::filter::Filters;
-use crate::spec::classify::{self, LoadFailure, SpecFile, ValidationOptions};
+use crate::spec::validate::{self, LoadFailure, SpecFile, ValidationOptions};
 use crate::spec::yaml;
 use crate::spec::{AnalysisItem, AnalysisType, DetectionForm};
 use index::Index;
@@ -178,7 +178,7 @@ impl Workspace {
             })
             .collect();
         let classified =
-            classify::classify_with(files, &options.validation, |file| match overlay {
+            validate::classify_with(files, &options.validation, |file| match overlay {
                 Some((path, text)) if path == file.path => yaml::load_bytes(text.as_bytes())
                     .map(Arc::new)
                     .map_err(LoadFailure::Yaml),

@@ -40,7 +40,7 @@
 //!   floats, whereas Python would print the exact integer. (Non-string mapping keys are also the
 //!   converter's business: Python's jsonschema would see the original key objects.)
 
-use super::pyrepr::{str_repr, write_float_repr, write_str_repr};
+use crate::spec::pyrepr::{str_repr, write_float_repr, write_str_repr};
 use serde_json::{Map, Value};
 
 /// One place in the spec, from the root: a mapping key or a list index.

@@ -11,8 +11,8 @@
 //! The schemas themselves are at the bottom (`rule_schema()` …), transcribed from PAT 1.7.0's
 //! `schemas.py` (1.6.3 differs only by lacking `scheduled_prompt` and `DatabricksQuery`).
 
-use super::pyrepr::str_repr;
-use super::value::{Node, Value};
+use crate::spec::pyrepr::str_repr;
+use crate::spec::value::{Entry, Node, Value};
 use std::cell::Cell;
 
 /// A Python type used as a schema (`str`, `bool`, …).
@@ -444,7 +444,7 @@ fn validate_dict(entries: &[(Key, Schema)], data: &Node, ignore: bool) -> Res {
     let mut order: Vec<usize> = (0..entries.len()).collect();
     order.sort_by_key(|&i| entries[i].0.priority());
     // Values that are dicts are checked last (a stable sort on `isinstance(value, dict)`).
-    let mut data_order: Vec<&super::value::Entry> = items.iter().collect();
+    let mut data_order: Vec<&Entry> = items.iter().collect();
     data_order.sort_by_key(|e| matches!(e.value.value, Value::Map(_)));
 
     let mut covered = vec![false; entries.len()];
@@ -508,7 +508,7 @@ fn validate_dict(entries: &[(Key, Schema)], data: &Node, ignore: bool) -> Res {
         return Err(e);
     }
     if !ignore && matched_keys.len() != items.len() {
-        let mut wrong: Vec<&super::value::Entry> = Vec::new();
+        let mut wrong: Vec<&Entry> = Vec::new();
         for e in items {
             if !matched_keys.iter().any(|k| k.py_eq(&e.key.value)) {
                 wrong.push(e);

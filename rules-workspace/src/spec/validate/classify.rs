@@ -9,10 +9,10 @@
 //! table-name check last.
 
 use super::schema_lib::{self, ErrorKind, Schema, SchemaError, Step};
-use super::value::{Node, Span, Value};
-use super::yaml::{DuplicateKey, Loaded, YamlError};
-use super::{AnalysisItem, AnalysisType, SpecTree};
 use crate::diagnostics::{Code, Diagnostic, Severity};
+use crate::spec::value::{Entry, Node, Span, Value};
+use crate::spec::yaml::{DuplicateKey, Loaded, YamlError};
+use crate::spec::{AnalysisItem, AnalysisType, SpecTree};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -743,7 +743,7 @@ fn check_table_names(out: &mut Classified, valid: &[String]) {
 
 /// Where a table name first appears in a query written as a block scalar (`Query: |`), whose
 /// lines map one to one onto the file's; otherwise the start of the value.
-fn table_span(entry: &super::value::Entry, sql: &str, table: &str) -> Span {
+fn table_span(entry: &Entry, sql: &str, table: &str) -> Span {
     let start = entry.value.span;
     if start.line <= entry.key.span.line {
         return start;
