@@ -187,18 +187,16 @@ impl Spec {
         Ok(())
     }
 
-    /// The key a test's event lives under.
+    /// The key a test's event lives under: the one it has (see [`event_key_of`]), else the one
+    /// its spec's type uses (`Resource` for a policy, `Log` otherwise).
     pub(super) fn event_key(&self, index: usize) -> &'static str {
-        let test = &self.tests()[index];
-        if test.get("Resource").is_some() {
-            "Resource"
-        } else if test.get("Log").is_some() {
-            "Log"
-        } else if self.analysis_type() == Some(AnalysisType::Policy) {
-            "Resource"
-        } else {
-            "Log"
-        }
+        event_key_of(&self.tests()[index]).unwrap_or(
+            if self.analysis_type() == Some(AnalysisType::Policy) {
+                "Resource"
+            } else {
+                "Log"
+            },
+        )
     }
 
     /// Test `index` as a block mapping whose keys all sit in its own lines, or why not.
@@ -236,6 +234,14 @@ impl Spec {
             key_col,
         })
     }
+}
+
+/// The key holding a test's event as PAT reads it: `Resource` when the test has one, else
+/// `Log` when it has one.
+pub(super) fn event_key_of(test: &Node) -> Option<&'static str> {
+    ["Resource", "Log"]
+        .into_iter()
+        .find(|key| test.get(key).is_some())
 }
 
 /// Finds where `Tests` is and, for a block list, where each test starts and ends.

@@ -35,8 +35,8 @@ mod style;
 mod tests;
 mod verify;
 
-use crate::spec::value::Node;
-use locate::Spec;
+use crate::spec::value::{Node, Value};
+use locate::{event_key_of, Spec};
 use ops::{
     add, delete, duplicate, mocks_json, new_test, remove_key, set_key, set_scalar, set_value,
 };
@@ -71,20 +71,34 @@ pub enum TestEdit {
 /// A mocked object of a test: `{objectName, returnValue}` in the spec.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Mock {
+    /// The name of the module attribute the test replaces (`objectName`).
     pub object_name: String,
+    /// What the replacement returns (`returnValue`), as text.
     pub return_value: String,
 }
 
-/// What the test editor lists about each test.
+/// What the test editor lists about each test: everything a front end shows of it, so that it
+/// needs no YAML parser of its own.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TestInfo {
+    /// The test's place among the spec's tests, from 0 in file order.
     pub index: usize,
     /// `None` when the test has no `Name` (the spec is then invalid).
     pub name: Option<String>,
-    /// `None` when `ExpectedResult` is missing or not a boolean.
+    /// `None` when `ExpectedResult` is missing or not a boolean (PAT reads `yes`, `on` and the
+    /// like as strings).
     pub expected: Option<bool>,
     /// 1-based line of the test's `-`.
     pub line: u32,
+    /// The key holding the test's event, as PAT reads it: `Resource` when the test has one,
+    /// else `Log`; `None` when it has neither.
+    pub event_key: Option<String>,
+    /// The value under `event_key`, as JSON (`Node::to_json`).
+    pub event: Option<Json>,
+    /// The test's `Mocks` in order (none when the key is missing or not a list). A string is
+    /// given as is, another scalar as Python's `str()` of it (`True`, `1.5`), a mapping or
+    /// list as compact JSON, a missing key as an empty string.
+    pub mocks: Vec<Mock>,
 }
 
 /// Why an edit was refused. The file is never changed when one is returned.
@@ -168,13 +182,40 @@ pub fn tests_of(source: &str) -> Result<Vec<TestInfo>, EditError> {
         .tests()
         .iter()
         .enumerate()
-        .map(|(index, test)| TestInfo {
-            index,
-            name: test.get("Name").map(|n| n.value.py_str()),
-            expected: test.get("ExpectedResult").and_then(Node::as_bool),
-            line: spec.test_line(index),
+        .map(|(index, test)| {
+            let event_key = event_key_of(test);
+            TestInfo {
+                index,
+                name: test.get("Name").map(|n| n.value.py_str()),
+                expected: test.get("ExpectedResult").and_then(Node::as_bool),
+                line: spec.test_line(index),
+                event_key: event_key.map(str::to_owned),
+                event: event_key.and_then(|key| test.get(key)).map(Node::to_json),
+                mocks: test
+                    .get("Mocks")
+                    .and_then(Node::as_list)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|mock| Mock {
+                        object_name: mock_text(mock.get("objectName")),
+                        return_value: mock_text(mock.get("returnValue")),
+                    })
+                    .collect(),
+            }
         })
         .collect())
+}
+
+/// A mock's `objectName` or `returnValue` as text: a string as is, a mapping or list as
+/// compact JSON, another scalar as Python's `str()`, nothing as an empty string.
+fn mock_text(node: Option<&Node>) -> String {
+    let Some(node) = node else {
+        return String::new();
+    };
+    match &node.value {
+        Value::List(_) | Value::Map(_) => node.to_json().to_string(),
+        value => value.py_str(),
+    }
 }
 
 /// Applies one edit to a spec's text and returns the new text, in which only the lines the edit

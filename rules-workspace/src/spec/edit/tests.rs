@@ -829,6 +829,67 @@ fn tests_of_lists_each_test_with_its_line() {
 }
 
 #[test]
+fn tests_of_gives_each_tests_event_and_mocks_and_only_boolean_expected_results() {
+    let source = format!(
+        "{NO_TESTS}Tests:
+  - Name: yes is a string in PAT's dialect
+    ExpectedResult: yes
+    Log:
+      eventName: ConsoleLogin
+      n: 1
+  - Name: a policy's resource wins over a log
+    ExpectedResult: false
+    Log: {{x: 1}}
+    Resource:
+      Tags: [a, b]
+    Mocks:
+      - objectName: get_config
+        returnValue: '{{\"a\": 1}}'
+      - objectName: is_enabled
+        returnValue: true
+      - objectName: settings
+        returnValue: {{k: v, n: [1, 2.5]}}
+      - objectName: ratio
+        returnValue: 1.0e+3
+      - objectName: missing_value
+  - Name: no event
+    ExpectedResult: true
+"
+    );
+    let tests = tests_of(&source).unwrap();
+    assert_eq!(tests.len(), 3);
+    assert_eq!(tests[0].expected, None);
+    assert_eq!(tests[0].event_key.as_deref(), Some("Log"));
+    assert_eq!(
+        tests[0].event,
+        Some(json!({"eventName": "ConsoleLogin", "n": 1}))
+    );
+    assert!(tests[0].mocks.is_empty());
+
+    assert_eq!(tests[1].expected, Some(false));
+    assert_eq!(tests[1].event_key.as_deref(), Some("Resource"));
+    assert_eq!(tests[1].event, Some(json!({"Tags": ["a", "b"]})));
+    let mock = |name: &str, value: &str| Mock {
+        object_name: name.into(),
+        return_value: value.into(),
+    };
+    assert_eq!(
+        tests[1].mocks,
+        vec![
+            mock("get_config", "{\"a\": 1}"),
+            mock("is_enabled", "True"),
+            mock("settings", "{\"k\":\"v\",\"n\":[1,2.5]}"),
+            mock("ratio", "1000.0"),
+            mock("missing_value", ""),
+        ]
+    );
+
+    assert_eq!(tests[2].expected, Some(true));
+    assert_eq!(tests[2].event_key, None);
+    assert_eq!(tests[2].event, None);
+}
+
+#[test]
 fn a_byte_order_mark_is_kept() {
     let spec = format!("\u{feff}{NO_TESTS}");
     let out = edit(
