@@ -199,17 +199,20 @@ pub(super) fn duplicate(spec: &Spec, index: usize, name: &str) -> Result<String,
     set_scalar(&copied, index + 1, "Name", &Json::String(name.to_owned()))
 }
 
-/// The last line of the entry whose key is on `key_line` (its value's last content line).
-pub(super) fn entry_last_line(spec: &Spec, item: &BlockItem, key_line: usize) -> usize {
-    let bound = item
-        .node
+/// The line of the test's first key below `key_line`, if any.
+fn next_key_line(item: &BlockItem, key_line: usize) -> Option<usize> {
+    item.node
         .as_map()
         .unwrap_or_default()
         .iter()
         .map(|e| at(e.key.span).0)
         .filter(|&l| l > key_line)
         .min()
-        .unwrap_or(item.lines.content_end + 1);
+}
+
+/// The last line of the entry whose key is on `key_line` (its value's last content line).
+pub(super) fn entry_last_line(spec: &Spec, item: &BlockItem, key_line: usize) -> usize {
+    let bound = next_key_line(item, key_line).unwrap_or(item.lines.content_end + 1);
     (key_line..bound)
         .rev()
         .find(|&l| is_content(spec.lines.get(l), item.key_col))
@@ -340,18 +343,10 @@ pub(super) fn remove_key(spec: &Spec, index: usize, key: &str) -> Result<String,
     let last = entry_last_line(spec, &item, key_line);
     let mut lines = spec.lines.clone();
     if key_line == item.lines.dash {
-        let next = item
-            .node
-            .as_map()
-            .unwrap_or_default()
-            .iter()
-            .map(|e| at(e.key.span).0)
-            .filter(|&l| l > key_line)
-            .min()
-            .ok_or_else(|| EditError::Unsupported {
-                line: key_line as u32 + 1,
-                what: format!("removing `{key}` would leave test {index} empty"),
-            })?;
+        let next = next_key_line(&item, key_line).ok_or_else(|| EditError::Unsupported {
+            line: key_line as u32 + 1,
+            what: format!("removing `{key}` would leave test {index} empty"),
+        })?;
         let dash_line = spec.lines.get(item.lines.dash);
         let next_line = spec.lines.get(next);
         let moved = format!(

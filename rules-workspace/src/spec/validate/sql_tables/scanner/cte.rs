@@ -5,15 +5,13 @@
 //! naked name always, a quoted name only when sqlfluff records the CTE as a list, which happens
 //! when two pieces of trivia between the name and the body share a type (counted here).
 
-use super::super::lexer::{find, is_reserved, skip_line, Kw, K};
+use super::super::lexer::{find, skip_line, Kw, K};
 use super::{Expect, Open, Scanner, COST_BRACKET, COST_CTE};
 
 impl Scanner<'_> {
     /// `Expect::CteName`: a CTE's name after `WITH` or `,`.
     pub(super) fn cte_name(&mut self, i: usize) -> Option<usize> {
-        let k = self.toks[i].k;
-        let ok = k == K::Quoted || (k == K::Word && !is_reserved(self.text(i)));
-        if !ok {
+        if !self.is_name(i) {
             return None;
         }
         self.cte_name_tok = i;

@@ -27,9 +27,7 @@ impl Scanner<'_> {
 
     /// `Expect::AliasName`: the alias after `AS` in a from-item.
     pub(super) fn alias_name(&mut self, i: usize) -> Option<usize> {
-        let k = self.toks[i].k;
-        let ok = k == K::Quoted || (k == K::Word && !is_reserved(self.text(i)));
-        if !ok {
+        if !self.is_name(i) {
             return None;
         }
         self.top().expect = Expect::AfterItem { alias: true };

@@ -14,7 +14,7 @@ mod clauses;
 mod cte;
 mod from_item;
 
-use super::lexer::{keyword, Kw, Tok, K};
+use super::lexer::{is_reserved, keyword, Kw, Tok, K};
 
 /// The tables `toks` (lexed from `src`) reference, named as PAT names them and without those
 /// equal to a CTE's name, in document order; `None` where sqlfluff would not parse the query.
@@ -252,6 +252,16 @@ impl<'a> Scanner<'a> {
         match self.toks.get(i) {
             Some(t) if t.k == K::Word => keyword(self.text(i)),
             _ => Kw::Other,
+        }
+    }
+
+    /// Token `i` can name something (a CTE, an alias): a quoted identifier or a word that is not
+    /// reserved.
+    fn is_name(&self, i: usize) -> bool {
+        match self.toks[i].k {
+            K::Quoted => true,
+            K::Word => !is_reserved(self.text(i)),
+            _ => false,
         }
     }
 
