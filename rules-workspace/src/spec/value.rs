@@ -12,39 +12,53 @@ use std::fmt::Write as _;
 /// A place in a file: 1-based line and column (columns count characters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, PartialOrd, Ord, Hash, serde::Serialize)]
 pub struct Span {
+    /// 1-based line.
     pub line: u32,
+    /// 1-based column, in characters.
     pub col: u32,
 }
 
 /// A YAML node after PAT's resolution rules, with its location.
 #[derive(Debug, Clone)]
 pub struct Node {
+    /// The Python value.
     pub value: Value,
+    /// Where the node starts in the file.
     pub span: Span,
 }
 
 /// A mapping entry; keys keep their own location so errors on unknown keys can point at them.
 #[derive(Debug, Clone)]
 pub struct Entry {
+    /// The key (usually a string).
     pub key: Node,
+    /// The value.
     pub value: Node,
 }
 
 /// The Python value a YAML node becomes under PAT's loader.
 #[derive(Debug, Clone)]
 pub enum Value {
+    /// `None` (`~`, `null`, an empty value).
     Null,
+    /// `True`/`False` (only `true`/`false` in any of three casings, in PAT's dialect).
     Bool(bool),
+    /// An `int` that fits an i128.
     Int(i128),
     /// An integer too large for i128, kept as its decimal digits (with sign).
     BigInt(String),
+    /// A `float`.
     Float(f64),
+    /// A `str`.
     Str(String),
+    /// A `list`.
     List(Vec<Node>),
+    /// A `dict`, its entries in file order (a duplicate key keeps the first place, last value).
     Map(Vec<Entry>),
 }
 
 impl Node {
+    /// A node of `value` starting at `span`.
     pub fn new(value: Value, span: Span) -> Self {
         Node { value, span }
     }
@@ -70,6 +84,7 @@ impl Node {
         }
     }
 
+    /// The string, when the node is one.
     pub fn as_str(&self) -> Option<&str> {
         match &self.value {
             Value::Str(s) => Some(s),
@@ -77,6 +92,7 @@ impl Node {
         }
     }
 
+    /// The boolean, when the node is one (`yes` is a string in PAT's dialect).
     pub fn as_bool(&self) -> Option<bool> {
         match self.value {
             Value::Bool(b) => Some(b),
@@ -84,6 +100,7 @@ impl Node {
         }
     }
 
+    /// The items, when the node is a list.
     pub fn as_list(&self) -> Option<&[Node]> {
         match &self.value {
             Value::List(items) => Some(items),
@@ -91,6 +108,7 @@ impl Node {
         }
     }
 
+    /// The entries in file order, when the node is a mapping.
     pub fn as_map(&self) -> Option<&[Entry]> {
         match &self.value {
             Value::Map(entries) => Some(entries),
@@ -123,6 +141,7 @@ impl Node {
 }
 
 impl Value {
+    /// Python truthiness (`bool(x)`).
     pub fn is_truthy(&self) -> bool {
         match self {
             Value::Null => false,
@@ -191,6 +210,7 @@ impl Value {
         !matches!(self, Value::List(_) | Value::Map(_))
     }
 
+    /// Converts to JSON as `json.dumps` would see the Python object (see `Node::to_json`).
     pub fn to_json(&self) -> serde_json::Value {
         use serde_json::Value as J;
         match self {
@@ -231,6 +251,7 @@ impl Value {
         }
     }
 
+    /// Appends `repr(value)` as CPython prints it.
     pub fn write_repr(&self, out: &mut String) {
         match self {
             Value::Null => out.push_str("None"),

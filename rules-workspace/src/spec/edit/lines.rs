@@ -18,6 +18,7 @@ pub(super) struct Lines {
 }
 
 impl Lines {
+    /// The lines of `source`; new lines get the terminator most of its lines have.
     pub(super) fn split(source: &str) -> Lines {
         let (mut text, mut ends) = (Vec::new(), Vec::new());
         let (mut crlf, mut lf) = (0usize, 0usize);
@@ -42,14 +43,17 @@ impl Lines {
         }
     }
 
+    /// The number of lines.
     pub(super) fn len(&self) -> usize {
         self.text.len()
     }
 
+    /// Line `line` (0-based) without its terminator; empty past the end.
     pub(super) fn get(&self, line: usize) -> &str {
         self.text.get(line).map_or("", String::as_str)
     }
 
+    /// Replaces the text of line `line`, keeping its terminator.
     pub(super) fn set(&mut self, line: usize, content: String) {
         self.text[line] = content;
     }
@@ -74,6 +78,7 @@ impl Lines {
         self.ends.splice(range, new_ends);
     }
 
+    /// The text again, each line with its own terminator.
     pub(super) fn join(&self) -> String {
         let mut out = String::with_capacity(self.text.iter().map(|l| l.len() + 2).sum());
         for (text, end) in self.text.iter().zip(&self.ends) {
@@ -84,14 +89,17 @@ impl Lines {
     }
 }
 
+/// The number of spaces a line starts with.
 pub(super) fn indent(line: &str) -> usize {
     line.len() - line.trim_start_matches(' ').len()
 }
 
+/// Whether a line holds only whitespace.
 pub(super) fn is_blank(line: &str) -> bool {
     line.trim().is_empty()
 }
 
+/// Whether a line is a comment (`#` after the indentation).
 pub(super) fn is_comment(line: &str) -> bool {
     line.trim_start().starts_with('#')
 }
@@ -108,6 +116,7 @@ pub(super) fn col_byte(line: &str, col: usize) -> usize {
     line.char_indices().nth(col).map_or(line.len(), |(i, _)| i)
 }
 
+/// The character a span starts at.
 pub(super) fn char_at(lines: &Lines, span: Span) -> Option<char> {
     let line = lines.text.get((span.line as usize).checked_sub(1)?)?;
     line.chars().nth((span.col as usize).checked_sub(1)?)
@@ -159,6 +168,7 @@ fn quoted_end(text: &str) -> Option<usize> {
     None
 }
 
+/// How a one-line scalar is quoted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum ScalarStyle {
     Plain,

@@ -17,12 +17,17 @@ use std::ops::Range;
 /// A loaded spec with the place of its `Tests` in the text.
 pub(super) struct Spec {
     bom: bool,
+    /// The text (without a byte order mark) as lines.
     pub(super) lines: Lines,
+    /// The loaded spec, a mapping.
     pub(super) root: Node,
+    /// The duplicate keys the loader found.
     pub(super) duplicates: Vec<DuplicateKey>,
+    /// Where `Tests` is and how it is written.
     pub(super) layout: TestsLayout,
 }
 
+/// How a spec's `Tests` is written.
 pub(super) enum TestsLayout {
     /// No `Tests` key.
     Absent,
@@ -42,10 +47,13 @@ pub(super) enum TestsLayout {
 
 /// A block sequence of tests.
 pub(super) struct BlockList {
+    /// Line of the `Tests` key.
     pub(super) key_line: usize,
+    /// Column of the `Tests` key.
     pub(super) key_col: usize,
     /// Column of the tests' `-`.
     pub(super) dash_col: usize,
+    /// Each test's lines, in order.
     pub(super) items: Vec<ItemLines>,
     /// Whether blank lines separate the tests (new tests get one too).
     pub(super) blank_separated: bool,
@@ -56,19 +64,24 @@ pub(super) struct BlockList {
 pub(super) struct ItemLines {
     /// First comment line directly above the `-` that belongs to the test (`dash` if none).
     pub(super) lead_start: usize,
+    /// The line of the test's `-`.
     pub(super) dash: usize,
+    /// The test's last content line (its deeper comments included).
     pub(super) content_end: usize,
 }
 
 /// A test that is a block mapping, ready for key-level edits.
 pub(super) struct BlockItem<'a> {
+    /// Where the test sits.
     pub(super) lines: ItemLines,
+    /// The test as loaded.
     pub(super) node: &'a Node,
     /// Column of the test's keys.
     pub(super) key_col: usize,
 }
 
 impl Spec {
+    /// Loads a spec's text and locates its tests; refuses what is not a block mapping.
     pub(super) fn parse(source: &str) -> Result<Spec, EditError> {
         let (bom, text) = match source.strip_prefix('\u{feff}') {
             Some(text) => (true, text),
@@ -100,6 +113,7 @@ impl Spec {
         })
     }
 
+    /// The tests as loaded (none when `Tests` is missing or not a list).
     pub(super) fn tests(&self) -> &[Node] {
         self.root
             .get("Tests")
@@ -107,6 +121,7 @@ impl Spec {
             .unwrap_or_default()
     }
 
+    /// The spec's `AnalysisType`, when it is one.
     pub(super) fn analysis_type(&self) -> Option<AnalysisType> {
         self.root
             .get("AnalysisType")
@@ -114,6 +129,7 @@ impl Spec {
             .and_then(AnalysisType::parse)
     }
 
+    /// The file's text for `lines`, with the byte order mark the spec had.
     pub(super) fn text(&self, lines: &Lines) -> String {
         let body = lines.join();
         if self.bom {
@@ -156,6 +172,7 @@ impl Spec {
         Ok(())
     }
 
+    /// The column of the spec's top-level keys.
     pub(super) fn root_key_col(&self) -> usize {
         self.root
             .as_map()
@@ -166,6 +183,7 @@ impl Spec {
             .map_or(0, |s| at(s).1)
     }
 
+    /// Refuses an index past the last test.
     pub(super) fn check_index(&self, index: usize) -> Result<(), EditError> {
         let count = self.tests().len();
         if index < count {
@@ -175,6 +193,7 @@ impl Spec {
         }
     }
 
+    /// Refuses a name another test (other than `except`) already has.
     pub(super) fn check_unique(&self, name: &str, except: Option<usize>) -> Result<(), EditError> {
         for (i, test) in self.tests().iter().enumerate() {
             if Some(i) != except && test.get("Name").is_some_and(|n| n.value.py_str() == name) {

@@ -14,12 +14,14 @@ use crate::spec::AnalysisType;
 use serde_json::{Map, Value as Json};
 use std::ops::Range;
 
+/// Sets `key` of a test given as a JSON object (nothing for other values).
 pub(super) fn set_key(test: &mut Json, key: &str, value: Json) {
     if let Json::Object(map) = test {
         map.insert(key.to_owned(), value);
     }
 }
 
+/// Mocks as the spec writes them: `[{objectName, returnValue}]`.
 pub(super) fn mocks_json(mocks: &[Mock]) -> Json {
     Json::Array(
         mocks
@@ -98,6 +100,7 @@ pub(super) fn new_test(
     Ok(ordered)
 }
 
+/// Appends a test after the last one (or starts `Tests`), in the file's layout.
 pub(super) fn add(spec: &Spec, test: Map<String, Json>) -> Result<String, EditError> {
     let style = style_of(spec);
     let mut item = Vec::new();
@@ -137,6 +140,7 @@ pub(super) fn add(spec: &Spec, test: Map<String, Json>) -> Result<String, EditEr
     Ok(spec.text(&lines))
 }
 
+/// Removes test `index` with its leading comments and one separator.
 pub(super) fn delete(spec: &Spec, index: usize) -> Result<String, EditError> {
     let TestsLayout::Block(list) = &spec.layout else {
         return Err(EditError::NoSuchTest { index, count: 0 });
@@ -179,6 +183,7 @@ pub(super) fn delete(spec: &Spec, index: usize) -> Result<String, EditError> {
     Ok(spec.text(&lines))
 }
 
+/// Copies test `index`'s lines right after it and renames the copy.
 pub(super) fn duplicate(spec: &Spec, index: usize, name: &str) -> Result<String, EditError> {
     let TestsLayout::Block(list) = &spec.layout else {
         return Err(EditError::NoSuchTest { index, count: 0 });

@@ -144,6 +144,7 @@ pub(super) fn float_text(f: f64) -> String {
     }
 }
 
+/// A mapping key as written; refuses keys longer than YAML parsers accept.
 pub(super) fn render_key(key: &str) -> Result<String, EditError> {
     let text = inline_string(key);
     if text.chars().count() > MAX_KEY_CHARS {
@@ -155,6 +156,7 @@ pub(super) fn render_key(key: &str) -> Result<String, EditError> {
     Ok(text)
 }
 
+/// A string on one line: plain when that is safe, else double-quoted.
 pub(super) fn inline_string(s: &str) -> String {
     if plain_ok(s) {
         s.to_owned()
@@ -203,6 +205,7 @@ fn needs_escape(c: char) -> bool {
         )
 }
 
+/// A double-quoted scalar with JSON-style escapes.
 pub(super) fn double_quoted(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');

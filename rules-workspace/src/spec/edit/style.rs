@@ -18,8 +18,9 @@ pub(super) struct Style {
     pub(super) seq_offset: usize,
     /// Columns from a `-` to the item's text (2 for `- x`, 4 for `-   x`).
     pub(super) item_offset: usize,
-    /// Column of the tests' `-`, and the offset of a test's keys from it.
+    /// Column of the tests' `-`.
     pub(super) tests_dash_col: usize,
+    /// Offset of a test's keys from its `-`.
     pub(super) tests_item_offset: usize,
 }
 
@@ -89,6 +90,7 @@ fn mode(values: &[usize]) -> Option<usize> {
     best.map(|(v, _)| v)
 }
 
+/// The indentation new text in `spec` uses, observed in its tests first, then in the whole spec.
 pub(super) fn style_of(spec: &Spec) -> Style {
     let mut inner = Observed::default();
     for test in spec.tests() {

@@ -25,16 +25,21 @@ pub(super) enum FileVerdict {
 
 /// A spec that passed the first layer, with the later checks' results kept for the ID pass.
 pub(super) struct ValidSpec {
+    /// The spec's type.
     pub(super) analysis_type: AnalysisType,
+    /// Its ID (`UNKNOWN_ID` when the ID key is missing, as in PAT).
     pub(super) id: String,
+    /// The loaded spec.
     pub(super) spec: SpecTree,
     /// The set-field check failed (checked after the ID conflict, as PAT does).
     pub(super) duplicates: Option<Diagnostic>,
     /// The JSON-Schema layer failed (checked after the ID is claimed).
     pub(super) json: Option<Diagnostic>,
+    /// Warnings reported once the ID is claimed (`DedupPeriodMinutes`).
     pub(super) warnings: Vec<Diagnostic>,
 }
 
+/// Classifies one file on its own: not a spec, invalid (why), or valid with the later checks' results.
 pub(super) fn classify_file(file: &SpecFile, options: &ValidationOptions) -> FileVerdict {
     let loaded =
         match &file.content {

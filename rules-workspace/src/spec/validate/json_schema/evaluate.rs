@@ -12,12 +12,14 @@ use super::{JsonSchemaViolation, PathSegment, MAX_DEPTH, RECURSION_MESSAGE};
 use crate::spec::pyrepr::str_repr;
 use serde_json::{Map, Value};
 
+/// One step of the path to the instance being evaluated (borrowed; owned in `PathSegment`).
 #[derive(Clone, Copy)]
 pub(super) enum Seg<'a> {
     Key(&'a str),
     Index(usize),
 }
 
+/// jsonschema's evaluation state: the path to the current instance and the depth guard.
 pub(super) struct Evaluator<'a> {
     /// Path of the instance being evaluated by `first_error`.
     pub(super) path: Vec<Seg<'a>>,

@@ -73,6 +73,7 @@ const CORRELATION_STEP: Node = closed!(
     },
     required ["RuleID"]
 );
+/// One entry of a correlation rule's `Transitions`.
 pub(super) const TRANSITION: Node = closed!(
     {
         "ID": STRING,
@@ -244,6 +245,7 @@ pub(super) enum Def {
 }
 
 impl Def {
+    /// Every definition, in PAT's file order.
     #[cfg_attr(not(test), allow(dead_code))]
     pub(super) const ALL: [Def; 21] = [
         Def::AssociatedLogType,
@@ -269,6 +271,7 @@ impl Def {
         Def::Test,
     ];
 
+    /// The definition's name under `$defs`.
     pub(super) fn name(self) -> &'static str {
         match self {
             Def::AssociatedLogType => "AssociatedLogType",
@@ -295,6 +298,7 @@ impl Def {
         }
     }
 
+    /// The definition's schema.
     pub(super) fn schema(self) -> Node {
         match self {
             Def::AssociatedLogType => closed!(

@@ -20,6 +20,7 @@ pub(super) enum Ty {
 }
 
 impl Ty {
+    /// The type's name as the `type` keyword spells it.
     pub(super) fn name(self) -> &'static str {
         match self {
             Ty::String => "string",

@@ -112,7 +112,9 @@ pub enum Step {
 /// subclass, and where in the data it happened.
 #[derive(Debug, Clone)]
 pub struct SchemaError {
+    /// The library's messages, outermost first (`None`s are not printed).
     pub autos: Vec<Option<String>>,
+    /// Which `SchemaError` subclass was raised.
     pub kind: ErrorKind,
     /// Path to the value the innermost message is about.
     pub path: Vec<Step>,

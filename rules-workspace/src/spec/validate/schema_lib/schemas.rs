@@ -158,6 +158,7 @@ pub fn type_schema() -> Schema {
     )])
 }
 
+/// PAT's schema for `datamodel`.
 pub fn data_model_schema() -> Schema {
     Schema::Dict(vec![
         (K("AnalysisType"), or(vec![lit("datamodel")])),
@@ -177,6 +178,7 @@ pub fn data_model_schema() -> Schema {
     ])
 }
 
+/// PAT's schema for `global`.
 pub fn global_schema() -> Schema {
     Schema::Dict(vec![
         (K("AnalysisType"), or(vec![lit("global")])),
@@ -188,6 +190,7 @@ pub fn global_schema() -> Schema {
     ])
 }
 
+/// PAT's schema for `pack`.
 pub fn pack_schema() -> Schema {
     Schema::Dict(vec![
         (K("AnalysisType"), or(vec![lit("pack")])),
@@ -201,6 +204,7 @@ pub fn pack_schema() -> Schema {
     ])
 }
 
+/// PAT's schema for `policy`.
 pub fn policy_schema() -> Schema {
     Schema::Dict(vec![
         (K("AnalysisType"), or(vec![lit("policy")])),
@@ -243,6 +247,7 @@ pub fn policy_schema() -> Schema {
     ])
 }
 
+/// PAT's schema for `rule` and `scheduled_rule`.
 pub fn rule_schema() -> Schema {
     Schema::Dict(vec![
         (
@@ -293,6 +298,7 @@ pub fn rule_schema() -> Schema {
     ])
 }
 
+/// PAT's schema for a derived rule (`BaseDetection`).
 pub fn derived_schema() -> Schema {
     Schema::Dict(vec![
         (K("AnalysisType"), lit("rule")),
@@ -323,6 +329,7 @@ pub fn derived_schema() -> Schema {
     ])
 }
 
+/// PAT's schema for `correlation_rule`.
 pub fn correlation_rule_schema() -> Schema {
     Schema::Dict(vec![
         (K("AnalysisType"), lit("correlation_rule")),
@@ -362,6 +369,7 @@ pub fn correlation_rule_schema() -> Schema {
 
 const QUERY_KEYS: &[&str] = &["Query", "AthenaQuery", "SnowflakeQuery", "DatabricksQuery"];
 
+/// PAT's schema for `saved_query`.
 pub fn saved_query_schema() -> Schema {
     Schema::Dict(vec![
         (K("AnalysisType"), or(vec![lit("saved_query")])),
@@ -375,6 +383,7 @@ pub fn saved_query_schema() -> Schema {
     ])
 }
 
+/// PAT's schema for `scheduled_query`.
 pub fn scheduled_query_schema() -> Schema {
     Schema::Dict(vec![
         (K("AnalysisType"), or(vec![lit("scheduled_query")])),
@@ -398,6 +407,7 @@ pub fn scheduled_query_schema() -> Schema {
     ])
 }
 
+/// PAT's schema for `scheduled_prompt`.
 pub fn scheduled_prompt_schema() -> Schema {
     Schema::Dict(vec![
         (K("AnalysisType"), or(vec![lit("scheduled_prompt")])),
@@ -422,6 +432,7 @@ pub fn scheduled_prompt_schema() -> Schema {
     ])
 }
 
+/// PAT's schema for `lookup_table` backed by a file or S3/GCS.
 pub fn lookup_table_schema() -> Schema {
     Schema::Dict(vec![
         (K("AnalysisType"), or(vec![lit("lookup_table")])),
@@ -450,6 +461,7 @@ pub fn lookup_table_schema() -> Schema {
     ])
 }
 
+/// PAT's schema for `lookup_table` backed by a query.
 pub fn sql_lookup_table_schema() -> Schema {
     Schema::Dict(vec![
         (K("AnalysisType"), or(vec![lit("lookup_table")])),

@@ -38,8 +38,11 @@ pub(super) enum K {
 /// A token: its kind and its byte range in the rendered text.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Tok {
+    /// Its kind.
     pub(super) k: K,
+    /// Byte offset of its start.
     pub(super) s: u32,
+    /// Byte offset past its end.
     pub(super) e: u32,
 }
 
