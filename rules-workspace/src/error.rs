@@ -177,59 +177,6 @@ pub fn io_error(path: &Path, e: &std::io::Error) -> ErrorInfo {
 /// What a test edit looks like, for hints (`prowl tests edit --edit`).
 pub(crate) const EDIT_EXAMPLE: &str = r#"pass one JSON object, e.g. --edit '{"kind": "add", "test": {"Name": "Root login", "ExpectedResult": true, "Log": {"eventName": "ConsoleLogin"}}}'"#;
 
-// The test editor's errors. (Kept here while `spec::edit` is being split into its own module
-// tree; it moves beside `EditError` with it.)
-impl UserError for crate::spec::edit::EditError {
-    fn family(&self) -> &'static str {
-        "edit"
-    }
-
-    fn name(&self) -> &'static str {
-        crate::spec::edit::EditError::code(self)
-    }
-
-    fn hint(&self) -> Option<String> {
-        use crate::spec::edit::EditError as E;
-        let hint = match self {
-            E::Parse { .. } => "fix the YAML at that line first; PAT rejects the whole file",
-            E::FlowStyle { .. } | E::Unsupported { .. } => {
-                "rewrite `Tests` in block style (one `- Name: …` item per test), or make this change in an editor"
-            }
-            E::NoSuchTest { .. } => "indexes count from 0; `prowl tests list SPEC` shows them",
-            E::DuplicateName { .. } => {
-                "choose another name; `prowl tests list SPEC` shows the names in use"
-            }
-            E::InvalidTest(_) => EDIT_EXAMPLE,
-            E::NotRoundTripping { .. } => {
-                "this is a bug in Prowl's test editor; please report it with the spec"
-            }
-            E::NotAMapping | E::NotAList { .. } | E::DuplicateKey { .. } => {
-                "fix the spec as text, or undo the last edit"
-            }
-        };
-        Some(hint.to_owned())
-    }
-
-    fn location(&self) -> Option<Location> {
-        use crate::spec::edit::EditError as E;
-        let (line, column) = match self {
-            E::Parse { line, col, .. } => (*line, Some(*col)),
-            E::FlowStyle { line }
-            | E::NotAList { line }
-            | E::DuplicateName { line, .. }
-            | E::DuplicateKey { line, .. }
-            | E::Unsupported { line, .. } => (*line, None),
-            _ => return None,
-        };
-        // The text is the caller's (a buffer, or a file it read): `ErrorInfo::in_file`.
-        Some(Location {
-            file: None,
-            line: Some(line),
-            column,
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -156,14 +156,14 @@ impl Filters {
                         .values
                         .iter()
                         .map(|v| match v {
-                            FilterValue::Str(s) => crate::spec::value::str_repr(s),
+                            FilterValue::Str(s) => crate::spec::pyrepr::str_repr(s),
                             FilterValue::Bool(true) => "True".into(),
                             FilterValue::Bool(false) => "False".into(),
                         })
                         .collect();
                     format!(
                         "Filter(key={}, values=[{}], inverted={})",
-                        crate::spec::value::str_repr(&f.key),
+                        crate::spec::pyrepr::str_repr(&f.key),
                         values.join(", "),
                         if f.inverted { "True" } else { "False" }
                     )

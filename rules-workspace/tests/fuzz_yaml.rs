@@ -3,7 +3,7 @@
 //! (`PROPTEST_CASES` raises the count for a longer session).
 
 use proptest::prelude::*;
-use rules_workspace::spec::classify::{classify, LoadFailure, SpecFile, ValidationOptions};
+use rules_workspace::spec::validate::{classify, LoadFailure, SpecFile, ValidationOptions};
 use rules_workspace::spec::yaml;
 
 fn spec_file(content: Result<yaml::Loaded, yaml::YamlError>) -> SpecFile {

@@ -10,7 +10,7 @@ mod common;
 
 use common::*;
 use rules_workspace::filter::Filters;
-use rules_workspace::spec::classify::ValidationOptions;
+use rules_workspace::spec::validate::ValidationOptions;
 use rules_workspace::workspace::{OpenOptions, Workspace};
 use std::collections::BTreeSet;
 use std::path::Path;

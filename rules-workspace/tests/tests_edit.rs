@@ -225,8 +225,16 @@ fn list_shows_each_test_with_its_line() {
     assert_eq!(
         listed,
         serde_json::json!([
-            {"index": 0, "name": "Login Without MFA", "expected": true, "line": 10},
-            {"index": 1, "name": "Login With MFA", "expected": false, "line": 17}
+            {
+                "index": 0, "name": "Login Without MFA", "expected": true, "line": 10,
+                "event_key": "Log",
+                "event": {"eventName": "ConsoleLogin", "additionalEventData": {"MFAUsed": "No"}},
+                "mocks": []
+            },
+            {
+                "index": 1, "name": "Login With MFA", "expected": false, "line": 17,
+                "event_key": "Log", "event": {"eventName": "ConsoleLogin"}, "mocks": []
+            }
         ])
     );
     let _ = std::fs::remove_dir_all(dir);

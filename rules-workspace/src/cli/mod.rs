@@ -12,7 +12,7 @@ mod watch;
 
 use crate::error::ErrorInfo;
 use crate::filter::Filters;
-use crate::spec::classify::ValidationOptions;
+use crate::spec::validate::ValidationOptions;
 use crate::spec::AnalysisType;
 use crate::workspace::{OpenOptions, Workspace};
 use clap::{Args, Parser, Subcommand, ValueEnum};

@@ -15,7 +15,8 @@ use std::process::ExitCode;
 
 #[derive(Debug, Subcommand)]
 pub enum TestsCommand {
-    /// List a spec's unit tests: index, line, expected result and name.
+    /// List a spec's unit tests: index, line, expected result and name (as JSON, with
+    /// `--format json`, also each test's event and mocks).
     List(ListTestsArgs),
     /// Change a spec's unit tests, touching only the lines the change needs.
     Edit(EditTestsArgs),

@@ -1,15 +1,18 @@
 //! Analysis items: their types, how a spec file is loaded (PAT's YAML dialect, with spans) and
 //! how it is validated (PAT's two schema layers and its extra checks).
 //!
+//! * this file: the data model (`AnalysisType`, `AnalysisItem`, `UnitTest`, `SpecTree`);
+//! * `value`: what PyYAML hands PAT (`Node`, `Value`), with places; `yaml`: the loader;
+//! * `pyrepr`: Python's `repr` of strings and floats, which PAT's messages embed;
+//! * `validate`: PAT's validation, layer by layer; `edit`: the line-preserving test editor.
+//!
 //! The typed view (`AnalysisItem`) is built only from specs that passed validation, so its
 //! accessors can rely on the shapes the schemas guarantee; the raw `Node` stays available for
 //! anything the typed view does not cover.
 
-pub mod classify;
 pub mod edit;
-pub mod json_schema;
-pub mod schema_lib;
-pub mod sql_tables;
+pub(crate) mod pyrepr;
+pub mod validate;
 pub mod value;
 pub mod yaml;
 
@@ -61,6 +64,7 @@ pub enum AnalysisType {
 }
 
 impl AnalysisType {
+    /// Every analysis type.
     pub const ALL: [AnalysisType; 11] = [
         AnalysisType::Rule,
         AnalysisType::ScheduledRule,
@@ -75,6 +79,7 @@ impl AnalysisType {
         AnalysisType::ScheduledPrompt,
     ];
 
+    /// The type a spec's `AnalysisType` names (exact spelling).
     pub fn parse(s: &str) -> Option<AnalysisType> {
         Self::ALL.into_iter().find(|t| t.as_str() == s)
     }
@@ -142,7 +147,9 @@ pub enum DetectionForm {
 /// One unit test of a detection, as written in its spec.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct UnitTest {
+    /// The test's `Name`.
     pub name: String,
+    /// Its `ExpectedResult` (`false` when not a boolean; the spec is then invalid).
     pub expected_result: bool,
     /// Object names the test mocks.
     pub mocks: Vec<String>,
@@ -153,8 +160,11 @@ pub struct UnitTest {
 /// A validated analysis item.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct AnalysisItem {
+    /// The item's ID (`RuleID`, `PolicyID`, … as its type names it).
     pub id: String,
+    /// Its `AnalysisType`.
     pub analysis_type: AnalysisType,
+    /// How a detection is written; `None` for other types.
     pub form: Option<DetectionForm>,
     /// Absolute path of the YAML spec.
     pub spec_path: PathBuf,
@@ -165,22 +175,33 @@ pub struct AnalysisItem {
     pub walk_dir: String,
     /// The file `Filename` names, resolved against the spec's directory.
     pub code_path: Option<PathBuf>,
+    /// `DisplayName`.
     pub display_name: Option<String>,
+    /// `Enabled`.
     pub enabled: Option<bool>,
+    /// `Severity`.
     pub severity: Option<String>,
+    /// `Status`.
     pub status: Option<String>,
+    /// `Description`.
     pub description: Option<String>,
+    /// `LogTypes`.
     pub log_types: Vec<String>,
+    /// `ScheduledQueries`.
     pub scheduled_queries: Vec<String>,
+    /// `ResourceTypes`.
     pub resource_types: Vec<String>,
+    /// `Tags`.
     pub tags: Vec<String>,
     /// MITRE ATT&CK technique references from `Reports` (`TA0001:T1078`).
     pub mitre: Vec<String>,
+    /// `BaseDetection`: the rule a derived rule builds on.
     pub base_detection: Option<String>,
     /// For packs: the IDs the pack definition lists.
     pub pack_members: Vec<String>,
     /// For correlation rules: the RuleIDs their Sequence/Group blocks name.
     pub correlated_rules: Vec<String>,
+    /// `Tests`, in file order (those without a string `Name` left out).
     pub tests: Vec<UnitTest>,
     /// The loaded spec, for anything the typed fields do not cover.
     #[serde(skip)]

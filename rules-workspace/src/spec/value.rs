@@ -3,8 +3,10 @@
 //! PAT's validators (the `schema` library, jsonschema) see Python objects, and several of their
 //! messages embed Python `repr`s of them. `Value` therefore keeps Python's distinctions (int vs
 //! float vs bool, mapping key order, non-string keys) and implements `repr` exactly as CPython
-//! prints these types, so that our messages are PAT's messages.
+//! prints these types (strings and floats through `spec::pyrepr`), so that our messages are
+//! PAT's messages.
 
+use super::pyrepr::{write_float_repr, write_str_repr};
 use std::fmt::Write as _;
 
 /// A place in a file: 1-based line and column (columns count characters).
@@ -12,39 +14,53 @@ use std::fmt::Write as _;
     Debug, Clone, Copy, PartialEq, Eq, Default, PartialOrd, Ord, Hash, serde::Serialize, ts_rs::TS,
 )]
 pub struct Span {
+    /// 1-based line.
     pub line: u32,
+    /// 1-based column, in characters.
     pub col: u32,
 }
 
 /// A YAML node after PAT's resolution rules, with its location.
 #[derive(Debug, Clone)]
 pub struct Node {
+    /// The Python value.
     pub value: Value,
+    /// Where the node starts in the file.
     pub span: Span,
 }
 
 /// A mapping entry; keys keep their own location so errors on unknown keys can point at them.
 #[derive(Debug, Clone)]
 pub struct Entry {
+    /// The key (usually a string).
     pub key: Node,
+    /// The value.
     pub value: Node,
 }
 
 /// The Python value a YAML node becomes under PAT's loader.
 #[derive(Debug, Clone)]
 pub enum Value {
+    /// `None` (`~`, `null`, an empty value).
     Null,
+    /// `True`/`False` (only `true`/`false` in any of three casings, in PAT's dialect).
     Bool(bool),
+    /// An `int` that fits an i128.
     Int(i128),
     /// An integer too large for i128, kept as its decimal digits (with sign).
     BigInt(String),
+    /// A `float`.
     Float(f64),
+    /// A `str`.
     Str(String),
+    /// A `list`.
     List(Vec<Node>),
+    /// A `dict`, its entries in file order (a duplicate key keeps the first place, last value).
     Map(Vec<Entry>),
 }
 
 impl Node {
+    /// A node of `value` starting at `span`.
     pub fn new(value: Value, span: Span) -> Self {
         Node { value, span }
     }
@@ -70,6 +86,7 @@ impl Node {
         }
     }
 
+    /// The string, when the node is one.
     pub fn as_str(&self) -> Option<&str> {
         match &self.value {
             Value::Str(s) => Some(s),
@@ -77,6 +94,7 @@ impl Node {
         }
     }
 
+    /// The boolean, when the node is one (`yes` is a string in PAT's dialect).
     pub fn as_bool(&self) -> Option<bool> {
         match self.value {
             Value::Bool(b) => Some(b),
@@ -84,6 +102,7 @@ impl Node {
         }
     }
 
+    /// The items, when the node is a list.
     pub fn as_list(&self) -> Option<&[Node]> {
         match &self.value {
             Value::List(items) => Some(items),
@@ -91,6 +110,7 @@ impl Node {
         }
     }
 
+    /// The entries in file order, when the node is a mapping.
     pub fn as_map(&self) -> Option<&[Entry]> {
         match &self.value {
             Value::Map(entries) => Some(entries),
@@ -123,6 +143,7 @@ impl Node {
 }
 
 impl Value {
+    /// Python truthiness (`bool(x)`).
     pub fn is_truthy(&self) -> bool {
         match self {
             Value::Null => false,
@@ -191,6 +212,7 @@ impl Value {
         !matches!(self, Value::List(_) | Value::Map(_))
     }
 
+    /// Converts to JSON as `json.dumps` would see the Python object (see `Node::to_json`).
     pub fn to_json(&self) -> serde_json::Value {
         use serde_json::Value as J;
         match self {
@@ -231,6 +253,7 @@ impl Value {
         }
     }
 
+    /// Appends `repr(value)` as CPython prints it.
     pub fn write_repr(&self, out: &mut String) {
         match self {
             Value::Null => out.push_str("None"),
@@ -240,8 +263,8 @@ impl Value {
                 let _ = write!(out, "{i}");
             }
             Value::BigInt(s) => out.push_str(s),
-            Value::Float(f) => out.push_str(&float_repr(*f)),
-            Value::Str(s) => out.push_str(&str_repr(s)),
+            Value::Float(f) => write_float_repr(out, *f),
+            Value::Str(s) => write_str_repr(out, s),
             Value::List(items) => {
                 out.push('[');
                 for (i, item) in items.iter().enumerate() {
@@ -268,135 +291,9 @@ impl Value {
     }
 }
 
-/// CPython's `repr(float)`: the shortest round-tripping digits, in exponent form when the
-/// decimal exponent is below -4 or at least 16.
-pub fn float_repr(f: f64) -> String {
-    if f.is_nan() {
-        return "nan".into();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 { "inf".into() } else { "-inf".into() };
-    }
-    if f == 0.0 {
-        return if f.is_sign_negative() {
-            "-0.0".into()
-        } else {
-            "0.0".into()
-        };
-    }
-    // `{:e}` gives the shortest round-trip digits as d.ddddde±x.
-    let sci = format!("{:e}", f);
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let negative = mantissa.starts_with('-');
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
-    let sign = if negative { "-" } else { "" };
-    if !(-4..16).contains(&exp) {
-        let mut m = String::new();
-        m.push_str(&digits[..1]);
-        if digits.len() > 1 {
-            m.push('.');
-            m.push_str(&digits[1..]);
-        }
-        let esign = if exp < 0 { '-' } else { '+' };
-        return format!("{sign}{m}e{esign}{:02}", exp.abs());
-    }
-    let point = exp + 1; // digits before the decimal point
-    let body = if point <= 0 {
-        format!("0.{}{}", "0".repeat((-point) as usize), digits)
-    } else if point as usize >= digits.len() {
-        format!("{}{}.0", digits, "0".repeat(point as usize - digits.len()))
-    } else {
-        format!(
-            "{}.{}",
-            &digits[..point as usize],
-            &digits[point as usize..]
-        )
-    };
-    format!("{sign}{body}")
-}
-
-/// CPython's `repr(str)`.
-pub fn str_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if is_printable(c) => out.push(c),
-            c => {
-                let code = c as u32;
-                if code < 0x100 {
-                    let _ = write!(out, "\\x{code:02x}");
-                } else if code < 0x10000 {
-                    let _ = write!(out, "\\u{code:04x}");
-                } else {
-                    let _ = write!(out, "\\U{code:08x}");
-                }
-            }
-        }
-    }
-    out.push(quote);
-    out
-}
-
-/// An approximation of `str.isprintable()` for one character: control characters, separators
-/// other than the space, surrogates, private use, and unassigned format characters are not.
-fn is_printable(c: char) -> bool {
-    let code = c as u32;
-    if c == ' ' {
-        return true;
-    }
-    if c.is_control() {
-        return false;
-    }
-    !matches!(code,
-        0xAD | 0x600..=0x605 | 0x61C | 0x6DD | 0x70F | 0x8E2 | 0x180E
-        | 0x2000..=0x200F | 0x2028..=0x202F | 0x205F..=0x2064 | 0x2066..=0x206F
-        | 0x3000 | 0xA0 | 0x1680 | 0xFEFF | 0xFFF9..=0xFFFB
-        | 0xE000..=0xF8FF | 0xF0000..=0x10FFFF
-        | 0x110BD | 0x110CD | 0x13430..=0x1343F | 0x1BCA0..=0x1BCA3
-        | 0x1D173..=0x1D17A | 0xE0001 | 0xE0020..=0xE007F)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn float_repr_matches_cpython() {
-        assert_eq!(float_repr(1.0), "1.0");
-        assert_eq!(float_repr(0.1), "0.1");
-        assert_eq!(float_repr(1.5e-5), "1.5e-05");
-        assert_eq!(float_repr(1e16), "1e+16");
-        assert_eq!(float_repr(123456789012345.0), "123456789012345.0");
-        assert_eq!(float_repr(-2.5), "-2.5");
-        assert_eq!(float_repr(0.0001), "0.0001");
-        assert_eq!(float_repr(f64::INFINITY), "inf");
-    }
-
-    #[test]
-    fn str_repr_picks_quotes_and_escapes_like_cpython() {
-        assert_eq!(str_repr("medium"), "'medium'");
-        assert_eq!(str_repr("it's"), "\"it's\"");
-        assert_eq!(str_repr("a'b\"c"), "'a\\'b\"c'");
-        assert_eq!(str_repr("^[^<>&\\\"%]+$"), "'^[^<>&\\\\\"%]+$'");
-        assert_eq!(str_repr("tab\there\n"), "'tab\\there\\n'");
-        assert_eq!(str_repr("\u{7}"), "'\\x07'");
-        assert_eq!(str_repr("é"), "'é'");
-    }
 
     #[test]
     fn python_equality_crosses_numeric_types() {

@@ -25,15 +25,20 @@ const MAX_NODES: usize = 5_000_000;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct YamlError {
+    /// PyYAML's message (PAT prints it).
     pub message: String,
+    /// Where the problem is.
     pub span: Span,
 }
 
 /// A duplicate mapping key: Python keeps the last value silently, we tell the user.
 #[derive(Debug, Clone)]
 pub struct DuplicateKey {
+    /// The key, as Python's `str()` of it.
     pub key: String,
+    /// Where the key is first written.
     pub first: Span,
+    /// Where it is written again (the value that counts).
     pub second: Span,
 }
 
@@ -42,6 +47,7 @@ pub struct DuplicateKey {
 pub struct Loaded {
     /// `None` for an empty document (PyYAML returns `None`).
     pub root: Option<Node>,
+    /// Keys written twice in one mapping, in file order.
     pub duplicate_keys: Vec<DuplicateKey>,
 }
 
@@ -547,7 +553,7 @@ fn resolve_scalar(
             "tag:yaml.org,2002:int" => construct_int(text).ok_or_else(|| YamlError {
                 message: format!(
                     "invalid literal for int() with base 10: {}",
-                    super::value::str_repr(text)
+                    super::pyrepr::str_repr(text)
                 ),
                 span,
             }),
@@ -557,7 +563,7 @@ fn resolve_scalar(
                     .ok_or_else(|| YamlError {
                         message: format!(
                             "could not convert string to float: {}",
-                            super::value::str_repr(text)
+                            super::pyrepr::str_repr(text)
                         ),
                         span,
                     })

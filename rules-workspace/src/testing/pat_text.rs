@@ -5,7 +5,7 @@
 
 use super::{TestOptions, TestRun};
 use crate::engine::messages::{DetectionResult, Fatal, PyError, UnitTestResult};
-use crate::spec::value::str_repr;
+use crate::spec::pyrepr::str_repr;
 use crate::spec::AnalysisItem;
 use std::fmt::Write as _;
 

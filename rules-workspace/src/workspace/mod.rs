@@ -13,7 +13,7 @@ pub mod watch;
 
 use crate::diagnostics::{Code, Diagnostic, Severity};
 use crate::filter::Filters;
-use crate::spec::classify::{self, LoadFailure, SpecFile, ValidationOptions};
+use crate::spec::validate::{self, LoadFailure, SpecFile, ValidationOptions};
 use crate::spec::yaml;
 use crate::spec::{AnalysisItem, AnalysisType, DetectionForm};
 use index::Index;
@@ -221,7 +221,7 @@ impl Workspace {
             })
             .collect();
         let classified =
-            classify::classify_with(files, &options.validation, |file| match overlay {
+            validate::classify_with(files, &options.validation, |file| match overlay {
                 Some((path, text)) if path == file.path => yaml::load_bytes(text.as_bytes())
                     .map(Arc::new)
                     .map_err(LoadFailure::Yaml),
@@ -445,7 +445,7 @@ fn check_code_files(root: &Path, items: &[&AnalysisItem]) -> Vec<Diagnostic> {
                     message: if runs_code {
                         format!(
                             "[Errno 21] Is a directory: {}",
-                            crate::spec::value::str_repr(&abs)
+                            crate::spec::pyrepr::str_repr(&abs)
                         )
                     } else {
                         String::new()

@@ -283,7 +283,19 @@ export type ItemView = {
 /**
  * IDs of the packs listing this item.
  */
-packs: Array<string>, id: string, analysis_type: AnalysisType, form: DetectionForm | null, 
+packs: Array<string>, 
+/**
+ * The item's ID (`RuleID`, `PolicyID`, … as its type names it).
+ */
+id: string, 
+/**
+ * Its `AnalysisType`.
+ */
+analysis_type: AnalysisType, 
+/**
+ * How a detection is written; `None` for other types.
+ */
+form: DetectionForm | null, 
 /**
  * Absolute path of the YAML spec.
  */
@@ -295,11 +307,51 @@ rel_path: string,
 /**
  * The file `Filename` names, resolved against the spec's directory.
  */
-code_path: string | null, display_name: string | null, enabled: boolean | null, severity: string | null, status: string | null, description: string | null, log_types: Array<string>, scheduled_queries: Array<string>, resource_types: Array<string>, tags: Array<string>, 
+code_path: string | null, 
+/**
+ * `DisplayName`.
+ */
+display_name: string | null, 
+/**
+ * `Enabled`.
+ */
+enabled: boolean | null, 
+/**
+ * `Severity`.
+ */
+severity: string | null, 
+/**
+ * `Status`.
+ */
+status: string | null, 
+/**
+ * `Description`.
+ */
+description: string | null, 
+/**
+ * `LogTypes`.
+ */
+log_types: Array<string>, 
+/**
+ * `ScheduledQueries`.
+ */
+scheduled_queries: Array<string>, 
+/**
+ * `ResourceTypes`.
+ */
+resource_types: Array<string>, 
+/**
+ * `Tags`.
+ */
+tags: Array<string>, 
 /**
  * MITRE ATT&CK technique references from `Reports` (`TA0001:T1078`).
  */
-mitre: Array<string>, base_detection: string | null, 
+mitre: Array<string>, 
+/**
+ * `BaseDetection`: the rule a derived rule builds on.
+ */
+base_detection: string | null, 
 /**
  * For packs: the IDs the pack definition lists.
  */
@@ -307,7 +359,11 @@ pack_members: Array<string>,
 /**
  * For correlation rules: the RuleIDs their Sequence/Group blocks name.
  */
-correlated_rules: Array<string>, tests: Array<UnitTest>, };
+correlated_rules: Array<string>, 
+/**
+ * `Tests`, in file order (those without a string `Name` left out).
+ */
+tests: Array<UnitTest>, };
 
 export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
 
@@ -328,7 +384,15 @@ line: number | null,
  */
 column: number | null, };
 
-export type Mock = { object_name: string, return_value: string, };
+export type Mock = { 
+/**
+ * The name of the module attribute the test replaces (`objectName`).
+ */
+object_name: string, 
+/**
+ * What the replacement returns (`returnValue`), as text.
+ */
+return_value: string, };
 
 export type OutOfBand = { 
 /**
@@ -390,7 +454,15 @@ stamp: string, };
 
 export type Severity = "error" | "warning";
 
-export type Span = { line: number, col: number, };
+export type Span = { 
+/**
+ * 1-based line.
+ */
+line: number, 
+/**
+ * 1-based column, in characters.
+ */
+col: number, };
 
 export type Status = { 
 /**
@@ -454,19 +526,39 @@ error: PyError, };
 
 export type TestEdit = { "kind": "add", test: JsonValue, } | { "kind": "duplicate", index: number, name: string, } | { "kind": "rename", index: number, name: string, } | { "kind": "delete", index: number, } | { "kind": "set_expected", index: number, expected: boolean, } | { "kind": "set_event", index: number, event: JsonValue, } | { "kind": "set_mocks", index: number, mocks: Array<Mock>, };
 
-export type TestInfo = { index: number, 
+export type TestInfo = { 
+/**
+ * The test's place among the spec's tests, from 0 in file order.
+ */
+index: number, 
 /**
  * `None` when the test has no `Name` (the spec is then invalid).
  */
 name: string | null, 
 /**
- * `None` when `ExpectedResult` is missing or not a boolean.
+ * `None` when `ExpectedResult` is missing or not a boolean (PAT reads `yes`, `on` and the
+ * like as strings).
  */
 expected: boolean | null, 
 /**
  * 1-based line of the test's `-`.
  */
-line: number, };
+line: number, 
+/**
+ * The key holding the test's event, as PAT reads it: `Resource` when the test has one,
+ * else `Log`; `None` when it has neither.
+ */
+event_key: string | null, 
+/**
+ * The value under `event_key`, as JSON (`Node::to_json`).
+ */
+event: JsonValue | null, 
+/**
+ * The test's `Mocks` in order (none when the key is missing or not a list). A string is
+ * given as is, another scalar as Python's `str()` of it (`True`, `1.5`), a mapping or
+ * list as compact JSON, a missing key as an empty string.
+ */
+mocks: Array<Mock>, };
 
 export type TestReport = { 
 /**
@@ -490,7 +582,15 @@ elapsed_ms: number,
  */
 cancelled: boolean, };
 
-export type UnitTest = { name: string, expected_result: boolean, 
+export type UnitTest = { 
+/**
+ * The test's `Name`.
+ */
+name: string, 
+/**
+ * Its `ExpectedResult` (`false` when not a boolean; the spec is then invalid).
+ */
+expected_result: boolean, 
 /**
  * Object names the test mocks.
  */
