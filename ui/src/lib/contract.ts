@@ -1,25 +1,32 @@
-// The JSON shapes of ui/CONTRACT.md, written once. Field names are snake_case as the Rust core
-// serialises them; every component and module imports them from here (through api.ts or with
-// `import type`), never redeclares them.
+// The types of ui/CONTRACT.md, written once; every component and module imports them from here
+// (through api.ts or with `import type`), never redeclares them.
+//
+// Two parts, kept apart so the first can be swapped for types generated from the Rust structs:
+// - payload types: the JSON the shell sends and takes, field names snake_case as the Rust core
+//   serialises them. Each names the Rust type it mirrors; change them only to follow Rust.
+// - UI-only types: what the front end adds around the payloads.
 
-/** Kinds the shell sends, plus `no_shell`: this UI runs outside the Tauri window (a browser). */
-export type AppErrorKind =
-  | "not_found"
-  | "conflict"
-  | "invalid"
-  | "engine"
-  | "git"
-  | "io"
-  | "no_workspace"
-  | "no_shell";
+// ---- payload types (to be generated from Rust) ----
 
-/** The object `invoke` rejects with. */
-export interface AppErrorPayload {
-  kind: AppErrorKind;
+// ---- Errors ----------------------------------------------------------------------------------
+
+/** Where an error points: a file, and the line and column when known (1-based). */
+export interface ErrorLocation {
+  file: string;
+  line: number | null;
+  column: number | null;
+}
+
+/**
+ * The object `invoke` rejects with. `code` is stable and namespaced (`file.conflict`,
+ * `file.not_found`, `session.no_workspace`, `edit.parse`, `git.*`, `env.*`, `engine.*`,
+ * `workspace.not_found`, …): the UI switches on it, never on `message`.
+ */
+export interface ErrorInfo {
+  code: string;
   message: string;
   hint: string | null;
-  path: string | null;
-  line: number | null;
+  location: ErrorLocation | null;
 }
 
 // ---- Workspace -------------------------------------------------------------------------------
@@ -256,3 +263,14 @@ export interface Branch {
   current: boolean;
   upstream: string | null;
 }
+
+// ---- end of payload types ----
+
+// ---- UI-only types ---------------------------------------------------------------------------
+
+/**
+ * Codes the front end gives errors that never came from the shell: `shell.unavailable` (the page
+ * runs outside the Tauri window), `shell.invoke` (the invoke itself failed with something that is
+ * no ErrorInfo, such as Tauri's own "command not found" string).
+ */
+export type ClientErrorCode = "shell.unavailable" | "shell.invoke";

@@ -5,7 +5,7 @@
 
 import { getContext, setContext } from "svelte";
 import * as api from "./api";
-import { AppError } from "./api";
+import { ShellError } from "./api";
 import type {
   DetectionResult,
   Diagnostic,
@@ -45,7 +45,7 @@ export interface Buffer {
   savedText: string;
   stamp: string | null;
   loaded: boolean;
-  loadError: AppError | null;
+  loadError: ShellError | null;
   /** Bumped whenever the text is replaced from outside the editor (reload, test edits, recovery). */
   revision: number;
   conflict: BufferConflict | null;
@@ -68,7 +68,7 @@ export interface Notice {
   id: number;
   level: "error" | "info";
   title: string;
-  error: AppError | null;
+  error: ShellError | null;
 }
 
 export interface ConfirmRequest {
@@ -178,10 +178,10 @@ export class Workbench {
     if (this.output.length > OUTPUT_LIMIT) this.output.splice(0, this.output.length - OUTPUT_LIMIT);
   }
 
-  /** Shows an error (AppError or anything thrown) with its place and hint, and logs it. */
+  /** Shows an error (ShellError or anything thrown) with its place and hint, and logs it. */
   fail(title: string, error: unknown, source: OutputLine["source"] = "app"): void {
-    const e = api.toAppError(error);
-    const where = e.location ? ` (${e.location})` : "";
+    const e = api.toShellError(error);
+    const where = e.place ? ` (${e.place})` : "";
     this.log(source, `${title}: ${e.message}${where}${e.hint ? ` — hint: ${e.hint}` : ""}`, "error");
     this.notices.push({ id: ++this.#seq, level: "error", title, error: e });
   }
@@ -450,7 +450,7 @@ export class Workbench {
     } catch (e) {
       const b = this.buffers[path];
       if (b) {
-        b.loadError = api.toAppError(e);
+        b.loadError = api.toShellError(e);
         b.loaded = true;
       }
     }
@@ -488,8 +488,8 @@ export class Workbench {
       if (this.buffers[path]) this.live[path] = diagnostics;
       return diagnostics;
     } catch (e) {
-      const err = api.toAppError(e);
-      if (err.kind !== "no_shell") this.log("workspace", `Validation of ${relativeTo(this.root, path) ?? path} failed: ${err.message}`, "error");
+      const err = api.toShellError(e);
+      if (err.code !== "shell.unavailable") this.log("workspace", `Validation of ${relativeTo(this.root, path) ?? path} failed: ${err.message}`, "error");
       return [];
     }
   }
@@ -514,19 +514,18 @@ export class Workbench {
       void this.refreshGit();
       return true;
     } catch (e) {
-      const err = api.toAppError(e);
-      if (err.kind === "conflict") {
+      const err = api.toShellError(e);
+      if (err.code === "file.conflict") {
         await this.#markConflict(path, "save_refused");
         this.notices.push({
           id: ++this.#seq,
           level: "error",
           title: `Not saved: ${rel} changed on disk`,
-          error: new AppError({
-            kind: "conflict",
+          error: new ShellError({
+            code: "file.conflict",
             message: `${rel} was changed on disk (by another editor or git) since Prowl read it, so saving would overwrite that change.`,
             hint: "Compare in the banner above the editor, then reload the disk version or keep yours and save again.",
-            path,
-            line: null,
+            location: { file: path, line: null, column: null },
           }),
         });
         this.log("workspace", `Save of ${rel} refused: the file changed on disk since it was read`, "error");
@@ -559,7 +558,7 @@ export class Workbench {
     } catch (e) {
       const b = this.buffers[path];
       if (!b) return;
-      if (api.toAppError(e).kind === "not_found") b.conflict = { reason: "deleted", diskText: null, diskStamp: null };
+      if (api.toShellError(e).code === "file.not_found") b.conflict = { reason: "deleted", diskText: null, diskStamp: null };
       else this.fail("Could not read the file on disk", e, "workspace");
     }
   }
@@ -624,7 +623,7 @@ export class Workbench {
         }
       } catch (e) {
         const cur = this.buffers[path];
-        if (cur && api.toAppError(e).kind === "not_found") {
+        if (cur && api.toShellError(e).code === "file.not_found") {
           cur.conflict = { reason: "deleted", diskText: null, diskStamp: null };
           this.log("workspace", `${relativeTo(this.root, path) ?? path} was deleted on disk`);
         }
@@ -736,7 +735,7 @@ export class Workbench {
         const cur = this.buffers[path];
         if (cur) cur.recoveryText = text;
       } catch (e) {
-        this.log("app", `Could not keep a recovery copy of ${relativeTo(this.root, path) ?? path}: ${api.toAppError(e).message}`, "error");
+        this.log("app", `Could not keep a recovery copy of ${relativeTo(this.root, path) ?? path}: ${api.toShellError(e).message}`, "error");
       }
     }
   }
@@ -744,7 +743,7 @@ export class Workbench {
   async restoreRecovered(entry: RecoveredBuffer): Promise<void> {
     this.openFile(entry.path);
     const b = await this.ensureBuffer(entry.path);
-    if (b.loadError && b.loadError.kind !== "not_found") {
+    if (b.loadError && b.loadError.code !== "file.not_found") {
       this.fail("Could not open the file to restore", b.loadError);
       return;
     }

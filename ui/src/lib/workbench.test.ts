@@ -1,7 +1,7 @@
 // The workbench's handling of buffers against the shell: saves with stamps and conflicts,
 // files changing on disk, test edits, runs and recovery. The shell is mocked at api.ts.
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { AppError } from "./api";
+import { ShellError } from "./api";
 import * as api from "./api";
 import type { TestReport, WorkspaceView } from "./contract";
 import { Workbench } from "./workbench.svelte";
@@ -37,8 +37,8 @@ async function openWorkbench(): Promise<Workbench> {
   return wb;
 }
 
-function conflict(): AppError {
-  return new AppError({ kind: "conflict", message: "changed on disk", hint: null, path: rule.spec_path, line: null });
+function conflict(): ShellError {
+  return new ShellError({ code: "file.conflict", message: "changed on disk", hint: null, location: { file: rule.spec_path, line: null, column: null } });
 }
 
 beforeEach(() => {
@@ -49,7 +49,7 @@ beforeEach(() => {
   };
   mocked.readFile.mockImplementation(async (path: string) => {
     const f = disk[path];
-    if (!f) throw new AppError({ kind: "not_found", message: "no such file", hint: null, path, line: null });
+    if (!f) throw new ShellError({ code: "file.not_found", message: "no such file", hint: null, location: { file: path, line: null, column: null } });
     return { path, ...f };
   });
   mocked.saveFile.mockImplementation(async (path: string, text: string, stamp: string | null) => {
