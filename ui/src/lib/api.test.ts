@@ -74,7 +74,7 @@ describe("inside Tauri", () => {
       const deliver = callbacks.get(args.onProgress.id)!;
       deliver({ index: 0, message: { done: 1, total: 2, id: "A" } });
       deliver({ index: 1, message: { done: 2, total: 2, id: "B" } });
-      return { exit_code: 0, summary: null, detections: [], elapsed_ms: 3 };
+      return { exit_code: 0, summary: null, detections: [], elapsed_ms: 3, cancelled: false };
     });
     const report = await runTests(["A", "B"], ["t"], (p) => seen.push(p));
     expect(report.elapsed_ms).toBe(3);

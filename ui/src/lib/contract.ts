@@ -83,6 +83,7 @@ export interface Diagnostic {
   pat: boolean;
 }
 
+/** rules_workspace::session::WorkspaceView */
 export interface WorkspaceView {
   root: string;
   name: string;
@@ -202,11 +203,14 @@ export interface DetectionResult {
   elapsed_ms: number;
 }
 
+/** rules_workspace::session::TestReport */
 export interface TestReport {
   exit_code: number;
   summary: Summary | null;
   detections: DetectionResult[];
   elapsed_ms: number;
+  /** The run was cancelled (cancel_run): the detections are those that finished before. */
+  cancelled: boolean;
 }
 
 // ---- Git -------------------------------------------------------------------------------------
@@ -220,17 +224,36 @@ export type Change =
   | "untracked"
   | "type_change";
 
+/** How the two sides of an unresolved merge conflict disagree (rules_workspace::fork::Conflict). */
+export type GitConflict =
+  | "both_modified"
+  | "both_added"
+  | "both_deleted"
+  | "added_by_us"
+  | "added_by_them"
+  | "deleted_by_us"
+  | "deleted_by_them";
+
+/** rules_workspace::fork::FileStatus */
 export interface GitFile {
+  /** Relative to the working tree's root, `/` separators; for a rename, the new path. */
   path: string;
+  /** For a rename staged in the index, the path in HEAD. */
+  old_path: string | null;
   index: Change;
   worktree: Change;
   conflicted: boolean;
+  /** For a conflicted file, how the two sides disagree. */
+  conflict: GitConflict | null;
 }
 
+/** rules_workspace::fork::Status */
 export interface GitStatus {
   branch: string | null;
   head: string | null;
   detached: boolean;
+  /** An operation git has not finished (`merge`, `rebase`, `cherry_pick`, …), if any. */
+  operation: string | null;
   files: GitFile[];
 }
 
@@ -249,8 +272,11 @@ export interface DiffHunk {
   lines: DiffLine[];
 }
 
+/** rules_workspace::fork::FileDiff */
 export interface FileDiff {
   path: string;
+  /** For a staged rename, the path the file had in HEAD. */
+  old_path: string | null;
   old_text: string | null;
   new_text: string | null;
   binary: boolean;
@@ -258,6 +284,7 @@ export interface FileDiff {
   hunks: DiffHunk[];
 }
 
+/** rules_workspace::fork::Branch */
 export interface Branch {
   name: string;
   current: boolean;

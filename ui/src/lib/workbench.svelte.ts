@@ -20,7 +20,7 @@ import type {
 import type { CachedEditor } from "./editor";
 import { countBySeverity, mergeDiagnostics, sortDiagnostics } from "./diagnostics";
 import { normalize, relativeTo, resolve, samePath } from "./paths";
-import { itemPathIndex, reportFailed, runSummary } from "./results";
+import { itemPathIndex, reportFailed, runLogLine } from "./results";
 import { FactsMemo, gitMarksByItem, itemPaths, mergeResults, problemsByItem, type ItemFacts } from "./status";
 import { applyTheme, loadTheme, otherTheme, saveTheme, type Theme } from "./theme";
 
@@ -680,7 +680,7 @@ export class Workbench {
         if (d.module_output.trim()) this.log("engine", `[${d.id}] ${d.module_output.trimEnd()}`);
         if (d.setup_error) this.log("engine", `[${d.id}] could not load: ${d.setup_error.type}: ${d.setup_error.message}`, "error");
       }
-      this.log("engine", `${label}: ${runSummary(report)} in ${report.elapsed_ms} ms`, reportFailed(report) ? "error" : "info");
+      this.log("engine", runLogLine(label, report), reportFailed(report) && !report.cancelled ? "error" : "info");
       this.showPanel("results");
       return report;
     } catch (e) {

@@ -5,7 +5,7 @@ import { ShellError } from "./api";
 import * as api from "./api";
 import type { TestReport, WorkspaceView } from "./contract";
 import { Workbench } from "./workbench.svelte";
-import { detectionResult, item, testResult } from "../test/fixtures";
+import { detectionResult, gitFile, gitStatus, item, testReport, testResult } from "../test/fixtures";
 
 vi.mock("./api", async (importOriginal) => {
   const real = await importOriginal<typeof import("./api")>();
@@ -212,7 +212,7 @@ describe("tests", () => {
     await wb.ensureBuffer(rule.spec_path);
     await wb.ensureBuffer(rule.code_path!);
     wb.setText(rule.code_path!, "def rule(e):\n    return False\n");
-    const report: TestReport = { exit_code: 1, summary: null, elapsed_ms: 9, detections: [detectionResult("Rule.A", [testResult("t", false)])] };
+    const report: TestReport = testReport([detectionResult("Rule.A", [testResult("t", false)])], { exit_code: 1 });
     mocked.runTests.mockImplementation(async (_ids, _names, onProgress) => {
       expect(disk[rule.code_path!].text).toContain("return False");
       onProgress({ done: 1, total: 1, id: "Rule.A" });
@@ -227,9 +227,18 @@ describe("tests", () => {
     expect(wb.run).toBeNull();
   });
 
+  it("logs a cancelled run as cancelled, not as finished", async () => {
+    const wb = await openWorkbench();
+    mocked.runTests.mockResolvedValue(testReport([], { cancelled: true, exit_code: 1, elapsed_ms: 40 }));
+    await wb.runTests(null, null, "all tests");
+    const last = wb.output.at(-1)!;
+    expect(last.text).toBe("all tests: cancelled after 40 ms (0 passed, 0 failed before the cancel)");
+    expect(last.level).toBe("info");
+  });
+
   it("keeps reports and items as the shell sent them (no deep proxies over thousands of results)", async () => {
     const wb = await openWorkbench();
-    const report: TestReport = { exit_code: 0, summary: null, elapsed_ms: 9, detections: [detectionResult("Rule.A", [testResult("t", true)])] };
+    const report: TestReport = testReport([detectionResult("Rule.A", [testResult("t", true)])], { exit_code: 0 });
     mocked.runTests.mockResolvedValue(report);
     await wb.runTests(["Rule.A"], null, "Rule.A");
     expect(wb.report).toBe(report);
@@ -244,18 +253,13 @@ describe("tests", () => {
     const wb = new Workbench();
     await wb.enter({ ...view, items: [rule, ...others] });
     wb.stopRecoveryTimer();
-    mocked.runTests.mockResolvedValueOnce({
-      exit_code: 0,
-      summary: null,
-      elapsed_ms: 9,
-      detections: others.map((o) => detectionResult(o.id, [testResult("t", true)])),
-    });
+    mocked.runTests.mockResolvedValueOnce(testReport(others.map((o) => detectionResult(o.id, [testResult("t", true)]))));
     await wb.runTests(null, null, "all tests");
     const before = new Map([rule, ...others].map((i) => [i.id, wb.factsOf(i.id)]));
     expect(before.get("Rule.7")?.testStatus).toBe("passing");
     expect(before.get("Rule.A")?.testStatus).toBe("not_run");
 
-    mocked.runTests.mockResolvedValueOnce({ exit_code: 1, summary: null, elapsed_ms: 9, detections: [detectionResult("Rule.A", [testResult("t", false)])] });
+    mocked.runTests.mockResolvedValueOnce(testReport([detectionResult("Rule.A", [testResult("t", false)])], { exit_code: 1 }));
     await wb.runTests(["Rule.A"], null, "Rule.A");
     expect(wb.factsOf("Rule.A")).toMatchObject({ testStatus: "failing", failing: 1 });
     const same = others.filter((o) => wb.factsOf(o.id) === before.get(o.id));
@@ -267,7 +271,7 @@ describe("tests", () => {
     const wb = await openWorkbench();
     const items = wb.items;
     expect(wb.factsOf("Rule.A")?.git).toBeNull();
-    wb.setGit({ branch: "main", head: "abc", detached: false, files: [{ path: rule.rel_path, index: "unmodified", worktree: "modified", conflicted: false }] });
+    wb.setGit(gitStatus([gitFile({ path: rule.rel_path })]));
     expect(wb.items).toBe(items);
     expect(wb.git?.files).toHaveLength(1);
     expect(wb.factsOf("Rule.A")?.git).toBe("M");

@@ -7,7 +7,7 @@ import Explorer from "../Explorer.svelte";
 import TestResultsPanel from "../TestResultsPanel.svelte";
 import { Workbench } from "../../lib/workbench.svelte";
 import type { Item, TestReport } from "../../lib/contract";
-import { ROOT, detectionResult, largeWorkspace, testResult } from "../../test/fixtures";
+import { ROOT, detectionResult, largeWorkspace, testReport, testResult } from "../../test/fixtures";
 import { render, type Mounted } from "../../test/mount";
 
 /** Rows an 800px viewport holds at 22px, plus the explorer's overscan of 10 below. */
@@ -225,7 +225,7 @@ describe("the test results of a run of all 3,730 tests", () => {
           ),
         ),
       );
-    return { exit_code: 1, summary: null, elapsed_ms: 9000, detections };
+    return testReport(detections, { exit_code: 1, elapsed_ms: 9000 });
   }
 
   const resultRows = (t: HTMLElement) => [...t.querySelectorAll<HTMLElement>('[data-testid="result-row"]')];
