@@ -32,8 +32,8 @@ let wb: Workbench;
 async function setup(): Promise<HTMLElement> {
   wb = new Workbench();
   await wb.enter({ root: "/ws", name: "ws", items: [rule], diagnostics: [], git: null });
-  wb.stopRecoveryTimer();
-  await wb.ensureBuffer(rule.spec_path);
+  wb.buffers.stopRecoveryCopies();
+  await wb.buffers.ensure(rule.spec_path);
   mounted = render(TestEditor, { item: rule, specPath: rule.spec_path }, wb);
   return mounted.target;
 }
@@ -61,14 +61,14 @@ describe("TestEditor", () => {
     const root = await setup();
     expect(all(root, "test-item").map((e) => e.dataset.name)).toEqual(["fires", "quiet"]);
     expect(all(root, "test-verdict")).toHaveLength(0);
-    wb.results = { "Rule.A": detectionResult("Rule.A", [testResult("fires", true), testResult("quiet", false)]) };
+    wb.runs.results = { "Rule.A": detectionResult("Rule.A", [testResult("fires", true), testResult("quiet", false)]) };
     flushSync();
     expect(all(root, "test-verdict").map((e) => e.textContent)).toEqual(["PASS", "FAIL"]);
   });
 
   it("follows the spec buffer as it changes", async () => {
     const root = await setup();
-    wb.replaceText(rule.spec_path, SPEC.replace("Name: quiet", "Name: silent"));
+    wb.buffers.replaceText(rule.spec_path, SPEC.replace("Name: quiet", "Name: silent"));
     flushSync();
     expect(all(root, "test-item").map((e) => e.dataset.name)).toEqual(["fires", "silent"]);
   });
@@ -84,8 +84,8 @@ describe("TestEditor", () => {
     q(root, "test-save-edit")!.click();
     await settle();
     expect(mocked.editTests).toHaveBeenCalledWith(SPEC, { kind: "add", test: { Name: "New test", ExpectedResult: true, Log: {} } });
-    expect(wb.buffers[rule.spec_path].text).toContain("Name: New test");
-    expect(wb.isDirty(rule.spec_path)).toBe(true);
+    expect(wb.buffers.get(rule.spec_path)?.text).toContain("Name: New test");
+    expect(wb.buffers.isDirty(rule.spec_path)).toBe(true);
     expect(all(root, "test-item").map((e) => e.dataset.name)).toEqual(["fires", "quiet", "New test"]);
   });
 
@@ -124,8 +124,8 @@ describe("TestEditor", () => {
     expect(mocked.editTests).toHaveBeenLastCalledWith(SPEC, { kind: "duplicate", index: 1, name: "quiet (copy)" });
     all(root, "test-delete")[0].click();
     await settle();
-    expect(wb.confirmRequest?.title).toBe("Delete this test?");
-    wb.confirmRequest!.resolve(true);
+    expect(wb.notices.confirmRequest?.title).toBe("Delete this test?");
+    wb.notices.confirmRequest!.resolve(true);
     await settle();
     expect(mocked.editTests).toHaveBeenLastCalledWith(SPEC, { kind: "delete", index: 0 });
   });
