@@ -8,9 +8,10 @@
 //   tabs       editor tabs, the active one, recently opened items
 //   runs       test runs: progress, cancel, the last report, results per detection
 //   facts      derived per-item facts and problem counts (no state of its own)
+//   git        the git view: branches, the selected file's diff, stage/commit/checkout
 //
 // Components read state from the stores (`wb.buffers.get(path)`, `wb.runs.report`) and call the
-// store that owns what they change (`wb.tabs.openItem(id)`, `wb.runs.run(ids)`); the methods
+// store that owns what they change (`wb.tabs.openItem(id)`, `wb.git.stage(paths)`); the methods
 // here are the flows that span stores (entering and leaving a workspace, files changed on disk,
 // saving the active tab, restoring a recovered buffer). One instance, created by App.svelte and
 // handed to components through context.
@@ -21,6 +22,7 @@ import type { RecoveredBuffer, WorkspaceChanged, WorkspaceView } from "./contrac
 import { relativeTo } from "./paths";
 import { OpenBuffers } from "./stores/buffers.svelte";
 import { WorkspaceFacts } from "./stores/facts.svelte";
+import { SourceControl } from "./stores/git.svelte";
 import { Layout } from "./stores/layout.svelte";
 import { Notices } from "./stores/notices.svelte";
 import { RecoveryOffers } from "./stores/recovery.svelte";
@@ -37,6 +39,7 @@ export class Workbench {
   readonly tabs: EditorTabs;
   readonly runs: TestRuns;
   readonly facts: WorkspaceFacts;
+  readonly git: SourceControl;
 
   constructor() {
     this.workspace = new OpenWorkspace(this.notices, () => this.leave());
@@ -45,6 +48,7 @@ export class Workbench {
     this.tabs = new EditorTabs(this.workspace, this.buffers, this.notices, this.layout);
     this.runs = new TestRuns(this.notices, this.workspace, this.buffers, this.layout);
     this.facts = new WorkspaceFacts(this.workspace, this.buffers, this.runs);
+    this.git = new SourceControl(this.workspace, this.buffers, this.notices);
   }
 
   /**
@@ -98,6 +102,7 @@ export class Workbench {
     this.tabs.clear();
     this.runs.clear();
     this.facts.clear();
+    this.git.clear();
     this.recovery.clear();
   }
 
