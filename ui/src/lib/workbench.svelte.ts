@@ -9,12 +9,13 @@
 //   runs       test runs: progress, cancel, the last report, results per detection
 //   facts      derived per-item facts and problem counts (no state of its own)
 //   git        the git view: branches, the selected file's diff, stage/commit/checkout
+//   launcher   the start screen: recent workspaces, open, demo, clone
 //
 // Components read state from the stores (`wb.buffers.get(path)`, `wb.runs.report`) and call the
 // store that owns what they change (`wb.tabs.openItem(id)`, `wb.git.stage(paths)`); the methods
 // here are the flows that span stores (entering and leaving a workspace, files changed on disk,
-// saving the active tab, restoring a recovered buffer). One instance, created by App.svelte and
-// handed to components through context.
+// saving the active tab, restoring a recovered buffer). Only stores and this file call api.ts.
+// One instance, created by App.svelte and handed to components through context.
 
 import { getContext, setContext } from "svelte";
 import * as api from "./api";
@@ -23,6 +24,7 @@ import { relativeTo } from "./paths";
 import { OpenBuffers } from "./stores/buffers.svelte";
 import { WorkspaceFacts } from "./stores/facts.svelte";
 import { SourceControl } from "./stores/git.svelte";
+import { Launcher } from "./stores/launcher.svelte";
 import { Layout } from "./stores/layout.svelte";
 import { Notices } from "./stores/notices.svelte";
 import { RecoveryOffers } from "./stores/recovery.svelte";
@@ -40,6 +42,7 @@ export class Workbench {
   readonly runs: TestRuns;
   readonly facts: WorkspaceFacts;
   readonly git: SourceControl;
+  readonly launcher: Launcher;
 
   constructor() {
     this.workspace = new OpenWorkspace(this.notices, () => this.leave());
@@ -49,6 +52,7 @@ export class Workbench {
     this.runs = new TestRuns(this.notices, this.workspace, this.buffers, this.layout);
     this.facts = new WorkspaceFacts(this.workspace, this.buffers, this.runs);
     this.git = new SourceControl(this.workspace, this.buffers, this.notices);
+    this.launcher = new Launcher((view) => void this.enter(view));
   }
 
   /**
