@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { ShellError, editTests, inTauri, onWorkspaceChanged, openWorkspace, runTests, saveFile, toShellError } from "./api";
+import { ShellError, editTests, inTauri, listTests, onWorkspaceChanged, openWorkspace, runTests, saveFile, toShellError } from "./api";
 
 type Internals = {
   invoke: ReturnType<typeof vi.fn>;
@@ -66,6 +66,16 @@ describe("inside Tauri", () => {
     internals.invoke.mockResolvedValue({ text: "new" });
     await editTests("old", { kind: "rename", index: 2, name: "n" });
     expect(internals.invoke).toHaveBeenCalledWith("edit_tests", { text: "old", edit: { kind: "rename", index: 2, name: "n" } }, undefined);
+  });
+
+  it("asks the core for a spec's tests, and passes on its edit.parse error with the line", async () => {
+    internals.invoke.mockResolvedValueOnce([]);
+    await listTests("Tests: []\n");
+    expect(internals.invoke).toHaveBeenCalledWith("list_tests", { text: "Tests: []\n" }, undefined);
+    internals.invoke.mockRejectedValueOnce({ code: "edit.parse", message: "mapping values are not allowed here", hint: null, location: { file: "", line: 4, column: 9 } });
+    const err = await listTests("a: b: c").catch((e) => e);
+    expect(err).toBeInstanceOf(ShellError);
+    expect(err).toMatchObject({ code: "edit.parse", location: { line: 4, column: 9 } });
   });
 
   it("streams run progress from the Channel to the callback", async () => {

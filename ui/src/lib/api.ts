@@ -19,6 +19,7 @@ import type {
   GitStatus,
   RecoveredBuffer,
   RunProgress,
+  SpecTest,
   TestEdit,
   TestReport,
   WorkspaceChanged,
@@ -162,6 +163,14 @@ export function saveFile(path: string, text: string, stamp: string | null): Prom
 
 export function editTests(text: string, edit: TestEdit): Promise<{ text: string }> {
   return call("edit_tests", { text, edit });
+}
+
+/**
+ * The tests of a spec's text, as the core reads them. Rejects with an `edit.*` code when the
+ * text cannot be read as a spec (`edit.parse` with the line, `edit.not_a_list`, …).
+ */
+export function listTests(text: string): Promise<SpecTest[]> {
+  return call("list_tests", { text });
 }
 
 export function recoverySave(path: string, text: string): Promise<null> {

@@ -133,6 +133,26 @@ export interface NewTest {
   Mocks?: YamlMock[];
 }
 
+/**
+ * One unit test of a spec's text as the core reads it (PAT's YAML dialect: `yes` is the string
+ * "yes", not true), from `list_tests`.
+ */
+export interface SpecTest {
+  /** Position in the spec's `Tests` list (what `TestEdit.index` means). */
+  index: number;
+  /** `Name`; null when missing or not a string. */
+  name: string | null;
+  /** `ExpectedResult`; null when missing or not a boolean (`yes`, "true", 1). */
+  expected: boolean | null;
+  /** Which key holds the event, if any. */
+  event_key: "Log" | "Resource" | null;
+  /** The event under `event_key` (null when there is none). */
+  event: unknown | null;
+  mocks: MockSpec[];
+  /** 1-based line of the test's `-` in the spec. */
+  line: number;
+}
+
 export type TestEdit =
   | { kind: "add"; test: NewTest }
   | { kind: "duplicate"; index: number; name: string }

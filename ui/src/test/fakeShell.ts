@@ -21,6 +21,7 @@ export function fakeApi(real: typeof Api): typeof Api {
     saveFile: vi.fn(),
     validateBuffer: vi.fn(async () => []),
     editTests: vi.fn(),
+    listTests: vi.fn(async () => []),
     recoverySave: vi.fn(async () => null),
     recoveryList: vi.fn(async () => []),
     recoveryClear: vi.fn(async () => null),
