@@ -11,7 +11,9 @@ import type {
   Branch,
   ClientErrorCode,
   CloneProgress,
+  Committed,
   Diagnostic,
+  Edited,
   ErrorInfo,
   ErrorLocation,
   FileDiff,
@@ -19,6 +21,7 @@ import type {
   GitStatus,
   RecoveredBuffer,
   RunProgress,
+  Saved,
   SpecTest,
   TestEdit,
   TestReport,
@@ -157,11 +160,11 @@ export function validateBuffer(path: string, text: string): Promise<Diagnostic[]
   return call("validate_buffer", { path, text });
 }
 
-export function saveFile(path: string, text: string, stamp: string | null): Promise<{ stamp: string }> {
+export function saveFile(path: string, text: string, stamp: string | null): Promise<Saved> {
   return call("save_file", { path, text, stamp });
 }
 
-export function editTests(text: string, edit: TestEdit): Promise<{ text: string }> {
+export function editTests(text: string, edit: TestEdit): Promise<Edited> {
   return call("edit_tests", { text, edit });
 }
 
@@ -223,7 +226,7 @@ export function gitDiscard(paths: string[]): Promise<GitStatus> {
   return call("git_discard", { paths });
 }
 
-export function gitCommit(message: string): Promise<{ oid: string; status: GitStatus }> {
+export function gitCommit(message: string): Promise<Committed> {
   return call("git_commit", { message });
 }
 

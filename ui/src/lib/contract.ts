@@ -101,12 +101,24 @@ export interface CloneProgress {
 
 // ---- Files -----------------------------------------------------------------------------------
 
+/** src-tauri commands::FileText */
 export interface FileText {
   path: string;
   text: string;
   stamp: string;
 }
 
+/** What save_file answers (src-tauri commands::Saved): the file's new stamp. */
+export interface Saved {
+  stamp: string;
+}
+
+/** What edit_tests answers (src-tauri commands::Edited): the spec text with the edit made. */
+export interface Edited {
+  text: string;
+}
+
+/** src-tauri recovery::Recovered */
 export interface RecoveredBuffer {
   path: string;
   text: string;
@@ -302,6 +314,12 @@ export interface FileDiff {
   binary: boolean;
   unified: string;
   hunks: DiffHunk[];
+}
+
+/** What git_commit answers (src-tauri commands::Committed). */
+export interface Committed {
+  oid: string;
+  status: GitStatus;
 }
 
 /** rules_workspace::fork::Branch */
