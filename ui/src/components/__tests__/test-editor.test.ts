@@ -111,6 +111,19 @@ describe("TestEditor", () => {
     expect((q(root, "test-name-input") as HTMLInputElement).value).toBe("New test");
   });
 
+  it("a test added before the core's first answer keeps its form when the tests arrive", async () => {
+    let answer: (tests: SpecTest[]) => void = () => {};
+    mocked.listTests.mockImplementationOnce(() => new Promise((resolve) => (answer = resolve)));
+    const root = await setup();
+    expect(root.textContent).toContain("Loading the spec…");
+    q(root, "test-add")!.click();
+    await settle();
+    answer([FIRES, QUIET]);
+    await settle();
+    expect((q(root, "test-name-input") as HTMLInputElement).value).toBe("New test");
+    expect(all(root, "test-item").map((e) => e.dataset.name)).toEqual(["fires", "quiet"]);
+  });
+
   it("renames and toggles ExpectedResult of the selected test in one apply", async () => {
     const root = await setup();
     mocked.editTests.mockImplementation(async (text) => ({ text }));
