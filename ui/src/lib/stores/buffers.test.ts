@@ -38,7 +38,7 @@ describe("saving", () => {
     const b = wb.buffers.get(spec)!;
     expect(b.text).toBe("mine\n");
     expect(b.conflict).toEqual({ reason: "save_refused", diskText: "theirs\n", diskStamp: "s9" });
-    const notice = wb.notices.notices.at(-1)!;
+    const notice = wb.notices.list.at(-1)!;
     expect(notice.title).toMatch(/Not saved: .* changed on disk/);
     expect(notice.error).toMatchObject({ code: "file.conflict", location: { file: spec, line: null, column: null } });
     // Keep mine: the next save overwrites the version the user has seen.
@@ -56,7 +56,7 @@ describe("saving", () => {
     mocked.saveFile.mockRejectedValueOnce(new api.ShellError(error));
     expect(await wb.buffers.save(spec)).toBe(false);
     expect(wb.buffers.get(spec)?.conflict).toBeNull();
-    expect(wb.notices.notices.at(-1)).toMatchObject({ level: "error", title: "Could not save rules/rule_a.yml", error });
+    expect(wb.notices.list.at(-1)).toMatchObject({ level: "error", title: "Could not save rules/rule_a.yml", error });
     expect(wb.notices.output.at(-1)?.text).toBe(`Could not save rules/rule_a.yml: conflict: read-only file (${spec}) — hint: check its permissions`);
   });
 
@@ -106,7 +106,7 @@ describe("test edits", () => {
     mocked.editTests.mockRejectedValueOnce({ code: "edit.parse", message: "bad YAML", hint: null, location: { file: spec, line: 3, column: 1 } });
     expect(await wb.buffers.editTests(spec, [{ kind: "delete", index: 0 }])).toBe(false);
     expect(wb.buffers.get(spec)?.text).toBe("RuleID: Rule.A\n");
-    expect(wb.notices.notices.at(-1)?.error?.place).toBe(`${spec}:3:1`);
+    expect(wb.notices.list.at(-1)?.error?.place).toBe(`${spec}:3:1`);
   });
 });
 

@@ -127,7 +127,7 @@ describe("the git store", () => {
     const wb = await openWorkbench(gitView);
     mocked.gitStage.mockRejectedValue({ code: "git.index_locked", message: "index.lock exists", hint: "remove .git/index.lock", location: null });
     await wb.git.stage([RULE.rel_path]);
-    expect(wb.notices.notices.at(-1)).toMatchObject({ title: "Could not stage", error: { code: "git.index_locked" } });
+    expect(wb.notices.list.at(-1)).toMatchObject({ title: "Could not stage", error: { code: "git.index_locked" } });
     expect(wb.notices.output.at(-1)?.source).toBe("git");
     expect(wb.workspace.git?.files).toEqual([modified]);
   });

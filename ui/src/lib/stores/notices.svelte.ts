@@ -39,7 +39,8 @@ function now(): string {
 }
 
 export class Notices {
-  notices = $state<Notice[]>([]);
+  /** Notices on screen, oldest first. */
+  list = $state<Notice[]>([]);
   output = $state<OutputLine[]>([]);
   confirmRequest = $state<ConfirmRequest | null>(null);
   #seq = 0;
@@ -63,19 +64,19 @@ export class Notices {
 
   /** Shows an error notice without logging it (the caller logs its own line). */
   show(title: string, error: ShellError): void {
-    this.notices.push({ id: ++this.#seq, level: "error", title, error });
+    this.list.push({ id: ++this.#seq, level: "error", title, error });
   }
 
   /** A short note that goes away by itself. */
   inform(title: string): void {
     const id = ++this.#seq;
-    this.notices.push({ id, level: "info", title, error: null });
+    this.list.push({ id, level: "info", title, error: null });
     setTimeout(() => this.dismiss(id), INFO_MS);
   }
 
   dismiss(id: number): void {
-    const i = this.notices.findIndex((n) => n.id === id);
-    if (i >= 0) this.notices.splice(i, 1);
+    const i = this.list.findIndex((n) => n.id === id);
+    if (i >= 0) this.list.splice(i, 1);
   }
 
   confirm(title: string, message: string, okLabel = "OK", danger = false): Promise<boolean> {

@@ -57,7 +57,7 @@ describe("test runs", () => {
     const first = wb.runs.run(null, null, "all tests");
     await vi.waitFor(() => expect(mocked.runTests).toHaveBeenCalledTimes(1));
     expect(await wb.runs.run(["Rule.A"], null, "Rule.A")).toBeNull();
-    expect(wb.notices.notices.at(-1)?.title).toMatch(/already going/);
+    expect(wb.notices.list.at(-1)?.title).toMatch(/already going/);
     await wb.runs.cancel();
     expect(mocked.cancelRun).toHaveBeenCalled();
     expect(wb.runs.current?.cancelling).toBe(true);
