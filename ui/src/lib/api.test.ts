@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { AppError, editTests, inTauri, onWorkspaceChanged, openWorkspace, runTests, saveFile, toAppError } from "./api";
+import { ShellError, editTests, inTauri, listTests, onWorkspaceChanged, openWorkspace, runTests, saveFile, toShellError } from "./api";
 
 type Internals = {
   invoke: ReturnType<typeof vi.fn>;
@@ -13,18 +13,18 @@ describe("outside Tauri", () => {
     expect(inTauri()).toBe(false);
   });
 
-  it("rejects every command with a no_shell AppError that names the command", async () => {
+  it("rejects every command with a shell.unavailable ShellError that names the command", async () => {
     const err = await openWorkspace("/tmp/x").catch((e) => e);
-    expect(err).toBeInstanceOf(AppError);
-    expect(err.kind).toBe("no_shell");
+    expect(err).toBeInstanceOf(ShellError);
+    expect(err.code).toBe("shell.unavailable");
     expect(err.message).toContain("open_workspace");
     expect(err.hint).toMatch(/desktop app/);
   });
 
   it("rejects commands with a Channel the same way", async () => {
     const err = await runTests(null, null, () => {}).catch((e) => e);
-    expect(err).toBeInstanceOf(AppError);
-    expect(err.kind).toBe("no_shell");
+    expect(err).toBeInstanceOf(ShellError);
+    expect(err.code).toBe("shell.unavailable");
   });
 
   it("listens to no events and does not throw", async () => {
@@ -68,13 +68,23 @@ describe("inside Tauri", () => {
     expect(internals.invoke).toHaveBeenCalledWith("edit_tests", { text: "old", edit: { kind: "rename", index: 2, name: "n" } }, undefined);
   });
 
+  it("asks the core for a spec's tests, and passes on its edit.parse error with the line", async () => {
+    internals.invoke.mockResolvedValueOnce([]);
+    await listTests("Tests: []\n");
+    expect(internals.invoke).toHaveBeenCalledWith("list_tests", { text: "Tests: []\n" }, undefined);
+    internals.invoke.mockRejectedValueOnce({ code: "edit.parse", message: "mapping values are not allowed here", hint: null, location: { file: "", line: 4, column: 9 } });
+    const err = await listTests("a: b: c").catch((e) => e);
+    expect(err).toBeInstanceOf(ShellError);
+    expect(err).toMatchObject({ code: "edit.parse", location: { line: 4, column: 9 } });
+  });
+
   it("streams run progress from the Channel to the callback", async () => {
     const seen: unknown[] = [];
     internals.invoke.mockImplementation(async (_cmd: string, args: { onProgress: { id: number } }) => {
       const deliver = callbacks.get(args.onProgress.id)!;
       deliver({ index: 0, message: { done: 1, total: 2, id: "A" } });
       deliver({ index: 1, message: { done: 2, total: 2, id: "B" } });
-      return { exit_code: 0, summary: null, detections: [], elapsed_ms: 3 };
+      return { exit_code: 0, summary: null, detections: [], elapsed_ms: 3, cancelled: false };
     });
     const report = await runTests(["A", "B"], ["t"], (p) => seen.push(p));
     expect(report.elapsed_ms).toBe(3);
@@ -88,27 +98,33 @@ describe("inside Tauri", () => {
     expect(args.testNames).toEqual(["t"]);
   });
 
-  it("turns the shell's error object into an AppError with its fields", async () => {
-    internals.invoke.mockRejectedValue({ kind: "conflict", message: "changed on disk", hint: "reload", path: "/ws/a.yml", line: null });
+  it("turns the shell's ErrorInfo into a ShellError with its code and fields", async () => {
+    const location = { file: "/ws/a.yml", line: null, column: null };
+    internals.invoke.mockRejectedValue({ code: "file.conflict", message: "changed on disk", hint: "reload", location });
     const err = await saveFile("/ws/a.yml", "x", "s").catch((e) => e);
-    expect(err).toBeInstanceOf(AppError);
-    expect(err).toMatchObject({ kind: "conflict", message: "changed on disk", hint: "reload", path: "/ws/a.yml", line: null });
-    expect(err.location).toBe("/ws/a.yml");
+    expect(err).toBeInstanceOf(ShellError);
+    expect(err).toMatchObject({ code: "file.conflict", message: "changed on disk", hint: "reload", location });
+    expect(err.place).toBe("/ws/a.yml");
   });
 
-  it("keeps a bare string rejection (from Tauri itself) as an io AppError", async () => {
+  it("keeps a bare string rejection (from Tauri itself) as a shell.invoke ShellError", async () => {
     internals.invoke.mockRejectedValue("command save_file not allowed");
     const err = await saveFile("/a", "x", null).catch((e) => e);
-    expect(err).toMatchObject({ kind: "io", message: "command save_file not allowed" });
+    expect(err).toMatchObject({ code: "shell.invoke", message: "command save_file not allowed", location: null });
   });
 });
 
-describe("toAppError", () => {
-  it("keeps line numbers in the location", () => {
-    expect(toAppError({ kind: "invalid", message: "m", hint: null, path: "/a.yml", line: 3 }).location).toBe("/a.yml:3");
+describe("toShellError", () => {
+  it("places an error at file:line:column, or as much of it as is known", () => {
+    const at = (line: number | null, column: number | null) =>
+      toShellError({ code: "edit.parse", message: "m", hint: null, location: { file: "/a.yml", line, column } }).place;
+    expect(at(3, 7)).toBe("/a.yml:3:7");
+    expect(at(3, null)).toBe("/a.yml:3");
+    expect(at(null, null)).toBe("/a.yml");
+    expect(toShellError({ code: "git.remote", message: "m", hint: null, location: null }).place).toBeNull();
   });
 
-  it("maps unknown kinds to io", () => {
-    expect(toAppError({ kind: "weird", message: "m" }).kind).toBe("io");
+  it("gives an object without a code the client code shell.invoke, keeping its message", () => {
+    expect(toShellError({ message: "m" })).toMatchObject({ code: "shell.invoke", message: "m", hint: null, location: null });
   });
 });

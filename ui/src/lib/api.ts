@@ -1,23 +1,28 @@
-// Every call from the front end to the Rust shell, typed after ui/CONTRACT.md. Components call
-// these functions; none calls `invoke` or `listen` with a string of its own.
+// Every call from the front end to the Rust shell, typed after ui/CONTRACT.md. Stores call
+// these functions; no component calls `invoke` or `listen` with a string of its own.
 //
 // Outside the Tauri window (a plain browser, `vite dev`) there is no shell: every command
-// rejects with an AppError of kind `no_shell` that says so. There is deliberately no fake
-// backend here.
+// rejects with a ShellError of code `shell.unavailable` that says so. There is deliberately no
+// fake backend here.
 
 import { Channel, invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import type {
-  AppErrorKind,
-  AppErrorPayload,
   Branch,
+  ClientErrorCode,
   CloneProgress,
+  Committed,
   Diagnostic,
+  Edited,
+  ErrorInfo,
+  ErrorLocation,
   FileDiff,
   FileText,
   GitStatus,
   RecoveredBuffer,
   RunProgress,
+  Saved,
+  SpecTest,
   TestEdit,
   TestReport,
   WorkspaceChanged,
@@ -26,37 +31,26 @@ import type {
 
 export type * from "./contract";
 
-const KINDS: readonly AppErrorKind[] = [
-  "not_found",
-  "conflict",
-  "invalid",
-  "engine",
-  "git",
-  "io",
-  "no_workspace",
-  "no_shell",
-];
-
-/** The error every wrapper rejects with: the shell's AppError, as an Error with its fields. */
-export class AppError extends Error implements AppErrorPayload {
-  readonly kind: AppErrorKind;
+/** The error every wrapper rejects with: the shell's ErrorInfo, as an Error with its fields. */
+export class ShellError extends Error implements ErrorInfo {
+  readonly code: string;
   readonly hint: string | null;
-  readonly path: string | null;
-  readonly line: number | null;
+  readonly location: ErrorLocation | null;
 
-  constructor(payload: AppErrorPayload) {
-    super(payload.message);
-    this.name = "AppError";
-    this.kind = payload.kind;
-    this.hint = payload.hint;
-    this.path = payload.path;
-    this.line = payload.line;
+  constructor(info: ErrorInfo) {
+    super(info.message);
+    this.name = "ShellError";
+    this.code = info.code;
+    this.hint = info.hint;
+    this.location = info.location;
   }
 
-  /** "file:line" when the error has a place, else null. */
-  get location(): string | null {
-    if (!this.path) return null;
-    return this.line != null ? `${this.path}:${this.line}` : this.path;
+  /** "file:line:column" (or "file:line", "file") when the error has a place, else null. */
+  get place(): string | null {
+    const at = this.location;
+    if (!at) return null;
+    if (at.line == null) return at.file;
+    return at.column != null ? `${at.file}:${at.line}:${at.column}` : `${at.file}:${at.line}`;
   }
 }
 
@@ -68,43 +62,48 @@ export function inTauri(): boolean {
   );
 }
 
-function noShell(command: string): AppError {
-  return new AppError({
-    kind: "no_shell",
-    message: `Prowl's desktop shell is not available, so \`${command}\` cannot run.`,
-    hint: "This page is running outside the Prowl window (for example in a browser from `vite dev`). Start the desktop app to open workspaces.",
-    path: null,
-    line: null,
-  });
+function clientError(code: ClientErrorCode, message: string, hint: string | null = null): ShellError {
+  return new ShellError({ code, message, hint, location: null });
+}
+
+function noShell(command: string): ShellError {
+  return clientError(
+    "shell.unavailable",
+    `Prowl's desktop shell is not available, so \`${command}\` cannot run.`,
+    "This page is running outside the Prowl window (for example in a browser from `vite dev`). Start the desktop app to open workspaces.",
+  );
+}
+
+function locationOf(value: unknown): ErrorLocation | null {
+  if (!value || typeof value !== "object") return null;
+  const o = value as Record<string, unknown>;
+  if (typeof o.file !== "string") return null;
+  return {
+    file: o.file,
+    line: typeof o.line === "number" ? o.line : null,
+    column: typeof o.column === "number" ? o.column : null,
+  };
 }
 
 /**
- * Turns whatever a rejected `invoke` carries into an AppError. The contract promises an
- * AppError-shaped object; anything else (a string from Tauri itself, such as "command not
- * found" or a denied capability) becomes kind `io` with that text, so nothing is lost.
+ * Turns whatever a rejected `invoke` carries into a ShellError. The contract promises an
+ * ErrorInfo; anything else (a string from Tauri itself, such as "command not found" or a denied
+ * capability) becomes code `shell.invoke` with that text, so nothing is lost.
  */
-export function toAppError(error: unknown): AppError {
-  if (error instanceof AppError) return error;
+export function toShellError(error: unknown): ShellError {
+  if (error instanceof ShellError) return error;
   if (error && typeof error === "object") {
     const o = error as Record<string, unknown>;
     if (typeof o.message === "string") {
-      const kind = KINDS.includes(o.kind as AppErrorKind) ? (o.kind as AppErrorKind) : "io";
-      return new AppError({
-        kind,
+      return new ShellError({
+        code: typeof o.code === "string" && o.code !== "" ? o.code : "shell.invoke",
         message: o.message,
         hint: typeof o.hint === "string" ? o.hint : null,
-        path: typeof o.path === "string" ? o.path : null,
-        line: typeof o.line === "number" ? o.line : null,
+        location: locationOf(o.location),
       });
     }
   }
-  return new AppError({
-    kind: "io",
-    message: typeof error === "string" ? error : String(error),
-    hint: null,
-    path: null,
-    line: null,
-  });
+  return clientError("shell.invoke", typeof error === "string" ? error : String(error));
 }
 
 async function call<T>(command: string, args: Record<string, unknown> = {}): Promise<T> {
@@ -112,7 +111,7 @@ async function call<T>(command: string, args: Record<string, unknown> = {}): Pro
   try {
     return await invoke<T>(command, args);
   } catch (error) {
-    throw toAppError(error);
+    throw toShellError(error);
   }
 }
 
@@ -161,12 +160,20 @@ export function validateBuffer(path: string, text: string): Promise<Diagnostic[]
   return call("validate_buffer", { path, text });
 }
 
-export function saveFile(path: string, text: string, stamp: string | null): Promise<{ stamp: string }> {
+export function saveFile(path: string, text: string, stamp: string | null): Promise<Saved> {
   return call("save_file", { path, text, stamp });
 }
 
-export function editTests(text: string, edit: TestEdit): Promise<{ text: string }> {
+export function editTests(text: string, edit: TestEdit): Promise<Edited> {
   return call("edit_tests", { text, edit });
+}
+
+/**
+ * The tests of a spec's text, as the core reads them. Rejects with an `edit.*` code when the
+ * text cannot be read as a spec (`edit.parse` with the line, `edit.not_a_list`, …).
+ */
+export function listTests(text: string): Promise<SpecTest[]> {
+  return call("list_tests", { text });
 }
 
 export function recoverySave(path: string, text: string): Promise<null> {
@@ -219,7 +226,7 @@ export function gitDiscard(paths: string[]): Promise<GitStatus> {
   return call("git_discard", { paths });
 }
 
-export function gitCommit(message: string): Promise<{ oid: string; status: GitStatus }> {
+export function gitCommit(message: string): Promise<Committed> {
   return call("git_commit", { message });
 }
 
@@ -237,7 +244,7 @@ export const WORKSPACE_CHANGED = "workspace://changed";
 
 /**
  * Calls `handler` for every `workspace://changed` event. Outside Tauri there are no events:
- * the returned unlisten function does nothing (the first command already reports `no_shell`).
+ * the returned unlisten function does nothing (the first command already reports `shell.unavailable`).
  */
 export async function onWorkspaceChanged(
   handler: (payload: WorkspaceChanged) => void,
@@ -246,6 +253,6 @@ export async function onWorkspaceChanged(
   try {
     return await listen<WorkspaceChanged>(WORKSPACE_CHANGED, (event) => handler(event.payload));
   } catch (error) {
-    throw toAppError(error);
+    throw toShellError(error);
   }
 }

@@ -1,25 +1,32 @@
-// The JSON shapes of ui/CONTRACT.md, written once. Field names are snake_case as the Rust core
-// serialises them; every component and module imports them from here (through api.ts or with
-// `import type`), never redeclares them.
+// The types of ui/CONTRACT.md, written once; every component and module imports them from here
+// (through api.ts or with `import type`), never redeclares them.
+//
+// Two parts, kept apart so the first can be swapped for types generated from the Rust structs:
+// - payload types: the JSON the shell sends and takes, field names snake_case as the Rust core
+//   serialises them. Each names the Rust type it mirrors; change them only to follow Rust.
+// - UI-only types: what the front end adds around the payloads.
 
-/** Kinds the shell sends, plus `no_shell`: this UI runs outside the Tauri window (a browser). */
-export type AppErrorKind =
-  | "not_found"
-  | "conflict"
-  | "invalid"
-  | "engine"
-  | "git"
-  | "io"
-  | "no_workspace"
-  | "no_shell";
+// ---- payload types (to be generated from Rust) ----
 
-/** The object `invoke` rejects with. */
-export interface AppErrorPayload {
-  kind: AppErrorKind;
+// ---- Errors ----------------------------------------------------------------------------------
+
+/** Where an error points: a file, and the line and column when known (1-based). */
+export interface ErrorLocation {
+  file: string;
+  line: number | null;
+  column: number | null;
+}
+
+/**
+ * The object `invoke` rejects with. `code` is stable and namespaced (`file.conflict`,
+ * `file.not_found`, `session.no_workspace`, `edit.parse`, `git.*`, `env.*`, `engine.*`,
+ * `workspace.not_found`, …): the UI switches on it, never on `message`.
+ */
+export interface ErrorInfo {
+  code: string;
   message: string;
   hint: string | null;
-  path: string | null;
-  line: number | null;
+  location: ErrorLocation | null;
 }
 
 // ---- Workspace -------------------------------------------------------------------------------
@@ -76,6 +83,7 @@ export interface Diagnostic {
   pat: boolean;
 }
 
+/** rules_workspace::session::WorkspaceView */
 export interface WorkspaceView {
   root: string;
   name: string;
@@ -93,12 +101,24 @@ export interface CloneProgress {
 
 // ---- Files -----------------------------------------------------------------------------------
 
+/** src-tauri commands::FileText */
 export interface FileText {
   path: string;
   text: string;
   stamp: string;
 }
 
+/** What save_file answers (src-tauri commands::Saved): the file's new stamp. */
+export interface Saved {
+  stamp: string;
+}
+
+/** What edit_tests answers (src-tauri commands::Edited): the spec text with the edit made. */
+export interface Edited {
+  text: string;
+}
+
+/** src-tauri recovery::Recovered */
 export interface RecoveredBuffer {
   path: string;
   text: string;
@@ -123,6 +143,26 @@ export interface NewTest {
   Log?: unknown;
   Resource?: unknown;
   Mocks?: YamlMock[];
+}
+
+/**
+ * One unit test of a spec's text as the core reads it (PAT's YAML dialect: `yes` is the string
+ * "yes", not true), from `list_tests`.
+ */
+export interface SpecTest {
+  /** Position in the spec's `Tests` list (what `TestEdit.index` means). */
+  index: number;
+  /** `Name`; null when missing or not a string. */
+  name: string | null;
+  /** `ExpectedResult`; null when missing or not a boolean (`yes`, "true", 1). */
+  expected: boolean | null;
+  /** Which key holds the event, if any. */
+  event_key: "Log" | "Resource" | null;
+  /** The event under `event_key` (null when there is none). */
+  event: unknown | null;
+  mocks: MockSpec[];
+  /** 1-based line of the test's `-` in the spec. */
+  line: number;
 }
 
 export type TestEdit =
@@ -195,11 +235,14 @@ export interface DetectionResult {
   elapsed_ms: number;
 }
 
+/** rules_workspace::session::TestReport */
 export interface TestReport {
   exit_code: number;
   summary: Summary | null;
   detections: DetectionResult[];
   elapsed_ms: number;
+  /** The run was cancelled (cancel_run): the detections are those that finished before. */
+  cancelled: boolean;
 }
 
 // ---- Git -------------------------------------------------------------------------------------
@@ -213,17 +256,36 @@ export type Change =
   | "untracked"
   | "type_change";
 
+/** How the two sides of an unresolved merge conflict disagree (rules_workspace::fork::Conflict). */
+export type GitConflict =
+  | "both_modified"
+  | "both_added"
+  | "both_deleted"
+  | "added_by_us"
+  | "added_by_them"
+  | "deleted_by_us"
+  | "deleted_by_them";
+
+/** rules_workspace::fork::FileStatus */
 export interface GitFile {
+  /** Relative to the working tree's root, `/` separators; for a rename, the new path. */
   path: string;
+  /** For a rename staged in the index, the path in HEAD. */
+  old_path: string | null;
   index: Change;
   worktree: Change;
   conflicted: boolean;
+  /** For a conflicted file, how the two sides disagree. */
+  conflict: GitConflict | null;
 }
 
+/** rules_workspace::fork::Status */
 export interface GitStatus {
   branch: string | null;
   head: string | null;
   detached: boolean;
+  /** An operation git has not finished (`merge`, `rebase`, `cherry_pick`, …), if any. */
+  operation: string | null;
   files: GitFile[];
 }
 
@@ -242,8 +304,11 @@ export interface DiffHunk {
   lines: DiffLine[];
 }
 
+/** rules_workspace::fork::FileDiff */
 export interface FileDiff {
   path: string;
+  /** For a staged rename, the path the file had in HEAD. */
+  old_path: string | null;
   old_text: string | null;
   new_text: string | null;
   binary: boolean;
@@ -251,8 +316,26 @@ export interface FileDiff {
   hunks: DiffHunk[];
 }
 
+/** What git_commit answers (src-tauri commands::Committed). */
+export interface Committed {
+  oid: string;
+  status: GitStatus;
+}
+
+/** rules_workspace::fork::Branch */
 export interface Branch {
   name: string;
   current: boolean;
   upstream: string | null;
 }
+
+// ---- end of payload types ----
+
+// ---- UI-only types ---------------------------------------------------------------------------
+
+/**
+ * Codes the front end gives errors that never came from the shell: `shell.unavailable` (the page
+ * runs outside the Tauri window), `shell.invoke` (the invoke itself failed with something that is
+ * no ErrorInfo, such as Tauri's own "command not found" string).
+ */
+export type ClientErrorCode = "shell.unavailable" | "shell.invoke";

@@ -1,18 +1,20 @@
 import { describe, expect, it } from "vitest";
-import { ROOT, detectionResult, item, testResult } from "../test/fixtures";
+import { ROOT, detectionResult, item, testReport, testResult } from "../test/fixtures";
 import type { TestReport } from "./contract";
-import { durationText, errorHeadline, filterRows, frameTarget, itemPathIndex, reportFailed, resultRows, runCounts, runSummary } from "./results";
+import { durationText, errorHeadline, filterRows, frameTarget, itemPathIndex, reportFailed, resultRows, runCounts, runHeadline, runLogLine, runSummary } from "./results";
 
-const report: TestReport = {
-  exit_code: 1,
-  elapsed_ms: 1234,
-  summary: { passed: 2, failed: 1, skipped: 0, invalid: 0, skipped_detections: [], failed_tests: [["B", ["b2"]]], invalid_specs: [] },
-  detections: [
+const report: TestReport = testReport(
+  [
     detectionResult("A", [testResult("a1", true)]),
     detectionResult("B", [testResult("b1", true), testResult("b2", false)]),
     detectionResult("C", [], { setup_error: { type: "SyntaxError", message: "invalid syntax", traceback: [] } }),
   ],
-};
+  {
+    exit_code: 1,
+    elapsed_ms: 1234,
+    summary: { passed: 2, failed: 1, skipped: 0, invalid: 0, skipped_detections: [], failed_tests: [["B", ["b2"]]], invalid_specs: [] },
+  },
+);
 
 describe("result rows", () => {
   it("lists failures first, then the rest in the report's order", () => {
@@ -34,6 +36,14 @@ describe("result rows", () => {
     expect(reportFailed({ ...report, exit_code: 0, detections: [report.detections[0]] })).toBe(false);
   });
 
+  it("says a cancelled run was cancelled, in the log and the status line, not that it finished", () => {
+    const cancelled = { ...report, cancelled: true };
+    expect(runLogLine("all tests", report)).toBe("all tests: 2 passed, 1 failed in 1.23 s");
+    expect(runLogLine("all tests", cancelled)).toBe("all tests: cancelled after 1.23 s (2 passed, 1 failed before the cancel)");
+    expect(runHeadline(report)).toBe("2 passed, 1 failed");
+    expect(runHeadline(cancelled)).toBe("cancelled: 2 passed, 1 failed");
+  });
+
   it("a run of all tests: every failure (tests and detections that could not load) before any pass, each part in the report's order", () => {
     const setup = { type: "ImportError", message: "no module", traceback: [] };
     const detections = Array.from({ length: 300 }, (_, d) =>
@@ -44,7 +54,7 @@ describe("result rows", () => {
             Array.from({ length: 3 }, (_, t) => testResult(`t${t}`, !(d % 40 === 7 && t === 1))),
           ),
     );
-    const rows = resultRows({ exit_code: 1, summary: null, elapsed_ms: 1, detections });
+    const rows = resultRows(testReport(detections, { exit_code: 1, elapsed_ms: 1 }));
     expect(rows).toHaveLength(297 * 3 + 3);
     const firstPass = rows.findIndex((r) => r.passed);
     const failures = rows.slice(0, firstPass);

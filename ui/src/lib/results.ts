@@ -89,6 +89,19 @@ export function runSummary(report: TestReport): string {
   return parts.join(", ");
 }
 
+/** The run's line in the status bar and the results panel: the summary, marked when cancelled. */
+export function runHeadline(report: TestReport): string {
+  return report.cancelled ? `cancelled: ${runSummary(report)}` : runSummary(report);
+}
+
+/** The output log's line for a finished or cancelled run. */
+export function runLogLine(label: string, report: TestReport): string {
+  const took = durationText(report.elapsed_ms);
+  return report.cancelled
+    ? `${label}: cancelled after ${took} (${runSummary(report)} before the cancel)`
+    : `${label}: ${runSummary(report)} in ${took}`;
+}
+
 export function reportFailed(report: TestReport): boolean {
   const c = runCounts(report);
   return report.exit_code !== 0 || c.failed > 0 || c.errors > 0;

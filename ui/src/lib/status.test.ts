@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ROOT, detectionResult, diagnostic, item, testResult } from "../test/fixtures";
+import { ROOT, detectionResult, diagnostic, gitFile, gitStatus, item, testResult } from "../test/fixtures";
 import type { GitStatus } from "./contract";
 import { FactsMemo, failingCount, gitMark, gitMarksByItem, itemFacts, mergeResults, problemsByItem, testStatus, verdicts } from "./status";
 
@@ -58,37 +58,37 @@ describe("problems per item", () => {
 });
 
 describe("git marks", () => {
-  const status = (files: GitStatus["files"]): GitStatus => ({ branch: "main", head: "abc", detached: false, files });
+  const status = (files: GitStatus["files"]): GitStatus => gitStatus(files);
 
   it("prefers the worktree change, then the index's, and conflicts over all", () => {
-    expect(gitMark({ path: "a", index: "added", worktree: "modified", conflicted: false })).toBe("M");
-    expect(gitMark({ path: "a", index: "added", worktree: "unmodified", conflicted: false })).toBe("A");
-    expect(gitMark({ path: "a", index: "unmodified", worktree: "untracked", conflicted: false })).toBe("U");
-    expect(gitMark({ path: "a", index: "modified", worktree: "modified", conflicted: true })).toBe("C");
-    expect(gitMark({ path: "a", index: "unmodified", worktree: "unmodified", conflicted: false })).toBeNull();
+    expect(gitMark(gitFile({ path: "a", index: "added", worktree: "modified", conflicted: false }))).toBe("M");
+    expect(gitMark(gitFile({ path: "a", index: "added", worktree: "unmodified", conflicted: false }))).toBe("A");
+    expect(gitMark(gitFile({ path: "a", index: "unmodified", worktree: "untracked", conflicted: false }))).toBe("U");
+    expect(gitMark(gitFile({ path: "a", index: "modified", worktree: "modified", conflicted: true }))).toBe("C");
+    expect(gitMark(gitFile({ path: "a", index: "unmodified", worktree: "unmodified", conflicted: false }))).toBeNull();
   });
 
   it("marks an item when its spec or its Python file changed", () => {
     const codeRel = rule.code_path!.replace(`${ROOT}/`, "");
-    const marks = gitMarksByItem([rule, untested], status([{ path: codeRel, index: "unmodified", worktree: "modified", conflicted: false }]), ROOT);
+    const marks = gitMarksByItem([rule, untested], status([gitFile({ path: codeRel, index: "unmodified", worktree: "modified", conflicted: false })]), ROOT);
     expect(marks.get("Rule.A")).toBe("M");
     expect(marks.has("Rule.B")).toBe(false);
   });
 
   it("matches when the workspace is a folder inside the repository", () => {
-    const marks = gitMarksByItem([untested], status([{ path: `content/${untested.rel_path}`, index: "added", worktree: "unmodified", conflicted: false }]), ROOT);
+    const marks = gitMarksByItem([untested], status([gitFile({ path: `content/${untested.rel_path}`, index: "added", worktree: "unmodified" })]), ROOT);
     expect(marks.get("Rule.B")).toBe("A");
   });
 
   it("matches whole path segments only, and the first changed file in git's order decides", () => {
     const specRel = rule.rel_path; // rules/rule_a.yml
     const codeRel = rule.code_path!.replace(`${ROOT}/`, "");
-    const change = (path: string, worktree: "modified" | "untracked" | "deleted") => ({ path, index: "unmodified" as const, worktree, conflicted: false });
+    const change = (path: string, worktree: "modified" | "untracked" | "deleted") => gitFile({ path, worktree });
     // "xrules/rule_a.yml" and "old_rules/rule_a.yml" end with the text but are other files.
     expect(gitMarksByItem([rule], status([change(`x${specRel}`, "modified"), change(`old_${specRel}`, "modified")]), ROOT).has("Rule.A")).toBe(false);
     const marks = gitMarksByItem([rule], status([change(`a/${codeRel}`, "deleted"), change(specRel, "untracked")]), ROOT);
     expect(marks.get("Rule.A")).toBe("U"); // the spec is looked at first
-    const conflict = { path: codeRel, index: "modified" as const, worktree: "modified" as const, conflicted: true };
+    const conflict = gitFile({ path: codeRel, index: "modified", worktree: "modified", conflicted: true, conflict: "both_modified" });
     expect(gitMarksByItem([rule], status([change(specRel, "modified"), conflict]), ROOT).get("Rule.A")).toBe("C");
   });
 
@@ -97,7 +97,7 @@ describe("git marks", () => {
       [rule],
       { "Rule.A": detectionResult("Rule.A", [testResult("t1", false)]) },
       [diagnostic({ file: rule.spec_path })],
-      status([{ path: rule.rel_path, index: "unmodified", worktree: "modified", conflicted: false }]),
+      status([gitFile({ path: rule.rel_path, index: "unmodified", worktree: "modified", conflicted: false })]),
       ROOT,
     );
     expect(facts.get("Rule.A")).toEqual({ testStatus: "failing", failing: 1, errors: 1, warnings: 0, git: "M" });

@@ -1,4 +1,7 @@
+// The test editor's model: drafts made from the core's reading of a spec's tests, the edits that
+// turn a draft into the spec, and what stops a draft from being applied.
 import { describe, expect, it } from "vitest";
+import type { SpecTest } from "./contract";
 import {
   deleteEdit,
   draftChanged,
@@ -7,82 +10,64 @@ import {
   duplicateEdit,
   editsForDraft,
   eventKeyFor,
+  expectationLabel,
   newDraft,
-  parseSpecTests,
   uniqueName,
-  type SpecTest,
 } from "./testEditor";
+import { specTest } from "../test/fixtures";
 
-const SPEC = `AnalysisType: rule
-RuleID: Okta.BruteForce
-Filename: okta_brute_force.py
-Tests:
-  - Name: Failed login
-    ExpectedResult: true
-    Log:
-      outcome:
-        result: FAILURE
-      actor:
-        alternateId: alice@example.com
-  - Name: Successful login
-    ExpectedResult: false
-    Mocks:
-      - objectName: get_counter
-        returnValue: "10"
-      - objectName: is_admin
-        returnValue: true
-    Log: {"outcome": {"result": "SUCCESS"}, "p_event_time": 2024-01-02 03:04:05}
-`;
+/** The tests of a spec as list_tests reads them. */
+const TESTS: SpecTest[] = [
+  specTest({
+    index: 0,
+    name: "Failed login",
+    expected: true,
+    event: { outcome: { result: "FAILURE" }, actor: { alternateId: "alice@example.com" } },
+    line: 5,
+  }),
+  specTest({
+    index: 1,
+    name: "Successful login",
+    expected: false,
+    mocks: [
+      { object_name: "get_counter", return_value: "10" },
+      { object_name: "is_admin", return_value: "true" },
+    ],
+    event: { outcome: { result: "SUCCESS" }, p_event_time: "2024-01-02 03:04:05" },
+    line: 12,
+  }),
+];
 
-function parsed(text = SPEC): SpecTest[] {
-  const p = parseSpecTests(text);
-  if (!p.ok) throw new Error(p.message);
-  return p.tests;
-}
-
-describe("parseSpecTests", () => {
-  it("reads names, expected results, events, mocks and lines", () => {
-    const tests = parsed();
-    expect(tests.map((t) => t.name)).toEqual(["Failed login", "Successful login"]);
-    expect(tests.map((t) => t.expected)).toEqual([true, false]);
-    expect(tests.map((t) => t.line)).toEqual([5, 12]);
-    expect(tests[0].eventKey).toBe("Log");
-    expect(tests[0].event).toEqual({ outcome: { result: "FAILURE" }, actor: { alternateId: "alice@example.com" } });
-    expect(tests[1].mocks).toEqual([
+describe("drafts from the core's tests", () => {
+  it("copies name, expectation, event as JSON and mocks into the form", () => {
+    const d = draftFromTest(TESTS[1]);
+    expect(d).toMatchObject({ index: 1, name: "Successful login", expected: false });
+    expect(JSON.parse(d.eventText)).toEqual(TESTS[1].event);
+    expect(d.mocks).toEqual([
       { objectName: "get_counter", returnValue: "10" },
       { objectName: "is_admin", returnValue: "true" },
     ]);
   });
 
-  it("turns YAML timestamps into ISO text so events stay JSON", () => {
-    const event = parsed()[1].event as Record<string, unknown>;
-    expect(event.p_event_time).toBe("2024-01-02T03:04:05.000Z");
+  it("a test without a name or an event shows an empty name and {}", () => {
+    const d = draftFromTest(specTest({ index: 0, name: null, event_key: null, event: null }));
+    expect(d.name).toBe("");
+    expect(d.eventText).toBe("{}");
   });
 
-  it("reads a policy's Resource", () => {
-    const tests = parsed("AnalysisType: policy\nTests:\n  - Name: r\n    ExpectedResult: true\n    Resource: {Name: bucket}\n");
-    expect(tests[0].eventKey).toBe("Resource");
-    expect(tests[0].event).toEqual({ Name: "bucket" });
-  });
-
-  it("gives no tests for a spec without Tests", () => {
-    expect(parsed("AnalysisType: rule\nRuleID: X\n")).toEqual([]);
-  });
-
-  it("reports YAML errors with their line", () => {
-    const p = parseSpecTests("AnalysisType: rule\nTests:\n  - Name: a\n   bad: [\n");
-    expect(p.ok).toBe(false);
-    if (!p.ok) expect(p.line).toBeGreaterThan(1);
-  });
-
-  it("reports a Tests key that is not a list", () => {
-    const p = parseSpecTests("Tests: 3\n");
-    expect(p).toMatchObject({ ok: false });
+  it("an ExpectedResult that is not a boolean (yes) stays unset: no set_expected until the user picks one", () => {
+    const yes = specTest({ index: 0, name: "yes", expected: null });
+    expect(expectationLabel(yes.expected)).toBe("not true/false");
+    const d = draftFromTest(yes);
+    expect(d.expected).toBeNull();
+    expect(draftChanged(d, yes)).toBe(false);
+    expect(editsForDraft({ ...d, name: "renamed" }, yes, "rule")).toEqual([{ kind: "rename", index: 0, name: "renamed" }]);
+    expect(editsForDraft({ ...d, expected: true }, yes, "rule")).toEqual([{ kind: "set_expected", index: 0, expected: true }]);
   });
 });
 
 describe("drafts and edits", () => {
-  const tests = parsed();
+  const tests = TESTS;
 
   it("an untouched draft makes no edit", () => {
     const d = draftFromTest(tests[0]);
@@ -132,6 +117,11 @@ describe("drafts and edits", () => {
     expect(editsForDraft(d, tests[0], "rule").map((e) => e.kind)).toEqual(["set_event", "set_expected", "rename"]);
   });
 
+  it("a test without an event gets one (set_event) when applied", () => {
+    const bare = specTest({ index: 0, name: "bare", event_key: null, event: null });
+    expect(editsForDraft(draftFromTest(bare), bare, "rule")).toEqual([{ kind: "set_event", index: 0, event: {} }]);
+  });
+
   it("a new draft becomes an add edit with Log for rules and Resource for policies", () => {
     const d = { ...newDraft(tests), eventText: '{"a": 1}', mocks: [{ objectName: "f", returnValue: "x" }] };
     expect(d.name).toBe("New test");
@@ -157,7 +147,7 @@ describe("drafts and edits", () => {
 });
 
 describe("draftProblems", () => {
-  const tests = parsed();
+  const tests = TESTS;
 
   it("accepts a valid draft", () => {
     expect(draftProblems(draftFromTest(tests[0]), tests)).toEqual([]);

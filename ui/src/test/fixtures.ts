@@ -1,5 +1,5 @@
 // Small builders for the contract's shapes, so each test states only what it is about.
-import type { DetectionResult, Diagnostic, Item, TestResult } from "../lib/contract";
+import type { DetectionResult, Diagnostic, GitFile, GitStatus, Item, SpecTest, TestReport, TestResult } from "../lib/contract";
 
 export const ROOT = "/ws";
 
@@ -50,6 +50,23 @@ export function testResult(name: string, passed: boolean, partial: Partial<TestR
 
 export function detectionResult(id: string, results: TestResult[], partial: Partial<DetectionResult> = {}): DetectionResult {
   return { id, spec_path: `${ROOT}/rules/${id}.yml`, module_output: "", setup_error: null, results, elapsed_ms: 5, ...partial };
+}
+
+/** A test of a spec as list_tests answers it (a `Log` event, expected to alert, line 3 + 4 per index). */
+export function specTest(partial: Partial<SpecTest> & { index: number; name: string | null }): SpecTest {
+  return { expected: true, event_key: "Log", event: {}, mocks: [], line: 4 + 4 * partial.index, ...partial };
+}
+
+export function testReport(detections: DetectionResult[], partial: Partial<TestReport> = {}): TestReport {
+  return { exit_code: 0, summary: null, elapsed_ms: 9, cancelled: false, detections, ...partial };
+}
+
+export function gitFile(partial: Partial<GitFile> & { path: string }): GitFile {
+  return { old_path: null, index: "unmodified", worktree: "modified", conflicted: false, conflict: null, ...partial };
+}
+
+export function gitStatus(files: GitFile[], partial: Partial<GitStatus> = {}): GitStatus {
+  return { branch: "main", head: "abc1234", detached: false, operation: null, files, ...partial };
 }
 
 const LOG_TYPES = [

@@ -30,7 +30,7 @@ function broken(n: number): Diagnostic[] {
 
 function mountWith(diagnostics: Diagnostic[]): HTMLElement {
   const wb = new Workbench();
-  wb.workspace = { root: ROOT, name: "broken", items: [], diagnostics, git: null };
+  wb.workspace.view = { root: ROOT, name: "broken", items: [], diagnostics, git: null };
   mounted = render(ProblemsPanel, {}, wb);
   return mounted.target;
 }

@@ -7,7 +7,7 @@ import Explorer from "../Explorer.svelte";
 import TestResultsPanel from "../TestResultsPanel.svelte";
 import { Workbench } from "../../lib/workbench.svelte";
 import type { Item, TestReport } from "../../lib/contract";
-import { ROOT, detectionResult, largeWorkspace, testResult } from "../../test/fixtures";
+import { ROOT, detectionResult, largeWorkspace, testReport, testResult } from "../../test/fixtures";
 import { render, type Mounted } from "../../test/mount";
 
 /** Rows an 800px viewport holds at 22px, plus the explorer's overscan of 10 below. */
@@ -28,7 +28,7 @@ afterEach(() => {
 
 function workbench(): Workbench {
   const wb = new Workbench();
-  wb.workspace = { root: ROOT, name: "generated", items, diagnostics: [], git: null };
+  wb.workspace.view = { root: ROOT, name: "generated", items, diagnostics: [], git: null };
   return wb;
 }
 
@@ -103,7 +103,7 @@ describe("the explorer on 1,266 items", () => {
     expect(shownIds(t)).toEqual([id]);
     rows(t)[0].click();
     flushSync();
-    expect(wb.activeTab).toEqual({ kind: "item", id });
+    expect(wb.tabs.active).toEqual({ kind: "item", id });
     expect(rows(t)[0].classList.contains("active")).toBe(true);
   });
 
@@ -122,7 +122,7 @@ describe("the explorer on 1,266 items", () => {
     window.dispatchEvent(new Event("pointerup"));
     target.click();
     flushSync();
-    expect(wb.activeTab).toEqual({ kind: "item", id });
+    expect(wb.tabs.active).toEqual({ kind: "item", id });
     vi.advanceTimersByTime(1);
     flushSync();
     expect(t.querySelector(".narrowed")).not.toBeNull();
@@ -194,7 +194,7 @@ describe("the explorer on 1,266 items", () => {
     key(focused(), "End"); // the last match, far below: scrolled to and rendered
     await vi.waitFor(() => expect(focused().dataset.id).toBe("Bench.Okta.SystemLog.Detection1019"));
     key(focused(), "Enter"); // a button's own key (its click), not the tree's
-    expect(wb.activeTab).toBeNull();
+    expect(wb.tabs.active).toBeNull();
   });
 
   it("a run of one detection badges its row", () => {
@@ -203,7 +203,7 @@ describe("the explorer on 1,266 items", () => {
     const t = mounted.target;
     search(t, "Bench.AWS.CloudTrail");
     expect(t.querySelectorAll('[data-testid="badge-failing"]')).toHaveLength(0);
-    wb.results = { "Bench.AWS.CloudTrail.Detection0000": detectionResult("Bench.AWS.CloudTrail.Detection0000", [testResult("case 0", false)]) };
+    wb.runs.results = { "Bench.AWS.CloudTrail.Detection0000": detectionResult("Bench.AWS.CloudTrail.Detection0000", [testResult("case 0", false)]) };
     flushSync();
     const badges = [...t.querySelectorAll<HTMLElement>('[data-testid="badge-failing"]')];
     expect(badges.map((b) => b.closest<HTMLElement>('[data-testid="explorer-item"]')?.dataset.id)).toEqual(["Bench.AWS.CloudTrail.Detection0000"]);
@@ -225,7 +225,7 @@ describe("the test results of a run of all 3,730 tests", () => {
           ),
         ),
       );
-    return { exit_code: 1, summary: null, elapsed_ms: 9000, detections };
+    return testReport(detections, { exit_code: 1, elapsed_ms: 9000 });
   }
 
   const resultRows = (t: HTMLElement) => [...t.querySelectorAll<HTMLElement>('[data-testid="result-row"]')];
@@ -235,7 +235,7 @@ describe("the test results of a run of all 3,730 tests", () => {
     mounted = render(TestResultsPanel, {}, wb);
     const report = runAll();
     expect(report.detections.reduce((n, d) => n + d.results.length, 0)).toBe(3730);
-    wb.report = report;
+    wb.runs.report = report;
     flushSync();
     const t = mounted.target;
     const shown = resultRows(t);
@@ -253,12 +253,12 @@ describe("the test results of a run of all 3,730 tests", () => {
   it("a verdict clicked elsewhere reveals its row, far down the list, open", async () => {
     const wb = workbench();
     mounted = render(TestResultsPanel, {}, wb);
-    wb.report = runAll();
+    wb.runs.report = runAll();
     flushSync();
     const t = mounted.target;
     const id = "Bench.Scheduled.079";
     expect(resultRows(t).some((r) => r.dataset.id === id)).toBe(false);
-    wb.focusResult(`${id}\u0000quiet actor`);
+    wb.layout.revealResult(`${id}\u0000quiet actor`);
     flushSync();
     await vi.waitFor(() => {
       const row = resultRows(t).find((r) => r.dataset.id === id && r.dataset.name === "quiet actor");
@@ -271,7 +271,7 @@ describe("the test results of a run of all 3,730 tests", () => {
   it("filters to the failed tests", () => {
     const wb = workbench();
     mounted = render(TestResultsPanel, {}, wb);
-    wb.report = runAll();
+    wb.runs.report = runAll();
     flushSync();
     const t = mounted.target;
     const select = t.querySelector<HTMLSelectElement>('select[aria-label="Show"]')!;
