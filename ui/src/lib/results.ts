@@ -131,7 +131,7 @@ export function itemPathIndex(items: Item[]): ItemPathIndex {
 
 /** `items`: the workspace's items, or their itemPathIndex (built once: a traceback has a frame per call). */
 export function frameTarget(frame: TracebackFrame, items: Item[] | ItemPathIndex): FrameTarget | null {
-  if (!frame.file || frame.line < 1) return null;
+  if (!frame.file || frame.line === null || frame.line < 1) return null;
   const file = normalize(frame.file);
   const owner = (Array.isArray(items) ? itemPathIndex(items) : items).get(file);
   if (owner) return { path: owner.path, line: frame.line, itemId: owner.item.id };
@@ -141,7 +141,8 @@ export function frameTarget(frame: TracebackFrame, items: Item[] | ItemPathIndex
 
 /** "TypeError: message" */
 export function errorHeadline(error: PyError): string {
-  return error.message ? `${error.type}: ${error.message}` : error.type;
+  const type = error.type ?? "Error";
+  return error.message ? `${type}: ${error.message}` : type;
 }
 
 /** A run's or a detection's time, for people. */

@@ -27,7 +27,7 @@ import { SourceControl } from "./stores/git.svelte";
 import { Launcher } from "./stores/launcher.svelte";
 import { Layout } from "./stores/layout.svelte";
 import { Notices } from "./stores/notices.svelte";
-import { RecoveryOffers } from "./stores/recovery.svelte";
+import { RecoveryOffers, savedAtText } from "./stores/recovery.svelte";
 import { TestRuns } from "./stores/runs.svelte";
 import { EditorTabs } from "./stores/tabs.svelte";
 import { OpenWorkspace } from "./stores/workspace.svelte";
@@ -139,7 +139,7 @@ export class Workbench {
     if (!(await this.buffers.restore(entry.path, entry.text))) return;
     this.recovery.remove(entry.path);
     const rel = relativeTo(this.workspace.root, entry.path) ?? entry.path;
-    this.notices.log("workspace", `Restored unsaved changes of ${rel} (from ${entry.saved_at}); save to keep them`);
+    this.notices.log("workspace", `Restored unsaved changes of ${rel} (from ${savedAtText(entry.saved_at)}); save to keep them`);
   }
 }
 

@@ -108,8 +108,8 @@ describe("entering and leaving", () => {
 describe("recovered buffers", () => {
   it("offers recovered buffers of this workspace and restores one as unsaved text", async () => {
     mocked.recoveryList.mockResolvedValueOnce([
-      { path: spec, text: "recovered\n", saved_at: "2024-05-01T10:00:00Z" },
-      { path: "/elsewhere/x.yml", text: "other\n", saved_at: "2024-05-01T10:00:00Z" },
+      { path: spec, text: "recovered\n", saved_at: 1714557600 },
+      { path: "/elsewhere/x.yml", text: "other\n", saved_at: 1714557600 },
     ]);
     const wb = await openWorkbench();
     expect(wb.recovery.offers.map((r) => r.path)).toEqual([spec]);
@@ -122,7 +122,7 @@ describe("recovered buffers", () => {
 
   it("restores a file that is gone as a new file (saved with stamp null)", async () => {
     disk.remove(spec);
-    mocked.recoveryList.mockResolvedValueOnce([{ path: spec, text: "recovered\n", saved_at: "2024-05-01T10:00:00Z" }]);
+    mocked.recoveryList.mockResolvedValueOnce([{ path: spec, text: "recovered\n", saved_at: 1714557600 }]);
     const wb = await openWorkbench();
     await wb.restoreRecovered(wb.recovery.offers[0]);
     expect(wb.buffers.get(spec)).toMatchObject({ text: "recovered\n", loadError: null, stamp: null });

@@ -45,11 +45,36 @@ export function diagnostic(partial: Partial<Diagnostic> & { file: string }): Dia
 }
 
 export function testResult(name: string, passed: boolean, partial: Partial<TestResult> = {}): TestResult {
-  return { name, passed, captured: "", out_of_band: null, functions: [], suppressed_errors: [], ...partial };
+  return {
+    name,
+    passed,
+    out_of_band: null,
+    captured: "",
+    discarded_output: "",
+    logs: "",
+    functions: [],
+    failed_entries: [],
+    suppressed_errors: [],
+    trigger_alert: passed,
+    detection_output: passed,
+    errored: false,
+    ...partial,
+  };
 }
 
 export function detectionResult(id: string, results: TestResult[], partial: Partial<DetectionResult> = {}): DetectionResult {
-  return { id, spec_path: `${ROOT}/rules/${id}.yml`, module_output: "", setup_error: null, results, elapsed_ms: 5, ...partial };
+  return {
+    id,
+    spec_path: `${ROOT}/rules/${id}.yml`,
+    module_output: "",
+    module_stderr: "",
+    matcher: "rule",
+    setup_error: null,
+    fatal: null,
+    results,
+    elapsed_ms: 5,
+    ...partial,
+  };
 }
 
 /** A test of a spec as list_tests answers it (a `Log` event, expected to alert, line 3 + 4 per index). */

@@ -52,7 +52,11 @@ use verify::verify;
 pub enum TestEdit {
     /// Appends a test: a JSON object with `Name`, `ExpectedResult`, `Log` (rules) or `Resource`
     /// (policies) and optionally `Mocks`.
-    Add { test: Json },
+    Add {
+        /// The test, with PAT's keys.
+        #[ts(type = "unknown")]
+        test: Json,
+    },
     /// Copies test `index` under a new name, right after it (its comments and layout included).
     Duplicate { index: usize, name: String },
     /// Gives test `index` a new name (names are unique within a spec).
@@ -64,7 +68,13 @@ pub enum TestEdit {
     SetExpected { index: usize, expected: bool },
     /// Replaces the test's `Resource` if it has one, else its `Log` (added when missing: `Resource`
     /// for a policy, `Log` otherwise).
-    SetEvent { index: usize, event: Json },
+    SetEvent {
+        /// The test's place.
+        index: usize,
+        /// The new event.
+        #[ts(type = "unknown")]
+        event: Json,
+    },
     /// Replaces the test's `Mocks`; an empty list removes the key.
     SetMocks { index: usize, mocks: Vec<Mock> },
 }
@@ -95,6 +105,7 @@ pub struct TestInfo {
     /// else `Log`; `None` when it has neither.
     pub event_key: Option<String>,
     /// The value under `event_key`, as JSON (`Node::to_json`).
+    #[ts(type = "unknown")]
     pub event: Option<Json>,
     /// The test's `Mocks` in order (none when the key is missing or not a list). A string is
     /// given as is, another scalar as Python's `str()` of it (`True`, `1.5`), a mapping or

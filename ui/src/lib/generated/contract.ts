@@ -365,8 +365,6 @@ correlated_rules: Array<string>,
  */
 tests: Array<UnitTest>, };
 
-export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
-
 export type LineTag = "equal" | "insert" | "delete";
 
 export type Location = { 
@@ -524,7 +522,19 @@ name: string,
  */
 error: PyError, };
 
-export type TestEdit = { "kind": "add", test: JsonValue, } | { "kind": "duplicate", index: number, name: string, } | { "kind": "rename", index: number, name: string, } | { "kind": "delete", index: number, } | { "kind": "set_expected", index: number, expected: boolean, } | { "kind": "set_event", index: number, event: JsonValue, } | { "kind": "set_mocks", index: number, mocks: Array<Mock>, };
+export type TestEdit = { "kind": "add", 
+/**
+ * The test, with PAT's keys.
+ */
+test: unknown, } | { "kind": "duplicate", index: number, name: string, } | { "kind": "rename", index: number, name: string, } | { "kind": "delete", index: number, } | { "kind": "set_expected", index: number, expected: boolean, } | { "kind": "set_event", 
+/**
+ * The test's place.
+ */
+index: number, 
+/**
+ * The new event.
+ */
+event: unknown, } | { "kind": "set_mocks", index: number, mocks: Array<Mock>, };
 
 export type TestInfo = { 
 /**
@@ -552,7 +562,7 @@ event_key: string | null,
 /**
  * The value under `event_key`, as JSON (`Node::to_json`).
  */
-event: JsonValue | null, 
+event: unknown, 
 /**
  * The test's `Mocks` in order (none when the key is missing or not a list). A string is
  * given as is, another scalar as Python's `str()` of it (`True`, `1.5`), a mapping or

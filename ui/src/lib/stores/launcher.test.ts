@@ -17,7 +17,7 @@ beforeEach(() => {
 describe("the launcher", () => {
   it("reads the recent workspaces and how many unsaved buffers were kept", async () => {
     mocked.recentWorkspaces.mockResolvedValue(["/a", "/b"]);
-    mocked.recoveryList.mockResolvedValue([{ path: "/a/x.yml", text: "", saved_at: "t" }]);
+    mocked.recoveryList.mockResolvedValue([{ path: "/a/x.yml", text: "", saved_at: 1714557600 }]);
     const wb = new Workbench();
     await wb.launcher.load();
     expect(wb.launcher.recent).toEqual(["/a", "/b"]);

@@ -9,6 +9,11 @@ import type { RecoveredBuffer } from "../contract";
 import { relativeTo } from "../paths";
 import type { Notices } from "./notices.svelte";
 
+/** When a copy was kept (`saved_at`: seconds since the epoch), in the user's local time. */
+export function savedAtText(seconds: number): string {
+  return new Date(seconds * 1000).toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+}
+
 export class RecoveryOffers {
   offers = $state<RecoveredBuffer[]>([]);
   readonly #notices: Notices;
