@@ -239,3 +239,26 @@ fn list_shows_each_test_with_its_line() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// `ExpectedResult: yes` is the string "yes" in PAT's YAML dialect: `prowl tests list` says the
+/// expectation is not a boolean, exactly as the window's `list_tests` command does (both
+/// compare with the same file, `tests/fixtures/specs/expected_yes.tests.json`).
+#[test]
+fn list_reads_expected_result_yes_as_pat_does_like_the_window() {
+    let specs = common::tests_dir().join("fixtures/specs");
+    let (code, stdout, stderr) = prowl(&[
+        "tests",
+        "list",
+        arg(&specs.join("expected_yes.yml")),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let got: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let want: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(specs.join("expected_yes.tests.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(got, want);
+    assert_eq!(got[0]["expected"], serde_json::Value::Null);
+}

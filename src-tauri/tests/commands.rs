@@ -212,3 +212,28 @@ fn without_a_display_the_app_says_so_instead_of_panicking() {
     assert!(stderr.contains("needs a graphical session"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// The window reads a spec's tests through the core (`list_tests`), in PAT's dialect:
+/// `ExpectedResult: yes` is not a boolean there. `prowl tests list` gives the same answer
+/// (`rules-workspace/tests/tests_edit.rs` compares with the same file).
+#[test]
+fn list_tests_reads_expected_result_yes_as_pat_and_the_cli_do() {
+    let h = Harness::new();
+    let specs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/specs");
+    let text = std::fs::read_to_string(specs.join("expected_yes.yml")).unwrap();
+    let got = h.call("list_tests", json!({ "text": text })).unwrap();
+    let want: Value = serde_json::from_str(
+        &std::fs::read_to_string(specs.join("expected_yes.tests.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(got, want);
+    assert_eq!(got[0]["expected"], Value::Null);
+    // A spec that is not YAML: the error names its line, with the edit family's code.
+    let err = h.fails(
+        "list_tests",
+        json!({ "text": "Tests:\n  - Name: [unclosed\n" }),
+        "edit.parse",
+        "not valid YAML",
+    );
+    assert!(err["location"]["line"].as_u64().is_some(), "{err}");
+}
