@@ -14,6 +14,11 @@ JSON-serialisable dicts:
 
 Nothing here writes to the real stdout/stderr: every byte user code prints is returned in a field.
 
+It is one module (about 1,100 lines with this documentation) because the worker embeds it as one
+source text and it must stay importable without the rest of Prowl; its sections (load_workspace,
+run_detection and the tests, tracebacks, analyze_globals, check_python) follow PAT's own order
+and are marked below. The answers' shapes are typed on the Rust side in `engine/messages.rs`.
+
 Paths
 -----
 Paths in requests should be spelled the way PAT spells them, because a few PAT messages contain

@@ -1,5 +1,6 @@
 //! Tests of the test editor: edits on realistic specs, refusals, and properties (every edit
-//! reads back as intended and changes only its own lines).
+//! reads back as intended and changes only its own lines). Tests only (over 800 lines because
+//! each edit kind has its cases on several layouts).
 
 use super::lines::at;
 use super::locate::Spec;
