@@ -66,10 +66,15 @@ impl crate::error::UserError for DemoError {
 /// What `write_demo` created.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct DemoRepo {
+    /// The fork's working tree (canonical): the workspace to open.
     pub path: PathBuf,
+    /// The bare upstream repository's path, as the fork's remote `upstream` names it.
     pub upstream_url: String,
+    /// The commit id (full hex) of release 1.0 (`v1.0.0`), shared by upstream and the fork.
     pub release_1: String,
+    /// The commit id of the fork's `main`: Acme's local tuning on top of release 1.0.
     pub local_head: String,
+    /// The commit id of release 2.0 (`v2.0.0`, upstream's `main`), not merged into the fork.
     pub release_2: String,
 }
 

@@ -8,10 +8,13 @@ use crate::spec::Span;
 use serde::Serialize;
 use std::path::PathBuf;
 
+/// How bad a problem is. Ordered so that errors sort before warnings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// The item is invalid: PAT skips it, and `prowl validate` exits 1.
     Error,
+    /// Worth fixing, but nothing fails: what PAT only logs, or Prowl's own advice.
     Warning,
 }
 
@@ -25,7 +28,9 @@ pub enum Code {
     Unreadable,
     /// `AnalysisType` missing or unknown.
     AnalysisType,
+    /// A required key of the item's schema is absent (PAT's `Missing key(s)`).
     MissingKey,
+    /// A key the schema does not know, refused unless `--ignore-extra-keys` allows it.
     UnknownKey,
     /// A value of the wrong type or with a disallowed value (PAT's `schema` layer).
     InvalidValue,
@@ -33,9 +38,13 @@ pub enum Code {
     ExclusiveKeys,
     /// PAT's JSON-Schema layer.
     JsonSchema,
+    /// A second item with an ID already taken; IDs share one namespace across types.
     DuplicateId,
+    /// A list that must not repeat a value does (`Tags` ignoring case, among others).
     DuplicateValues,
+    /// A scheduled query reads tables that are not fully qualified Panther tables.
     TableNames,
+    /// A pack's `PackDefinition.IDs` names items the workspace (or the selection) lacks.
     PackMemberMissing,
     /// `Filename` points at nothing, a directory, or outside the workspace.
     CodeFile,
@@ -57,7 +66,9 @@ pub enum Code {
 /// One problem, with its place.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct Diagnostic {
+    /// Error or warning.
     pub severity: Severity,
+    /// The kind of problem, stable across releases.
     pub code: Code,
     /// Absolute path of the file.
     pub file: PathBuf,
@@ -70,12 +81,14 @@ pub struct Diagnostic {
     /// PAT's exact text for this problem (what `pat test` prints under "Invalid Tests Summary"
     /// or logs as a warning). Empty for checks PAT does not make.
     pub message: String,
+    /// The next step for the user, when Prowl has one.
     pub hint: Option<String>,
     /// Whether PAT reports this problem too (errors it reports make `pat test` exit 1).
     pub pat: bool,
 }
 
 impl Diagnostic {
+    /// Whether the problem makes the item invalid (and `prowl validate` exit 1).
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }

@@ -51,15 +51,20 @@ pub const FILTER_KEYS: &[&str] = &[
 /// A filter value: a string, or a boolean for `Enabled`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FilterValue {
+    /// A value as typed; matches a string spec value (or list element) ignoring case.
     Str(String),
+    /// `Enabled`'s value, read as Python's `strtobool` does (`yes`, `1`, `off`, …).
     Bool(bool),
 }
 
 /// One parsed filter.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Filter {
+    /// The spec key compared, one of [`FILTER_KEYS`] (case as PAT spells it).
     pub key: String,
+    /// The item passes when any of them matches (one `Bool` for `Enabled`).
     pub values: Vec<FilterValue>,
+    /// Written `KEY!=…`: the item passes when none matches.
     pub inverted: bool,
 }
 
@@ -98,6 +103,8 @@ impl crate::error::UserError for FilterError {
 /// A set of filters, as PAT builds it from repeated `--filter` flags.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Filters {
+    /// `KEY=` filters first, then `KEY!=` ones, each in first-given order; at most one of each
+    /// kind per key.
     pub filters: Vec<Filter>,
 }
 
@@ -174,6 +181,7 @@ impl Filters {
         format!("{} - {}", repr(false), repr(true))
     }
 
+    /// No filter given: every item is kept.
     pub fn is_empty(&self) -> bool {
         self.filters.is_empty()
     }

@@ -19,6 +19,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// The whole `prowl` command line, as `main` parses it from the process's arguments.
 #[derive(Debug, Parser)]
 #[command(
     name = "prowl",
@@ -26,10 +27,12 @@ use std::process::ExitCode;
     about = "Prowl: an IDE and CLI for Panther detections-as-code"
 )]
 pub struct Cli {
+    /// The subcommand to run.
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// The subcommands of `prowl`, one per capability.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Validate a workspace exactly as PAT does (schemas, IDs, packs, table names).
@@ -58,6 +61,7 @@ pub enum Command {
     Worker(WorkerArgs),
 }
 
+/// `prowl env …`: the workspace's managed Python environment.
 #[derive(Debug, Subcommand)]
 pub enum EnvCommand {
     /// Create or update the environment: a virtual environment with panther-core and the
@@ -72,11 +76,13 @@ pub enum EnvCommand {
     },
     /// Say where the environment is and whether it is ready.
     Check {
+        /// The workspace folder.
         #[arg(default_value = ".")]
         path: PathBuf,
     },
 }
 
+/// `prowl worker`: how the parent process starts a Python worker (see [`crate::engine`]).
 #[derive(Debug, Args)]
 pub struct WorkerArgs {
     /// The managed environment's site-packages folder.
@@ -84,6 +90,7 @@ pub struct WorkerArgs {
     pub site_packages: Option<PathBuf>,
 }
 
+/// `--format`: how a command prints its result; not every command takes every format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     /// For people.
@@ -96,6 +103,7 @@ pub enum Format {
     Junit,
 }
 
+/// The workspace and PAT's options for reading it, shared by `validate`, `test` and `list`.
 #[derive(Debug, Args)]
 pub struct WorkspaceArgs {
     /// The workspace folder (a panther-analysis style fork).
@@ -131,16 +139,21 @@ impl WorkspaceArgs {
     }
 }
 
+/// `prowl validate`: PAT's checks of every selected item, without running anything.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
+    /// The workspace to read and how to read it.
     #[command(flatten)]
     pub workspace: WorkspaceArgs,
+    /// How to print the problems found (junit is for `prowl test`).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }
 
+/// `prowl test`: the selected detections' unit tests, as PAT's `test` runs them.
 #[derive(Debug, Args)]
 pub struct TestArgs {
+    /// The workspace to read and how to read it.
     #[command(flatten)]
     pub workspace: WorkspaceArgs,
     /// Fail detections with fewer tests than this (N > 1 also needs a positive and a negative test).
@@ -172,22 +185,27 @@ pub struct TestArgs {
     /// order whatever the number.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub workers: Option<u16>,
+    /// How to print the results: text is PAT's own output.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }
 
+/// `prowl list`: the selected items, one line each.
 #[derive(Debug, Args)]
 pub struct ListArgs {
+    /// The workspace to read and how to read it.
     #[command(flatten)]
     pub workspace: WorkspaceArgs,
     /// Only items of this AnalysisType (rule, scheduled_rule, policy, global, datamodel, pack,
     /// saved_query, scheduled_query, lookup_table, correlation_rule, scheduled_prompt).
     #[arg(long = "type", value_name = "TYPE")]
     pub analysis_type: Option<String>,
+    /// How to print the items (text or json).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }
 
+/// `prowl show`: one item found by its ID.
 #[derive(Debug, Args)]
 pub struct ShowArgs {
     /// The item's ID (RuleID, PolicyID, GlobalID, DataModelID, PackID, QueryName, …).
@@ -195,10 +213,12 @@ pub struct ShowArgs {
     /// The workspace folder.
     #[arg(long, default_value = ".")]
     pub path: PathBuf,
+    /// How to print the item (text or json).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }
 
+/// `prowl demo`: where to write the demo workspace.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Where to write the demo workspace (created; must be empty).
@@ -206,6 +226,7 @@ pub struct DemoArgs {
     pub dir: PathBuf,
 }
 
+/// `prowl app`: what the desktop app opens first.
 #[derive(Debug, Args)]
 pub struct AppArgs {
     /// The workspace to open; the start screen with `--start`.

@@ -119,7 +119,9 @@ impl crate::error::UserError for EnvError {
 /// A workspace's virtual environment.
 #[derive(Debug, Clone)]
 pub struct PythonEnv {
+    /// The workspace it serves, canonical when it exists (its requirements files are read here).
     pub workspace: PathBuf,
+    /// The virtual environment's folder (which may not exist yet).
     pub path: PathBuf,
 }
 
@@ -141,6 +143,7 @@ impl PythonEnv {
         }
     }
 
+    /// The venv's interpreter (`bin/python`), used to run pip; workers embed their own CPython.
     pub fn python(&self) -> PathBuf {
         self.path.join("bin/python")
     }

@@ -22,6 +22,8 @@ use std::time::Duration;
 pub struct Load {
     /// The `load_workspace` request.
     pub request: Request,
+    /// A hash of the request and of every global helper's and data model's code: equal keys
+    /// mean a worker already loaded for it can serve the run as it is (in-process only).
     pub key: u64,
     /// Time allowed for the load itself (imports data-model modules).
     pub timeout: Duration,
@@ -118,6 +120,7 @@ impl Pool {
             .unwrap_or(1)
     }
 
+    /// How many workers the pool may run at once (its slots, started or not).
     pub fn size(&self) -> usize {
         self.slots.len()
     }

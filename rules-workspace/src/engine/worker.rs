@@ -27,6 +27,7 @@ pub struct WorkerOptions {
 }
 
 impl WorkerOptions {
+    /// Workers running `program worker`, with no environment, memory limit or bytecode cache.
     pub fn new(program: PathBuf) -> WorkerOptions {
         WorkerOptions {
             program,

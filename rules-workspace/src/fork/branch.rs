@@ -11,6 +11,7 @@ use std::path::Path;
 /// A local branch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Branch {
+    /// The short name (`main`, `feature/x`), as given to [`Repo::checkout`].
     pub name: String,
     /// HEAD points at it.
     pub current: bool,

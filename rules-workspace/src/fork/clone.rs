@@ -12,9 +12,13 @@ use std::path::{Path, PathBuf};
 /// How far a clone has got (libgit2's transfer progress).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct CloneProgress {
+    /// Objects downloaded so far.
     pub received_objects: usize,
+    /// Objects the server will send; 0 until it has said.
     pub total_objects: usize,
+    /// Objects written into the new repository's pack index so far (trails `received_objects`).
     pub indexed_objects: usize,
+    /// Bytes downloaded so far.
     pub received_bytes: usize,
 }
 

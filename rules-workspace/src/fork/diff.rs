@@ -30,6 +30,8 @@ pub struct FileDiff {
     /// The unified diff (3 lines of context; `--- a/path`, `+++ b/path`, `/dev/null` for a
     /// side that does not exist), empty when nothing changed. Applies with `git apply`.
     pub unified: String,
+    /// The changes with their context, in file order, for a side-by-side view; empty when
+    /// nothing changed or the file is binary.
     pub hunks: Vec<Hunk>,
 }
 
@@ -38,15 +40,20 @@ pub struct FileDiff {
 pub struct Hunk {
     /// 1-based; 0 with `old_lines == 0` when the old side is empty.
     pub old_start: u32,
+    /// How many old-side lines the hunk spans (context and deletions).
     pub old_lines: u32,
+    /// 1-based; with `new_lines == 0`, the line after which the old lines were deleted.
     pub new_start: u32,
+    /// How many new-side lines the hunk spans (context and insertions).
     pub new_lines: u32,
+    /// The hunk's lines in order: context, deletions and insertions as the unified diff has them.
     pub lines: Vec<DiffLine>,
 }
 
 /// One line of a hunk.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct DiffLine {
+    /// Context, deleted or inserted.
     pub tag: LineTag,
     /// The line without its line ending (`\n` or `\r\n`).
     pub text: String,
@@ -56,11 +63,15 @@ pub struct DiffLine {
     pub new_line: Option<u32>,
 }
 
+/// Which side of a diff a line belongs to (` `, `+` or `-` in a unified diff).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum LineTag {
+    /// Context: on both sides.
     Equal,
+    /// Only on the new side.
     Insert,
+    /// Only on the old side.
     Delete,
 }
 

@@ -9,63 +9,151 @@ use std::path::PathBuf;
 /// (`git.<name>`) a front end can switch on and a hint with the next step.
 #[derive(Debug, thiserror::Error)]
 pub enum ForkError {
+    /// The folder to open, or the local repository to clone, does not exist.
     #[error("{path}: no such file or folder")]
-    PathMissing { path: PathBuf },
+    PathMissing {
+        /// The path as the caller gave it.
+        path: PathBuf,
+    },
+    /// No repository holds the folder (opening), or the local clone source is not one.
     #[error("{path} is not inside a git repository")]
-    NotARepository { path: PathBuf },
+    NotARepository {
+        /// The path as the caller gave it.
+        path: PathBuf,
+    },
+    /// The repository found has no working tree (`git init --bare`), so nothing to show.
     #[error("{path} is a bare repository: it has no working tree to show or change")]
-    BareRepository { path: PathBuf },
+    BareRepository {
+        /// The repository's git folder.
+        path: PathBuf,
+    },
+    /// The working tree or its `.git` was deleted or moved after [`Repo`](super::Repo) opened it.
     #[error("the repository's folder {path} is gone (deleted or moved while open)")]
-    WorkdirGone { path: PathBuf },
+    WorkdirGone {
+        /// The working tree's root as it was when opened (canonical).
+        path: PathBuf,
+    },
+    /// A path or URL that can never name a file here: empty, not UTF-8, into `.git`, through
+    /// a symbolic link, a URL without a host, a nested repository for discard.
     #[error("`{path}`: {reason}")]
-    InvalidPath { path: String, reason: &'static str },
+    InvalidPath {
+        /// The path or URL as the caller gave it.
+        path: String,
+        /// Why it is refused, a lowercase clause that follows the path in the message.
+        reason: &'static str,
+    },
+    /// A path that leaves the working tree (`..` above the root, or an absolute path elsewhere).
     #[error("`{path}` is outside the repository at {workdir}")]
-    PathOutsideWorkdir { path: String, workdir: PathBuf },
+    PathOutsideWorkdir {
+        /// The path as the caller gave it.
+        path: String,
+        /// The working tree's root (canonical).
+        workdir: PathBuf,
+    },
+    /// A path to stage, unstage, discard or diff that none of working tree, index and HEAD has.
     #[error("`{path}`: no such file in the working tree, the index or HEAD")]
-    PathNotFound { path: String },
+    PathNotFound {
+        /// The path as the caller gave it.
+        path: String,
+    },
+    /// A diff was asked for a folder (or the working tree's root).
     #[error("`{path}` is a folder; a diff is shown for one file")]
-    NotAFile { path: String },
+    NotAFile {
+        /// The path as the caller gave it.
+        path: String,
+    },
+    /// The commit message is empty once git's cleanup removed trailing spaces and blank lines.
     #[error("the commit message is empty")]
     EmptyMessage,
+    /// The commit message has a NUL byte, which a git commit object cannot hold.
     #[error("the commit message contains a NUL character")]
     InvalidMessage,
+    /// The index equals HEAD's tree (or is empty before the first commit) outside a merge.
     #[error("nothing staged to commit")]
     NothingStaged,
+    /// No `user.name` or `user.email` in the repository's or the global git config.
     #[error("git does not know who is committing: {detail}")]
-    MissingIdentity { detail: String },
+    MissingIdentity {
+        /// libgit2's message.
+        detail: String,
+    },
+    /// A commit, or a discard of conflicted files, while the index still holds merge conflicts.
     #[error("unresolved conflicts in {}", paths.join(", "))]
-    UnresolvedConflicts { paths: Vec<String> },
+    UnresolvedConflicts {
+        /// The conflicted files, relative to the working tree's root.
+        paths: Vec<String>,
+    },
+    /// A checkout, or a commit, while git has an unfinished operation (a commit is allowed
+    /// during a merge, not during a rebase, cherry-pick, revert, bisect or `am`).
     #[error("a {operation} is in progress in this repository")]
-    OperationInProgress { operation: String },
+    OperationInProgress {
+        /// The operation's name, as in [`Status::operation`](super::Status::operation).
+        operation: String,
+    },
+    /// Checkout of a branch that is not a local branch (remote-tracking names do not count).
     #[error("no local branch named `{name}`")]
     BranchNotFound {
+        /// The name as the caller gave it.
         name: String,
+        /// The local branches there are, sorted, for the hint.
         available: Vec<String>,
     },
+    /// Checkout stopped before touching anything: it would overwrite uncommitted changes or
+    /// untracked files.
     #[error(
         "checking out `{branch}` would overwrite uncommitted changes in: {}",
         paths.join(", ")
     )]
-    CheckoutConflicts { branch: String, paths: Vec<String> },
+    CheckoutConflicts {
+        /// The branch the caller asked for.
+        branch: String,
+        /// Every path in the way, sorted, relative to the working tree's root.
+        paths: Vec<String>,
+    },
+    /// A clone URL with a transport this build lacks (ssh, scp-like `host:path`, a `file://`
+    /// URL on another host).
     #[error("cannot clone `{url}`: {scheme} URLs are not supported (this build of Prowl speaks HTTPS, not ssh)")]
-    UnsupportedUrl { url: String, scheme: String },
+    UnsupportedUrl {
+        /// The URL as the caller gave it.
+        url: String,
+        /// The URL's scheme as written, `ssh` for scp-like `host:path`, or a phrase for a
+        /// `file://` URL naming another host; the message appends " URLs are not supported".
+        scheme: String,
+    },
     /// A clone over the network failed in the transfer (unreachable, refused, not found,
     /// authentication required, TLS).
     #[error("cannot clone `{url}`: {message}")]
     Remote {
+        /// The `http(s)://` URL being cloned.
         url: String,
+        /// libgit2's message.
         message: String,
+        /// The server asked for credentials (libgit2's `Auth` code); Prowl sends none, so the
+        /// hint points at `git clone`, which has the user's credential helper.
         auth: bool,
     },
+    /// The clone's destination is a file or a folder with something in it.
     #[error("{path} exists and is not an empty folder")]
-    DestinationNotEmpty { path: PathBuf },
+    DestinationNotEmpty {
+        /// The destination as the caller gave it.
+        path: PathBuf,
+    },
+    /// Reading or writing a file failed outside libgit2 (canonicalizing, `MERGE_HEAD`,
+    /// deleting a discarded file, preparing a clone's folder).
     #[error("{path}: {source}")]
     Io {
+        /// The file or folder on disk.
         path: PathBuf,
+        /// The operating system's error.
         source: std::io::Error,
     },
+    /// Another git program holds `.git/index.lock` or a ref lock (libgit2's `Locked` code).
     #[error("the repository is locked: {detail}")]
-    Locked { detail: String },
+    Locked {
+        /// libgit2's message, which names the lock file.
+        detail: String,
+    },
+    /// Any other libgit2 failure, with libgit2's message; no hint.
     #[error("git: {}", .0.message())]
     Git(git2::Error),
 }

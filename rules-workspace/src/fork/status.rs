@@ -13,6 +13,7 @@ pub struct Status {
     pub branch: Option<String>,
     /// HEAD's commit, abbreviated; `None` before the first commit.
     pub head: Option<String>,
+    /// HEAD points at a commit rather than a branch (then `branch` is `None`).
     pub detached: bool,
     /// An operation git has not finished (`merge`, `rebase`, `cherry_pick`, `revert`,
     /// `bisect`, …), if any; a commit during a merge records both parents.
@@ -42,10 +43,15 @@ pub struct FileStatus {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Change {
+    /// No change on this side (also both sides of a conflicted file).
     Unmodified,
+    /// New in the index (staged side only; a new working-tree file is `Untracked`).
     Added,
+    /// The content changed.
     Modified,
+    /// The file is gone on the later side.
     Deleted,
+    /// Moved, as git's rename detection sees it; `FileStatus::old_path` has the old path.
     Renamed,
     /// Not in the index (working tree only).
     Untracked,
@@ -72,12 +78,19 @@ impl Change {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Conflict {
+    /// `UU`: both sides changed the file (also the kind when the index gives no other).
     BothModified,
+    /// `AA`: both sides added a file at this path, with different contents.
     BothAdded,
+    /// `DD`: both sides deleted it (seen in rename conflicts).
     BothDeleted,
+    /// `AU`: only our side (the current branch) has the file; the common ancestor did not.
     AddedByUs,
+    /// `UA`: only their side (the branch being merged) has it; the common ancestor did not.
     AddedByThem,
+    /// `DU`: we deleted the file, they changed it.
     DeletedByUs,
+    /// `UD`: they deleted the file, we changed it.
     DeletedByThem,
 }
 

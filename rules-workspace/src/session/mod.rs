@@ -90,6 +90,7 @@ impl UserError for SessionError {
 /// packs that list it.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ItemView<'a> {
+    /// The valid item, its fields inlined into the view's JSON.
     #[serde(flatten)]
     pub item: &'a AnalysisItem,
     /// IDs of the packs listing this item.
@@ -99,9 +100,13 @@ pub struct ItemView<'a> {
 /// What the UI shows of a workspace.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct WorkspaceView<'a> {
+    /// The workspace folder, canonical.
     pub root: PathBuf,
+    /// The folder's name, for the window title; empty for a filesystem root.
     pub name: String,
+    /// Every valid item, in PAT's walk order.
     pub items: Vec<ItemView<'a>>,
+    /// Every problem `prowl validate` reports for the whole workspace (no filter).
     pub diagnostics: Vec<Diagnostic>,
     /// The git status when the workspace is in a git repository.
     pub git: Option<crate::fork::Status>,

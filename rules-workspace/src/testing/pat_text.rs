@@ -28,6 +28,7 @@ pub struct Printer {
 }
 
 impl Printer {
+    /// An empty report for one run; colour is decided here, once (see `pat_colours`).
     pub fn new(options: &TestOptions) -> Printer {
         Printer {
             stdout: String::new(),
@@ -52,10 +53,12 @@ impl Printer {
         }
     }
 
+    /// Appends text to stdout as it is (a module's print output at import, the set-up's output).
     pub fn stdout(&mut self, text: &str) {
         self.stdout.push_str(text);
     }
 
+    /// Appends text to stderr as it is (Python's logging and warnings from a worker).
     pub fn stderr(&mut self, text: &str) {
         self.stderr.push_str(text);
     }
@@ -65,10 +68,13 @@ impl Printer {
         let _ = writeln!(self.stderr, "{level}: {message}");
     }
 
+    /// Lists an item under "Skipped Tests Summary" (disabled with `--skip-disabled-tests`, no
+    /// test matching `--test-names`, a correlation rule); `spec_file` as PAT prints the path.
     pub fn skip(&mut self, spec_file: &str, item: &AnalysisItem) {
         self.skipped.push((spec_file.to_owned(), item.id.clone()));
     }
 
+    /// The block of a detection none of whose tests is named in `--test-names`.
     pub fn no_tests_match(&mut self, id: &str, names: &[String]) {
         let list = names
             .iter()
@@ -81,6 +87,7 @@ impl Printer {
         );
     }
 
+    /// Opens a detection's block with its ID; in sorted mode the header is printed by `finish`.
     pub fn detection_header(&mut self, id: &str) {
         if !self.sorted {
             let _ = writeln!(self.stdout, "{id}");
@@ -92,16 +99,20 @@ impl Printer {
         self.stdout.push_str("\n\n");
     }
 
+    /// The line in a detection's block when its spec has no `Tests`.
     pub fn no_tests_configured(&mut self, id: &str) {
         let _ = writeln!(self.stdout, "\tNo tests configured for {id}");
     }
 
+    /// The blank line closing a detection's block (unsorted mode only).
     pub fn detection_end(&mut self) {
         if !self.sorted {
             self.stdout.push('\n');
         }
     }
 
+    /// Records one entry of the detection's line in "Failed Tests Summary" (a test name, or a
+    /// coverage message); a detection keeps its place from its first failure.
     pub fn fail(&mut self, id: &str, entry: String) {
         match self.failed.iter_mut().find(|(k, _)| k == id) {
             Some((_, entries)) => entries.push(entry),

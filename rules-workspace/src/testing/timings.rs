@@ -11,6 +11,8 @@ use crate::engine::env::{cache_dir, workspace_key};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+/// Last run's milliseconds per detection ID for one workspace. The default is an empty
+/// history that [`save`](Timings::save) never writes (for tests).
 #[derive(Debug, Default)]
 pub struct Timings {
     path: Option<PathBuf>,
@@ -50,6 +52,8 @@ impl Timings {
         known[mid]
     }
 
+    /// Remembers how long a detection's tests took this run, in milliseconds; negative, NaN
+    /// and infinite times are ignored.
     pub fn record(&mut self, id: &str, ms: f64) {
         if ms.is_finite() && ms >= 0.0 {
             self.ms.insert(id.to_owned(), ms);

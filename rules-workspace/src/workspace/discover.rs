@@ -31,6 +31,7 @@ const MAX_DEPTH: usize = 64;
 /// A YAML file the walk selected.
 #[derive(Debug, Clone)]
 pub struct FoundFile {
+    /// The file on disk, under the root as given to [`find_spec_files`].
     pub path: PathBuf,
     /// Relative to the root, `/`-separated, without `./`.
     pub rel_path: String,
@@ -41,8 +42,11 @@ pub struct FoundFile {
 /// A directory that could not be listed.
 #[derive(Debug, Clone)]
 pub struct WalkProblem {
+    /// The directory on disk.
     pub path: PathBuf,
+    /// Relative to the root, `/`-separated (`.` for the root itself).
     pub rel_path: String,
+    /// `cannot list the directory: ` and the operating system's reason.
     pub message: String,
 }
 

@@ -16,17 +16,24 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DependencyKind {
+    /// The item's Python file imports a global helper (by its `GlobalID`, the module name).
     ImportsGlobal,
+    /// A rule's `LogTypes` include a log type this data model maps.
     UsesDataModel,
+    /// A scheduled rule lists the scheduled query in `ScheduledQueries`.
     ReadsScheduledQuery,
+    /// A derived detection names its base in `BaseDetection` and runs the base's code.
     DerivedFrom,
+    /// A correlation rule's detection names the rule.
     Correlates,
+    /// A pack lists the item in `PackDefinition.IDs`; only for listing, not behaviour.
     ContainsMember,
 }
 
 /// An edge of the dependency graph.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Dependency {
+    /// How the item uses the other.
     pub kind: DependencyKind,
     /// The ID of the item depended on.
     pub id: String,
@@ -138,6 +145,7 @@ impl Index {
         }
     }
 
+    /// The position in the items of the item with this ID (`RuleID`, `GlobalID`, …).
     pub fn get(&self, id: &str) -> Option<usize> {
         self.by_id.get(id).copied()
     }
@@ -149,10 +157,12 @@ impl Index {
             .map_or(&[], Vec::as_slice)
     }
 
+    /// What `item` depends on directly, sorted by kind then ID, unresolved IDs included.
     pub fn dependencies(&self, item: usize) -> &[Dependency] {
         &self.deps[item]
     }
 
+    /// The top-level module names `item`'s Python file imports, helpers or not.
     pub fn imports(&self, item: usize) -> &[String] {
         &self.imports[item]
     }

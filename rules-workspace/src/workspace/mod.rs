@@ -86,17 +86,20 @@ impl crate::error::UserError for WorkspaceError {
 pub struct OpenOptions {
     /// `--ignore-files`: paths relative to the workspace root.
     pub ignore_files: Vec<String>,
+    /// PAT's switches for the checks of each spec (`--ignore-extra-keys`, table names).
     pub validation: ValidationOptions,
 }
 
 /// An opened workspace.
 #[derive(Debug)]
 pub struct Workspace {
+    /// The folder opened, canonical; `rel_path`s are relative to it.
     pub root: PathBuf,
     /// Valid items, in PAT's walk order.
     pub items: Vec<AnalysisItem>,
     /// Problems found while loading and validating each file.
     pub diagnostics: Vec<Diagnostic>,
+    /// `items` by ID and by file, and the dependency graph between them.
     pub index: Index,
     /// Number of YAML files read.
     pub files_read: usize,
@@ -133,6 +136,7 @@ impl ParseCache {
         self.lock().len()
     }
 
+    /// No parse is kept (always so for a disabled cache).
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -283,6 +287,7 @@ impl Workspace {
             .collect())
     }
 
+    /// The valid item with this ID (`RuleID`, `PolicyID`, `GlobalID`, …).
     pub fn get(&self, id: &str) -> Option<&AnalysisItem> {
         self.index.get(id).map(|i| &self.items[i])
     }

@@ -6,10 +6,12 @@ use crate::engine::env::{cache_dir, workspace_key};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
+/// One unsaved editor buffer kept for crash recovery (the JSON of one recovery file).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ts_rs::TS)]
 pub struct Recovered {
     /// The file the buffer belongs to.
     pub path: PathBuf,
+    /// The buffer's whole text, as it was in the editor.
     pub text: String,
     /// Seconds since the Unix epoch.
     pub saved_at: u64,

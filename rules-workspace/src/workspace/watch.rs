@@ -21,6 +21,9 @@ pub struct Watcher {
 }
 
 impl Watcher {
+    /// Starts watching `root` and everything under it; events queue until
+    /// [`next_burst`](Watcher::next_burst) reads them. Give `root` as the events will spell it
+    /// (canonical), or nothing under it counts as relevant.
     pub fn start(root: &Path) -> notify::Result<Watcher> {
         let (tx, rx) = mpsc::channel();
         let mut inner = notify::recommended_watcher(move |event| {
@@ -45,7 +48,9 @@ impl Watcher {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Change {
+    /// The content was written; for Python, also a temporary file renamed over it.
     Modified,
+    /// The file appeared, disappeared or was renamed: the set of files changed.
     CreatedOrRemoved,
 }
 
@@ -99,6 +104,7 @@ fn next_burst(
     Some(changed)
 }
 
+/// A `.py` file: a detection's or helper's code, whose change alone needs no re-read of specs.
 pub fn is_python(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "py")
 }

@@ -3,7 +3,11 @@
 
 export type AnalysisType = "rule" | "scheduled_rule" | "policy" | "global" | "datamodel" | "pack" | "saved_query" | "scheduled_query" | "lookup_table" | "correlation_rule" | "scheduled_prompt";
 
-export type Branch = { name: string, 
+export type Branch = { 
+/**
+ * The short name (`main`, `feature/x`), as given to [`Repo::checkout`].
+ */
+name: string, 
 /**
  * HEAD points at it.
  */
@@ -26,7 +30,23 @@ paths: Array<string>,
  */
 reindexed: boolean, };
 
-export type CloneProgress = { received_objects: number, total_objects: number, indexed_objects: number, received_bytes: number, };
+export type CloneProgress = { 
+/**
+ * Objects downloaded so far.
+ */
+received_objects: number, 
+/**
+ * Objects the server will send; 0 until it has said.
+ */
+total_objects: number, 
+/**
+ * Objects written into the new repository's pack index so far (trails `received_objects`).
+ */
+indexed_objects: number, 
+/**
+ * Bytes downloaded so far.
+ */
+received_bytes: number, };
 
 export type Code = "yaml-syntax" | "unreadable" | "analysis-type" | "missing-key" | "unknown-key" | "invalid-value" | "exclusive-keys" | "json-schema" | "duplicate-id" | "duplicate-values" | "table-names" | "pack-member-missing" | "code-file" | "dedup-period" | "scheduled-query-missing" | "base-detection-missing" | "duplicate-key" | "data-model-conflict" | "python-syntax";
 
@@ -82,7 +102,15 @@ results: Array<UnitTestResult>,
  */
 elapsed_ms?: number, };
 
-export type Diagnostic = { severity: Severity, code: Code, 
+export type Diagnostic = { 
+/**
+ * Error or warning.
+ */
+severity: Severity, 
+/**
+ * The kind of problem, stable across releases.
+ */
+code: Code, 
 /**
  * Absolute path of the file.
  */
@@ -103,13 +131,21 @@ summary: string,
  * PAT's exact text for this problem (what `pat test` prints under "Invalid Tests Summary"
  * or logs as a warning). Empty for checks PAT does not make.
  */
-message: string, hint: string | null, 
+message: string, 
+/**
+ * The next step for the user, when Prowl has one.
+ */
+hint: string | null, 
 /**
  * Whether PAT reports this problem too (errors it reports make `pat test` exit 1).
  */
 pat: boolean, };
 
-export type DiffLine = { tag: LineTag, 
+export type DiffLine = { 
+/**
+ * Context, deleted or inserted.
+ */
+tag: LineTag, 
 /**
  * The line without its line ending (`\n` or `\r\n`).
  */
@@ -190,7 +226,12 @@ binary: boolean,
  * The unified diff (3 lines of context; `--- a/path`, `+++ b/path`, `/dev/null` for a
  * side that does not exist), empty when nothing changed. Applies with `git apply`.
  */
-unified: string, hunks: Array<Hunk>, };
+unified: string, 
+/**
+ * The changes with their context, in file order, for a side-by-side view; empty when
+ * nothing changed or the file is binary.
+ */
+hunks: Array<Hunk>, };
 
 export type FileStatus = { 
 /**
@@ -277,7 +318,23 @@ export type Hunk = {
 /**
  * 1-based; 0 with `old_lines == 0` when the old side is empty.
  */
-old_start: number, old_lines: number, new_start: number, new_lines: number, lines: Array<DiffLine>, };
+old_start: number, 
+/**
+ * How many old-side lines the hunk spans (context and deletions).
+ */
+old_lines: number, 
+/**
+ * 1-based; with `new_lines == 0`, the line after which the old lines were deleted.
+ */
+new_start: number, 
+/**
+ * How many new-side lines the hunk spans (context and insertions).
+ */
+new_lines: number, 
+/**
+ * The hunk's lines in order: context, deletions and insertions as the unified diff has them.
+ */
+lines: Array<DiffLine>, };
 
 export type ItemView = { 
 /**
@@ -438,7 +495,11 @@ export type Recovered = {
 /**
  * The file the buffer belongs to.
  */
-path: string, text: string, 
+path: string, 
+/**
+ * The buffer's whole text, as it was in the editor.
+ */
+text: string, 
 /**
  * Seconds since the Unix epoch.
  */
@@ -471,7 +532,11 @@ branch: string | null,
 /**
  * HEAD's commit, abbreviated; `None` before the first commit.
  */
-head: string | null, detached: boolean, 
+head: string | null, 
+/**
+ * HEAD points at a commit rather than a branch (then `branch` is `None`).
+ */
+detached: boolean, 
 /**
  * An operation git has not finished (`merge`, `rebase`, `cherry_pick`, `revert`,
  * `bisect`, …), if any; a commit during a merge records both parents.
@@ -661,7 +726,23 @@ detection_output: unknown,
  */
 errored: boolean | null, };
 
-export type WorkspaceView = { root: string, name: string, items: Array<ItemView>, diagnostics: Array<Diagnostic>, 
+export type WorkspaceView = { 
+/**
+ * The workspace folder, canonical.
+ */
+root: string, 
+/**
+ * The folder's name, for the window title; empty for a filesystem root.
+ */
+name: string, 
+/**
+ * Every valid item, in PAT's walk order.
+ */
+items: Array<ItemView>, 
+/**
+ * Every problem `prowl validate` reports for the whole workspace (no filter).
+ */
+diagnostics: Array<Diagnostic>, 
 /**
  * The git status when the workspace is in a git repository.
  */
