@@ -20,6 +20,8 @@ log "front end: type check and unit tests (ui/)"
 (cd ui && npm run --silent check && npm test --silent)
 log "cargo clippy"
 cargo clippy -q --workspace --all-targets -- -D warnings
+log "cargo doc (every public item documented, links resolve)"
+RUSTDOCFLAGS="-D warnings" cargo doc -q -p rules-workspace --no-deps
 log "engine harness against PAT 1.6.3 (tests/engine)"
 PYTHONDONTWRITEBYTECODE=1 "$PROWL_PAT_PYTHON" tests/engine/harness_api_test.py
 PYTHONDONTWRITEBYTECODE=1 "$PROWL_PAT_PYTHON" tests/engine/harness_check.py

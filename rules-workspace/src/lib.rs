@@ -20,6 +20,8 @@
 //! - [`cli`]: the `prowl` command (the binary is a thin `main` over it).
 //! - `testkit`: scaffolding for tests (hidden).
 
+#![warn(missing_docs)]
+
 pub mod cli;
 pub mod demo;
 pub mod diagnostics;

@@ -3,7 +3,7 @@
 //! - [`messages`]: the requests and answers carried in those frames, as types.
 //! - [`protocol`]: the framing between Prowl and a worker (a 4-byte big-endian length, then
 //!   that many bytes of UTF-8 JSON), in both directions.
-//! - [`env`]: the managed Python environment per workspace (a virtual environment made with
+//! - [`env`](mod@env): the managed Python environment per workspace (a virtual environment made with
 //!   the interpreter Prowl was built against, with panther-core and the workspace's packages).
 //! - [`pool`]: warm workers, one per core, running jobs in parallel for an ordered consumer.
 //! - [`worker`]: the client side of one worker process: spawn, request with a time limit, kill.

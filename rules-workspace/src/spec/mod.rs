@@ -49,17 +49,28 @@ impl std::ops::Deref for SpecTree {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum AnalysisType {
+    /// A streaming rule: Python (`rule(event)`) or a simple detection, run on each event.
     Rule,
+    /// A rule run on the rows of scheduled queries.
     ScheduledRule,
+    /// A cloud-resource policy (`policy(resource)`).
     Policy,
+    /// A global helper: a Python module detections import by its `GlobalID`.
     Global,
+    /// A data model: field names mapped per log type (`event.udm(...)`).
     #[serde(rename = "datamodel")]
     DataModel,
+    /// A pack: a named set of items deployed together.
     Pack,
+    /// A saved SQL query.
     SavedQuery,
+    /// A SQL query run on a schedule (what scheduled rules read).
     ScheduledQuery,
+    /// A lookup table (enrichment data).
     LookupTable,
+    /// A correlation rule (`Group` / `Sequence` of other rules' matches).
     CorrelationRule,
+    /// A scheduled AI prompt (newer Panther content).
     ScheduledPrompt,
 }
 
@@ -139,8 +150,11 @@ impl std::fmt::Display for AnalysisType {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum DetectionForm {
+    /// Python code (`Filename`).
     Python,
+    /// A simple detection (`Detection:` match expressions in the YAML).
     Simple,
+    /// A derived detection running its `BaseDetection`'s code.
     Derived,
 }
 

@@ -4,9 +4,9 @@
 //! The Python side (`engine/python/prowl_harness.py`) builds each detection and runs its tests
 //! through panther-core exactly as PAT 1.6.3 does; this module is PAT's `test_analysis`
 //! orchestration around it, in three steps:
-//! - [`plan`]: PAT's decision for each selected detection and the requests to send;
-//! - [`schedule`]: which requests share a worker (helpers with state), slowest first;
-//! - [`collect`]: answers printed in PAT's order as they arrive ([`pat_text`] is PAT's text).
+//! - `plan`: PAT's decision for each selected detection and the requests to send;
+//! - `schedule`: which requests share a worker (helpers with state), slowest first;
+//! - `collect`: answers printed in PAT's order as they arrive ([`pat_text`] is PAT's text).
 //!
 //! `tests/engine/harness_check.py` is the reference this follows line by line. For profiling,
 //! [`DebugSwitches`] (read from `PROWL_DEBUG_*` by the caller, once) print the phases and dump

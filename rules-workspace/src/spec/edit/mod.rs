@@ -58,14 +58,32 @@ pub enum TestEdit {
         test: Json,
     },
     /// Copies test `index` under a new name, right after it (its comments and layout included).
-    Duplicate { index: usize, name: String },
+    Duplicate {
+        /// The test to copy.
+        index: usize,
+        /// The copy's name.
+        name: String,
+    },
     /// Gives test `index` a new name (names are unique within a spec).
-    Rename { index: usize, name: String },
+    Rename {
+        /// The test.
+        index: usize,
+        /// Its new name.
+        name: String,
+    },
     /// Removes test `index` with the comment lines directly above it; removing the last one
     /// leaves `Tests: []`.
-    Delete { index: usize },
+    Delete {
+        /// The test.
+        index: usize,
+    },
     /// Sets test `index`'s `ExpectedResult`.
-    SetExpected { index: usize, expected: bool },
+    SetExpected {
+        /// The test.
+        index: usize,
+        /// Whether the detection should alert on the test's event.
+        expected: bool,
+    },
     /// Replaces the test's `Resource` if it has one, else its `Log` (added when missing: `Resource`
     /// for a policy, `Log` otherwise).
     SetEvent {
@@ -76,7 +94,12 @@ pub enum TestEdit {
         event: Json,
     },
     /// Replaces the test's `Mocks`; an empty list removes the key.
-    SetMocks { index: usize, mocks: Vec<Mock> },
+    SetMocks {
+        /// The test.
+        index: usize,
+        /// The new mocks, in order.
+        mocks: Vec<Mock>,
+    },
 }
 
 /// A mocked object of a test: `{objectName, returnValue}` in the spec.
@@ -117,30 +140,73 @@ pub struct TestInfo {
 /// [`UserError`] its code is `edit.<name>`, with a hint and the line (and column) in the text.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum EditError {
+    /// The text is not YAML PAT can read.
     #[error("line {line}, column {col}: the spec is not valid YAML: {message}")]
     Parse {
+        /// 1-based line of the error.
         line: u32,
+        /// 1-based column of the error.
         col: u32,
+        /// The parser's message.
         message: String,
     },
+    /// The document is not a mapping (a list, a scalar).
     #[error("the spec is not a YAML mapping of keys to values")]
     NotAMapping,
+    /// `Tests: [...]`: flow style cannot be edited line by line.
     #[error("line {line}: `Tests` is written in flow style (`[...]`); edit it as text")]
-    FlowStyle { line: u32 },
+    FlowStyle {
+        /// The line of `Tests`.
+        line: u32,
+    },
+    /// `Tests` is not a list.
     #[error("line {line}: `Tests` is not a list")]
-    NotAList { line: u32 },
+    NotAList {
+        /// The line of `Tests`.
+        line: u32,
+    },
+    /// The edit names a test the spec does not have.
     #[error("no test at index {index}: the spec has {}", count_tests(*.count))]
-    NoSuchTest { index: usize, count: usize },
+    NoSuchTest {
+        /// The index asked for.
+        index: usize,
+        /// How many tests the spec has.
+        count: usize,
+    },
+    /// Another test already has the name.
     #[error("line {line}: a test named {name:?} already exists; test names must be unique within a spec")]
-    DuplicateName { name: String, line: u32 },
+    DuplicateName {
+        /// The name.
+        name: String,
+        /// The line of the test that has it.
+        line: u32,
+    },
+    /// A key is written twice inside `Tests` (PAT keeps the last one).
     #[error("line {line}: the key `{key}` is written twice in `Tests` and PAT keeps only the last one; remove one before editing the tests")]
-    DuplicateKey { key: String, line: u32 },
+    DuplicateKey {
+        /// The key.
+        key: String,
+        /// The line of its second occurrence.
+        line: u32,
+    },
+    /// A layout the editor does not change line by line (merge keys, a test that is not a block
+    /// mapping).
     #[error("line {line}: {what}; edit it as text")]
-    Unsupported { line: u32, what: String },
+    Unsupported {
+        /// Where.
+        line: u32,
+        /// What the layout is.
+        what: String,
+    },
+    /// The test to add is not a test PAT accepts.
     #[error("the test is not valid: {0}")]
     InvalidTest(String),
+    /// The edited text would not read back as the edit intends: a bug, and nothing changes.
     #[error("the edited spec would not read back as intended ({detail}); nothing was changed")]
-    NotRoundTripping { detail: String },
+    NotRoundTripping {
+        /// What differed.
+        detail: String,
+    },
 }
 
 fn count_tests(count: usize) -> String {

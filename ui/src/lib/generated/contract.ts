@@ -591,7 +591,35 @@ export type TestEdit = { "kind": "add",
 /**
  * The test, with PAT's keys.
  */
-test: unknown, } | { "kind": "duplicate", index: number, name: string, } | { "kind": "rename", index: number, name: string, } | { "kind": "delete", index: number, } | { "kind": "set_expected", index: number, expected: boolean, } | { "kind": "set_event", 
+test: unknown, } | { "kind": "duplicate", 
+/**
+ * The test to copy.
+ */
+index: number, 
+/**
+ * The copy's name.
+ */
+name: string, } | { "kind": "rename", 
+/**
+ * The test.
+ */
+index: number, 
+/**
+ * Its new name.
+ */
+name: string, } | { "kind": "delete", 
+/**
+ * The test.
+ */
+index: number, } | { "kind": "set_expected", 
+/**
+ * The test.
+ */
+index: number, 
+/**
+ * Whether the detection should alert on the test's event.
+ */
+expected: boolean, } | { "kind": "set_event", 
 /**
  * The test's place.
  */
@@ -599,7 +627,15 @@ index: number,
 /**
  * The new event.
  */
-event: unknown, } | { "kind": "set_mocks", index: number, mocks: Array<Mock>, };
+event: unknown, } | { "kind": "set_mocks", 
+/**
+ * The test.
+ */
+index: number, 
+/**
+ * The new mocks, in order.
+ */
+mocks: Array<Mock>, };
 
 export type TestInfo = { 
 /**
