@@ -34,6 +34,7 @@ fn a_shared_session_opens_watches_runs_cancels_and_lets_idle_workers_go() {
     assert_eq!(root, std::fs::canonicalize(&ws).unwrap());
 
     // A change on disk reaches the callback; a spec change re-reads the workspace.
+    shared.wait_watching();
     let spec = root.join("rules/aws_cloudtrail_rules/demo_aws_root_console_login.yml");
     let text = std::fs::read_to_string(&spec).unwrap();
     std::fs::write(&spec, text.replace("Severity: High", "Severity: Critical")).unwrap();

@@ -59,6 +59,8 @@ pub struct SharedSession {
     generation: Arc<AtomicU64>,
     /// True while a workspace is being opened in the background.
     opening: Arc<(Mutex<bool>, Condvar)>,
+    /// The generation of the newest watcher that has started (or failed to).
+    watching: Arc<(Mutex<u64>, Condvar)>,
     /// Bumped at the end of every run: a pending retirement of idle workers is dropped when
     /// another run ended after it was scheduled.
     runs: Arc<AtomicU64>,
@@ -115,6 +117,17 @@ impl SharedSession {
             *lock(flag) = false;
             done.notify_all();
         });
+    }
+
+    /// Waits until the open workspace's watcher is registered (or failed to start): every change
+    /// made on disk after this is reported.
+    pub fn wait_watching(&self) {
+        let generation = self.generation.load(Ordering::SeqCst);
+        let (started, ready) = &*self.watching;
+        let mut started = lock(started);
+        while *started < generation {
+            started = ready.wait(started).unwrap_or_else(|p| p.into_inner());
+        }
     }
 
     /// Waits until a workspace being opened in the background is open (or failed to open).
@@ -251,11 +264,21 @@ impl SharedSession {
         let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
         let current = Arc::clone(&self.generation);
         let session = Arc::clone(&self.session);
-        // Started here, so every change made after `open` returns is seen.
-        let Ok(watcher) = Watcher::start(&root) else {
-            return;
-        };
+        let watching = Arc::clone(&self.watching);
+        // Started on the watcher's own thread: on a panther-analysis-sized tree, registering
+        // every folder takes tens of milliseconds the window should not wait for.
+        // `wait_watching` waits for it where a caller needs every later change seen.
         std::thread::spawn(move || {
+            let watcher = Watcher::start(&root);
+            {
+                let (started, ready) = &*watching;
+                let mut started = lock(started);
+                *started = (*started).max(generation);
+                ready.notify_all();
+            }
+            let Ok(watcher) = watcher else {
+                return;
+            };
             while let Some(burst) = watcher.next_burst() {
                 if current.load(Ordering::SeqCst) != generation {
                     return; // another workspace was opened
