@@ -9,6 +9,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=setup.sh
 source "$here/setup.sh"
 ensure_system
+ensure_uv
 ensure_pat
 ensure_desktop_system
 ensure_ui

@@ -7,6 +7,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=setup.sh
 source "$here/setup.sh"
 ensure_system
+ensure_uv
 ensure_desktop_system
 ensure_ui
 

@@ -71,6 +71,20 @@ ensure_pat() {
   export PROWL_PAT_PYTHON="$venv/bin/python"
 }
 
+# uv (from PyPI, pinned) in Prowl's tool folder: Prowl makes workspaces' Python environments
+# with it (one package cache shared by every workspace); without it Prowl falls back to pip.
+ensure_uv() {
+  local venv="$PROWL_CACHE/tools/uv" wanted="uv==0.13.9"
+  if [ "$(cat "$venv/.prowl-ok" 2>/dev/null)" != "$wanted" ]; then
+    log "installing $wanted from PyPI into $venv"
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q --disable-pip-version-check "$wanted"
+    echo "$wanted" > "$venv/.prowl-ok"
+  fi
+  export PROWL_UV="$venv/bin/uv"
+}
+
 # What the desktop app (Tauri 2 on WebKitGTK) needs to build, and its end-to-end tests to run.
 ensure_desktop_system() {
   local missing=() pkg

@@ -9,8 +9,10 @@
 //! - [`diagnostics`]: problems in files, with file, line, PAT's message and a hint.
 //! - [`error`]: the one error shape users see (code, message, hint, location).
 //! - [`fork`]: git for the workspace (libgit2): status, diffs, stage, commit, branches, clone.
-//! - [`engine`]: Python worker processes (embedded CPython), their typed messages, the warm
-//!   pool and the managed environment.
+//! - [`engine`]: Python worker processes (embedded CPython), their typed messages and the warm
+//!   pool.
+//! - [`env`]: the managed Python environment of a workspace: safe requirements, uv/pip,
+//!   approval, atomic switch, manifest, wheelhouses.
 //! - [`testing`]: unit-test runs with PAT's semantics: plan, schedule, collect; PAT's text,
 //!   JSON and JUnit reports.
 //! - [`session`]: an open workspace for an interactive front end, and the rules the desktop's
@@ -26,6 +28,7 @@ pub mod cli;
 pub mod demo;
 pub mod diagnostics;
 pub mod engine;
+pub mod env;
 pub mod error;
 pub mod filter;
 pub mod fork;

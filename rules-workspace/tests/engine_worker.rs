@@ -24,11 +24,11 @@ fn the_embedded_interpreter_is_the_one_prowl_was_built_against_and_isolated() {
     let answer: PingAnswer = w.request(&Request::Ping, Duration::from_secs(30)).unwrap();
     let version = &answer.python;
     assert!(
-        version.starts_with(rules_workspace::engine::env::build_python_version()),
+        version.starts_with(rules_workspace::env::build_python_version()),
         "{answer:?}"
     );
     let path: Vec<&str> = answer.path.iter().map(String::as_str).collect();
-    let prefix = rules_workspace::engine::env::build_python_prefix();
+    let prefix = rules_workspace::env::build_python_prefix();
     assert!(
         path.iter().all(|p| p.starts_with(prefix)),
         "stdlib from the build interpreter only: {path:?}"

@@ -3,7 +3,7 @@
 //! fits on a monitor). `PROWL_WINDOW_STATE=off` disables it (the end-to-end tests use a fixed
 //! window).
 
-use rules_workspace::engine::env::cache_dir;
+use rules_workspace::env::cache_dir;
 use rules_workspace::workspace::save;
 use serde::{Deserialize, Serialize};
 use std::path::Path;

@@ -5,6 +5,7 @@
 //! Exit codes: 0 success; 1 the workspace has problems (as PAT's `test` exits 1 on an invalid
 //! spec); 2 the command could not run (bad arguments, missing folder).
 
+mod env;
 mod git;
 mod output;
 mod tests_edit;
@@ -55,33 +56,13 @@ pub enum Command {
     Tests(tests_edit::TestsCommand),
     /// Manage the workspace's Python environment (panther-core and the workspace's packages).
     #[command(subcommand)]
-    Env(EnvCommand),
+    Env(env::EnvCommand),
     /// Internal: a Python worker process serving framed requests on stdin/stdout.
     #[command(hide = true)]
     Worker(WorkerArgs),
 }
 
 /// `prowl env …`: the workspace's managed Python environment.
-#[derive(Debug, Subcommand)]
-pub enum EnvCommand {
-    /// Create or update the environment: a virtual environment with panther-core and the
-    /// packages the workspace declares (Pipfile, requirements.txt or pyproject.toml).
-    Sync {
-        /// The workspace folder.
-        #[arg(default_value = ".")]
-        path: PathBuf,
-        /// Recreate it from scratch.
-        #[arg(long)]
-        force: bool,
-    },
-    /// Say where the environment is and whether it is ready.
-    Check {
-        /// The workspace folder.
-        #[arg(default_value = ".")]
-        path: PathBuf,
-    },
-}
-
 /// `prowl worker`: how the parent process starts a Python worker (see [`crate::engine`]).
 #[derive(Debug, Args)]
 pub struct WorkerArgs {
@@ -188,6 +169,9 @@ pub struct TestArgs {
     /// How to print the results: text is PAT's own output.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// How the first sync of the workspace's Python environment may proceed.
+    #[command(flatten)]
+    pub approval: env::ApprovalArgs,
 }
 
 /// `prowl list`: the selected items, one line each.
@@ -275,7 +259,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::App(args) => app(&args),
         Command::Git(args) => git::run(&args, &style),
         Command::Tests(cmd) => tests_edit::run(&cmd),
-        Command::Env(cmd) => env(&cmd, &style),
+        Command::Env(cmd) => env::run(&cmd, &style),
         Command::Worker(args) => {
             return crate::engine::embedded::run_worker(args.site_packages.as_deref())
         }
@@ -437,40 +421,31 @@ fn app(args: &AppArgs) -> Result<ExitCode, CliError> {
     ))
 }
 
-fn env(cmd: &EnvCommand, style: &output::Style) -> Result<ExitCode, CliError> {
-    use crate::engine::env::PythonEnv;
-    match cmd {
-        EnvCommand::Sync { path, force } => {
-            let env = PythonEnv::for_workspace(path);
-            env.sync(*force, &mut |line| {
-                eprintln!("{} {line}", style.bold("env:"))
-            })?;
-            println!("{}", env.path.display());
-            Ok(ExitCode::SUCCESS)
-        }
-        EnvCommand::Check { path } => {
-            let env = PythonEnv::for_workspace(path);
-            println!("{}", env.path.display());
-            match env.check() {
-                Ok(()) => {
-                    println!("ready: {}", env.requirements().join(", "));
-                    Ok(ExitCode::SUCCESS)
-                }
-                Err(e) => {
-                    print_error(&e.into(), style);
-                    Ok(ExitCode::from(1))
-                }
-            }
-        }
-    }
-}
-
 fn test(args: &TestArgs) -> Result<ExitCode, CliError> {
     // First use: create (or bring up to date) the workspace's Python environment, saying so.
     let style = output::Style::detect();
-    let worker = crate::engine::prepare_workers(&args.workspace.path, &mut |line| {
-        eprintln!("{} {line}", style.bold("env:"))
-    })?;
+    let mut failure: Option<CliError> = None;
+    let prepared = crate::engine::prepare_workers(
+        &args.workspace.path,
+        &mut |line| eprintln!("{} {line}", style.bold("env:")),
+        &mut |env| {
+            eprintln!(
+                "{} preparing the Python environment for this workspace (once; needs the package index)",
+                style.bold("env:")
+            );
+            env::sync_for_cli(env, false, &args.approval, &style)
+                .map(|_| ())
+                .map_err(|e| {
+                    failure = Some(e);
+                    crate::env::EnvError::Cancelled
+                })
+        },
+    );
+    let worker = match (prepared, failure) {
+        (Ok(w), _) => w,
+        (Err(_), Some(e)) => return Err(e),
+        (Err(e), None) => return Err(e.into()),
+    };
     let workers = args
         .workers
         .map(usize::from)

@@ -52,7 +52,7 @@ pub fn run_worker(site_packages: Option<&Path>) -> ExitCode {
     // no PYTHONPATH, and no system dist-packages; only the managed environment is added.
     // SAFETY: no other thread exists yet, so changing the environment cannot race.
     unsafe {
-        std::env::set_var("PYTHONHOME", super::env::build_python_prefix());
+        std::env::set_var("PYTHONHOME", crate::env::build_python_prefix());
         std::env::set_var("PYTHONNOUSERSITE", "1");
         // Bytecode goes to Prowl's cache, never into the workspace (PAT writes __pycache__
         // folders next to the rules): compiled once, reused by every worker and every run.

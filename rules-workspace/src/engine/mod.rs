@@ -3,8 +3,6 @@
 //! - [`messages`]: the requests and answers carried in those frames, as types.
 //! - [`protocol`]: the framing between Prowl and a worker (a 4-byte big-endian length, then
 //!   that many bytes of UTF-8 JSON), in both directions.
-//! - [`env`](mod@env): the managed Python environment per workspace (a virtual environment made with
-//!   the interpreter Prowl was built against, with panther-core and the workspace's packages).
 //! - [`pool`]: warm workers, one per core, running jobs in parallel for an ordered consumer.
 //! - [`worker`]: the client side of one worker process: spawn, request with a time limit, kill.
 //! - [`embedded`]: the worker process itself (`prowl worker`): CPython embedded with pyo3,
@@ -15,7 +13,6 @@
 //! the protocol; a worker that hangs or dies is killed and reported, never waited on forever.
 
 pub mod embedded;
-pub mod env;
 pub mod messages;
 pub mod pool;
 pub mod protocol;
@@ -54,27 +51,44 @@ pub enum EngineError {
     Harness(messages::HarnessFailure),
     /// The Python environment is not ready.
     #[error("{0}")]
-    Env(#[from] env::EnvError),
+    Env(#[from] crate::env::EnvError),
 }
 
-/// How to start workers for a workspace, creating or updating its Python environment first
-/// when it is missing or out of date (saying so through `progress`). The command line and the
-/// desktop app both start their workers through this.
+/// How to start workers for a workspace (the command line and the desktop app both start
+/// theirs through this). When its environment is missing or out of date, `sync` is asked to
+/// make it (the command line syncs, asking for approval; the window returns the error and lets
+/// the user sync from its Environment panel). While another process syncs the environment, a
+/// usable previous one is used rather than waited for (`note` says so).
 pub fn prepare_workers(
     root: &std::path::Path,
-    progress: &mut dyn FnMut(&str),
+    note: &mut dyn FnMut(&str),
+    sync: &mut dyn FnMut(&crate::env::PythonEnv) -> Result<(), crate::env::EnvError>,
 ) -> Result<worker::WorkerOptions, EngineError> {
-    let env = env::PythonEnv::for_workspace(root);
-    if let Err(env::EnvError::Missing { .. } | env::EnvError::Stale { .. }) = env.check() {
-        progress("preparing the Python environment for this workspace (once; needs PyPI)");
-        env.sync(false, progress)?;
+    use crate::env::{sync_in_progress, EnvError, PythonEnv};
+    let env = PythonEnv::for_workspace(root);
+    match env.check() {
+        Ok(()) => {}
+        Err(EnvError::Stale { .. }) if env.usable() && sync_in_progress(&env) => {
+            note("another prowl is updating this workspace's environment; running with the current one meanwhile");
+        }
+        Err(EnvError::Missing { .. } | EnvError::Stale { .. } | EnvError::Broken { .. }) => {
+            sync(&env)?
+        }
+        Err(e) => return Err(e.into()),
     }
     worker_options(&env)
 }
 
-/// How to start workers on an environment that is ready (checked, never changed).
-pub fn worker_options(env: &env::PythonEnv) -> Result<worker::WorkerOptions, EngineError> {
-    env.check()?;
+/// How to start workers on an environment that can be used (made, with panther-core in it;
+/// possibly out of date), never changing it.
+pub fn worker_options(env: &crate::env::PythonEnv) -> Result<worker::WorkerOptions, EngineError> {
+    if !env.usable() {
+        env.check()?;
+        return Err(crate::env::EnvError::Missing {
+            workspace: env.workspace.display().to_string(),
+        }
+        .into());
+    }
     let program = std::env::var_os("PROWL_WORKER_EXE")
         .map(std::path::PathBuf::from)
         .or_else(|| std::env::current_exe().ok())
@@ -88,7 +102,7 @@ pub fn worker_options(env: &env::PythonEnv) -> Result<worker::WorkerOptions, Eng
         .and_then(|v| v.parse().ok())
         .unwrap_or(2048);
     options.memory_limit = (mb > 0).then_some(mb * 1024 * 1024);
-    options.pycache = Some(env::cache_dir().join("pycache"));
+    options.pycache = Some(crate::env::cache_dir().join("pycache"));
     Ok(options)
 }
 

@@ -11,10 +11,10 @@
 pub mod shared;
 
 use crate::diagnostics::{Code, Diagnostic, Severity};
-use crate::engine::env::{cache_dir, PythonEnv};
 use crate::engine::messages::{DetectionResult, PythonCheck, Request};
 use crate::engine::pool::Pool;
 use crate::engine::EngineError;
+use crate::env::{cache_dir, PythonEnv};
 use crate::error::UserError;
 use crate::spec::value::Span;
 use crate::spec::{AnalysisItem, AnalysisType};
@@ -134,6 +134,8 @@ pub struct Session {
     /// How it was read.
     pub options: OpenOptions,
     pool: Option<Pool>,
+    /// When the environment the pool's workers use was synced.
+    pool_synced_at: Option<u64>,
 }
 
 impl Session {
@@ -147,6 +149,7 @@ impl Session {
             ws,
             options,
             pool: None,
+            pool_synced_at: None,
         })
     }
 
@@ -212,8 +215,8 @@ impl Session {
     }
 
     fn check_python(&mut self, path: &Path, text: &str) -> Result<Vec<Diagnostic>, SessionError> {
-        if PythonEnv::for_workspace(&self.ws.root).check().is_err() {
-            return Ok(Vec::new()); // no interpreter yet; the first test run creates it
+        if !PythonEnv::for_workspace(&self.ws.root).usable() {
+            return Ok(Vec::new()); // no environment yet: nothing can compile the buffer
         }
         let request = Request::CheckPython {
             path: path.to_path_buf(),
@@ -250,16 +253,34 @@ impl Session {
     /// Starts a test worker in the background (the first run is then warm), if the
     /// workspace's Python environment is ready; creating one is left to the first run.
     pub fn prewarm(&mut self) -> Result<(), SessionError> {
-        if PythonEnv::for_workspace(&self.ws.root).check().is_ok() {
+        if PythonEnv::for_workspace(&self.ws.root).usable() {
             self.pool()?.prewarm(1);
         }
         Ok(())
     }
 
+    /// The warm workers. Their environment is used as it is (an out-of-date one too: the
+    /// window's Environment panel says so and syncs it); when it is missing, the error says so
+    /// and nothing is installed here. Workers made before the environment was synced again are
+    /// replaced.
     fn pool(&mut self) -> Result<&mut Pool, SessionError> {
+        let env = PythonEnv::for_workspace(&self.ws.root);
+        let synced_at = env.manifest().map(|m| m.synced_at);
+        if self.pool.is_some() && self.pool_synced_at != synced_at {
+            self.pool = None; // dropping it stops its workers
+        }
         if self.pool.is_none() {
-            let options = crate::engine::prepare_workers(&self.ws.root, &mut |_| {})?;
+            let options = crate::engine::prepare_workers(&self.ws.root, &mut |_| {}, &mut |env| {
+                if env.usable() {
+                    Ok(())
+                } else {
+                    Err(crate::env::EnvError::Missing {
+                        workspace: env.workspace.display().to_string(),
+                    })
+                }
+            })?;
             self.pool = Some(Pool::new(options, Pool::default_size()));
+            self.pool_synced_at = synced_at;
         }
         Ok(self.pool.as_mut().expect("pool just made"))
     }

@@ -7,7 +7,7 @@
 //! `<cache>/timings/<workspace key>.json`, written atomically; a missing or unreadable file
 //! means "no history" and costs nothing.
 
-use crate::engine::env::{cache_dir, workspace_key};
+use crate::env::{cache_dir, workspace_key};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 

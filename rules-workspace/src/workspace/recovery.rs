@@ -2,7 +2,7 @@
 //! here every few seconds and removes it after a save; at the next start it offers back what is
 //! left. One JSON file per buffer in `<cache>/recovery/<workspace key>/`.
 
-use crate::engine::env::{cache_dir, workspace_key};
+use crate::env::{cache_dir, workspace_key};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
