@@ -24,6 +24,9 @@ const COMMANDS: &[&str] = &[
     "git_commit",
     "git_branches",
     "git_checkout",
+    "environment_view",
+    "sync_environment",
+    "cancel_environment_sync",
 ];
 
 fn main() {

@@ -349,3 +349,31 @@ pub async fn git_checkout<R: Runtime>(
     })
     .await
 }
+
+#[tauri::command]
+pub async fn environment_view<R: Runtime>(
+    app: AppHandle<R>,
+) -> Result<session::shared::EnvironmentView, ErrorInfo> {
+    blocking(move || shared(&app).environment()).await
+}
+
+#[tauri::command]
+pub async fn sync_environment<R: Runtime>(
+    app: AppHandle<R>,
+    approved: Option<Vec<String>>,
+    allow_builds: Option<Vec<String>>,
+    on_progress: Channel<String>,
+) -> Result<session::shared::EnvSyncOutcome, ErrorInfo> {
+    blocking(move || {
+        shared(&app).sync_environment(approved, allow_builds.unwrap_or_default(), &mut |line| {
+            let _ = on_progress.send(line.to_owned());
+        })
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn cancel_environment_sync<R: Runtime>(app: AppHandle<R>) -> Result<(), ErrorInfo> {
+    shared(&app).cancel_environment_sync();
+    Ok(())
+}

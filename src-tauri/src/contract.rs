@@ -53,6 +53,8 @@ fn roots(v: &mut Collector) {
     v.visit::<core::fork::CloneProgress>();
     v.visit::<core::session::shared::Changed>();
     v.visit::<core::error::ErrorInfo>();
+    v.visit::<core::session::shared::EnvironmentView>();
+    v.visit::<core::session::shared::EnvSyncOutcome>();
 }
 
 struct Collector {

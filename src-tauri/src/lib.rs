@@ -48,6 +48,9 @@ pub fn configure<R: tauri::Runtime>(
             commands::git_commit,
             commands::git_branches,
             commands::git_checkout,
+            commands::environment_view,
+            commands::sync_environment,
+            commands::cancel_environment_sync,
         ])
         .setup(|app| {
             if let Some(window) = app.get_webview_window("main") {

@@ -59,11 +59,52 @@ pub struct SharedSession {
     generation: Arc<AtomicU64>,
     /// True while a workspace is being opened in the background.
     opening: Arc<(Mutex<bool>, Condvar)>,
+    /// Set to stop the environment sync going on.
+    env_cancel: Arc<AtomicBool>,
+    /// True while this session syncs the environment.
+    env_syncing: Arc<AtomicBool>,
     /// The generation of the newest watcher that has started (or failed to).
     watching: Arc<(Mutex<u64>, Condvar)>,
     /// Bumped at the end of every run: a pending retirement of idle workers is dropped when
     /// another run ended after it was scheduled.
     runs: Arc<AtomicU64>,
+}
+
+/// What the window shows of the workspace's Python environment (its Environment panel).
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct EnvironmentView {
+    /// Where the environment is.
+    pub path: PathBuf,
+    /// The interpreter workers embed.
+    pub interpreter: String,
+    /// `ready`, `missing`, `stale` (made for other requirements) or `broken`.
+    pub status: String,
+    /// Why it is not ready, with the next step.
+    pub problem: Option<ErrorInfo>,
+    /// A sync of it is going on (here or in another prowl).
+    pub syncing: bool,
+    /// What it holds, when it was ever synced.
+    pub manifest: Option<crate::env::manifest::Manifest>,
+    /// What a sync now would leave out, and why.
+    pub left_out: Vec<crate::env::requirements::LeftOut>,
+    /// Notes a sync now would make (a stale lock pin, an ignored file…).
+    pub notes: Vec<String>,
+}
+
+/// How an environment sync from the window ended.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EnvSyncOutcome {
+    /// The environment is ready.
+    Synced {
+        /// It, as the panel shows it.
+        environment: EnvironmentView,
+    },
+    /// The workspace asks for packages: this exact list must be approved (call again with it).
+    NeedsApproval {
+        /// The list.
+        approval: crate::env::Approval,
+    },
 }
 
 /// A poisoned lock means a thread panicked while holding it; the data is still usable.
@@ -223,6 +264,93 @@ impl SharedSession {
     /// Stops the run going on (it reports what finished, `cancelled`).
     pub fn cancel_run(&self) {
         self.cancel.store(true, Ordering::SeqCst);
+    }
+
+    /// The open workspace's Python environment, as the Environment panel shows it.
+    pub fn environment(&self) -> Result<EnvironmentView, ErrorInfo> {
+        let env = crate::env::PythonEnv::for_workspace(&self.root()?);
+        let (status, problem) = match env.check() {
+            Ok(()) => ("ready", None),
+            Err(e) => (
+                match &e {
+                    crate::env::EnvError::Missing { .. } => "missing",
+                    crate::env::EnvError::Stale { .. } => "stale",
+                    _ => "broken",
+                },
+                Some(ErrorInfo::from(e)),
+            ),
+        };
+        let (left_out, notes, problem) = match env.plan(&[]) {
+            Ok(plan) => (plan.left_out, plan.notes, problem),
+            // Refused requirements are the problem to show, whatever the status.
+            Err(e) => (Vec::new(), Vec::new(), Some(ErrorInfo::from(e))),
+        };
+        Ok(EnvironmentView {
+            syncing: self.env_syncing.load(Ordering::SeqCst) || crate::env::sync_in_progress(&env),
+            manifest: env.manifest(),
+            path: env.path,
+            interpreter: crate::env::build_python().to_owned(),
+            status: status.to_owned(),
+            problem,
+            left_out,
+            notes,
+        })
+    }
+
+    /// Syncs the open workspace's environment, never holding the session (tests, validation
+    /// and git go on meanwhile; new workers use the new environment). When the workspace asks
+    /// for packages, the exact list must have been approved: `approved` is the list the user
+    /// saw (`name==version` each); without it, or when the list changed, the answer is the
+    /// list to approve and nothing is installed.
+    pub fn sync_environment(
+        &self,
+        approved: Option<Vec<String>>,
+        allow_builds: Vec<String>,
+        progress: &mut dyn FnMut(&str),
+    ) -> Result<EnvSyncOutcome, ErrorInfo> {
+        let env = crate::env::PythonEnv::for_workspace(&self.root()?);
+        self.env_cancel.store(false, Ordering::SeqCst);
+        self.env_syncing.store(true, Ordering::SeqCst);
+        let mut asked: Option<crate::env::Approval> = None;
+        let mut approve = |a: &crate::env::Approval| {
+            let listed: Vec<String> = a
+                .packages
+                .iter()
+                .map(|p| format!("{}=={}", p.name, p.version))
+                .collect();
+            let ok = approved.as_ref().is_some_and(|list| *list == listed);
+            if !ok {
+                asked = Some(a.clone());
+            }
+            ok
+        };
+        let mut allow = crate::env::SyncOptions::allow_builds_from_env();
+        allow.extend(allow_builds);
+        let result = env.sync(crate::env::SyncOptions {
+            force: false,
+            allow_builds: allow,
+            timeout: crate::env::SyncOptions::default_timeout(),
+            cancel: Some(&self.env_cancel),
+            progress,
+            approve: &mut approve,
+        });
+        self.env_syncing.store(false, Ordering::SeqCst);
+        match result {
+            Ok(_) => Ok(EnvSyncOutcome::Synced {
+                environment: self.environment()?,
+            }),
+            Err(crate::env::EnvError::NotApproved { .. }) if asked.is_some() => {
+                Ok(EnvSyncOutcome::NeedsApproval {
+                    approval: asked.expect("set when not approved"),
+                })
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Stops the environment sync going on (the previous environment stays).
+    pub fn cancel_environment_sync(&self) {
+        self.env_cancel.store(true, Ordering::SeqCst);
     }
 
     /// How many test workers are running.

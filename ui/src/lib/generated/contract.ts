@@ -3,6 +3,20 @@
 
 export type AnalysisType = "rule" | "scheduled_rule" | "policy" | "global" | "datamodel" | "pack" | "saved_query" | "scheduled_query" | "lookup_table" | "correlation_rule" | "scheduled_prompt";
 
+export type Approval = { 
+/**
+ * The workspace.
+ */
+workspace: string, 
+/**
+ * Every package that will be installed, exactly.
+ */
+packages: Array<PlannedPackage>, 
+/**
+ * What the workspace itself asks for, with the places.
+ */
+asked: Array<[string, Origin]>, };
+
 export type Branch = { 
 /**
  * The short name (`main`, `feature/x`), as given to [`Repo::checkout`].
@@ -164,6 +178,50 @@ export type Edited = {
  * The whole text, only the edited test's lines changed.
  */
 text: string, };
+
+export type EnvSyncOutcome = { "kind": "synced", 
+/**
+ * It, as the panel shows it.
+ */
+environment: EnvironmentView, } | { "kind": "needs_approval", 
+/**
+ * The list.
+ */
+approval: Approval, };
+
+export type EnvironmentView = { 
+/**
+ * Where the environment is.
+ */
+path: string, 
+/**
+ * The interpreter workers embed.
+ */
+interpreter: string, 
+/**
+ * `ready`, `missing`, `stale` (made for other requirements) or `broken`.
+ */
+status: string, 
+/**
+ * Why it is not ready, with the next step.
+ */
+problem: ErrorInfo | null, 
+/**
+ * A sync of it is going on (here or in another prowl).
+ */
+syncing: boolean, 
+/**
+ * What it holds, when it was ever synced.
+ */
+manifest: Manifest | null, 
+/**
+ * What a sync now would leave out, and why.
+ */
+left_out: Array<LeftOut>, 
+/**
+ * Notes a sync now would make (a stale lock pin, an ignored file…).
+ */
+notes: Array<string>, };
 
 export type ErrorInfo = { 
 /**
@@ -336,6 +394,25 @@ new_lines: number,
  */
 lines: Array<DiffLine>, };
 
+export type InstalledPackage = { 
+/**
+ * The normalised name.
+ */
+name: string, 
+/**
+ * The installed version.
+ */
+version: string, 
+/**
+ * Why: asked for by the workspace (with the place), by Prowl's runtime, or needed by
+ * other packages.
+ */
+reason: Reason, 
+/**
+ * Built from a source distribution (allowed by name) rather than installed from a wheel.
+ */
+built_from_source: boolean, };
+
 export type ItemView = { 
 /**
  * IDs of the packs listing this item.
@@ -422,6 +499,20 @@ correlated_rules: Array<string>,
  */
 tests: Array<UnitTest>, };
 
+export type LeftOut = { 
+/**
+ * The package (or the requirement text).
+ */
+name: string, 
+/**
+ * Where it was asked for.
+ */
+origin: Origin, 
+/**
+ * Why it is left out.
+ */
+why: string, };
+
 export type LineTag = "equal" | "insert" | "delete";
 
 export type Location = { 
@@ -439,6 +530,41 @@ line: number | null,
  */
 column: number | null, };
 
+export type Manifest = { 
+/**
+ * `major.minor` of the interpreter it was made for (Prowl's embedded CPython).
+ */
+python: string, 
+/**
+ * The fingerprint of what decided its content (Prowl's runtime pins, the workspace's
+ * requirement and lock files); a different one means the environment is out of date.
+ */
+fingerprint: string, 
+/**
+ * What made it: `uv 0.13.9`, `pip 23.0.1`, or `wheelhouse <folder>`.
+ */
+installer: string, 
+/**
+ * When the sync finished (seconds since the epoch).
+ */
+synced_at: number, 
+/**
+ * The workspace file the requirements came from (`None`: it declares none).
+ */
+source: string | null, 
+/**
+ * Every installed package.
+ */
+packages: Array<InstalledPackage>, 
+/**
+ * What was asked for and not installed, and why.
+ */
+left_out: Array<LeftOut>, 
+/**
+ * Notes of the sync (a stale lock pin dropped, a conflict resolved in Prowl's favour…).
+ */
+notes: Array<string>, };
+
 export type Mock = { 
 /**
  * The name of the module attribute the test replaces (`objectName`).
@@ -448,6 +574,16 @@ object_name: string,
  * What the replacement returns (`returnValue`), as text.
  */
 return_value: string, };
+
+export type Origin = { 
+/**
+ * The file, relative to the workspace (`Pipfile`, `requirements.txt`, …).
+ */
+file: string, 
+/**
+ * 1-based line.
+ */
+line: number, };
 
 export type OutOfBand = { 
 /**
@@ -462,6 +598,20 @@ message: string,
  * PAT's `WARNING:` line.
  */
 warning: string, };
+
+export type PlannedPackage = { 
+/**
+ * The normalised name.
+ */
+name: string, 
+/**
+ * The version that will be installed.
+ */
+version: string, 
+/**
+ * Built from source (allowed by name) rather than installed from a wheel.
+ */
+from_source: boolean, };
 
 export type Progress = { 
 /**
@@ -490,6 +640,16 @@ message: string | null,
  * Frames, outermost first; panther-core's and the harness's own are left out.
  */
 traceback: Array<Frame>, };
+
+export type Reason = { "kind": "runtime" } | { "kind": "asked", 
+/**
+ * Where.
+ */
+origin: Origin, } | { "kind": "dependency", 
+/**
+ * The packages that require it.
+ */
+of: Array<string>, };
 
 export type Recovered = { 
 /**
