@@ -98,7 +98,7 @@ pub enum EnvSyncOutcome {
     /// The environment is ready.
     Synced {
         /// It, as the panel shows it.
-        environment: EnvironmentView,
+        environment: Box<EnvironmentView>,
     },
     /// The workspace asks for packages: this exact list must be approved (call again with it).
     NeedsApproval {
@@ -337,7 +337,7 @@ impl SharedSession {
         self.env_syncing.store(false, Ordering::SeqCst);
         match result {
             Ok(_) => Ok(EnvSyncOutcome::Synced {
-                environment: self.environment()?,
+                environment: Box::new(self.environment()?),
             }),
             Err(crate::env::EnvError::NotApproved { .. }) if asked.is_some() => {
                 Ok(EnvSyncOutcome::NeedsApproval {
