@@ -863,12 +863,7 @@ fn explain(e: EnvError, plan: &SyncPlan, what: &str) -> EnvError {
         || lower.contains("building from source is disabled")
         || lower.contains("no matching distribution found") && detail.contains("--only-binary")
     {
-        let package = detail
-            .split('`')
-            .nth(1)
-            .map(|p| {
-                requirements::normalise(p.split(['=', '<', '>', '~', '!', ' ']).next().unwrap_or(p))
-            })
+        let package = source_only_package(&detail)
             .or_else(|| plan.asked.first().map(|(n, _)| n.clone()))
             .unwrap_or_default();
         let origin = plan
@@ -902,6 +897,31 @@ fn explain(e: EnvError, plan: &SyncPlan, what: &str) -> EnvError {
         command,
         hint,
     }
+}
+
+/// The package an installer could not install without building it: uv says "Wheels are
+/// required for `x`" or "x==1 has no usable wheels"; pip says "No matching distribution found
+/// for x==1".
+fn source_only_package(detail: &str) -> Option<String> {
+    let name = |s: &str| {
+        let end = s
+            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+            .unwrap_or(s.len());
+        let n = requirements::normalise(&s[..end]);
+        (!n.is_empty()).then_some(n)
+    };
+    if let Some(i) = detail.find("Wheels are required for `") {
+        return name(&detail[i + "Wheels are required for `".len()..]);
+    }
+    if let Some(i) = detail.find(" has no usable wheels") {
+        let before = &detail[..i];
+        let start = before.rfind(char::is_whitespace).map_or(0, |j| j + 1);
+        return name(&before[start..]);
+    }
+    if let Some(i) = detail.find("No matching distribution found for ") {
+        return name(&detail[i + "No matching distribution found for ".len()..]);
+    }
+    None
 }
 
 /// Removes a folder when dropped, unless disarmed (a sync that did not finish).
@@ -1168,6 +1188,14 @@ mod tests {
             "{}",
             info.message
         );
+    }
+
+    #[test]
+    fn the_package_that_needs_a_build_is_named_from_either_installer() {
+        let uv = "  × No solution found when resolving dependencies:\n  ╰─▶ Because docopt==0.6.2 has no usable wheels and you require docopt==0.6.2, we can conclude that your requirements are unsatisfiable.\n\n      hint: Wheels are required for `docopt` because building from source is disabled for all packages";
+        assert_eq!(source_only_package(uv).as_deref(), Some("docopt"));
+        let pip = "ERROR: Could not find a version that satisfies the requirement Doc_Opt==0.6.2 (from versions: none)\nERROR: No matching distribution found for Doc_Opt==0.6.2";
+        assert_eq!(source_only_package(pip).as_deref(), Some("doc-opt"));
     }
 
     #[test]

@@ -154,6 +154,15 @@ pub fn repo() -> PathBuf {
     std::fs::canonicalize(Path::new(env!("CARGO_MANIFEST_DIR")).join("..")).unwrap()
 }
 
+/// Prowl's cache folder as the setup script makes it (`$PROWL_CACHE`, else `~/.cache/prowl`).
+pub fn cache_dir() -> PathBuf {
+    std::env::var_os("PROWL_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/prowl")
+        })
+}
+
 /// A managed Python environment shared by the tests (the fixtures declare no packages, so one
 /// environment serves them all), synced through `prowl env sync` (a no-op when up to date).
 pub fn test_env() -> PathBuf {
