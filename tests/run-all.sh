@@ -28,5 +28,8 @@ PYTHONDONTWRITEBYTECODE=1 "$PROWL_PAT_PYTHON" tests/engine/harness_api_test.py
 PYTHONDONTWRITEBYTECODE=1 "$PROWL_PAT_PYTHON" tests/engine/harness_check.py
 log "cargo test (PAT at $PROWL_PAT)"
 cargo test --workspace
+log "the PAT differential again, in an environment made by the pip fallback"
+PROWL_INSTALLER=pip PROWL_PYTHON_ENV="$PROWL_CACHE/test-env-pip" \
+  cargo test -q -p rules-workspace --test prowl_test_differential
 log "desktop app end to end"
 bash "$here/run-e2e.sh"

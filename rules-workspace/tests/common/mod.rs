@@ -165,12 +165,11 @@ pub fn cache_dir() -> PathBuf {
 
 /// A managed Python environment shared by the tests (the fixtures declare no packages, so one
 /// environment serves them all), synced through `prowl env sync` (a no-op when up to date).
+///
+/// `PROWL_INSTALLER=pip` (with its own `PROWL_PYTHON_ENV`) makes it with pip instead of uv, and
+/// checks that pip made it: the test command runs the PAT differential on both.
 pub fn test_env() -> PathBuf {
-    let cache = std::env::var_os("PROWL_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/prowl")
-        });
+    let cache = cache_dir();
     let env = std::env::var_os("PROWL_PYTHON_ENV")
         .map(PathBuf::from)
         .unwrap_or_else(|| cache.join("test-env"));
@@ -186,6 +185,13 @@ pub fn test_env() -> PathBuf {
         "prowl env sync failed:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    if std::env::var("PROWL_INSTALLER").as_deref() == Ok("pip") {
+        let manifest = std::fs::read_to_string(env.join("prowl-env.json")).unwrap_or_default();
+        assert!(
+            manifest.contains("\"installer\": \"pip "),
+            "PROWL_INSTALLER=pip, yet the test environment was made otherwise:\n{manifest}"
+        );
+    }
     env
 }
 
