@@ -92,6 +92,7 @@ describe("the Environment view", () => {
     expect(byTestId(t, "env-status")?.textContent).toBe("missing");
     expect(byTestId(t, "env-problem")?.textContent).toContain("the Python environment for /ws is missing");
     expect(byTestId(t, "env-problem")?.textContent).toContain("hint: run `prowl env sync /ws` once");
+    expect(byTestId(t, "env-problem")?.textContent).toContain("Sync installs what the workspace needs.");
     expect(allByTestId(t, "env-package-row")).toHaveLength(0);
     mocked.syncEnvironment.mockResolvedValueOnce({ kind: "needs_approval", approval: approval() });
     byTestId(t, "env-sync")!.click();
