@@ -17,7 +17,9 @@ Flows, on a fresh copy of the demo workspace (a git repository):
      it is dirty;
   6. a commit from the git view lands in `git log`;
   7. a log value containing `<img src=x onerror=…>` is shown as text, never as HTML;
-  8. the theme toggle switches between light and dark.
+  8. the theme toggle switches between light and dark;
+  9. the Environment view, opened from the command palette, shows the workspace's Python
+     environment as ready, with panther-core among its packages.
 Screenshots of each main view go to PROWL_E2E_ARTIFACTS.
 """
 
@@ -371,6 +373,36 @@ def test_dark_theme(app):
                        "return getComputedStyle(document.body).backgroundColor") == before)
 
 
+def test_environment_view(app):
+    app.click(tid("command-palette-open"))
+    app.wait(tid("command-palette-input")).send_keys("Environment: Show")
+    label = "Environment: Show the Python environment"
+    # The list re-renders as the query applies: find the entry again if a click hit a stale one.
+    for _ in range(3):
+        entry = app.wait_until(
+            "the palette's Environment entry",
+            lambda: next((e for e in app.driver.find_elements(By.CSS_SELECTOR, tid("command-palette-entry"))
+                          if label in e.text), None),
+        )
+        try:
+            entry.click()
+            break
+        except WebDriverException:
+            continue
+    app.wait(tid("env-view"))
+    app.wait_until(
+        "the environment's status to be ready",
+        lambda: any(e.get_attribute("data-status") == "ready"
+                    for e in app.driver.find_elements(By.CSS_SELECTOR, tid("env-status"))),
+    )
+    app.wait_until(
+        "panther-core in the packages table",
+        lambda: "panther-core" in {r.get_attribute("data-name")
+                                   for r in app.driver.find_elements(By.CSS_SELECTOR, tid("env-package-row"))},
+    )
+    app.shot("09-environment")
+
+
 def main():
     ws = os.path.join(tempfile.mkdtemp(prefix="prowl-e2e-"), "acme-detections")
     subprocess.run([CLI, "demo", ws], check=True, capture_output=True)
@@ -386,6 +418,7 @@ def main():
         ("edits made outside the app", lambda: test_outside_edits(app, ws)),
         ("commit from the git view", lambda: test_commit(app, ws)),
         ("light and dark themes", lambda: test_dark_theme(app)),
+        ("the Python environment view", lambda: test_environment_view(app)),
     ]
     try:
         for name, step in steps:

@@ -1,5 +1,18 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { ShellError, editTests, inTauri, listTests, onWorkspaceChanged, openWorkspace, runTests, saveFile, toShellError } from "./api";
+import {
+  ShellError,
+  cancelEnvironmentSync,
+  editTests,
+  environmentView,
+  inTauri,
+  listTests,
+  onWorkspaceChanged,
+  openWorkspace,
+  runTests,
+  saveFile,
+  syncEnvironment,
+  toShellError,
+} from "./api";
 
 type Internals = {
   invoke: ReturnType<typeof vi.fn>;
@@ -96,6 +109,33 @@ describe("inside Tauri", () => {
     expect(command).toBe("run_tests");
     expect(args.ids).toEqual(["A", "B"]);
     expect(args.testNames).toEqual(["t"]);
+  });
+
+  it("syncs the environment with the approved list and allowed builds, streaming its progress lines", async () => {
+    const lines: string[] = [];
+    internals.invoke.mockImplementation(async (_cmd: string, args: { onProgress: { id: number } }) => {
+      const deliver = callbacks.get(args.onProgress.id)!;
+      deliver({ index: 0, message: "resolving" });
+      deliver({ index: 1, message: "Resolved 27 packages in 441ms" });
+      return { kind: "synced", environment: {} };
+    });
+    const outcome = await syncEnvironment(["requests==2.32.3"], ["pyyaml"], (line) => lines.push(line));
+    expect(outcome.kind).toBe("synced");
+    expect(lines).toEqual(["resolving", "Resolved 27 packages in 441ms"]);
+    const [command, args] = internals.invoke.mock.calls[0];
+    expect(command).toBe("sync_environment");
+    expect(args.approved).toEqual(["requests==2.32.3"]);
+    expect(args.allowBuilds).toEqual(["pyyaml"]);
+  });
+
+  it("reads the environment's view and cancels its sync with no arguments", async () => {
+    internals.invoke.mockResolvedValue(null);
+    await environmentView();
+    await cancelEnvironmentSync();
+    expect(internals.invoke.mock.calls.map((c) => [c[0], c[1]])).toEqual([
+      ["environment_view", {}],
+      ["cancel_environment_sync", {}],
+    ]);
   });
 
   it("turns the shell's ErrorInfo into a ShellError with its code and fields", async () => {

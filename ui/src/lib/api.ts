@@ -14,6 +14,8 @@ import type {
   Committed,
   Diagnostic,
   Edited,
+  EnvSyncOutcome,
+  EnvironmentView,
   ErrorInfo,
   ErrorLocation,
   FileDiff,
@@ -236,6 +238,33 @@ export function gitBranches(): Promise<Branch[]> {
 
 export function gitCheckout(branch: string): Promise<GitStatus> {
   return call("git_checkout", { branch });
+}
+
+// ---- Python environment --------------------------------------------------------------------
+
+/** The open workspace's Python environment: status, problem, what it holds, what a sync would do. */
+export function environmentView(): Promise<EnvironmentView> {
+  return call("environment_view");
+}
+
+/**
+ * Syncs the open workspace's environment; each progress line goes to `onProgress`. With
+ * `approved: null` a workspace that asks for packages answers `needs_approval` with the exact
+ * list and installs nothing; call again with that list (`name==version`, in the order received).
+ * `allowBuilds`: packages allowed to build from source (after an `env.source_build` error).
+ */
+export async function syncEnvironment(
+  approved: string[] | null,
+  allowBuilds: string[] | null,
+  onProgress: (line: string) => void,
+): Promise<EnvSyncOutcome> {
+  const ch = channel("sync_environment", onProgress);
+  return call("sync_environment", { approved, allowBuilds, onProgress: ch });
+}
+
+/** Stops the sync going on; it then rejects with `env.cancelled` (the previous environment stays). */
+export function cancelEnvironmentSync(): Promise<null> {
+  return call("cancel_environment_sync");
 }
 
 // ---- Events ----------------------------------------------------------------------------------

@@ -9,19 +9,22 @@
 //   runs       test runs: progress, cancel, the last report, results per detection
 //   facts      derived per-item facts and problem counts (no state of its own)
 //   git        the git view: branches, the selected file's diff, stage/commit/checkout
+//   environment  the workspace's Python environment: its view, sync, approval, progress
 //   launcher   the start screen: recent workspaces, open, demo, clone
 //
 // Components read state from the stores (`wb.buffers.get(path)`, `wb.runs.report`) and call the
 // store that owns what they change (`wb.tabs.openItem(id)`, `wb.git.stage(paths)`); the methods
 // here are the flows that span stores (entering and leaving a workspace, files changed on disk,
-// saving the active tab, restoring a recovered buffer). Only stores and this file call api.ts.
+// saving the active tab, restoring a recovered buffer, showing and setting up the environment). Only stores and this file call api.ts.
 // One instance, created by App.svelte and handed to components through context.
 
 import { getContext, setContext } from "svelte";
 import * as api from "./api";
 import type { RecoveredBuffer, WorkspaceChanged, WorkspaceView } from "./contract";
+import { isEnvironmentFile } from "./environment";
 import { relativeTo } from "./paths";
 import { OpenBuffers } from "./stores/buffers.svelte";
+import { PythonEnvironment } from "./stores/environment.svelte";
 import { WorkspaceFacts } from "./stores/facts.svelte";
 import { SourceControl } from "./stores/git.svelte";
 import { Launcher } from "./stores/launcher.svelte";
@@ -42,6 +45,7 @@ export class Workbench {
   readonly runs: TestRuns;
   readonly facts: WorkspaceFacts;
   readonly git: SourceControl;
+  readonly environment: PythonEnvironment;
   readonly launcher: Launcher;
 
   constructor() {
@@ -49,9 +53,10 @@ export class Workbench {
     this.buffers = new OpenBuffers(this.notices, this.workspace);
     this.recovery = new RecoveryOffers(this.notices);
     this.tabs = new EditorTabs(this.workspace, this.buffers, this.notices, this.layout);
-    this.runs = new TestRuns(this.notices, this.workspace, this.buffers, this.layout);
+    this.runs = new TestRuns(this.notices, this.workspace, this.buffers, this.layout, () => void this.setUpEnvironment());
     this.facts = new WorkspaceFacts(this.workspace, this.buffers, this.runs);
     this.git = new SourceControl(this.workspace, this.buffers, this.notices);
+    this.environment = new PythonEnvironment(this.notices, this.workspace);
     this.launcher = new Launcher((view) => void this.enter(view));
   }
 
@@ -92,7 +97,7 @@ export class Workbench {
     this.workspace.view = view;
     this.notices.log("workspace", `Opened ${view.name} (${view.root}): ${view.items.length} items, ${view.diagnostics.length} problems`);
     this.buffers.startRecoveryCopies();
-    await this.recovery.load(view.root);
+    await Promise.all([this.recovery.load(view.root), this.environment.load()]);
   }
 
   leave(): void {
@@ -107,6 +112,7 @@ export class Workbench {
     this.runs.clear();
     this.facts.clear();
     this.git.clear();
+    this.environment.clear();
     this.recovery.clear();
   }
 
@@ -120,11 +126,28 @@ export class Workbench {
     this.leave();
   }
 
-  /** `workspace://changed`: re-index, then bring open buffers up to date. */
+  /**
+   * `workspace://changed`: re-index, then bring open buffers up to date; re-read the
+   * environment's view when a requirement or lock file changed (it may be stale now).
+   */
   async onDiskChanged(change: WorkspaceChanged): Promise<void> {
     if (!this.workspace.view) return;
+    const root = this.workspace.root;
+    const requirements = change.paths.some((p) => isEnvironmentFile(root, p));
     await this.workspace.reread();
-    if (this.workspace.view) await this.buffers.onDiskChanged(change);
+    if (!this.workspace.view) return;
+    await Promise.all([this.buffers.onDiskChanged(change), requirements ? this.environment.load() : null]);
+  }
+
+  /** Shows the Python environment's view. */
+  showEnvironment(): void {
+    this.tabs.openEnvironment();
+  }
+
+  /** Shows the Python environment's view and starts a sync (which may first ask for approval). */
+  async setUpEnvironment(): Promise<void> {
+    this.tabs.openEnvironment();
+    await this.environment.sync();
   }
 
   /** Saves the files of the active tab; returns whether all are saved. */

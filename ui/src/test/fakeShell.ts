@@ -6,7 +6,7 @@
 import { vi, type Mock } from "vitest";
 import type * as Api from "../lib/api";
 import type { WorkspaceView } from "../lib/contract";
-import { ROOT, item } from "./fixtures";
+import { ROOT, envView, item } from "./fixtures";
 
 /** api.ts with the shell's commands replaced by vi.fn()s (the rest, ShellError etc., real). */
 export function fakeApi(real: typeof Api): typeof Api {
@@ -35,6 +35,9 @@ export function fakeApi(real: typeof Api): typeof Api {
     gitCommit: vi.fn(),
     gitBranches: vi.fn(async () => []),
     gitCheckout: vi.fn(),
+    environmentView: vi.fn(async () => envView()),
+    syncEnvironment: vi.fn(),
+    cancelEnvironmentSync: vi.fn(async () => null),
     onWorkspaceChanged: vi.fn(async () => () => {}),
   };
 }

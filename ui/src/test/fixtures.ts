@@ -1,5 +1,18 @@
 // Small builders for the contract's shapes, so each test states only what it is about.
-import type { DetectionResult, Diagnostic, GitFile, GitStatus, Item, SpecTest, TestReport, TestResult } from "../lib/contract";
+import type {
+  Approval,
+  DetectionResult,
+  Diagnostic,
+  EnvironmentView,
+  GitFile,
+  GitStatus,
+  InstalledPackage,
+  Item,
+  Manifest,
+  SpecTest,
+  TestReport,
+  TestResult,
+} from "../lib/contract";
 
 export const ROOT = "/ws";
 
@@ -92,6 +105,68 @@ export function gitFile(partial: Partial<GitFile> & { path: string }): GitFile {
 
 export function gitStatus(files: GitFile[], partial: Partial<GitStatus> = {}): GitStatus {
   return { branch: "main", head: "abc1234", detached: false, operation: null, files, ...partial };
+}
+
+/** A package of an environment's manifest (installed from a wheel, for Prowl's runtime unless told). */
+export function installedPackage(name: string, version: string, partial: Partial<InstalledPackage> = {}): InstalledPackage {
+  return { name, version, reason: { kind: "runtime" }, built_from_source: false, ...partial };
+}
+
+/** What a sync of a workspace asking for `requests` (Pipfile:23) installed. */
+export function manifest(partial: Partial<Manifest> = {}): Manifest {
+  return {
+    python: "3.11",
+    fingerprint: "f1",
+    installer: "uv 0.13.9",
+    synced_at: 1_700_000_000,
+    source: "Pipfile",
+    packages: [
+      installedPackage("panther-core", "0.16.2"),
+      installedPackage("requests", "2.32.3", { reason: { kind: "asked", origin: { file: "Pipfile", line: 23 } } }),
+      installedPackage("urllib3", "2.2.3", { reason: { kind: "dependency", of: ["requests", "typer"] } }),
+    ],
+    left_out: [],
+    notes: [],
+    ...partial,
+  };
+}
+
+/** The view of a ready environment (the manifest above), or as `partial` says. */
+export function envView(partial: Partial<EnvironmentView> = {}): EnvironmentView {
+  return {
+    path: "/cache/prowl/envs/ws-0123",
+    interpreter: "/opt/prowl/python3.11",
+    status: "ready",
+    problem: null,
+    syncing: false,
+    manifest: manifest(),
+    left_out: [],
+    notes: [],
+    ...partial,
+  };
+}
+
+/** The view of a workspace whose environment was never synced. */
+export function missingEnvView(): EnvironmentView {
+  return envView({
+    status: "missing",
+    manifest: null,
+    problem: { code: "env.missing", message: "the Python environment for /ws is missing", hint: "run `prowl env sync /ws` once", location: null },
+  });
+}
+
+/** What a workspace asking for `requests` at Pipfile:23 must have approved. */
+export function approval(partial: Partial<Approval> = {}): Approval {
+  return {
+    workspace: ROOT,
+    packages: [
+      { name: "panther-core", version: "0.16.2", from_source: false },
+      { name: "requests", version: "2.32.3", from_source: false },
+      { name: "urllib3", version: "2.2.3", from_source: false },
+    ],
+    asked: [["requests", { file: "Pipfile", line: 23 }]],
+    ...partial,
+  };
 }
 
 const LOG_TYPES = [

@@ -1,5 +1,6 @@
-// What the app tells the user: notices (errors and short notes, bottom right), the output log
-// (engine, git, workspace and app messages) and the one confirmation dialog.
+// What the app tells the user: notices (errors and short notes, bottom right, an error possibly
+// with actions that lead to the next step), the output log (engine, git, workspace, environment
+// and app messages) and the one confirmation dialog.
 //
 // Invariants: the log keeps the last OUTPUT_LIMIT lines; notice ids and line numbers only grow;
 // at most one confirmation is open (asking again answers the open one with "no"). Every error
@@ -11,9 +12,15 @@ import { toShellError, type ShellError } from "../api";
 export interface OutputLine {
   seq: number;
   time: string;
-  source: "workspace" | "engine" | "git" | "app";
+  source: "workspace" | "engine" | "git" | "env" | "app";
   level: "info" | "error";
   text: string;
+}
+
+/** A button on a notice that takes the next step (the notice goes away when it is clicked). */
+export interface NoticeAction {
+  label: string;
+  run: () => void;
 }
 
 export interface Notice {
@@ -21,6 +28,7 @@ export interface Notice {
   level: "error" | "info";
   title: string;
   error: ShellError | null;
+  actions: NoticeAction[];
 }
 
 export interface ConfirmRequest {
@@ -54,23 +62,32 @@ export class Notices {
     this.output.splice(0);
   }
 
-  /** Shows an error (a ShellError or anything thrown) with its place and hint, and logs it. */
-  fail(title: string, error: unknown, source: OutputLine["source"] = "app"): void {
+  /**
+   * Shows an error (a ShellError or anything thrown) with its place and hint, and logs it;
+   * `actions` are buttons on the notice for the next step.
+   */
+  fail(title: string, error: unknown, source: OutputLine["source"] = "app", actions: NoticeAction[] = []): void {
     const e = toShellError(error);
     const where = e.place ? ` (${e.place})` : "";
     this.log(source, `${title}: ${e.message}${where}${e.hint ? ` — hint: ${e.hint}` : ""}`, "error");
-    this.show(title, e);
+    this.show(title, e, actions);
   }
 
   /** Shows an error notice without logging it (the caller logs its own line). */
-  show(title: string, error: ShellError): void {
-    this.list.push({ id: ++this.#seq, level: "error", title, error });
+  show(title: string, error: ShellError, actions: NoticeAction[] = []): void {
+    this.list.push({ id: ++this.#seq, level: "error", title, error, actions });
+  }
+
+  /** Runs a notice's action and dismisses the notice. */
+  act(id: number, action: NoticeAction): void {
+    this.dismiss(id);
+    action.run();
   }
 
   /** A short note that goes away by itself. */
   inform(title: string): void {
     const id = ++this.#seq;
-    this.list.push({ id, level: "info", title, error: null });
+    this.list.push({ id, level: "info", title, error: null, actions: [] });
     setTimeout(() => this.dismiss(id), INFO_MS);
   }
 

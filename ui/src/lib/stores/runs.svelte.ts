@@ -1,6 +1,9 @@
 // Test runs: the run going on (its progress from run_tests' Channel, and cancelling it), the
 // last run's report, and the latest result of every detection over all runs.
 //
+// A run refused for want of a Python environment (`env.missing`, `env.stale`, `env.broken`)
+// shows its error with the action "Set up the environment".
+//
 // Invariants: at most one run at a time; a run starts only after the unsaved files of the
 // detections it runs are saved (the engine reads files from disk), and does not start when a
 // save fails. `results` and `report` are `$state.raw`, replaced and never edited: a run of all
@@ -9,6 +12,7 @@
 
 import * as api from "../api";
 import type { DetectionResult, TestReport } from "../contract";
+import { ENV_SETUP_CODES } from "../environment";
 import { relativeTo } from "../paths";
 import { reportFailed, runLogLine } from "../results";
 import { mergeResults } from "../status";
@@ -38,12 +42,15 @@ export class TestRuns {
   readonly #workspace: OpenWorkspace;
   readonly #buffers: OpenBuffers;
   readonly #layout: Layout;
+  readonly #setUpEnvironment: () => void;
 
-  constructor(notices: Notices, workspace: OpenWorkspace, buffers: OpenBuffers, layout: Layout) {
+  /** `setUpEnvironment`: what "Set up the environment" on a run's `env.*` error does. */
+  constructor(notices: Notices, workspace: OpenWorkspace, buffers: OpenBuffers, layout: Layout, setUpEnvironment: () => void) {
     this.#notices = notices;
     this.#workspace = workspace;
     this.#buffers = buffers;
     this.#layout = layout;
+    this.#setUpEnvironment = setUpEnvironment;
   }
 
   /**
@@ -82,7 +89,9 @@ export class TestRuns {
       this.#layout.showPanel("results");
       return report;
     } catch (e) {
-      this.#notices.fail(`Test run failed (${label})`, e, "engine");
+      const err = api.toShellError(e);
+      const actions = ENV_SETUP_CODES.has(err.code) ? [{ label: "Set up the environment", run: this.#setUpEnvironment }] : [];
+      this.#notices.fail(`Test run failed (${label})`, err, "engine", actions);
       return null;
     } finally {
       this.current = null;

@@ -1,4 +1,5 @@
-// The editor tabs: which are open (an item, a lone file, the git view), which is active, the
+// The editor tabs: which are open (an item, a lone file, the git view, the Python environment),
+// which is active, the
 // order they were used in (to go back), and the recently opened items (Ctrl+P ranks them first).
 //
 // Invariants: a tab is open at most once (by key); the active key is an open tab's or null;
@@ -12,10 +13,17 @@ import type { OpenWorkspace } from "./workspace.svelte";
 import { relativeTo, resolve, samePath } from "../paths";
 import { itemPaths } from "../status";
 
-export type Tab = { kind: "item"; id: string } | { kind: "file"; path: string } | { kind: "git" };
+export type Tab = { kind: "item"; id: string } | { kind: "file"; path: string } | { kind: "git" } | { kind: "environment" };
 
 export function tabKey(tab: Tab): string {
-  return tab.kind === "item" ? `item:${tab.id}` : tab.kind === "file" ? `file:${tab.path}` : "git";
+  if (tab.kind === "item") return `item:${tab.id}`;
+  if (tab.kind === "file") return `file:${tab.path}`;
+  return tab.kind;
+}
+
+/** Tabs of a view of the workspace (git, environment) rather than of its files. */
+function isViewTab(key: string | null): boolean {
+  return key === "git" || key === "environment";
 }
 
 const RECENT_LIMIT = 30;
@@ -27,7 +35,7 @@ export class EditorTabs {
   recentIds = $state<string[]>([]);
   active = $derived(this.open.find((t) => tabKey(t) === this.activeKey) ?? null);
 
-  /** Tab keys, most recently active last (to go back from the git view, or after a close). */
+  /** Tab keys, most recently active last (to go back from a view tab, or after a close). */
   #activation: string[] = [];
   readonly #workspace: OpenWorkspace;
   readonly #buffers: OpenBuffers;
@@ -52,13 +60,16 @@ export class EditorTabs {
     this.activate(key);
   }
 
-  /** Shows the explorer and, coming from the git view, the editor that was open before it. */
+  /**
+   * Shows the explorer and, coming from the git or environment view, the editor that was open
+   * before it.
+   */
   showExplorer(): void {
     this.#layout.sidebarOpen = true;
-    if (this.activeKey !== "git") return;
+    if (!isViewTab(this.activeKey)) return;
     const open = new Set(this.open.map(tabKey));
-    const back = [...this.#activation].reverse().find((k) => k !== "git" && open.has(k));
-    const fallback = this.open.find((t) => t.kind !== "git");
+    const back = [...this.#activation].reverse().find((k) => !isViewTab(k) && open.has(k));
+    const fallback = this.open.find((t) => !isViewTab(tabKey(t)));
     const key = back ?? (fallback ? tabKey(fallback) : null);
     if (key) this.activate(key);
   }
@@ -73,6 +84,10 @@ export class EditorTabs {
 
   openGit(): void {
     this.#add({ kind: "git" });
+  }
+
+  openEnvironment(): void {
+    this.#add({ kind: "environment" });
   }
 
   /** Opens the item owning `path` (or the file alone) and shows `line`. */

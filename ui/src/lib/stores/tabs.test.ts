@@ -47,6 +47,16 @@ describe("tabs", () => {
     expect(wb.layout.sidebarOpen).toBe(true);
   });
 
+  it("going back to the explorer from the environment view skips the git view too", async () => {
+    const wb = await openWorkbench();
+    wb.tabs.openItem("Rule.A");
+    wb.tabs.openGit();
+    wb.tabs.openEnvironment();
+    expect(wb.tabs.active).toEqual({ kind: "environment" });
+    wb.tabs.showExplorer();
+    expect(wb.tabs.activeKey).toBe("item:Rule.A");
+  });
+
   it("closing the active tab goes back to the one used before", async () => {
     const other = item({ id: "Rule.B" });
     const wb = await openWorkbench({ ...VIEW, items: [RULE, other] });
