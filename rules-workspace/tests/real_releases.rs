@@ -67,7 +67,7 @@ fn prowl_gives_pats_output_on_real_releases() {
     for tag in &tags {
         let ws = dir.path().join(tag);
         std::fs::create_dir_all(&ws).unwrap();
-        let archive = Command::new("git")
+        let mut archive = Command::new("git")
             .arg("-C")
             .arg(&repo)
             .args(["archive", tag])
@@ -78,10 +78,13 @@ fn prowl_gives_pats_output_on_real_releases() {
             .arg("-x")
             .arg("-C")
             .arg(&ws)
-            .stdin(archive.stdout.unwrap())
+            .stdin(archive.stdout.take().expect("piped"))
             .status()
             .unwrap();
-        assert!(status.success(), "{tag}: cannot extract the release");
+        assert!(
+            status.success() && archive.wait().is_ok_and(|s| s.success()),
+            "{tag}: cannot extract the release"
+        );
 
         let prowl = |args: &[&str]| {
             run(Command::new(env!("CARGO_BIN_EXE_prowl"))
