@@ -11,7 +11,7 @@
 //! - [`fork`]: git for the workspace (libgit2): status, diffs, stage, commit, branches, clone.
 //! - [`engine`]: Python worker processes (embedded CPython), their typed messages and the warm
 //!   pool.
-//! - [`env`]: the managed Python environment of a workspace: safe requirements, uv/pip,
+//! - [`env`](mod@env): the managed Python environment of a workspace: safe requirements, uv/pip,
 //!   approval, atomic switch, manifest, wheelhouses.
 //! - [`testing`]: unit-test runs with PAT's semantics: plan, schedule, collect; PAT's text,
 //!   JSON and JUnit reports.

@@ -459,3 +459,67 @@ fn pip_makes_a_working_environment_where_uv_is_not_used() {
     assert_eq!(package(&show, "six").unwrap()["version"], "1.16.0");
     case.test_passes();
 }
+
+#[test]
+fn offline_the_message_says_what_to_do_and_a_wheelhouse_makes_the_environment() {
+    // Nothing listens on the discard port: the index cannot be reached.
+    let unreachable = "http://127.0.0.1:9/simple";
+    let source = Case::new("pyproject");
+    let (code, _, err) = source.sync(&["--yes"]);
+    assert_eq!(code, 0, "{err}");
+    // Synced, the environment works without the index.
+    let out = source
+        .command(&["test", source.ws()])
+        .env("PROWL_INDEX_URL", unreachable)
+        .output()
+        .unwrap();
+    assert_eq!(decode(out).0, 0);
+    // Its packages as wheels, for a machine without the index.
+    let house = source.cache.join("wheelhouse");
+    let (code, out, err) = source.prowl(&[
+        "env",
+        "export",
+        source.ws(),
+        "--to",
+        house.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("as wheels"), "{out}");
+    assert!(house.join("prowl-wheelhouse.json").is_file());
+
+    // A second machine: no environment and no index.
+    let offline = Case::new("pyproject");
+    let out = offline
+        .command(&["env", "sync", offline.ws(), "--yes"])
+        .env("PROWL_INDEX_URL", unreachable)
+        .env("UV_OFFLINE", "1")
+        .env("UV_CACHE_DIR", offline.cache.join("empty-uv-cache"))
+        .output()
+        .unwrap();
+    let (code, _, err) = decode(out);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("cannot reach the package index"), "{err}");
+    assert!(
+        err.contains("prowl env export") && err.contains("prowl env import"),
+        "{err}"
+    );
+    let out = offline
+        .command(&[
+            "env",
+            "import",
+            offline.ws(),
+            "--from",
+            house.to_str().unwrap(),
+            "--yes",
+        ])
+        .env("PROWL_INDEX_URL", unreachable)
+        .env("UV_CACHE_DIR", offline.cache.join("empty-uv-cache"))
+        .output()
+        .unwrap();
+    let (code, _, err) = decode(out);
+    assert_eq!(code, 0, "{err}");
+    let show = offline.show();
+    assert_eq!(show["status"], "ready", "{show}");
+    assert_eq!(package(&show, "six").unwrap()["version"], "1.16.0");
+    offline.test_passes();
+}

@@ -675,7 +675,7 @@ fn build(
     let resolved = match installer.dry_run(&python, index, &req_file, &con_file, run) {
         Ok(r) => r,
         Err(EnvError::Command { detail, .. })
-            if !plan.constraints.is_empty() && is_resolution(&detail) =>
+            if !plan.constraints.is_empty() && is_resolution(&detail) && !is_network(&detail) =>
         {
             // The lock's pins cannot all be used with Prowl's runtime: resolve without them.
             (run.progress)(&format!(
@@ -808,19 +808,24 @@ fn is_resolution(detail: &str) -> bool {
         || d.contains("unsatisfiable")
 }
 
+/// The installer could not reach the index (uv and pip say it in these words, also when the
+/// resolver then reports the missing packages as unsatisfiable).
 fn is_network(detail: &str) -> bool {
     let d = detail.to_ascii_lowercase();
     [
         "failed to fetch",
-        "network",
-        "dns",
-        "connection",
+        "network was disabled",
+        "network connectivity is disabled",
+        "connection refused",
+        "error sending request",
+        "dns error",
         "could not connect",
-        "timed out",
-        "offline",
         "no such host",
         "name or service not known",
         "temporary failure in name resolution",
+        "max retries exceeded",
+        "newconnectionerror",
+        "failed to establish a new connection",
     ]
     .iter()
     .any(|w| d.contains(w))
@@ -873,7 +878,7 @@ fn explain(e: EnvError, plan: &SyncPlan, what: &str) -> EnvError {
             .map(|(_, o)| o.clone());
         return EnvError::SourceBuild { package, origin };
     }
-    if is_network(&detail) && !is_resolution(&detail) {
+    if is_network(&detail) {
         return EnvError::Offline {
             what: what.to_owned(),
             detail: detail.lines().last().unwrap_or("").trim().to_owned(),
@@ -1196,6 +1201,22 @@ mod tests {
         assert_eq!(source_only_package(uv).as_deref(), Some("docopt"));
         let pip = "ERROR: Could not find a version that satisfies the requirement Doc_Opt==0.6.2 (from versions: none)\nERROR: No matching distribution found for Doc_Opt==0.6.2";
         assert_eq!(source_only_package(pip).as_deref(), Some("doc-opt"));
+    }
+
+    #[test]
+    fn an_unreachable_index_is_offline_not_a_conflict() {
+        let uv = "  × No solution found when resolving dependencies:\n  ╰─▶ Because panther-core was not found in the cache and you require panther-core==0.16.2, we can conclude that your requirements are unsatisfiable.\n\n      hint: Packages were unavailable because the network was disabled.";
+        let plan = plan(WorkspaceRequirements::default(), &[]).unwrap();
+        let e = explain(
+            EnvError::Command {
+                command: "uv".into(),
+                detail: uv.into(),
+                hint: String::new(),
+            },
+            &plan,
+            "x",
+        );
+        assert!(matches!(e, EnvError::Offline { .. }), "{e}");
     }
 
     #[test]
