@@ -28,6 +28,7 @@ use installer::{Installer, Runner};
 use manifest::{InstalledPackage, Manifest, Reason};
 use requirements::{LeftOut, Origin, Refused, WorkspaceRequirements};
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
@@ -38,14 +39,15 @@ pub const RUNTIME_PINS: &[(&str, &str)] = &[("panther-core", "0.16.2"), ("jsonpa
 /// What PAT's environment makes importable besides the pins and detections import, so tests
 /// pass or fail as under PAT even though PAT itself is left out: panther-core's own needs,
 /// policyuniverse and requests, and boto3 (with botocore), which PAT depends on and
-/// panther-analysis's AWS helpers import. Unpinned: a workspace's own requirement of one of
-/// these is used instead.
-pub const BASELINE: &[&str] = &[
-    "python-dateutil",
-    "jmespath",
-    "policyuniverse",
-    "requests",
-    "boto3",
+/// panther-analysis's AWS helpers import. The ranges are PAT 1.6.3's own requirements (the
+/// versions PAT's environment has, and a resolver that need not walk every boto3 release). A
+/// workspace's own requirement of one of these is used instead.
+pub const BASELINE: &[(&str, &str)] = &[
+    ("python-dateutil", ">=2.9.0.post0,<2.10.0"),
+    ("jmespath", ">=1.0.1,<1.1.0"),
+    ("policyuniverse", ">=1.5.1.20230817,<1.5.2.0"),
+    ("requests", ">=2.33.1,<2.34.0"),
+    ("boto3", ">=1.42.7,<1.43.0"),
 ];
 
 /// Packages allowed to build from source without being named: Panther's own packages, which
@@ -540,7 +542,7 @@ pub fn plan(reqs: WorkspaceRequirements, allow_builds: &[String]) -> Result<Sync
         .map(|(n, v)| (format!("{n}=={v}"), Reason::Runtime))
         .collect();
     let mut asked = Vec::new();
-    let mut baseline: Vec<&str> = BASELINE.to_vec();
+    let mut baseline: Vec<(&str, &str)> = BASELINE.to_vec();
     for a in &reqs.asked {
         let name = a.name();
         if let Some((_, pinned)) = RUNTIME_PINS.iter().find(|(n, _)| *n == name) {
@@ -562,7 +564,7 @@ pub fn plan(reqs: WorkspaceRequirements, allow_builds: &[String]) -> Result<Sync
             }
             continue;
         }
-        baseline.retain(|b| *b != name);
+        baseline.retain(|(b, _)| *b != name);
         asked.push((name, a.origin.clone()));
         direct.push((
             a.requirement.to_string(),
@@ -571,7 +573,11 @@ pub fn plan(reqs: WorkspaceRequirements, allow_builds: &[String]) -> Result<Sync
             },
         ));
     }
-    direct.extend(baseline.iter().map(|b| ((*b).to_owned(), Reason::Runtime)));
+    direct.extend(
+        baseline
+            .iter()
+            .map(|(name, range)| (format!("{name}{range}"), Reason::Runtime)),
+    );
     // Lock pins: not for what Prowl fixes, and not where the lock contradicts the file it
     // locks (a stale lock): the requirement file wins there.
     let mut constraints = Vec::new();
@@ -604,6 +610,29 @@ pub fn plan(reqs: WorkspaceRequirements, allow_builds: &[String]) -> Result<Sync
                 pin.origin, pin.name, pin.version, a.origin, spec, a.origin.file
             ));
             continue;
+        }
+        // Outside the range of PAT's environment that Prowl's runtime uses (an older release's
+        // lock pins an older boto3): Prowl's range wins, as it does for PAT's own users.
+        let baseline_range = direct.iter().find_map(|(line, reason)| {
+            (matches!(reason, Reason::Runtime) && requirement_name(line) == pin.name)
+                .then_some(line)
+        });
+        if let Some(line) = baseline_range {
+            let requirement = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(line).ok();
+            let outside = requirement
+                .and_then(|r| match r.version_or_url {
+                    Some(pep508_rs::VersionOrUrl::VersionSpecifier(spec)) => Some(spec),
+                    _ => None,
+                })
+                .zip(pep440_version(&pin.version))
+                .is_some_and(|(spec, v)| !spec.contains(&v));
+            if outside {
+                notes.push(format!(
+                    "{} pins {}=={}, outside the range Prowl's runtime uses (`{line}`, as PAT 1.6.3's environment has it), so the lock's pin is not used",
+                    pin.origin, pin.name, pin.version
+                ));
+                continue;
+            }
         }
         if reqs.left_out.iter().any(|l| l.name == pin.name) {
             continue;
