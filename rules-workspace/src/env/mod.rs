@@ -1205,6 +1205,20 @@ mod tests {
             "{:?}",
             p.notes
         );
+        // A lock of an older release pins an older boto3: Prowl's range (PAT 1.6.3's) wins.
+        let old = plan_of(&[(
+            "Pipfile.lock",
+            "{\"default\": {\"boto3\": {\"version\": \"==1.28.44\"}, \"six\": {\"version\": \"==1.16.0\"}}}",
+        )])
+        .unwrap();
+        assert_eq!(old.constraints, vec!["six==1.16.0"]);
+        assert!(
+            old.notes
+                .iter()
+                .any(|n| n.contains("boto3==1.28.44") && n.contains("outside the range")),
+            "{:?}",
+            old.notes
+        );
     }
 
     #[test]
