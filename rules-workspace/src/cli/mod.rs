@@ -66,9 +66,9 @@ pub enum Command {
 /// `prowl worker`: how the parent process starts a Python worker (see [`crate::engine`]).
 #[derive(Debug, Args)]
 pub struct WorkerArgs {
-    /// The managed environment's site-packages folder.
-    #[arg(long)]
-    pub site_packages: Option<PathBuf>,
+    /// `--site-packages DIR`, `--sandbox-ro PATH`, `--sandbox-rw PATH` (what the pool passes).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<std::ffi::OsString>,
 }
 
 /// `--format`: how a command prints its result; not every command takes every format.
@@ -260,9 +260,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Git(args) => git::run(&args, &style),
         Command::Tests(cmd) => tests_edit::run(&cmd),
         Command::Env(cmd) => env::run(&cmd, &style),
-        Command::Worker(args) => {
-            return crate::engine::embedded::run_worker(args.site_packages.as_deref())
-        }
+        Command::Worker(args) => return crate::engine::embedded::run_worker_with_args(&args.args),
     };
     match result {
         Ok(code) => code,

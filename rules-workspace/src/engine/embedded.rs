@@ -22,11 +22,37 @@ const HARNESS: &str = include_str!("python/prowl_harness.py");
 
 /// The worker as another binary starts it: `args` are what follows `worker` on its command
 /// line (`[--site-packages DIR]`, what `WorkerOptions` passes).
+/// `--sandbox-ro PATH` / `--sandbox-rw PATH` put the worker in the sandbox first.
 pub fn run_worker_with_args(args: &[std::ffi::OsString]) -> ExitCode {
-    let site = match args {
-        [flag, path, ..] if flag == "--site-packages" => Some(std::path::PathBuf::from(path)),
-        _ => None,
-    };
+    let mut site = None;
+    let mut sandbox = super::sandbox::SandboxPaths::default();
+    let mut sandboxed = false;
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let Some(value) = it.next().map(std::path::PathBuf::from) else {
+            break;
+        };
+        match flag.to_str() {
+            Some("--site-packages") => site = Some(value),
+            Some("--sandbox-ro") => {
+                sandboxed = true;
+                sandbox.read_only.push(value);
+            }
+            Some("--sandbox-rw") => {
+                sandboxed = true;
+                sandbox.writable.push(value);
+            }
+            _ => {}
+        }
+    }
+    if sandboxed {
+        let layers = super::sandbox::enter(&sandbox);
+        if let Some(missing) = layers.missing() {
+            // SAFETY: still single-threaded; read by the harness for the run's note.
+            unsafe { std::env::set_var("PROWL_SANDBOX_MISSING", &missing) };
+            eprintln!("{missing}");
+        }
+    }
     run_worker(site.as_deref())
 }
 

@@ -214,6 +214,12 @@ pub struct LoadAnswer {
     pub invalid: Vec<InvalidSpec>,
     /// Set when loading ended PAT's run.
     pub fatal: Option<Fatal>,
+    /// What the helpers and data models tried while loading (see [`Attempt`]).
+    #[serde(default)]
+    pub attempts: Vec<Attempt>,
+    /// The sandbox layers this kernel refused, and what remains, when any.
+    #[serde(default)]
+    pub sandbox_note: Option<String>,
 }
 
 impl Answer for LoadAnswer {
@@ -254,6 +260,10 @@ pub struct DetectionResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub elapsed_ms: Option<f64>,
+    /// What the detection's module tried when it was loaded (see [`Attempt`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<Vec<Attempt>>", optional)]
+    pub attempts: Vec<Attempt>,
 }
 
 impl DetectionResult {
@@ -274,6 +284,7 @@ impl DetectionResult {
             fatal: None,
             results: Vec::new(),
             elapsed_ms: None,
+            attempts: Vec::new(),
         }
     }
 
@@ -327,6 +338,30 @@ pub struct UnitTestResult {
     pub detection_output: Value,
     /// Whether any function raised.
     pub errored: Option<bool>,
+    /// What the detection tried during this test (see [`Attempt`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<Vec<Attempt>>", optional)]
+    pub attempts: Vec<Attempt>,
+}
+
+/// Something workspace code tried beyond evaluating events, recorded by the harness's audit
+/// hook with the workspace line that did it: a connection or a name lookup, opening a file
+/// for writing or outside the workspace and the environment, starting a process, loading
+/// native code, compiling or executing generated code, reading the environment, unpickling.
+/// The sandbox is what blocks these; the record says who tried.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Attempt {
+    /// `network`, `file`, `process`, `native code`, `generated code`, `environment`,
+    /// `deserialisation` (or `note` when some were not recorded).
+    pub kind: String,
+    /// The audit event (`socket.connect`, `open`, `subprocess.Popen`, …).
+    pub event: String,
+    /// What, for people (`open /home/u/.ssh/id_rsa`, `socket.connect(('10.0.0.1', 443))`).
+    pub detail: String,
+    /// The workspace file whose code did it.
+    pub file: Option<String>,
+    /// Its line.
+    pub line: Option<u32>,
 }
 
 impl UnitTestResult {

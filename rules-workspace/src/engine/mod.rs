@@ -4,6 +4,8 @@
 //! - [`protocol`]: the framing between Prowl and a worker (a 4-byte big-endian length, then
 //!   that many bytes of UTF-8 JSON), in both directions.
 //! - [`pool`]: warm workers, one per core, running jobs in parallel for an ordered consumer.
+//! - [`sandbox`]: the namespaces, filesystem view, Landlock and seccomp rules every worker of
+//!   workspace code runs under.
 //! - [`worker`]: the client side of one worker process: spawn, request with a time limit, kill.
 //! - [`embedded`]: the worker process itself (`prowl worker`): CPython embedded with pyo3,
 //!   serving requests from its stdin.
@@ -16,6 +18,7 @@ pub mod embedded;
 pub mod messages;
 pub mod pool;
 pub mod protocol;
+pub mod sandbox;
 pub mod worker;
 
 /// Errors of the engine, each with what to do next.
@@ -102,7 +105,24 @@ pub fn worker_options(env: &crate::env::PythonEnv) -> Result<worker::WorkerOptio
         .and_then(|v| v.parse().ok())
         .unwrap_or(2048);
     options.memory_limit = (mb > 0).then_some(mb * 1024 * 1024);
-    options.pycache = Some(crate::env::cache_dir().join("pycache"));
+    // Bytecode per workspace: one workspace cannot plant `.pyc` files another will load.
+    let pycache = crate::env::cache_dir()
+        .join("pycache")
+        .join(crate::env::workspace_key(&env.workspace));
+    let _ = std::fs::create_dir_all(&pycache);
+    if sandbox_wanted() {
+        // The real paths: the view shows them where they are, and the environment's link
+        // lives in the cache the sandbox covers.
+        let site =
+            std::fs::canonicalize(env.site_packages()).unwrap_or_else(|_| env.site_packages());
+        let generation = std::fs::canonicalize(&env.path).unwrap_or_else(|_| env.path.clone());
+        options.site_packages = Some(site);
+        options.sandbox = Some(sandbox::SandboxPaths {
+            read_only: vec![env.workspace.clone(), generation],
+            writable: vec![pycache.clone()],
+        });
+    }
+    options.pycache = Some(pycache);
     Ok(options)
 }
 
@@ -137,6 +157,12 @@ impl crate::error::UserError for EngineError {
             _ => None,
         }
     }
+}
+
+/// Whether workers of workspace code run in the sandbox: always, unless `PROWL_SANDBOX=off`
+/// (for debugging a detection with tools the sandbox refuses).
+pub fn sandbox_wanted() -> bool {
+    std::env::var("PROWL_SANDBOX").as_deref() != Ok("off")
 }
 
 fn stderr_suffix(stderr: &str) -> String {

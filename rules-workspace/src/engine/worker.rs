@@ -5,6 +5,7 @@
 
 use super::messages::{Answer, Reply};
 use super::protocol::{read_frame, write_frame};
+use super::sandbox::SandboxPaths;
 use super::EngineError;
 use std::io::{BufReader, Read};
 use std::path::PathBuf;
@@ -24,6 +25,9 @@ pub struct WorkerOptions {
     pub memory_limit: Option<u64>,
     /// Where workers keep compiled bytecode (`PYTHONPYCACHEPREFIX`); `None`: not written.
     pub pycache: Option<PathBuf>,
+    /// Run the worker in the sandbox (see [`super::sandbox`]), seeing these paths; a scratch
+    /// folder of its own is added. Its environment is then reduced to what Python needs.
+    pub sandbox: Option<SandboxPaths>,
 }
 
 impl WorkerOptions {
@@ -34,6 +38,7 @@ impl WorkerOptions {
             site_packages: None,
             memory_limit: None,
             pycache: None,
+            sandbox: None,
         }
     }
 }
@@ -44,6 +49,8 @@ const STDERR_TAIL: usize = 16 * 1024;
 /// A running worker process.
 pub struct Worker {
     child: Child,
+    /// A sandboxed worker's scratch folder (its temp and home), removed with the worker.
+    scratch: Option<tempfile::TempDir>,
     pycache: Option<PathBuf>,
     stdin: Option<ChildStdin>,
     frames: Receiver<std::io::Result<Option<Vec<u8>>>>,
@@ -55,11 +62,37 @@ impl Worker {
     pub fn spawn(options: &WorkerOptions) -> Result<Worker, EngineError> {
         let mut cmd = Command::new(&options.program);
         cmd.arg("worker");
-        if let Some(prefix) = &options.pycache {
-            cmd.env("PROWL_PYCACHE", prefix);
-        }
         if let Some(site) = &options.site_packages {
             cmd.arg("--site-packages").arg(site);
+        }
+        let scratch = match &options.sandbox {
+            Some(paths) => {
+                let scratch = scratch_folder()?;
+                let mut paths = paths.clone();
+                paths.writable.push(scratch.path().to_path_buf());
+                cmd.args(paths.to_args());
+                // What Python needs, and nothing of the user's: no tokens, no credentials.
+                let keep: Vec<(String, std::ffi::OsString)> = [
+                    "LANG",
+                    "LC_ALL",
+                    "TZ",
+                    "PYTHONHASHSEED",
+                    "PYTHONDONTWRITEBYTECODE",
+                ]
+                .iter()
+                .filter_map(|k| std::env::var_os(k).map(|v| ((*k).to_owned(), v)))
+                .collect();
+                cmd.env_clear()
+                    .envs(keep)
+                    .env("PATH", "/usr/bin:/bin")
+                    .env("HOME", scratch.path())
+                    .env("TMPDIR", scratch.path());
+                Some(scratch)
+            }
+            None => None,
+        };
+        if let Some(prefix) = &options.pycache {
+            cmd.env("PROWL_PYCACHE", prefix);
         }
         cmd.stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -119,6 +152,7 @@ impl Worker {
             }
         });
         Ok(Worker {
+            scratch,
             pycache: options.pycache.clone(),
             stdin: child.stdin.take(),
             child,
@@ -192,11 +226,25 @@ impl Worker {
         }
     }
 
-    /// Stops the worker at once, and removes the temp folder it can no longer remove itself.
+    /// Stops the worker at once (a sandboxed one with every process it started), and removes
+    /// the temp folder it can no longer remove itself.
     pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
         remove_harness_temp(self.child.id(), self.pycache.as_deref());
+        self.remove_scratch();
+    }
+
+    /// Removes a sandboxed worker's scratch folder and the bytecode mirrored from it.
+    fn remove_scratch(&mut self) {
+        if let Some(scratch) = self.scratch.take() {
+            if let Some(cache) = &self.pycache {
+                let mirrored =
+                    cache.join(scratch.path().strip_prefix("/").unwrap_or(scratch.path()));
+                let _ = std::fs::remove_dir_all(mirrored);
+            }
+            drop(scratch);
+        }
     }
 
     /// Closes stdin and waits for the worker to leave its loop.
@@ -217,7 +265,23 @@ impl Drop for Worker {
         if let Ok(None) = self.child.try_wait() {
             self.kill();
         }
+        self.remove_scratch();
     }
+}
+
+/// A fresh scratch folder for a sandboxed worker, in Prowl's cache (never in the workspace).
+fn scratch_folder() -> Result<tempfile::TempDir, EngineError> {
+    let parent = crate::env::cache_dir().join("scratch");
+    std::fs::create_dir_all(&parent)
+        .and_then(|_| {
+            tempfile::Builder::new()
+                .prefix("worker-")
+                .tempdir_in(&parent)
+        })
+        .map_err(|e| EngineError::Spawn {
+            program: format!("a scratch folder in {}", parent.display()),
+            source: e,
+        })
 }
 
 /// The harness keeps its files in `<temp>/prowl-harness-<pid>-<random>/`; a worker that was

@@ -255,6 +255,10 @@ pub fn run_observed(
     if let Some(fatal) = &setup.fatal {
         return Ok(out.fatal(fatal, false));
     }
+    let loading_attempts = setup.attempts;
+    if let Some(note) = &setup.sandbox_note {
+        eprintln!("note: {note}");
+    }
     for i in setup.invalid {
         invalid.push((i.spec_path.unwrap_or_default(), i.message));
     }
@@ -367,6 +371,7 @@ pub fn run_observed(
     }
     let mut out = out;
     out.recap(&kept, &ws.root);
+    out.attempts(&loading_attempts, &kept, &ws.root);
     let mut run = out.finish(counted, invalid);
     run.detections = kept;
     run.cancelled = cancelled;

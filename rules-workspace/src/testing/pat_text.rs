@@ -4,7 +4,7 @@
 //! PASS/FAIL are coloured with PAT's raw ANSI codes only when colour is wanted.
 
 use super::{TestOptions, TestRun};
-use crate::engine::messages::{DetectionResult, Fatal, PyError, UnitTestResult};
+use crate::engine::messages::{Attempt, DetectionResult, Fatal, PyError, UnitTestResult};
 use crate::spec::pyrepr::str_repr;
 use crate::spec::AnalysisItem;
 use std::fmt::Write as _;
@@ -153,6 +153,54 @@ impl Printer {
             let _ = writeln!(self.stdout, "\t\t[{tag}] [{}] {}", f.name, f.output_text);
         }
         self.fail_all(id, &result.failed_entries);
+    }
+
+    /// Prowl's addition, after the failures recap: what workspace code tried that the sandbox
+    /// does not allow (network, processes, files outside the workspace, …), each with the
+    /// workspace line that did it and the test it happened in. `loading` is what the helpers
+    /// and data models tried while the workspace was loaded.
+    pub fn attempts(
+        &mut self,
+        loading: &[Attempt],
+        answers: &[DetectionResult],
+        root: &std::path::Path,
+    ) {
+        let rel = |f: &str| {
+            std::path::Path::new(f)
+                .strip_prefix(root)
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|_| f.to_owned())
+        };
+        let line = |who: &str, a: &Attempt, during: &str| {
+            let place = match (&a.file, a.line) {
+                (Some(f), Some(l)) => format!("{}:{l}", rel(f)),
+                (Some(f), None) => rel(f),
+                _ => String::new(),
+            };
+            format!("  {who}  {place}\n      {} ({}){during}", a.detail, a.kind)
+        };
+        let mut lines: Vec<String> = loading
+            .iter()
+            .map(|a| line("(loading the workspace)", a, ""))
+            .collect();
+        for d in answers {
+            lines.extend(d.attempts.iter().map(|a| line(&d.id, a, ", when loaded")));
+            for t in &d.results {
+                let during = format!(", in test {}", str_repr(&t.name));
+                lines.extend(t.attempts.iter().map(|a| line(&d.id, a, &during)));
+            }
+        }
+        if lines.is_empty() {
+            return;
+        }
+        let _ = writeln!(
+            self.recap,
+            "\nProwl: workspace code tried {} thing(s) the sandbox does not allow:",
+            lines.len()
+        );
+        for l in lines {
+            let _ = writeln!(self.recap, "{l}");
+        }
     }
 
     /// Prowl's addition (PAT#243, PAT#634): after PAT's report, on stderr, one line per failing

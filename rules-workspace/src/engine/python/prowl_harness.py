@@ -149,6 +149,7 @@ What the Rust worker must do
 """
 
 import ast
+import collections.abc
 import contextlib
 import dataclasses
 import hashlib
@@ -322,7 +323,187 @@ def _state():
     global _STATE  # pylint: disable=global-statement
     if _STATE is None:
         _STATE = _State()
+        sys.addaudithook(_audit)
+        os.environ = _WatchedEnviron(os.environ)
     return _STATE
+
+
+# ---------------------------------------------------------------------------------------------
+# attempts: what workspace code tried to do outside evaluating events (recorded here; the
+# sandbox around the worker is what blocks it)
+# ---------------------------------------------------------------------------------------------
+
+_KINDS = {
+    "socket.connect": "network",
+    "socket.bind": "network",
+    "socket.getaddrinfo": "network",
+    "socket.gethostbyname": "network",
+    "socket.gethostbyname_ex": "network",
+    "socket.gethostbyaddr": "network",
+    "open": "file",
+    "os.remove": "file",
+    "os.rename": "file",
+    "os.mkdir": "file",
+    "os.chmod": "file",
+    "shutil.rmtree": "file",
+    "subprocess.Popen": "process",
+    "os.system": "process",
+    "os.exec": "process",
+    "os.posix_spawn": "process",
+    "os.spawn": "process",
+    "os.fork": "process",
+    "os.forkpty": "process",
+    "os.kill": "process",
+    "ctypes.dlopen": "native code",
+    "ctypes.dlsym": "native code",
+    "compile": "generated code",
+    "exec": "generated code",
+    "pickle.find_class": "deserialisation",
+    "marshal.loads": "deserialisation",
+}
+# Events whose Python caller must itself be workspace code (the import machinery compiles and
+# executes every module, which is not an attempt).
+_DIRECT = frozenset({"compile", "exec", "marshal.loads", "pickle.find_class"})
+_MAX_ATTEMPTS = 50
+_ATTEMPTS = []
+_ATTEMPTS_DROPPED = [0]
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+_OS_FILE = os.path.abspath(os.__file__)
+_OWN_FILES = frozenset({"prowl_harness.py", "prowl_worker.py"})
+
+
+def _take_attempts():
+    """The attempts recorded since the last call (with a note of how many were dropped)."""
+    taken = list(_ATTEMPTS)
+    if _ATTEMPTS_DROPPED[0]:
+        taken.append({"kind": "note", "event": "dropped", "detail": f"{_ATTEMPTS_DROPPED[0]} more attempts were not recorded", "file": None, "line": None})
+    _ATTEMPTS.clear()
+    _ATTEMPTS_DROPPED[0] = 0
+    return taken
+
+
+def _user_place(st, frame, direct):
+    """(file, line) of the innermost workspace frame from `frame` outwards (or of `frame`
+    itself when `direct`)."""
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if filename in _OWN_FILES:
+            return None  # Prowl's own harness, not workspace code
+        if filename != _OS_FILE:
+            mapped = _map_file(st, filename)
+            if _is_user_file(st, mapped):
+                return mapped, frame.f_lineno
+            if direct:
+                return None
+        frame = frame.f_back
+    return None
+
+
+def _allowed_read(st, path):
+    roots = [st.root or "", st.tmp, sys.prefix, sys.base_prefix, "/proc/self", "/dev/urandom", "/dev/null"]
+    roots.extend(p for p in sys.path if p)
+    return any(r and (path == r or path.startswith(r.rstrip(os.sep) + os.sep)) for r in roots)
+
+
+def _audit(event, args):
+    kind = _KINDS.get(event)
+    if kind is None or _STATE is None:
+        return
+    st = _STATE
+    try:
+        detail = None
+        quiet = [st.tmp, sys.pycache_prefix or ""]
+
+        def is_quiet(path):
+            if not isinstance(path, (str, bytes)):
+                return True  # a descriptor, or a directory descriptor's child
+            path = os.path.abspath(os.fsdecode(path))
+            return any(q and path.startswith(q.rstrip(os.sep) + os.sep) for q in quiet)
+
+        if kind == "file" and event != "open" and args and is_quiet(args[0]):
+            return  # the import machinery writing bytecode, the harness's own temp folder
+        if event == "open":
+            path, mode, flags = (list(args) + [None, None, None])[:3]
+            if not isinstance(path, (str, bytes)):
+                return
+            path = os.path.abspath(os.fsdecode(path))
+            writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
+                isinstance(flags, int) and flags & _WRITE_FLAGS
+            )
+            if is_quiet(path):
+                return
+            if writing:
+                detail = f"open {path} for writing"
+            elif not _allowed_read(st, path):
+                detail = f"open {path}"
+            else:
+                return
+        elif event == "exec":
+            code = args[0] if args else None
+            if getattr(code, "co_filename", "") not in ("<string>", "<unknown>"):
+                return
+            detail = "exec() of generated code"
+        elif event == "compile":
+            detail = f"compile() of generated code ({args[1] if len(args) > 1 else ''})"
+        else:
+            shown_args = args[1:] if event.startswith("socket.") else args
+            shown = ", ".join(repr(a)[:120] for a in shown_args if not hasattr(a, "fileno"))
+            detail = f"{event}({shown})"
+        place = _user_place(st, sys._getframe(1), event in _DIRECT)  # pylint: disable=protected-access
+        if place is None:
+            return
+        _record(kind, event, detail, place)
+    except Exception:  # pylint: disable=broad-except
+        return  # an audit hook must never break the code it watches
+
+
+def _record(kind, event, detail, place):
+    if len(_ATTEMPTS) >= _MAX_ATTEMPTS:
+        _ATTEMPTS_DROPPED[0] += 1
+        return
+    _ATTEMPTS.append({"kind": kind, "event": event, "detail": detail[:300], "file": place[0], "line": place[1]})
+
+
+class _WatchedEnviron(collections.abc.MutableMapping):
+    """os.environ, recording reads made by workspace code (the sandbox gives workers an
+    environment without the user's tokens; a detection reading one is worth knowing)."""
+
+    def __init__(self, environ):
+        self._environ = environ
+
+    def _note(self, key):
+        if _STATE is None:
+            return
+        place = _user_place(_STATE, sys._getframe(2), False)  # pylint: disable=protected-access
+        if place is not None:
+            _record("environment", "os.environ", f"read of the environment variable {key}", place)
+
+    def __getitem__(self, key):
+        self._note(key)
+        return self._environ[key]
+
+    def get(self, key, default=None):
+        self._note(key)
+        return self._environ.get(key, default)
+
+    def __setitem__(self, key, value):
+        self._environ[key] = value
+
+    def __delitem__(self, key):
+        del self._environ[key]
+
+    def __iter__(self):
+        self._note("(all of them)")
+        return iter(self._environ)
+
+    def __len__(self):
+        return len(self._environ)
+
+    def copy(self):
+        return self._environ.copy()
+
+    def __getattr__(self, name):
+        return getattr(self._environ, name)
 
 
 @contextlib.contextmanager
@@ -443,12 +624,17 @@ def load_workspace(req):
     st.file_map = {}
     st.user_files = set()
     st.data_models = {}
+    _take_attempts()
     try:
         with _capture(out, err):
             _setup_globals(st, globals_)
             answer["invalid"] = _setup_data_models(st, data_models)
     except Exception as exc:  # pylint: disable=broad-except
         answer["fatal"] = _fatal(exc)
+    answer["attempts"] = _take_attempts()
+    missing = os.environ.get("PROWL_SANDBOX_MISSING")
+    if missing:
+        answer["sandbox_note"] = missing
     answer["output"] = out.getvalue()
     answer["stderr"] = err.getvalue() + st.sink.take()
     if answer["fatal"]:
@@ -634,6 +820,7 @@ def _run_detection(req):
     # straight to stdout, before the detection ID).
     out, err = _BoundedText(), _BoundedText()
     st.sink.take()
+    _take_attempts()
     detection = None
     try:
         with _capture(out, err):
@@ -644,6 +831,7 @@ def _run_detection(req):
         answer["fatal"] = _fatal(exc)
     answer["module_output"] = out.getvalue()
     answer["module_stderr"] = err.getvalue() + st.sink.take()
+    answer["attempts"] = _take_attempts()
     if detection is None:
         return answer
     answer["matcher"] = detection.matcher_function_name
@@ -702,6 +890,7 @@ def _run_test(st, detection, test):
     }
     buf = _BoundedText()
     st.sink.take()
+    _take_attempts()
     try:
         # Same operations, in the same order, as PAT's _run_tests: each can raise the
         # AttributeError/KeyError PAT reports out of band.
@@ -740,6 +929,7 @@ def _run_test(st, detection, test):
             "message": str(err),
             "warning": f"WARNING: Unexpected exception: {{{err}}}",
         }
+    result_entry["attempts"] = _take_attempts()
     if result_entry["out_of_band"]:
         result_entry["discarded_output"] = buf.getvalue()
         result_entry["failed_entries"] = [name]

@@ -17,6 +17,29 @@ packages: Array<PlannedPackage>,
  */
 asked: Array<[string, Origin]>, };
 
+export type Attempt = { 
+/**
+ * `network`, `file`, `process`, `native code`, `generated code`, `environment`,
+ * `deserialisation` (or `note` when some were not recorded).
+ */
+kind: string, 
+/**
+ * The audit event (`socket.connect`, `open`, `subprocess.Popen`, …).
+ */
+event: string, 
+/**
+ * What, for people (`open /home/u/.ssh/id_rsa`, `socket.connect(('10.0.0.1', 443))`).
+ */
+detail: string, 
+/**
+ * The workspace file whose code did it.
+ */
+file: string | null, 
+/**
+ * Its line.
+ */
+line: number | null, };
+
 export type Branch = { 
 /**
  * The short name (`main`, `feature/x`), as given to [`Repo::checkout`].
@@ -114,7 +137,11 @@ results: Array<UnitTestResult>,
 /**
  * Time the worker spent on this detection.
  */
-elapsed_ms?: number, };
+elapsed_ms?: number, 
+/**
+ * What the detection's module tried when it was loaded (see [`Attempt`]).
+ */
+attempts?: Array<Attempt>, };
 
 export type Diagnostic = { 
 /**
@@ -920,7 +947,11 @@ detection_output: unknown,
 /**
  * Whether any function raised.
  */
-errored: boolean | null, };
+errored: boolean | null, 
+/**
+ * What the detection tried during this test (see [`Attempt`]).
+ */
+attempts?: Array<Attempt>, };
 
 export type WorkspaceView = { 
 /**
