@@ -82,7 +82,8 @@ def ensure_env(binary, workspace, env, quiet=False):
     check = subprocess.run([binary, "env", "check", workspace], capture_output=True, text=True, env=env)
     if check.returncode != 0:
         progress(f"  prowl env sync {workspace} (the environment is missing; needs PyPI)")
-        subprocess.run([binary, "env", "sync", workspace], check=True, env=env,
+        # --yes: a benchmark runs on a checkout the user chose to measure.
+        subprocess.run([binary, "env", "sync", workspace, "--yes"], check=True, env=env,
                        stdout=subprocess.DEVNULL if quiet else None)
 
 
