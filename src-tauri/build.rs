@@ -27,6 +27,8 @@ const COMMANDS: &[&str] = &[
     "environment_view",
     "sync_environment",
     "cancel_environment_sync",
+    "trust_view",
+    "set_trust",
 ];
 
 fn main() {

@@ -19,6 +19,8 @@
 //!   threads share (opening, watching, runs and cancel, idle workers, path containment).
 //! - [`demo`]: the bundled demo workspace, written out as a git repository.
 //! - [`parallel`]: order-keeping work on all cores.
+//! - [`trust`]: which workspaces the user vouches for (unsandboxed runs on request, packages
+//!   installed without asking).
 //! - [`cli`]: the `prowl` command (the binary is a thin `main` over it).
 //! - `testkit`: scaffolding for tests (hidden).
 
@@ -38,4 +40,5 @@ pub mod spec;
 pub mod testing;
 #[doc(hidden)]
 pub mod testkit;
+pub mod trust;
 pub mod workspace;

@@ -42,6 +42,8 @@ impl Case {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_prowl"));
         cmd.args(args)
             .env("PROWL_CACHE", &self.cache)
+            .env("PROWL_CONFIG", self.cache.join("config"))
+            .env_remove("PROWL_TRUST")
             .env("NO_COLOR", "1")
             .env_remove("PROWL_PYTHON_ENV")
             .env_remove("PROWL_INSTALLER")
@@ -233,6 +235,28 @@ fn without_approval_nothing_is_installed() {
     let show = case.show();
     assert!(show["manifest"].is_null(), "nothing was installed: {show}");
     assert!(!Path::new(show["path"].as_str().unwrap()).exists());
+}
+
+#[test]
+fn a_trusted_workspace_installs_its_list_without_asking() {
+    let case = Case::new("pyproject");
+    let (code, _, err) = case.prowl(&["trust", case.ws()]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = case.sync(&[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("six==1.16.0"),
+        "the list is still shown: {err}"
+    );
+    assert!(err.contains("approved: the workspace is trusted"), "{err}");
+    assert!(package(&case.show(), "six").is_some());
+    // Revoked, a change of the list must be approved again.
+    let (code, _, err) = case.prowl(&["trust", "--revoke", case.ws()]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = case.sync(&["--force"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("not approved"), "{err}");
+    assert!(err.contains("prowl trust"), "says how to trust it: {err}");
 }
 
 #[test]

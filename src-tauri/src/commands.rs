@@ -9,6 +9,7 @@ use rules_workspace::fork::{self, Repo};
 use rules_workspace::session;
 use rules_workspace::spec::edit::{self, TestEdit, TestInfo};
 use rules_workspace::testing::Progress;
+use rules_workspace::trust as core_trust;
 use rules_workspace::workspace::{recovery, save};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -376,4 +377,19 @@ pub async fn sync_environment<R: Runtime>(
 pub async fn cancel_environment_sync<R: Runtime>(app: AppHandle<R>) -> Result<(), ErrorInfo> {
     shared(&app).cancel_environment_sync();
     Ok(())
+}
+
+#[tauri::command]
+pub async fn trust_view<R: Runtime>(
+    app: AppHandle<R>,
+) -> Result<core_trust::TrustState, ErrorInfo> {
+    blocking(move || shared(&app).trust()).await
+}
+
+#[tauri::command]
+pub async fn set_trust<R: Runtime>(
+    app: AppHandle<R>,
+    trusted: bool,
+) -> Result<core_trust::TrustState, ErrorInfo> {
+    blocking(move || shared(&app).set_trust(trusted)).await
 }

@@ -55,6 +55,7 @@ fn roots(v: &mut Collector) {
     v.visit::<core::error::ErrorInfo>();
     v.visit::<core::session::shared::EnvironmentView>();
     v.visit::<core::session::shared::EnvSyncOutcome>();
+    v.visit::<core::trust::TrustState>();
 }
 
 struct Collector {

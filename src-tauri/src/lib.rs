@@ -51,6 +51,8 @@ pub fn configure<R: tauri::Runtime>(
             commands::environment_view,
             commands::sync_environment,
             commands::cancel_environment_sync,
+            commands::trust_view,
+            commands::set_trust,
         ])
         .setup(|app| {
             if let Some(window) = app.get_webview_window("main") {

@@ -184,7 +184,8 @@ pub fn sync_for_cli(
     Ok(manifest)
 }
 
-/// Shows the list and asks (on a terminal), or takes `--yes`.
+/// Shows the list, then takes it when the workspace is trusted or with `--yes`, else asks (on a
+/// terminal).
 fn ask_approval(a: &Approval, yes: bool, style: &output::Style) -> bool {
     let mut err = std::io::stderr().lock();
     let _ = writeln!(
@@ -206,10 +207,27 @@ fn ask_approval(a: &Approval, yes: bool, style: &output::Style) -> bool {
         };
         let _ = writeln!(err, "    {}=={}{from}", p.name, p.version);
     }
+    let trust = crate::trust::state(std::path::Path::new(&a.workspace));
+    if trust.trusted {
+        let _ = writeln!(
+            err,
+            "{} approved: the workspace is {}",
+            style.bold("env:"),
+            trust.explain()
+        );
+        return true;
+    }
     if yes {
         let _ = writeln!(err, "{} approved with --yes", style.bold("env:"));
         return true;
     }
+    let _ = writeln!(
+        err,
+        "{} the workspace is {} (`prowl trust {}` trusts it)",
+        style.bold("env:"),
+        trust.explain(),
+        a.workspace
+    );
     if !std::io::stdin().is_terminal() {
         let _ = writeln!(
             err,

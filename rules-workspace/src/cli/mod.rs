@@ -9,6 +9,7 @@ mod env;
 mod git;
 mod output;
 mod tests_edit;
+mod trust;
 mod watch;
 
 use crate::error::ErrorInfo;
@@ -57,6 +58,9 @@ pub enum Command {
     /// Manage the workspace's Python environment (panther-core and the workspace's packages).
     #[command(subcommand)]
     Env(env::EnvCommand),
+    /// Trust a workspace folder (its packages installed without asking, its code allowed out
+    /// of the sandbox with PROWL_SANDBOX=off), or stop trusting it (--revoke).
+    Trust(trust::TrustArgs),
     /// Internal: a Python worker process serving framed requests on stdin/stdout.
     #[command(hide = true)]
     Worker(WorkerArgs),
@@ -260,6 +264,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Git(args) => git::run(&args, &style),
         Command::Tests(cmd) => tests_edit::run(&cmd),
         Command::Env(cmd) => env::run(&cmd, &style),
+        Command::Trust(args) => trust::run(&args, &style),
         Command::Worker(args) => return crate::engine::embedded::run_worker_with_args(&args.args),
     };
     match result {

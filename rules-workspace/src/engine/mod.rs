@@ -79,6 +79,9 @@ pub fn prepare_workers(
         }
         Err(e) => return Err(e.into()),
     }
+    if sandbox_switched_off() && !crate::trust::is_trusted(root) {
+        note("PROWL_SANDBOX=off is ignored: this workspace is not trusted, so its code runs only in the sandbox (`prowl trust` trusts it)");
+    }
     worker_options(&env)
 }
 
@@ -110,7 +113,7 @@ pub fn worker_options(env: &crate::env::PythonEnv) -> Result<worker::WorkerOptio
         .join("pycache")
         .join(crate::env::workspace_key(&env.workspace));
     let _ = std::fs::create_dir_all(&pycache);
-    if sandbox_wanted() {
+    if sandbox_wanted(&env.workspace) {
         // The real paths: the view shows them where they are, and the environment's link
         // lives in the cache the sandbox covers.
         let site =
@@ -159,10 +162,16 @@ impl crate::error::UserError for EngineError {
     }
 }
 
-/// Whether workers of workspace code run in the sandbox: always, unless `PROWL_SANDBOX=off`
-/// (for debugging a detection with tools the sandbox refuses).
-pub fn sandbox_wanted() -> bool {
-    std::env::var("PROWL_SANDBOX").as_deref() != Ok("off")
+/// Whether workers of the workspace at `root` run in the sandbox: always, unless
+/// `PROWL_SANDBOX=off` (for debugging a detection with tools the sandbox refuses) for a
+/// workspace the user trusts (`crate::trust`); an untrusted workspace's code never runs
+/// outside it.
+pub fn sandbox_wanted(root: &std::path::Path) -> bool {
+    !sandbox_switched_off() || !crate::trust::is_trusted(root)
+}
+
+fn sandbox_switched_off() -> bool {
+    std::env::var("PROWL_SANDBOX").as_deref() == Ok("off")
 }
 
 fn stderr_suffix(stderr: &str) -> String {

@@ -110,6 +110,9 @@ pub struct WorkspaceView<'a> {
     pub diagnostics: Vec<Diagnostic>,
     /// The git status when the workspace is in a git repository.
     pub git: Option<crate::fork::Status>,
+    /// Whether the user trusts the workspace (what an untrusted one may not do is in
+    /// [`crate::trust`]).
+    pub trust: crate::trust::TrustState,
 }
 
 /// A test run for the UI.
@@ -191,6 +194,7 @@ impl Session {
             git: crate::fork::Repo::discover(&self.ws.root)
                 .and_then(|r| r.status())
                 .ok(),
+            trust: crate::trust::state(&self.ws.root),
         }
     }
 
@@ -289,6 +293,12 @@ impl Session {
     /// run starts one per core, and each holds ~25 MB while idle. Returns how many stopped.
     pub fn retire_extra_workers(&mut self) -> usize {
         self.pool.as_mut().map_or(0, |p| p.retire_beyond(1))
+    }
+
+    /// Stops every test worker; the next run starts new ones (with the options, sandbox
+    /// included, that hold then: after a change of trust, for example).
+    pub fn retire_workers(&mut self) {
+        self.pool = None;
     }
 
     /// How many test workers are running.

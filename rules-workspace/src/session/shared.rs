@@ -318,7 +318,10 @@ impl SharedSession {
                 .iter()
                 .map(|p| format!("{}=={}", p.name, p.version))
                 .collect();
-            let ok = approved.as_ref().is_some_and(|list| *list == listed);
+            // A trusted workspace's list is installed as shown; an untrusted one's only
+            // once the user approved exactly this list.
+            let ok = crate::trust::is_trusted(&env.workspace)
+                || approved.as_ref().is_some_and(|list| *list == listed);
             if !ok {
                 asked = Some(a.clone());
             }
@@ -346,6 +349,26 @@ impl SharedSession {
             }
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// Whether the open workspace is trusted, and why.
+    pub fn trust(&self) -> Result<crate::trust::TrustState, ErrorInfo> {
+        Ok(crate::trust::state(&self.root()?))
+    }
+
+    /// Trusts the open workspace's folder (`true`) or stops trusting it (`false`). Running
+    /// workers are retired either way, so the next run starts under the new decision.
+    pub fn set_trust(&self, trusted: bool) -> Result<crate::trust::TrustState, ErrorInfo> {
+        let root = self.root()?;
+        if trusted {
+            crate::trust::grant(&root)?;
+        } else {
+            crate::trust::revoke(&root)?;
+        }
+        if let Some(session) = self.session().as_mut() {
+            session.retire_workers();
+        }
+        Ok(crate::trust::state(&root))
     }
 
     /// Stops the environment sync going on (the previous environment stays).

@@ -880,6 +880,39 @@ elapsed_ms: number,
  */
 cancelled: boolean, };
 
+export type TrustReason = { "kind": "folder" } | { "kind": "environment" } | { "kind": "demo" } | { "kind": "not_trusted" } | { "kind": "origin_changed", 
+/**
+ * The origin when it was trusted.
+ */
+trusted: string, 
+/**
+ * The origin now (`None`: no origin any more).
+ */
+now: string | null, };
+
+export type TrustState = { 
+/**
+ * The workspace (as given).
+ */
+workspace: string, 
+/**
+ * Trusted: its code may run without the sandbox when the user asks, and its packages are
+ * installed without asking.
+ */
+trusted: boolean, 
+/**
+ * Why.
+ */
+reason: TrustReason, 
+/**
+ * The folder whose trust covers this workspace (itself or a parent), when trusted by one.
+ */
+folder: string | null, 
+/**
+ * The origin remembered with the trust, when there is one.
+ */
+origin: string | null, };
+
 export type UnitTest = { 
 /**
  * The test's `Name`.
@@ -973,4 +1006,9 @@ diagnostics: Array<Diagnostic>,
 /**
  * The git status when the workspace is in a git repository.
  */
-git: Status | null, };
+git: Status | null, 
+/**
+ * Whether the user trusts the workspace (what an untrusted one may not do is in
+ * [`crate::trust`]).
+ */
+trust: TrustState, };
