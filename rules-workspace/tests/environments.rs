@@ -547,3 +547,84 @@ fn offline_the_message_says_what_to_do_and_a_wheelhouse_makes_the_environment() 
     assert_eq!(package(&show, "six").unwrap()["version"], "1.16.0");
     offline.test_passes();
 }
+
+/// A wheel of our own whose `.pth` file, run by Python at start-up, writes `canary`.
+fn pth_wheel(dir: &Path, canary: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    let script = r#"
+import base64, hashlib, sys, zipfile
+out, canary = sys.argv[1], sys.argv[2]
+files = {
+    "prowl_pth_canary/__init__.py": "VALUE = 1\n",
+    "prowl_pth_canary.pth": "import os; open(%r, 'w').write('ran')\n" % canary,
+    "prowl_pth_canary-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: prowl-pth-canary\nVersion: 1.0\n",
+    "prowl_pth_canary-1.0.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: prowl-test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+}
+def digest(text):
+    d = hashlib.sha256(text.encode()).digest()
+    return "sha256=" + base64.urlsafe_b64encode(d).rstrip(b"=").decode()
+record = "".join(f"{name},{digest(text)},{len(text.encode())}\n" for name, text in files.items())
+record += "prowl_pth_canary-1.0.dist-info/RECORD,,\n"
+files["prowl_pth_canary-1.0.dist-info/RECORD"] = record
+with zipfile.ZipFile(out + "/prowl_pth_canary-1.0-py3-none-any.whl", "w") as z:
+    for name, text in files.items():
+        z.writestr(name, text)
+"#;
+    let status = Command::new("python3")
+        .args(["-c", script])
+        .arg(dir)
+        .arg(canary)
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn a_package_with_a_pth_file_runs_only_in_the_sandbox() {
+    for installer in ["uv", "pip"] {
+        let case = Case::new("none");
+        let wheels = case.cache.join("wheels");
+        let canary = case.cache.join("pth-ran");
+        pth_wheel(&wheels, &canary);
+        std::fs::write(case.ws.join("requirements.txt"), "prowl-pth-canary==1.0\n").unwrap();
+        let with_wheels = |args: &[&str]| {
+            let mut cmd = case.command(args);
+            cmd.env("UV_FIND_LINKS", &wheels)
+                .env("PIP_FIND_LINKS", &wheels)
+                .env("PROWL_INSTALLER", installer);
+            decode(cmd.output().unwrap())
+        };
+        let (code, _, err) = with_wheels(&["env", "sync", case.ws(), "--yes"]);
+        assert_eq!(code, 0, "{installer}: {err}");
+        assert!(package(&case.show(), "prowl-pth-canary").is_some());
+        // Installing, describing, checking, validating and testing never start the
+        // environment's Python outside the sandbox.
+        for args in [
+            vec!["env", "check", case.ws()],
+            vec!["env", "show", case.ws()],
+            vec!["validate", case.ws()],
+            vec!["test", case.ws()],
+        ] {
+            let (code, out, err) = with_wheels(&args);
+            assert_eq!(code, 0, "{installer} {args:?}: {out}\n{err}");
+            assert!(
+                !canary.exists(),
+                "{installer}: the .pth ran outside the sandbox during {args:?}"
+            );
+        }
+        // The file is live: asked out of the sandbox, a trusted workspace's test run does
+        // run it (so the checks above are not vacuous).
+        let out = case
+            .command(&["test", case.ws()])
+            .env("PROWL_SANDBOX", "off")
+            .env("PROWL_TRUST", "1")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        assert_eq!(
+            std::fs::read_to_string(&canary).unwrap_or_default(),
+            "ran",
+            "{installer}: the .pth file should run unsandboxed"
+        );
+    }
+}

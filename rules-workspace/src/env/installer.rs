@@ -55,24 +55,27 @@ impl Installer {
         )
     }
 
-    /// `uv 0.13.9` / `pip`: what made an environment, for its manifest.
-    pub fn describe(&self, env_python: &Path) -> String {
-        let out = match self {
-            Installer::Uv(uv) => Command::new(uv).arg("--version").output(),
-            Installer::Pip => Command::new(env_python)
-                .args(["-m", "pip", "--version"])
-                .output(),
-        };
-        out.ok()
-            .and_then(|o| String::from_utf8(o.stdout).ok())
-            .and_then(|s| {
-                let mut words = s.split_whitespace();
-                Some(format!("{} {}", words.next()?, words.next()?))
-            })
-            .unwrap_or_else(|| match self {
-                Installer::Uv(_) => "uv".into(),
-                Installer::Pip => "pip".into(),
-            })
+    /// `uv 0.13.9` / `pip 24.0`: what made an environment, for its manifest. pip's version is
+    /// read from its metadata in the environment's `site_packages`, never by running the
+    /// environment's Python: a package just installed there may ship a `.pth` file, which
+    /// Python runs at start-up, and workspace packages run only in the sandbox.
+    pub fn describe(&self, site_packages: &Path) -> String {
+        match self {
+            Installer::Uv(uv) => Command::new(uv)
+                .arg("--version")
+                .output()
+                .ok()
+                .and_then(|o| String::from_utf8(o.stdout).ok())
+                .and_then(|s| {
+                    let mut words = s.split_whitespace();
+                    Some(format!("{} {}", words.next()?, words.next()?))
+                })
+                .unwrap_or_else(|| "uv".into()),
+            Installer::Pip => super::manifest::distributions(site_packages)
+                .into_iter()
+                .find(|d| d.name == "pip")
+                .map_or_else(|| "pip".into(), |d| format!("pip {}", d.version)),
+        }
     }
 
     /// Creates an empty virtual environment at `dir` with `python`.

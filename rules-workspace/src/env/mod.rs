@@ -785,7 +785,7 @@ fn build(
     let manifest = Manifest {
         python: build_python_version().to_owned(),
         fingerprint,
-        installer: installer.describe(&python),
+        installer: installer.describe(&site_packages_of(generation)),
         synced_at: std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs())
