@@ -23,6 +23,11 @@ rm -rf "$PROWL_E2E_ARTIFACTS"
 mkdir -p "$PROWL_E2E_ARTIFACTS"
 # The app's test workers need a Python environment for the demo workspace: share the test one.
 export PROWL_PYTHON_ENV="${PROWL_PYTHON_ENV:-$PROWL_CACHE/test-env}"
+# An empty config folder: no folder is trusted, so the workspaces open in restricted mode, and
+# the trust the test gives a folder never lands in the developer's own trust store.
+PROWL_CONFIG="$(mktemp -d -t prowl-e2e-config.XXXXXX)"
+export PROWL_CONFIG
+trap 'rm -rf "$PROWL_CONFIG"' EXIT
 # A fixed window for reproducible screenshots (no geometry remembered from earlier runs).
 export PROWL_WINDOW_STATE=off
 # The app as users get it: CPU rendering (it sets WEBKIT_DISABLE_COMPOSITING_MODE=1 itself

@@ -20,11 +20,28 @@ Flows, on a fresh copy of the demo workspace (a git repository):
   8. the theme toggle switches between light and dark;
   9. the Environment view, opened from the command palette, shows the workspace's Python
      environment as ready, with panther-core among its packages.
-Screenshots of each main view go to PROWL_E2E_ARTIFACTS.
+The demo copy is not trusted (PROWL_CONFIG is an empty folder: nothing is), so the restricted-mode
+banner shows; the first step keeps it restricted, which hides the banner for the session.
+
+Then the app is started again, on a copy of the hostile pack tests/fixtures/sandbox (without its
+runaway detection, which only the time limit stops):
+ 10. the restricted-mode banner says the workspace is not trusted, the status bar "Restricted";
+     its tests run (in the sandbox): the network and file detections are marked with what they
+     tried, their detail lists it ("network — … at rules/network.py:7"), the place opens the
+     line; nothing reached the listening server, the planted-file canary is unchanged;
+ 11. "Trust this folder" asks once, then the status bar says "Trusted" and the trust store in
+     PROWL_CONFIG names the folder; the status bar's "Trusted" revokes it again.
+Screenshots of each main view go to PROWL_E2E_ARTIFACTS (untrusted-pack.png, trusted-pack.png
+for 10 and 11).
+
+PROWL_CONFIG must be set (tests/run-e2e.sh does, to an empty folder, for tauri-driver and so
+the app): step 11 trusts a folder, which must not land in the developer's own trust store.
 """
 
 import json
 import os
+import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -45,6 +62,9 @@ DESKTOP = os.environ["PROWL_DESKTOP"]
 CLI = os.environ["PROWL_CLI"]
 ARTIFACTS = os.environ.get("PROWL_E2E_ARTIFACTS", os.path.join(tempfile.gettempdir(), "prowl-e2e"))
 DRIVER_URL = os.environ.get("PROWL_TAURI_DRIVER", "http://127.0.0.1:4444")
+
+CONFIG = os.environ.get("PROWL_CONFIG", "")
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures")
 
 RULE_ID = "Demo.AWS.CloudTrail.Stopped"
 RULE_PY = "rules/aws_cloudtrail_rules/demo_aws_cloudtrail_stopped.py"
@@ -206,6 +226,14 @@ def open_detection(app, detection_id):
 
 
 def test_explorer(app):
+    # The demo copy is nobody's trusted folder: restricted mode, kept for this session.
+    banner = app.wait(tid("trust-banner"))
+    assert "Restricted mode" in banner.text, banner.text
+    app.click(tid("trust-keep-restricted"))
+    app.wait_until("the banner gone",
+                   lambda: not app.driver.find_elements(By.CSS_SELECTOR, tid("trust-banner")))
+    status = app.wait(tid("status-trust"))
+    assert status.get_attribute("data-trusted") == "false", status.text
     app.wait(tid("explorer"))
     items = app.wait_until(
         "explorer items",
@@ -403,7 +431,133 @@ def test_environment_view(app):
     app.shot("09-environment")
 
 
+def hostile_pack():
+    """A copy of tests/fixtures/sandbox to open untrusted, as rules-workspace/tests/sandbox.rs
+    prepares it: its network detection aims at a server listening here, its file detection at
+    a private key and a canary in a home folder of its own. Without the runaway detection,
+    which only the run's time limit (minutes in the app) would stop."""
+    base = tempfile.mkdtemp(prefix="prowl-e2e-hostile-")
+    ws = os.path.join(base, "hostile-pack")
+    shutil.copytree(os.path.join(FIXTURES, "sandbox"), ws)
+    for name in ("runaway.py", "runaway.yml"):
+        os.remove(os.path.join(ws, "rules", name))
+    home = os.path.join(base, "home")
+    os.makedirs(os.path.join(home, ".ssh"))
+    write(home, ".ssh/id_rsa", "-----BEGIN OPENSSH PRIVATE KEY-----\n")
+    write(home, "canary.txt", "original\n")
+    write(ws, "rules/files.yml", read(ws, "rules/files.yml").replace("/HOME", home))
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.setblocking(False)
+    port = listener.getsockname()[1]
+    write(ws, "rules/network.yml", read(ws, "rules/network.yml").replace("port: 9", f"port: {port}"))
+    return ws, home, listener
+
+
+def filter_results(app, text):
+    box = app.wait(f'{tid("result-panel")} input[aria-label="Filter results"]')
+    box.clear()
+    box.send_keys(text)
+
+
+def attempt_lines(app, detection_id):
+    """The attempt lines of the detection's expanded result rows."""
+    return [a.text for row in app.driver.find_elements(
+                By.CSS_SELECTOR, tid("result-row", f'[data-id="{detection_id}"]'))
+            for a in row.find_elements(By.CSS_SELECTOR, tid("attempt"))]
+
+
+def test_untrusted_pack(app, ws, home, listener):
+    banner = app.wait(tid("trust-banner"))
+    assert banner.get_attribute("data-reason") == "not_trusted", banner.get_attribute("data-reason")
+    for words in ("Restricted mode: this workspace is not trusted.", "no network",
+                  "none of your environment variables", "prowl audit"):
+        assert words in banner.text, banner.text
+    assert app.wait(tid("status-trust")).get_attribute("data-trusted") == "false"
+    app.click(tid("welcome-run-all"))
+    app.wait(tid("status-last-run"), timeout=120)
+    # Network: marked, listed with its place, and the place opens the line.
+    filter_results(app, "Sandbox.Network")
+    badge = app.wait(tid("result-row", f'[data-id="Sandbox.Network"] {tid("result-attempts")}'))
+    assert int(badge.get_attribute("data-count")) >= 1, badge.get_attribute("data-count")
+    lines = app.wait_until("the network attempt listed", lambda: attempt_lines(app, "Sandbox.Network"))
+    assert any(l.startswith("network — ") and l.endswith("at rules/network.py:7") for l in lines), lines
+    app.wait(tid("explorer-item", f'[data-id="Sandbox.Network"] {tid("badge-attempts")}'))
+    app.shot("untrusted-pack")
+    # Files: the private key read and the write into the home folder, each at its line.
+    filter_results(app, "Sandbox.Files")
+    lines = app.wait_until(
+        "both file attempts listed",
+        lambda: (lambda ls: ls if any(l.endswith("rules/files.py:9") for l in ls)
+                 and any(l.endswith("rules/files.py:6") for l in ls) else None)(
+                     attempt_lines(app, "Sandbox.Files")),
+    )
+    assert all(l.startswith("file — ") for l in lines if "files.py" in l), lines
+    filter_results(app, "Sandbox.Network")
+    app.click(tid("result-row", f'[data-id="Sandbox.Network"] {tid("attempt-place")}'))
+    app.wait(tid("detection-view"))
+    app.wait_until(
+        "the code editor at line 7",
+        lambda: app.driver.execute_script(
+            VIEW_JS + "const v = view(arguments[0]); if (!v) return null;"
+            "return v.state.doc.lineAt(v.state.selection.main.head).number;",
+            tid("code-editor")) == 7,
+    )
+    # Blocked, not only recorded.
+    try:
+        conn, _ = listener.accept()
+        conn.close()
+        raise AssertionError("a detection of the untrusted pack connected to the listening server")
+    except BlockingIOError:
+        pass
+    assert read(home, "canary.txt") == "original\n"
+    assert sorted(os.listdir(home)) == [".ssh", "canary.txt"], os.listdir(home)
+
+    # Trust the folder through the banner: asked once, then Trusted, remembered in PROWL_CONFIG.
+    app.click(tid("trust-folder"))
+    dialog = app.wait(tid("confirm-dialog"))
+    assert "remembered for" in dialog.text, dialog.text
+    app.click(tid("confirm-ok"))
+    app.wait_until("the status bar saying Trusted",
+                   lambda: app.driver.find_element(By.CSS_SELECTOR, tid("status-trust"))
+                   .get_attribute("data-trusted") == "true")
+    assert "Trusted" in app.driver.find_element(By.CSS_SELECTOR, tid("status-trust")).text
+    assert not app.driver.find_elements(By.CSS_SELECTOR, tid("trust-banner"))
+    with open(os.path.join(CONFIG, "trust.json"), encoding="utf-8") as handle:
+        trusted = [f["path"] for f in json.load(handle)["folders"]]
+    assert os.path.realpath(ws) in trusted, trusted
+    app.shot("trusted-pack")
+    # And revoke it from the status bar: restricted again, the banner back.
+    app.click(tid("status-trust"))
+    app.wait(tid("confirm-dialog"))
+    app.click(tid("confirm-ok"))
+    app.wait_until("the status bar saying Restricted",
+                   lambda: app.driver.find_element(By.CSS_SELECTOR, tid("status-trust"))
+                   .get_attribute("data-trusted") == "false")
+    app.wait(tid("trust-banner"))
+
+
+def run_steps(app, steps, failures):
+    for name, step in steps:
+        started = time.time()
+        try:
+            step()
+            print(f"ok      {name} ({time.time() - started:.1f} s)")
+        except Exception as err:  # pylint: disable=broad-except
+            failures.append(name)
+            print(f"FAILED  {name}: {type(err).__name__}: {err}")
+            try:
+                app.shot("failed-" + name.replace(" ", "-"))
+            except WebDriverException:
+                pass
+
+
 def main():
+    if not os.path.isdir(CONFIG) or os.listdir(CONFIG):
+        print("PROWL_CONFIG must name an empty folder (tests/run-e2e.sh makes one): the app "
+              "trusts a folder during the test and must not use your own trust store")
+        return 2
     ws = os.path.join(tempfile.mkdtemp(prefix="prowl-e2e-"), "acme-detections")
     subprocess.run([CLI, "demo", ws], check=True, capture_output=True)
     git(ws, "config", "user.name", "E2E Tester")
@@ -421,20 +575,18 @@ def main():
         ("the Python environment view", lambda: test_environment_view(app)),
     ]
     try:
-        for name, step in steps:
-            started = time.time()
-            try:
-                step()
-                print(f"ok      {name} ({time.time() - started:.1f} s)")
-            except Exception as err:  # pylint: disable=broad-except
-                failures.append(name)
-                print(f"FAILED  {name}: {type(err).__name__}: {err}")
-                try:
-                    app.shot("failed-" + name.replace(" ", "-"))
-                except WebDriverException:
-                    pass
+        run_steps(app, steps, failures)
     finally:
         app.quit()
+    # A second start of the app, on an untrusted hostile pack.
+    hostile, home, listener = hostile_pack()
+    app = App(hostile)
+    try:
+        run_steps(app, [("an untrusted pack: restricted, attempts shown, then trusted",
+                         lambda: test_untrusted_pack(app, hostile, home, listener))], failures)
+    finally:
+        app.quit()
+        listener.close()
     print(f"screenshots: {ARTIFACTS}")
     return 1 if failures else 0
 

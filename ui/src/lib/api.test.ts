@@ -10,8 +10,10 @@ import {
   openWorkspace,
   runTests,
   saveFile,
+  setTrust,
   syncEnvironment,
   toShellError,
+  trustView,
 } from "./api";
 
 type Internals = {
@@ -135,6 +137,18 @@ describe("inside Tauri", () => {
     expect(internals.invoke.mock.calls.map((c) => [c[0], c[1]])).toEqual([
       ["environment_view", {}],
       ["cancel_environment_sync", {}],
+    ]);
+  });
+
+  it("reads the workspace's trust with no arguments and sets it with `trusted`", async () => {
+    internals.invoke.mockResolvedValue(null);
+    await trustView();
+    await setTrust(true);
+    await setTrust(false);
+    expect(internals.invoke.mock.calls.map((c) => [c[0], c[1]])).toEqual([
+      ["trust_view", {}],
+      ["set_trust", { trusted: true }],
+      ["set_trust", { trusted: false }],
     ]);
   });
 

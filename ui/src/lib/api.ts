@@ -27,6 +27,7 @@ import type {
   SpecTest,
   TestEdit,
   TestReport,
+  TrustState,
   WorkspaceChanged,
   WorkspaceView,
 } from "./contract";
@@ -265,6 +266,21 @@ export async function syncEnvironment(
 /** Stops the sync going on; it then rejects with `env.cancelled` (the previous environment stays). */
 export function cancelEnvironmentSync(): Promise<null> {
   return call("cancel_environment_sync");
+}
+
+// ---- Workspace trust -----------------------------------------------------------------------
+
+/** Whether the open workspace is trusted, and why. */
+export function trustView(): Promise<TrustState> {
+  return call("trust_view");
+}
+
+/**
+ * Trusts the open workspace's folder (remembering its git origin) or revokes that trust; the
+ * shell restarts the test workers so the next run follows the decision.
+ */
+export function setTrust(trusted: boolean): Promise<TrustState> {
+  return call("set_trust", { trusted });
 }
 
 // ---- Events ----------------------------------------------------------------------------------

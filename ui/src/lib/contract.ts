@@ -12,6 +12,7 @@ import type * as G from "./generated/contract";
 export type {
   AnalysisType,
   Approval,
+  Attempt,
   Branch,
   Change,
   CloneProgress,
@@ -41,6 +42,8 @@ export type {
   SuppressedError,
   TestEdit,
   TestReport,
+  TrustReason,
+  TrustState,
   WorkspaceView,
 } from "./generated/contract";
 

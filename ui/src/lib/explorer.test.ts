@@ -58,7 +58,7 @@ const policy = item({
 const all = [cloudtrail, okta, helper, policy];
 
 function facts(partial: Partial<ItemFacts>): ItemFacts {
-  return { testStatus: "not_run", failing: 0, errors: 0, warnings: 0, git: null, ...partial };
+  return { testStatus: "not_run", failing: 0, errors: 0, warnings: 0, git: null, attempts: 0, ...partial };
 }
 
 function ids(items: { id: string }[]): string[] {

@@ -1,7 +1,26 @@
 import { describe, expect, it } from "vitest";
 import { ROOT, detectionResult, item, testReport, testResult } from "../test/fixtures";
-import type { TestReport } from "./contract";
-import { durationText, errorHeadline, filterRows, frameTarget, itemPathIndex, reportFailed, resultRows, runCounts, runHeadline, runLogLine, runSummary } from "./results";
+import type { Attempt, TestReport } from "./contract";
+import {
+  attemptPlace,
+  attemptTarget,
+  attemptText,
+  detectionAttemptCount,
+  durationText,
+  errorHeadline,
+  filterRows,
+  frameTarget,
+  itemPathIndex,
+  reportFailed,
+  resultRows,
+  rowAttemptCount,
+  rowAttempts,
+  rowsToOpen,
+  runCounts,
+  runHeadline,
+  runLogLine,
+  runSummary,
+} from "./results";
 
 const report: TestReport = testReport(
   [
@@ -114,5 +133,45 @@ describe("traceback frames", () => {
     expect(errorHeadline({ type: "KeyError", message: "'x'", traceback: [] })).toBe("KeyError: 'x'");
     expect(durationText(15)).toBe("15 ms");
     expect(durationText(1234)).toBe("1.23 s");
+  });
+});
+
+describe("what workspace code tried", () => {
+  const rule = item({ id: "Sandbox.Network", code_path: `${ROOT}/rules/network.py`, spec_path: `${ROOT}/rules/network.yml` });
+  const connect: Attempt = { kind: "network", event: "socket.connect", detail: "socket.connect(('127.0.0.1', 9))", file: `${ROOT}/rules/network.py`, line: 7 };
+  const env: Attempt = { kind: "environment", event: "os.getenv", detail: "os.getenv('AWS_SECRET_ACCESS_KEY')", file: `${ROOT}/rules/network.py`, line: 2 };
+  const tried = detectionResult("Sandbox.Network", [testResult("cannot connect", true, { attempts: [connect] }), testResult("quiet", true)], { attempts: [env] });
+
+  it("counts a detection's loading and tests together, and a row's loading and its own test", () => {
+    expect(detectionAttemptCount(tried)).toBe(2);
+    expect(detectionAttemptCount(detectionResult("A", [testResult("a", true)]))).toBe(0);
+    expect(detectionAttemptCount(undefined)).toBe(0);
+    const rows = resultRows(testReport([tried]));
+    const connecting = rows.find((r) => r.test?.name === "cannot connect")!;
+    expect(rowAttempts(connecting)).toEqual({ loading: [env], test: [connect] });
+    expect(rowAttemptCount(connecting)).toBe(2);
+    expect(rowAttemptCount(rows.find((r) => r.test?.name === "quiet")!)).toBe(1);
+  });
+
+  it("says what and where, relative to the workspace", () => {
+    expect(`${attemptText(connect)} at ${attemptPlace(connect, ROOT)}`).toBe("network — socket.connect(('127.0.0.1', 9)) at rules/network.py:7");
+    expect(attemptPlace({ ...connect, line: null }, ROOT)).toBe("rules/network.py");
+    expect(attemptPlace({ ...connect, file: "rules/network.py" }, ROOT)).toBe("rules/network.py:7");
+    expect(attemptPlace({ ...connect, file: null, line: null }, ROOT)).toBeNull();
+  });
+
+  it("links to the line in the item owning the file, or in a workspace file; never outside the workspace", () => {
+    expect(attemptTarget(connect, ROOT, [rule])).toEqual({ path: rule.code_path, line: 7, itemId: "Sandbox.Network" });
+    expect(attemptTarget(connect, ROOT, itemPathIndex([rule]))).toEqual({ path: rule.code_path, line: 7, itemId: "Sandbox.Network" });
+    expect(attemptTarget({ ...connect, file: `${ROOT}/global_helpers/h.py` }, ROOT, [rule])).toEqual({ path: `${ROOT}/global_helpers/h.py`, line: 7, itemId: null });
+    expect(attemptTarget({ ...connect, file: "/usr/lib/python3.11/socket.py" }, ROOT, [rule])).toBeNull();
+    expect(attemptTarget({ ...connect, file: `${ROOT}/../elsewhere.py` }, ROOT, [rule])).toBeNull();
+    expect(attemptTarget({ ...connect, file: null }, ROOT, [rule])).toBeNull();
+  });
+
+  it("opens failures first, then the rows whose code tried something, up to the limit", () => {
+    const rows = resultRows(testReport([tried, detectionResult("B", [testResult("b1", false), testResult("b2", true)])]));
+    expect(rowsToOpen(rows, 8).map((r) => r.test?.name)).toEqual(["b1", "cannot connect", "quiet"]);
+    expect(rowsToOpen(rows, 2).map((r) => r.test?.name)).toEqual(["b1", "cannot connect"]);
   });
 });

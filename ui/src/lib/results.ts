@@ -1,9 +1,9 @@
 // The test results panel's model: one row per test (or per detection that failed before its
-// tests ran), failures first, filterable; summaries for the status bar; traceback frames
-// resolved to files the editor can open.
+// tests ran), failures first, filterable; summaries for the status bar; traceback frames and
+// what workspace code tried (the sandbox's audit record) resolved to files the editor can open.
 
-import type { DetectionResult, Item, PyError, TestReport, TracebackFrame } from "./contract";
-import { normalize } from "./paths";
+import type { Attempt, DetectionResult, Item, PyError, TestReport, TracebackFrame } from "./contract";
+import { normalize, relativeTo, resolve } from "./paths";
 
 export interface ResultRow {
   key: string;
@@ -149,4 +149,63 @@ export function errorHeadline(error: PyError): string {
 export function durationText(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`;
   return `${(ms / 1000).toFixed(ms < 10000 ? 2 : 1)} s`;
+}
+
+// ---- What workspace code tried -----------------------------------------------------------------
+// The sandbox's audit hook records what a detection's code tried beyond evaluating events
+// (network, files, processes, native code, …) with the workspace line that did it: when its
+// module was loaded (`DetectionResult.attempts`) and during each test (`UnitTestResult.attempts`).
+// Every field comes from the pack's own code; the views show them as text only.
+
+/** What a row's detection tried when loaded, and what it tried during the row's test. */
+export interface RowAttempts {
+  loading: Attempt[];
+  test: Attempt[];
+}
+
+export function rowAttempts(row: ResultRow): RowAttempts {
+  return { loading: row.detection.attempts ?? [], test: row.test?.attempts ?? [] };
+}
+
+/** How many attempts a row shows (its detection's loading and its test). */
+export function rowAttemptCount(row: ResultRow): number {
+  return (row.detection.attempts?.length ?? 0) + (row.test?.attempts?.length ?? 0);
+}
+
+/** How many attempts a detection's latest result records, loading and every test together. */
+export function detectionAttemptCount(result: DetectionResult | undefined): number {
+  if (!result) return 0;
+  return result.results.reduce((n, t) => n + (t.attempts?.length ?? 0), result.attempts?.length ?? 0);
+}
+
+/** The rows a new report opens, at most `limit`: failures first, then rows with attempts. */
+export function rowsToOpen(rows: ResultRow[], limit: number): ResultRow[] {
+  const failed = rows.filter((r) => !r.passed);
+  const tried = rows.filter((r) => r.passed && rowAttemptCount(r) > 0);
+  return [...failed, ...tried].slice(0, limit);
+}
+
+/** "network — socket.connect(('127.0.0.1', 9))" */
+export function attemptText(attempt: Attempt): string {
+  return `${attempt.kind} — ${attempt.detail}`;
+}
+
+/** Where the attempt was made, for people: "rules/network.py:7" (relative to the workspace). */
+export function attemptPlace(attempt: Attempt, root: string): string | null {
+  if (!attempt.file) return null;
+  const file = relativeTo(root, resolve(root, attempt.file)) ?? attempt.file;
+  return attempt.line !== null && attempt.line > 0 ? `${file}:${attempt.line}` : file;
+}
+
+/**
+ * The line to open for an attempt: the item owning its file, or the file itself when it lies in
+ * the workspace; null for one without a file or outside the workspace (not a link).
+ */
+export function attemptTarget(attempt: Attempt, root: string, items: Item[] | ItemPathIndex): FrameTarget | null {
+  if (!attempt.file) return null;
+  const file = resolve(root, attempt.file);
+  const line = attempt.line !== null && attempt.line > 0 ? attempt.line : 1;
+  const owner = (Array.isArray(items) ? itemPathIndex(items) : items).get(file);
+  if (owner) return { path: owner.path, line, itemId: owner.item.id };
+  return relativeTo(root, file) !== null ? { path: file, line, itemId: null } : null;
 }

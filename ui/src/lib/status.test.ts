@@ -100,7 +100,14 @@ describe("git marks", () => {
       status([gitFile({ path: rule.rel_path, index: "unmodified", worktree: "modified", conflicted: false })]),
       ROOT,
     );
-    expect(facts.get("Rule.A")).toEqual({ testStatus: "failing", failing: 1, errors: 1, warnings: 0, git: "M" });
+    expect(facts.get("Rule.A")).toEqual({ testStatus: "failing", failing: 1, errors: 1, warnings: 0, git: "M", attempts: 0 });
+  });
+
+  it("counts what the item's code tried that the sandbox does not allow, loading and every test (the explorer's shield)", () => {
+    const tried = { kind: "file", event: "open", detail: "open /home/u/.ssh/id_rsa", file: rule.code_path, line: 9 };
+    const result = detectionResult("Rule.A", [testResult("t1", true, { attempts: [tried, tried] }), testResult("t2", true, { attempts: [tried] })], { attempts: [tried] });
+    const facts = itemFacts([rule], { "Rule.A": result }, [], null, ROOT);
+    expect(facts.get("Rule.A")).toMatchObject({ testStatus: "passing", attempts: 4 });
   });
 });
 
@@ -129,6 +136,6 @@ describe("facts kept between runs", () => {
     expect(memo.get(rule, result, problems, null)).toMatchObject({ errors: 1, testStatus: "passing" });
     expect(memo.get(rule, result, problems, "M")).toMatchObject({ errors: 1, git: "M" });
     memo.clear();
-    expect(memo.get(rule, result, problems, "M")).toEqual({ testStatus: "passing", failing: 0, errors: 1, warnings: 0, git: "M" });
+    expect(memo.get(rule, result, problems, "M")).toEqual({ testStatus: "passing", failing: 0, errors: 1, warnings: 0, git: "M", attempts: 0 });
   });
 });

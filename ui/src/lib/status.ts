@@ -1,9 +1,10 @@
 // What the explorer's badges and filters know about an item: its test status from the runs so
-// far, its validation problems, and its uncommitted git changes. Pure functions over the
-// contract's shapes.
+// far, what its code tried that the sandbox does not allow, its validation problems, and its
+// uncommitted git changes. Pure functions over the contract's shapes.
 
 import type { Change, DetectionResult, Diagnostic, GitFile, GitStatus, Item } from "./contract";
 import { normalize, relativeTo } from "./paths";
+import { detectionAttemptCount } from "./results";
 
 export type TestStatus = "passing" | "failing" | "not_run" | "no_tests";
 
@@ -153,6 +154,8 @@ export interface ItemFacts {
   errors: number;
   warnings: number;
   git: GitMark | null;
+  /** What its code tried that the sandbox does not allow, in its latest result (loading and tests). */
+  attempts: number;
 }
 
 /** One item's facts from its latest result, its files' problem count and its git mark. */
@@ -163,6 +166,7 @@ export function factsFor(item: Item, result: DetectionResult | undefined, proble
     errors: problems?.errors ?? 0,
     warnings: problems?.warnings ?? 0,
     git,
+    attempts: detectionAttemptCount(result),
   };
 }
 

@@ -10,6 +10,7 @@
 //   facts      derived per-item facts and problem counts (no state of its own)
 //   git        the git view: branches, the selected file's diff, stage/commit/checkout
 //   environment  the workspace's Python environment: its view, sync, approval, progress
+//   trust      whether the workspace is trusted: the restricted-mode banner, trusting, revoking
 //   launcher   the start screen: recent workspaces, open, demo, clone
 //
 // Components read state from the stores (`wb.buffers.get(path)`, `wb.runs.report`) and call the
@@ -33,6 +34,7 @@ import { Notices } from "./stores/notices.svelte";
 import { RecoveryOffers, savedAtText } from "./stores/recovery.svelte";
 import { TestRuns } from "./stores/runs.svelte";
 import { EditorTabs } from "./stores/tabs.svelte";
+import { WorkspaceTrust } from "./stores/trust.svelte";
 import { OpenWorkspace } from "./stores/workspace.svelte";
 
 export class Workbench {
@@ -46,6 +48,7 @@ export class Workbench {
   readonly facts: WorkspaceFacts;
   readonly git: SourceControl;
   readonly environment: PythonEnvironment;
+  readonly trust: WorkspaceTrust;
   readonly launcher: Launcher;
 
   constructor() {
@@ -57,6 +60,7 @@ export class Workbench {
     this.facts = new WorkspaceFacts(this.workspace, this.buffers, this.runs);
     this.git = new SourceControl(this.workspace, this.buffers, this.notices);
     this.environment = new PythonEnvironment(this.notices, this.workspace);
+    this.trust = new WorkspaceTrust(this.notices);
     this.launcher = new Launcher((view) => void this.enter(view));
   }
 
@@ -96,6 +100,7 @@ export class Workbench {
     this.#reset();
     this.workspace.view = view;
     this.notices.log("workspace", `Opened ${view.name} (${view.root}): ${view.items.length} items, ${view.diagnostics.length} problems`);
+    this.trust.enter(view.trust);
     this.buffers.startRecoveryCopies();
     await Promise.all([this.recovery.load(view.root), this.environment.load()]);
   }
@@ -114,6 +119,7 @@ export class Workbench {
     this.git.clear();
     this.environment.clear();
     this.recovery.clear();
+    this.trust.clear();
   }
 
   /** Closes the workspace, after asking when files have unsaved changes. */

@@ -6,7 +6,7 @@
 import { vi, type Mock } from "vitest";
 import type * as Api from "../lib/api";
 import type { WorkspaceView } from "../lib/contract";
-import { ROOT, envView, item } from "./fixtures";
+import { ROOT, envView, item, trustState } from "./fixtures";
 
 /** api.ts with the shell's commands replaced by vi.fn()s (the rest, ShellError etc., real). */
 export function fakeApi(real: typeof Api): typeof Api {
@@ -38,13 +38,15 @@ export function fakeApi(real: typeof Api): typeof Api {
     environmentView: vi.fn(async () => envView()),
     syncEnvironment: vi.fn(),
     cancelEnvironmentSync: vi.fn(async () => null),
+    trustView: vi.fn(async () => trustState()),
+    setTrust: vi.fn(),
     onWorkspaceChanged: vi.fn(async () => () => {}),
   };
 }
 
 /** A rule with a spec and a Python file, and the workspace holding it. */
 export const RULE = item({ id: "Rule.A", tests: [{ name: "t", expected_result: true, mocks: [], span: { line: 5, col: 5 } }] });
-export const VIEW: WorkspaceView = { root: ROOT, name: "ws", items: [RULE], diagnostics: [], git: null };
+export const VIEW: WorkspaceView = { root: ROOT, name: "ws", items: [RULE], diagnostics: [], git: null, trust: trustState() };
 
 interface DiskApi {
   ShellError: typeof Api.ShellError;

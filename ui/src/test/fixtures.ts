@@ -12,6 +12,7 @@ import type {
   SpecTest,
   TestReport,
   TestResult,
+  TrustState,
 } from "../lib/contract";
 
 export const ROOT = "/ws";
@@ -88,6 +89,16 @@ export function detectionResult(id: string, results: TestResult[], partial: Part
     elapsed_ms: 5,
     ...partial,
   };
+}
+
+/** A trusted workspace's trust (the user trusted its folder); `partial` makes it otherwise. */
+export function trustState(partial: Partial<TrustState> = {}): TrustState {
+  return { workspace: ROOT, trusted: true, reason: { kind: "folder" }, folder: ROOT, origin: null, ...partial };
+}
+
+/** A workspace nobody trusted: restricted. */
+export function untrusted(partial: Partial<TrustState> = {}): TrustState {
+  return trustState({ trusted: false, reason: { kind: "not_trusted" }, folder: null, ...partial });
 }
 
 /** A test of a spec as list_tests answers it (a `Log` event, expected to alert, line 3 + 4 per index). */

@@ -5,7 +5,7 @@ import { flushSync } from "svelte";
 import ProblemsPanel from "../ProblemsPanel.svelte";
 import { Workbench } from "../../lib/workbench.svelte";
 import type { Diagnostic } from "../../lib/contract";
-import { ROOT, diagnostic } from "../../test/fixtures";
+import { ROOT, diagnostic, trustState } from "../../test/fixtures";
 import { render, type Mounted } from "../../test/mount";
 
 let mounted: Mounted | null = null;
@@ -30,7 +30,7 @@ function broken(n: number): Diagnostic[] {
 
 function mountWith(diagnostics: Diagnostic[]): HTMLElement {
   const wb = new Workbench();
-  wb.workspace.view = { root: ROOT, name: "broken", items: [], diagnostics, git: null };
+  wb.workspace.view = { root: ROOT, name: "broken", items: [], diagnostics, git: null, trust: trustState() };
   mounted = render(ProblemsPanel, {}, wb);
   return mounted.target;
 }

@@ -7,7 +7,7 @@ import TestEditor from "../TestEditor.svelte";
 import * as api from "../../lib/api";
 import type { SpecTest } from "../../lib/contract";
 import { Workbench } from "../../lib/workbench.svelte";
-import { detectionResult, item, specTest, testResult } from "../../test/fixtures";
+import { detectionResult, item, specTest, testResult, trustState } from "../../test/fixtures";
 import { render, type Mounted } from "../../test/mount";
 
 vi.mock("../../lib/api", async (importOriginal) => (await import("../../test/fakeShell")).fakeApi(await importOriginal()));
@@ -37,7 +37,7 @@ let wb: Workbench;
 
 async function setup(): Promise<HTMLElement> {
   wb = new Workbench();
-  await wb.enter({ root: "/ws", name: "ws", items: [rule], diagnostics: [], git: null });
+  await wb.enter({ root: "/ws", name: "ws", items: [rule], diagnostics: [], git: null, trust: trustState() });
   wb.buffers.stopRecoveryCopies();
   await wb.buffers.ensure(rule.spec_path);
   mounted = render(TestEditor, { item: rule, specPath: rule.spec_path }, wb);

@@ -7,7 +7,7 @@ import Explorer from "../Explorer.svelte";
 import TestResultsPanel from "../TestResultsPanel.svelte";
 import { Workbench } from "../../lib/workbench.svelte";
 import type { Item, TestReport } from "../../lib/contract";
-import { ROOT, detectionResult, largeWorkspace, testReport, testResult } from "../../test/fixtures";
+import { ROOT, detectionResult, largeWorkspace, testReport, testResult, trustState } from "../../test/fixtures";
 import { render, type Mounted } from "../../test/mount";
 
 /** Rows an 800px viewport holds at 22px, plus the explorer's overscan of 10 below. */
@@ -28,7 +28,7 @@ afterEach(() => {
 
 function workbench(): Workbench {
   const wb = new Workbench();
-  wb.workspace.view = { root: ROOT, name: "generated", items, diagnostics: [], git: null };
+  wb.workspace.view = { root: ROOT, name: "generated", items, diagnostics: [], git: null, trust: trustState() };
   return wb;
 }
 
