@@ -118,8 +118,7 @@ pub struct FileText {
 #[tauri::command]
 pub async fn read_file<R: Runtime>(app: AppHandle<R>, path: String) -> Result<FileText, ErrorInfo> {
     blocking(move || {
-        let path = shared(&app).inside(&path)?;
-        let (text, stamp) = save::read_text(&path)?;
+        let (path, text, stamp) = shared(&app).read_file(&path)?;
         Ok(FileText { path, text, stamp })
     })
     .await
@@ -150,9 +149,8 @@ pub async fn save_file<R: Runtime>(
 ) -> Result<Saved, ErrorInfo> {
     blocking(move || {
         let shared = shared(&app);
-        let path = shared.inside(&path)?;
         let expected = stamp.unwrap_or_else(|| save::ABSENT.to_owned());
-        let stamp = save::save_text(&path, &text, &expected)?;
+        let (path, stamp) = shared.save_file(&path, &text, &expected)?;
         let _ = recovery::clear(&shared.root()?, &path);
         Ok(Saved { stamp })
     })
