@@ -74,6 +74,16 @@ pub async fn recent_workspaces() -> Result<Vec<PathBuf>, ErrorInfo> {
     blocking(|| Ok(session::recent_workspaces())).await
 }
 
+/// A clone, opened: the workspace's view and what the user should know about the URL (plain
+/// http, credentials that were used and not stored).
+#[derive(Serialize, TS)]
+pub struct Cloned<'a> {
+    /// The cloned workspace, as `open_workspace` gives it.
+    view: session::WorkspaceView<'a>,
+    /// Warnings to show (`fork::clone_warnings`), usually none.
+    warnings: Vec<String>,
+}
+
 #[tauri::command]
 pub async fn clone_workspace<R: Runtime>(
     app: AppHandle<R>,
@@ -82,11 +92,18 @@ pub async fn clone_workspace<R: Runtime>(
     on_progress: Channel<fork::CloneProgress>,
 ) -> Result<Response, ErrorInfo> {
     blocking(move || {
+        let warnings = fork::clone_warnings(&url);
         fork::clone(&url, Path::new(&dest), &mut |p| {
             let _ = on_progress.send(p);
         })?;
         app.state::<AppState<R>>().open(Path::new(&dest))?;
-        view(&app)
+        let shared = shared(&app);
+        let guard = shared.session();
+        let session = guard.as_ref().ok_or_else(ErrorInfo::no_workspace)?;
+        json_response(Cloned {
+            view: session.view(),
+            warnings,
+        })
     })
     .await
 }

@@ -15,6 +15,7 @@ export type {
   Branch,
   Change,
   CloneProgress,
+  Cloned,
   Committed,
   DetectionForm,
   DetectionResult,

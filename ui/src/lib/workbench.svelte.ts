@@ -57,7 +57,13 @@ export class Workbench {
     this.facts = new WorkspaceFacts(this.workspace, this.buffers, this.runs);
     this.git = new SourceControl(this.workspace, this.buffers, this.notices);
     this.environment = new PythonEnvironment(this.notices, this.workspace);
-    this.launcher = new Launcher((view) => void this.enter(view));
+    this.launcher = new Launcher(
+      (view) => void this.enter(view),
+      (warning) => {
+        this.notices.log("git", `Clone: ${warning}`);
+        this.notices.inform(warning);
+      },
+    );
   }
 
   /**
