@@ -75,6 +75,16 @@ pub async fn recent_workspaces() -> Result<Vec<PathBuf>, ErrorInfo> {
     blocking(|| Ok(session::recent_workspaces())).await
 }
 
+/// A clone, opened: the workspace's view and what the user should know about the URL (plain
+/// http, credentials that were used and not stored).
+#[derive(Serialize, TS)]
+pub struct Cloned<'a> {
+    /// The cloned workspace, as `open_workspace` gives it.
+    view: session::WorkspaceView<'a>,
+    /// Warnings to show (`fork::clone_warnings`), usually none.
+    warnings: Vec<String>,
+}
+
 #[tauri::command]
 pub async fn clone_workspace<R: Runtime>(
     app: AppHandle<R>,
@@ -83,11 +93,18 @@ pub async fn clone_workspace<R: Runtime>(
     on_progress: Channel<fork::CloneProgress>,
 ) -> Result<Response, ErrorInfo> {
     blocking(move || {
+        let warnings = fork::clone_warnings(&url);
         fork::clone(&url, Path::new(&dest), &mut |p| {
             let _ = on_progress.send(p);
         })?;
         app.state::<AppState<R>>().open(Path::new(&dest))?;
-        view(&app)
+        let shared = shared(&app);
+        let guard = shared.session();
+        let session = guard.as_ref().ok_or_else(ErrorInfo::no_workspace)?;
+        json_response(Cloned {
+            view: session.view(),
+            warnings,
+        })
     })
     .await
 }
@@ -119,8 +136,7 @@ pub struct FileText {
 #[tauri::command]
 pub async fn read_file<R: Runtime>(app: AppHandle<R>, path: String) -> Result<FileText, ErrorInfo> {
     blocking(move || {
-        let path = shared(&app).inside(&path)?;
-        let (text, stamp) = save::read_text(&path)?;
+        let (path, text, stamp) = shared(&app).read_file(&path)?;
         Ok(FileText { path, text, stamp })
     })
     .await
@@ -151,9 +167,8 @@ pub async fn save_file<R: Runtime>(
 ) -> Result<Saved, ErrorInfo> {
     blocking(move || {
         let shared = shared(&app);
-        let path = shared.inside(&path)?;
         let expected = stamp.unwrap_or_else(|| save::ABSENT.to_owned());
-        let stamp = save::save_text(&path, &text, &expected)?;
+        let (path, stamp) = shared.save_file(&path, &text, &expected)?;
         let _ = recovery::clear(&shared.root()?, &path);
         Ok(Saved { stamp })
     })

@@ -38,6 +38,7 @@ fn roots(v: &mut Collector) {
     use rules_workspace as core;
     v.visit::<core::session::WorkspaceView<'static>>();
     v.visit::<core::diagnostics::Diagnostic>();
+    v.visit::<crate::commands::Cloned<'static>>();
     v.visit::<crate::commands::FileText>();
     v.visit::<crate::commands::Saved>();
     v.visit::<crate::commands::Edited>();

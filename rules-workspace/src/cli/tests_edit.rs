@@ -125,12 +125,20 @@ fn edit(args: &EditTestsArgs) -> Result<ExitCode, CliError> {
 }
 
 fn read_spec(path: &Path) -> Result<String, CliError> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        let mut info =
-            crate::error::io_error(path, &e).with_hint("pass the path of a spec file (YAML)");
-        info.message = format!("cannot read {}: {e}", path.display());
-        info
-    })?;
+    // Bounded and regular files only: the spec may come from a workspace made elsewhere.
+    let bytes =
+        crate::workspace::read_bounded(path, crate::workspace::MAX_SPEC_BYTES).map_err(|e| {
+            let reason = match &e {
+                crate::workspace::save::SaveError::Io { source, .. } => source.to_string(),
+                crate::workspace::save::SaveError::NotFound { .. } => {
+                    std::io::Error::from_raw_os_error(libc::ENOENT).to_string()
+                }
+                other => other.to_string(),
+            };
+            let mut info = CliError::from(e).with_hint("pass the path of a spec file (YAML)");
+            info.message = format!("cannot read {}: {reason}", path.display());
+            info
+        })?;
     String::from_utf8(bytes).map_err(|_| {
         CliError::new(
             "file.not_text",

@@ -1,7 +1,8 @@
 //! Length-prefixed frames: a 4-byte big-endian length, then that many bytes of UTF-8 JSON.
 //!
 //! Chosen over newline-delimited JSON because payloads (events, captured output) may contain
-//! anything, and a length lets the reader refuse an absurd frame before allocating it.
+//! anything, and a length lets the reader refuse an absurd frame before allocating it. A frame
+//! within the limit is still allocated only as its bytes arrive.
 
 use std::io::{self, Read, Write};
 
@@ -44,8 +45,16 @@ pub fn read_frame(r: &mut impl Read) -> io::Result<Option<Vec<u8>>> {
             format!("frame of {len} bytes is over the limit"),
         ));
     }
-    let mut buf = vec![0u8; len];
-    r.read_exact(&mut buf)?;
+    // The buffer grows with the bytes that actually arrive: a header alone cannot make the
+    // reader allocate `MAX_FRAME`.
+    let mut buf = Vec::with_capacity(len.min(64 * 1024));
+    r.take(len as u64).read_to_end(&mut buf)?;
+    if buf.len() < len {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "stream ended inside a frame",
+        ));
+    }
     Ok(Some(buf))
 }
 

@@ -1,7 +1,12 @@
 //! The Prowl side of one worker process: spawn it, send a request, wait for the answer with a
-//! time limit, and kill it when it hangs. A reader thread turns the worker's frames into
-//! channel messages, so a timeout never blocks on a pipe; another keeps the tail of its
-//! stderr for error messages.
+//! time limit, and kill it when it hangs. A writer thread sends the requests and a reader
+//! thread turns the worker's frames into channel messages, so a timeout never blocks on a pipe
+//! in either direction; another thread keeps the tail of its stderr for error messages.
+//!
+//! The frames read ahead are bounded ([`FRAME_QUEUE`]): a worker writing frames nobody asked
+//! for (workspace code that found the frame descriptor) fills the queue, then the reader
+//! blocks, then the worker blocks on its pipe. Backpressure, never loss and never unbounded
+//! memory; each frame is bounded by [`super::protocol::MAX_FRAME`].
 
 use super::messages::{Answer, Reply};
 use super::protocol::{read_frame, write_frame};
@@ -10,7 +15,7 @@ use super::EngineError;
 use std::io::{BufReader, Read};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -46,14 +51,21 @@ impl WorkerOptions {
 /// Most stderr kept per worker for error messages.
 const STDERR_TAIL: usize = 16 * 1024;
 
+/// Frames read from a worker and not yet taken: one answer is all a request needs.
+pub const FRAME_QUEUE: usize = 2;
+
+/// What the reader thread hands over: a frame, the end of the stream, or a read error.
+type FrameResult = std::io::Result<Option<Vec<u8>>>;
+
 /// A running worker process.
 pub struct Worker {
     child: Child,
     /// A sandboxed worker's scratch folder (its temp and home), removed with the worker.
     scratch: Option<tempfile::TempDir>,
     pycache: Option<PathBuf>,
-    stdin: Option<ChildStdin>,
-    frames: Receiver<std::io::Result<Option<Vec<u8>>>>,
+    /// Requests for the writer thread; dropping it closes the worker's stdin.
+    requests: Option<Sender<Vec<u8>>>,
+    frames: Receiver<FrameResult>,
     stderr: Arc<Mutex<String>>,
 }
 
@@ -119,17 +131,8 @@ impl Worker {
         })?;
         let stdout = child.stdout.take().expect("piped stdout");
         let stderr_pipe = child.stderr.take().expect("piped stderr");
-        let (tx, frames) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut reader = BufReader::new(stdout);
-            loop {
-                let frame = read_frame(&mut reader);
-                let done = !matches!(frame, Ok(Some(_)));
-                if tx.send(frame).is_err() || done {
-                    break;
-                }
-            }
-        });
+        let frames = read_frames(stdout);
+        let requests = child.stdin.take().map(write_frames);
         let stderr = Arc::new(Mutex::new(String::new()));
         let tail = Arc::clone(&stderr);
         std::thread::spawn(move || {
@@ -154,7 +157,7 @@ impl Worker {
         Ok(Worker {
             scratch,
             pycache: options.pycache.clone(),
-            stdin: child.stdin.take(),
+            requests,
             child,
             frames,
             stderr,
@@ -177,10 +180,12 @@ impl Worker {
     ) -> Result<A, EngineError> {
         let payload =
             serde_json::to_vec(request).map_err(|e| EngineError::Protocol(e.to_string()))?;
-        let sent = match self.stdin.as_mut() {
-            Some(stdin) => write_frame(stdin, &payload).is_ok(),
-            None => false,
-        };
+        // Handed to the writer thread: a worker that stops reading its stdin cannot block
+        // this thread past the time limit below.
+        let sent = self
+            .requests
+            .as_ref()
+            .is_some_and(|tx| tx.send(payload).is_ok());
         if !sent {
             return Err(self.crashed());
         }
@@ -249,7 +254,7 @@ impl Worker {
 
     /// Closes stdin and waits for the worker to leave its loop.
     pub fn shutdown(mut self) {
-        self.stdin.take();
+        self.requests.take();
         for _ in 0..100 {
             if let Ok(Some(_)) = self.child.try_wait() {
                 return;
@@ -267,6 +272,38 @@ impl Drop for Worker {
         }
         self.remove_scratch();
     }
+}
+
+/// A thread reading frames from `pipe` into a channel of at most [`FRAME_QUEUE`] frames: when
+/// nobody takes them the thread waits, and so does the writer at the other end of the pipe.
+/// The thread ends at the end of the stream, on an error, or when the receiver is dropped.
+fn read_frames(pipe: impl Read + Send + 'static) -> Receiver<FrameResult> {
+    let (tx, frames) = mpsc::sync_channel(FRAME_QUEUE);
+    std::thread::spawn(move || {
+        let mut reader = BufReader::new(pipe);
+        loop {
+            let frame = read_frame(&mut reader);
+            let done = !matches!(frame, Ok(Some(_)));
+            if tx.send(frame).is_err() || done {
+                break;
+            }
+        }
+    });
+    frames
+}
+
+/// A thread writing each payload sent to it as a frame on the worker's stdin; it ends (closing
+/// stdin) when the sender is dropped or the pipe breaks (the worker died or was killed).
+fn write_frames(mut stdin: ChildStdin) -> Sender<Vec<u8>> {
+    let (tx, payloads) = mpsc::channel::<Vec<u8>>();
+    std::thread::spawn(move || {
+        for payload in payloads {
+            if write_frame(&mut stdin, &payload).is_err() {
+                break;
+            }
+        }
+    });
+    tx
 }
 
 /// A fresh scratch folder for a sandboxed worker, in Prowl's cache (never in the workspace).
@@ -320,5 +357,68 @@ fn describe_status(status: std::process::ExitStatus) -> String {
         format!("killed by {name} ({sig})")
     } else {
         format!("exit code {}", status.code().unwrap_or(-1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A worker's stdout that never ends: `{}` frames, one per `read`, counting them.
+    struct Flood {
+        frames: Arc<AtomicUsize>,
+        at: usize,
+    }
+
+    const FRAME: &[u8] = b"\0\0\0\x02{}";
+
+    impl Read for Flood {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.at == 0 {
+                self.frames.fetch_add(1, Ordering::SeqCst);
+            }
+            let n = buf.len().min(FRAME.len() - self.at);
+            buf[..n].copy_from_slice(&FRAME[self.at..self.at + n]);
+            self.at = (self.at + n) % FRAME.len();
+            Ok(n)
+        }
+    }
+
+    /// Waits (without a clock) until the reader has produced `at_least` frames, then checks
+    /// many times over that it goes no further than the queue allows while nobody takes any.
+    fn stays_bounded(produced: &AtomicUsize, at_least: usize, at_most: usize) {
+        while produced.load(Ordering::SeqCst) < at_least {
+            std::thread::yield_now();
+        }
+        for _ in 0..20_000 {
+            let n = produced.load(Ordering::SeqCst);
+            assert!(
+                n <= at_most,
+                "{n} frames read ahead; the queue allows {at_most}"
+            );
+            std::thread::yield_now();
+        }
+    }
+
+    #[test]
+    fn a_worker_flooding_frames_is_read_no_further_than_the_queue() {
+        let produced = Arc::new(AtomicUsize::new(0));
+        let frames = read_frames(Flood {
+            frames: Arc::clone(&produced),
+            at: 0,
+        });
+        // In flight beyond the queue: the frame the reader holds while it waits to hand it
+        // over, and the next one started in its buffer.
+        let slack = 2;
+        stays_bounded(&produced, FRAME_QUEUE + 1, FRAME_QUEUE + slack);
+        for taken in 1..=5 {
+            assert_eq!(frames.recv().unwrap().unwrap().unwrap(), b"{}");
+            stays_bounded(
+                &produced,
+                taken + FRAME_QUEUE + 1,
+                taken + FRAME_QUEUE + slack,
+            );
+        }
     }
 }

@@ -100,7 +100,8 @@ pub struct WorkspaceRequirements {
     pub pins: Vec<Pin>,
     /// What is not installed, and why.
     pub left_out: Vec<LeftOut>,
-    /// Forms refused (the sync stops when there is any).
+    /// Forms refused, and requirement files that are a FIFO, a device or too large (placed at
+    /// their line 1). The sync stops when there is any.
     pub refused: Vec<Refused>,
     /// Other files that were not read, and why (e.g. a requirements.txt beside a Pipfile).
     pub ignored: Vec<(String, String)>,
@@ -131,8 +132,7 @@ pub fn read(root: &Path) -> WorkspaceRequirements {
     let mut out = WorkspaceRequirements::default();
     let candidates = ["Pipfile", "requirements.txt", "pyproject.toml"];
     for name in candidates {
-        let path = root.join(name);
-        let Some(text) = read_small(&path) else {
+        let Some(text) = read_small(root, name, &mut out) else {
             continue;
         };
         if out.source.is_some() {
@@ -162,7 +162,7 @@ pub fn read(root: &Path) -> WorkspaceRequirements {
         ("uv.lock", toml_lock),
         ("poetry.lock", toml_lock),
     ] {
-        if let Some(text) = read_small(&root.join(name)) {
+        if let Some(text) = read_small(root, name, &mut out) {
             if out.pins.is_empty() {
                 reader(name, &text, &mut out);
             } else {
@@ -177,13 +177,50 @@ pub fn read(root: &Path) -> WorkspaceRequirements {
 /// Requirement files larger than this are refused (a real one is a few kilobytes).
 const MAX_FILE: u64 = 4 * 1024 * 1024;
 
-/// A regular file's text, bounded (links out of the workspace, FIFOs and devices are not read).
-fn read_small(path: &Path) -> Option<String> {
-    let meta = std::fs::symlink_metadata(path).ok()?;
-    if !meta.file_type().is_file() || meta.len() > MAX_FILE {
-        return None;
-    }
-    std::fs::read_to_string(path).ok()
+/// The text of the requirement file `name` of the workspace, if there is one. A FIFO, a
+/// device or a file over [`MAX_FILE`] is never read: it is refused (which stops the sync)
+/// rather than taken for absent, so the environment is never made without what the workspace
+/// asks for. A link out of the workspace is not read either; it is named as ignored (a
+/// monorepo may link a `pyproject.toml` from above), as is a file that is not UTF-8.
+fn read_small(root: &Path, name: &str, out: &mut WorkspaceRequirements) -> Option<String> {
+    use crate::workspace::save::SaveError;
+    let why = match crate::workspace::read_inside(root, &root.join(name), MAX_FILE) {
+        Ok(bytes) => {
+            let text = String::from_utf8(bytes).ok();
+            if text.is_none() {
+                out.ignored
+                    .push((name.to_owned(), "it is not UTF-8 text".to_owned()));
+            }
+            return text;
+        }
+        Err(SaveError::OutsideWorkspace { target, .. }) => {
+            out.ignored.push((
+                name.to_owned(),
+                format!(
+                    "it is a link to {}, outside the workspace",
+                    target.display()
+                ),
+            ));
+            return None;
+        }
+        Err(SaveError::NotRegular { kind, .. }) => {
+            format!("{kind}, not a regular file: Prowl does not read it")
+        }
+        Err(SaveError::TooLarge { size, .. }) => {
+            format!("{size} bytes, more than the {MAX_FILE} bytes a requirements file may be")
+        }
+        Err(_) => return None,
+    };
+    out.refused.push(Refused {
+        origin: Origin {
+            file: name.to_owned(),
+            line: 1,
+        },
+        text: name.to_owned(),
+        why: format!("the file is {why}"),
+        hint: "make it a regular file of the workspace that lists the requirements".into(),
+    });
+    None
 }
 
 fn line_of(text: &str, offset: usize) -> u32 {
@@ -666,6 +703,43 @@ mod tests {
 
     fn asked(r: &WorkspaceRequirements) -> Vec<String> {
         r.asked.iter().map(|a| a.requirement.to_string()).collect()
+    }
+
+    #[test]
+    fn fifos_are_refused_links_out_ignored_and_links_inside_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("ws");
+        std::fs::create_dir_all(&root).unwrap();
+        let fifo = root.join("requirements.txt");
+        let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+        let r = read(&root);
+        assert_eq!(r.refused.len(), 1, "{:?}", r.refused);
+        assert_eq!(r.refused[0].origin.file, "requirements.txt");
+        assert!(r.refused[0].why.contains("FIFO"), "{:?}", r.refused);
+        assert!(r.source.is_none());
+
+        std::fs::remove_file(&fifo).unwrap();
+        std::fs::write(
+            dir.path().join("pyproject.toml"),
+            "[project]\ndependencies = [\"x\"]\n",
+        )
+        .unwrap();
+        std::os::unix::fs::symlink("../pyproject.toml", root.join("pyproject.toml")).unwrap();
+        std::fs::write(root.join("reqs.in"), "requests>=2\n").unwrap();
+        std::os::unix::fs::symlink("reqs.in", root.join("requirements.txt")).unwrap();
+        let r = read(&root);
+        assert!(r.refused.is_empty(), "{:?}", r.refused);
+        assert_eq!(r.source.as_deref(), Some("requirements.txt"));
+        assert_eq!(asked(&r), vec!["requests>=2"]);
+        assert!(
+            r.ignored
+                .iter()
+                .any(|(f, why)| f == "pyproject.toml" && why.contains("outside the workspace")),
+            "{:?}",
+            r.ignored
+        );
     }
 
     #[test]

@@ -2,10 +2,16 @@
 //! folder. This build of git2 has no ssh transport, so `ssh://` and `user@host:path` URLs are
 //! refused up front with a clear error (and the hint to use the HTTPS URL) rather than
 //! libgit2's "unsupported URL protocol".
+//!
+//! Credentials written into a URL (`https://user:token@host/…`) are never stored or shown:
+//! libgit2 is given the URL without them ([`without_credentials`], which is also what `origin`
+//! records and what messages name) and they are handed over only when the server asks, through
+//! the credentials callback, once. Whatever libgit2 or the server says is redacted all the same.
+//! A plain `http://` URL is cloned, with a warning ([`clone_warnings`]) for the front end to show.
 
 use super::{ForkError, Repo};
 use git2::build::{CloneLocal, RepoBuilder};
-use git2::{FetchOptions, RemoteCallbacks, Repository};
+use git2::{Cred, CredentialType, FetchOptions, RemoteCallbacks, Repository};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -35,10 +41,25 @@ pub fn clone(
     dest: &Path,
     progress: &mut dyn FnMut(CloneProgress),
 ) -> Result<Repo, ForkError> {
-    let source = clone_source(url_or_path)?;
+    let (source, credentials) = clone_source(url_or_path)?;
     let created = prepare_destination(dest)?;
     let result = (|| {
         let mut callbacks = RemoteCallbacks::new();
+        if let Some(credentials) = credentials {
+            // Asked again after a refusal: the same credentials would be refused again.
+            let mut offered = false;
+            callbacks.credentials(move |_url, _user, allowed| {
+                if offered || !allowed.contains(CredentialType::USER_PASS_PLAINTEXT) {
+                    return Err(git2::Error::new(
+                        git2::ErrorCode::Auth,
+                        git2::ErrorClass::Http,
+                        "the server did not accept the credentials given in the URL",
+                    ));
+                }
+                offered = true;
+                Cred::userpass_plaintext(&credentials.username, &credentials.password)
+            });
+        }
         callbacks.transfer_progress(|p| {
             progress(CloneProgress {
                 received_objects: p.received_objects(),
@@ -60,7 +81,7 @@ pub fn clone(
                 if is_network(&source) {
                     ForkError::Remote {
                         url: source.clone(),
-                        message: e.message().to_owned(),
+                        message: redact(e.message(), url_or_path),
                         auth: e.code() == git2::ErrorCode::Auth,
                     }
                 } else {
@@ -81,10 +102,104 @@ fn is_network(source: &str) -> bool {
     })
 }
 
-/// What to hand libgit2: a local repository's path, or a `file://` or `http(s)://` URL as given.
-fn clone_source(url_or_path: &str) -> Result<String, ForkError> {
+/// Credentials written into a URL, kept out of everything libgit2 stores or says.
+struct UrlCredentials {
+    username: String,
+    password: String,
+}
+
+/// The byte range of `userinfo@` in a `scheme://userinfo@host/…` URL.
+fn userinfo_range(url: &str) -> Option<std::ops::Range<usize>> {
+    let start = url.find("://")? + 3;
+    let rest = &url[start..];
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    let at = authority.rfind('@')?;
+    Some(start..start + at + 1)
+}
+
+/// `url` without the credentials written into it (`https://user:token@host/x.git` becomes
+/// `https://host/x.git`): what is stored as `origin` and named in messages. Anything else is
+/// returned as it is.
+pub fn without_credentials(url: &str) -> String {
+    match userinfo_range(url) {
+        Some(r) => format!("{}{}", &url[..r.start], &url[r.end..]),
+        None => url.to_owned(),
+    }
+}
+
+/// `text` (a message from libgit2 or a server) with the credentials of `url` replaced by
+/// `***`, as written and percent-decoded. A user name alone is taken for a token (GitHub's
+/// `https://TOKEN@host` form); a user name beside a password is not a secret.
+fn redact(text: &str, url: &str) -> String {
+    let Some(range) = userinfo_range(url) else {
+        return text.to_owned();
+    };
+    let userinfo = &url[range.start..range.end - 1];
+    let secret = match userinfo.split_once(':') {
+        Some((_, password)) => password,
+        None => userinfo,
+    };
+    let mut out = text.replace(userinfo, "***");
+    for s in [secret.to_owned(), percent_decode(secret)] {
+        // A secret of a few letters would blank ordinary words of the message.
+        if s.chars().count() >= 4 {
+            out = out.replace(&s, "***");
+        }
+    }
+    out
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// What the user should know before cloning `url_or_path`: a plain `http://` URL (the code
+/// and any credentials travel unencrypted, and can be altered on the way), and credentials in
+/// the URL (used for this clone only, never stored).
+pub fn clone_warnings(url_or_path: &str) -> Vec<String> {
+    let shown = without_credentials(url_or_path);
+    let mut out = Vec::new();
+    let scheme = url_or_path.split_once("://").map(|(s, _)| s);
+    if scheme.is_some_and(|s| s.eq_ignore_ascii_case("http")) {
+        out.push(format!(
+            "`{shown}` is plain http://: the repository{} travels unencrypted and can be read or altered on the way; use its https:// URL if it has one",
+            if userinfo_range(url_or_path).is_some() { " and the credentials in the URL" } else { "" }
+        ));
+    }
+    if userinfo_range(url_or_path).is_some() && is_network(url_or_path) {
+        out.push(format!(
+            "the credentials in the URL are used for this clone only and are not stored: `origin` is `{shown}` (a later fetch needs them again, e.g. from git's credential helper)"
+        ));
+    }
+    out
+}
+
+/// What to hand libgit2: a local repository's path, or a `file://` or `http(s)://` URL without
+/// credentials, and the credentials that were in the URL.
+fn clone_source(url_or_path: &str) -> Result<(String, Option<UrlCredentials>), ForkError> {
+    let shown = without_credentials(url_or_path);
     let unsupported = |scheme: &str| ForkError::UnsupportedUrl {
-        url: url_or_path.to_owned(),
+        url: shown.clone(),
         scheme: scheme.to_owned(),
     };
     if url_or_path.is_empty() || url_or_path.contains('\0') {
@@ -101,17 +216,26 @@ fn clone_source(url_or_path: &str) -> Result<String, ForkError> {
                 return Err(unsupported("file URLs naming another host"));
             }
         }
-        Some((scheme, rest))
+        Some((scheme, _))
             if scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("http") =>
         {
+            let credentials = userinfo_range(url_or_path).map(|r| {
+                let userinfo = &url_or_path[r.start..r.end - 1];
+                let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
+                UrlCredentials {
+                    username: percent_decode(user),
+                    password: percent_decode(password),
+                }
+            });
+            let rest = &shown[scheme.len() + 3..];
             if rest.is_empty() || rest.starts_with('/') {
                 return Err(ForkError::InvalidPath {
-                    path: url_or_path.to_owned(),
+                    path: shown.clone(),
                     reason: "the URL names no host",
                 });
             }
             // Checked by the transfer itself (reachability, authentication, "not found").
-            return Ok(url_or_path.to_owned());
+            return Ok((shown.clone(), credentials));
         }
         Some((scheme, _)) => return Err(unsupported(scheme)),
         None => {
@@ -134,7 +258,7 @@ fn clone_source(url_or_path: &str) -> Result<String, ForkError> {
         return Err(ForkError::NotARepository { path: local });
     }
     if url_or_path.contains("://") {
-        Ok(url_or_path.to_owned())
+        Ok((url_or_path.to_owned(), None))
     } else {
         let absolute = std::fs::canonicalize(&local).map_err(|source| ForkError::Io {
             path: local.clone(),
@@ -142,7 +266,7 @@ fn clone_source(url_or_path: &str) -> Result<String, ForkError> {
         })?;
         absolute
             .to_str()
-            .map(str::to_owned)
+            .map(|p| (p.to_owned(), None))
             .ok_or_else(|| ForkError::InvalidPath {
                 path: url_or_path.to_owned(),
                 reason: "the path is not valid UTF-8",
@@ -314,5 +438,74 @@ mod tests {
         assert!(clone(&url, &empty, &mut |_| {}).is_err());
         assert!(empty.exists());
         assert_eq!(std::fs::read_dir(&empty).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn credentials_are_taken_out_of_urls_for_storing_and_showing() {
+        for (url, shown) in [
+            (
+                "https://user:tok@github.com/o/r.git",
+                "https://github.com/o/r.git",
+            ),
+            (
+                "https://ghp_token@github.com/o/r.git",
+                "https://github.com/o/r.git",
+            ),
+            ("HTTP://u:p@ss@host:8080/x?y#z", "HTTP://host:8080/x?y#z"),
+            ("https://github.com/o/r.git", "https://github.com/o/r.git"),
+            ("https://host/a@b", "https://host/a@b"),
+            ("/local/folder@2", "/local/folder@2"),
+        ] {
+            assert_eq!(without_credentials(url), shown, "{url}");
+        }
+        let said = redact(
+            "auth for u:s%40cret failed; s@cret refused",
+            "https://u:s%40cret@host/x",
+        );
+        assert_eq!(said, "auth for *** failed; *** refused");
+        // A user name beside a password is not a secret; a token alone is.
+        assert_eq!(redact("user alice", "https://alice:pw12@h/x"), "user alice");
+        assert_eq!(
+            redact("token ghp_1234", "https://ghp_1234@h/x"),
+            "token ***"
+        );
+    }
+
+    #[test]
+    fn a_failed_network_clone_never_shows_the_urls_credentials() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("clone");
+        let err = clone(
+            "https://user:secret@example.invalid/x.git",
+            &dest,
+            &mut |_| {},
+        )
+        .unwrap_err();
+        let json = serde_json::to_string(&err.info()).unwrap();
+        assert!(!json.contains("secret"), "{json}");
+        assert!(json.contains("https://example.invalid/x.git"), "{json}");
+        assert!(!dest.exists());
+        // Refused up front, the same.
+        for url in [
+            "ssh://git:secret@github.com/o/r.git",
+            "https://user:secret@/no-host",
+        ] {
+            let err = clone(url, &dest, &mut |_| {}).unwrap_err();
+            let json = serde_json::to_string(&err.info()).unwrap();
+            assert!(!json.contains("secret"), "{json}");
+        }
+    }
+
+    #[test]
+    fn plain_http_and_credentials_in_the_url_are_warned_about() {
+        assert!(clone_warnings("https://github.com/o/r.git").is_empty());
+        assert!(clone_warnings("/local/repo").is_empty());
+        let plain = clone_warnings("http://host/x.git");
+        assert_eq!(plain.len(), 1);
+        assert!(plain[0].contains("plain http://"), "{plain:?}");
+        let both = clone_warnings("http://user:secret@host/x.git");
+        assert_eq!(both.len(), 2, "{both:?}");
+        assert!(both.iter().all(|w| !w.contains("secret")), "{both:?}");
+        assert!(both[1].contains("not stored"), "{both:?}");
     }
 }

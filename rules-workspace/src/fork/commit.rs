@@ -83,10 +83,21 @@ impl Repo {
     /// The commits being merged (`.git/MERGE_HEAD`).
     fn merge_heads(&self) -> Result<Vec<Oid>, ForkError> {
         let path = self.repo.path().join("MERGE_HEAD");
-        let text = std::fs::read_to_string(&path).map_err(|source| ForkError::Io {
-            path: path.clone(),
-            source,
+        // A repository made elsewhere may hold anything here: a regular file, bounded.
+        let bytes = crate::workspace::read_bounded(&path, 1024 * 1024).map_err(|e| {
+            let source = match e {
+                crate::workspace::save::SaveError::Io { source, .. } => source,
+                crate::workspace::save::SaveError::NotFound { .. } => {
+                    std::io::Error::from_raw_os_error(libc::ENOENT)
+                }
+                other => std::io::Error::other(other.to_string()),
+            };
+            ForkError::Io {
+                path: path.clone(),
+                source,
+            }
         })?;
+        let text = String::from_utf8_lossy(&bytes);
         text.lines()
             .map(str::trim)
             .filter(|l| !l.is_empty())

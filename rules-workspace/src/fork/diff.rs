@@ -182,7 +182,17 @@ impl Repo {
                 })
             };
         }
-        std::fs::read(&disk).map(Some).map_err(io)
+        // Regular files only, bounded: a FIFO or a device in the work tree must not hang a diff.
+        use crate::workspace::save::SaveError;
+        match crate::workspace::read_bounded(&disk, crate::workspace::MAX_SPEC_BYTES) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(SaveError::NotFound { .. }) => Ok(None),
+            Err(SaveError::NotRegular { .. }) => Err(ForkError::NotAFile {
+                path: given.to_owned(),
+            }),
+            Err(SaveError::Io { source, .. }) => Err(io(source)),
+            Err(other) => Err(io(std::io::Error::other(other.to_string()))),
+        }
     }
 
     /// The HEAD path a staged file was renamed from, if git's rename detection sees one.

@@ -25,7 +25,7 @@ mod stage;
 mod status;
 
 pub use branch::Branch;
-pub use clone::{clone, CloneProgress};
+pub use clone::{clone, clone_warnings, without_credentials, CloneProgress};
 pub use diff::{DiffLine, FileDiff, Hunk, LineTag};
 pub use error::ForkError;
 pub use status::{Change, Conflict, FileStatus, Status};

@@ -13,12 +13,15 @@
 //! - a run can be cancelled from another thread ([`SharedSession::cancel_run`]);
 //! - after a run that started several workers, the extra ones are let go after
 //!   [`EXTRA_WORKERS_IDLE`] unless another run ends first (one stays warm);
-//! - the front end may name only paths inside the open workspace ([`SharedSession::inside`]).
+//! - the front end may name only paths inside the open workspace ([`SharedSession::inside`]),
+//!   and reads and saves files only through [`SharedSession::read_file`] and
+//!   [`SharedSession::save_file`], which follow no link out of it.
 
 use super::{release_free_memory, Session, SessionError, TestReport};
 use crate::diagnostics::Diagnostic;
 use crate::error::{ErrorInfo, Location};
 use crate::testing::Progress;
+use crate::workspace::save;
 use crate::workspace::watch::Watcher;
 use crate::workspace::{OpenOptions, ParseCache, Workspace};
 use serde::Serialize;
@@ -207,6 +210,31 @@ impl SharedSession {
     pub fn inside(&self, path: &str) -> Result<PathBuf, ErrorInfo> {
         let root = self.root()?;
         contained(&root, Path::new(path))
+    }
+
+    /// A file of the open workspace for an editor: the path resolved as [`Self::inside`] does,
+    /// its text and its stamp. A link is followed only when it stays inside the workspace, and
+    /// only a regular file is read (see [`save::read_text_in`]).
+    pub fn read_file(&self, path: &str) -> Result<(PathBuf, String, String), ErrorInfo> {
+        let root = self.root()?;
+        let path = contained(&root, Path::new(path))?;
+        let (text, stamp) = save::read_text_in(&root, &path)?;
+        Ok((path, text, stamp))
+    }
+
+    /// Saves an editor's text to a file of the open workspace if it still has the stamp
+    /// `expected` (see [`save::save_text_in`]: never through a link out of the workspace).
+    /// Returns the path resolved as [`Self::inside`] does and the new stamp.
+    pub fn save_file(
+        &self,
+        path: &str,
+        text: &str,
+        expected: &str,
+    ) -> Result<(PathBuf, String), ErrorInfo> {
+        let root = self.root()?;
+        let path = contained(&root, Path::new(path))?;
+        let stamp = save::save_text_in(&root, &path, text, expected)?;
+        Ok((path, stamp))
     }
 
     /// The problems of one file as if it had `text` (see [`Session::validate_buffer`]). A spec

@@ -89,7 +89,7 @@ impl<'a, 'o> Collector<'a, 'o> {
                         out.skip(spec_file, item);
                     }
                     if let Some(answer) = &answer {
-                        out.stdout(&answer.module_output);
+                        out.module_output(id, &answer.module_output);
                         out.stderr(&answer.module_stderr);
                         if let Some(fatal) = &answer.fatal {
                             let printer = std::mem::replace(out, Printer::new(self.options));

@@ -14,6 +14,7 @@
 
 mod collect;
 pub mod junit;
+pub mod kept_output;
 pub mod pat_text;
 mod plan;
 mod schedule;
@@ -251,7 +252,7 @@ pub fn run_observed(
         eprintln!("load: {:?}", t0.elapsed());
     }
     out.stderr(&setup.stderr);
-    out.stdout(&setup.output);
+    out.setup_output(&setup.output);
     if let Some(fatal) = &setup.fatal {
         return Ok(out.fatal(fatal, false));
     }

@@ -1,8 +1,11 @@
 //! PAT's `test` output, line for line (panther-spec §2.8; `print_result` and `print_summary` in
 //! `tests/engine/harness_check.py`): detection blocks, the Skipped/Failed/Invalid summaries,
 //! the Test Summary (where Passed may be negative), the exit code and the last `ERROR:` line.
-//! PASS/FAIL are coloured with PAT's raw ANSI codes only when colour is wanted.
+//! PASS/FAIL are coloured with PAT's raw ANSI codes only when colour is wanted. One difference
+//! from PAT: a capture longer than [`super::kept_output::TERMINAL_BYTES`] is cut, and kept whole in a
+//! file (see [`super::kept_output`]).
 
+use super::kept_output::KeptOutput;
 use super::{TestOptions, TestRun};
 use crate::engine::messages::{Attempt, DetectionResult, Fatal, PyError, UnitTestResult};
 use crate::spec::pyrepr::str_repr;
@@ -25,6 +28,8 @@ pub struct Printer {
     buffered: Vec<(bool, String, UnitTestResult)>,
     /// Prowl's failure recap, written to stderr just before PAT's closing `ERROR:` line.
     recap: String,
+    /// Where captures too long for the terminal are kept whole.
+    kept: KeptOutput,
 }
 
 impl Printer {
@@ -41,6 +46,7 @@ impl Printer {
             skipped: Vec::new(),
             buffered: Vec::new(),
             recap: String::new(),
+            kept: KeptOutput::in_cache(),
         }
     }
 
@@ -61,6 +67,20 @@ impl Printer {
     /// Appends text to stderr as it is (Python's logging and warnings from a worker).
     pub fn stderr(&mut self, text: &str) {
         self.stderr.push_str(text);
+    }
+
+    /// Output a detection's module printed when imported (PAT prints it before the detection's
+    /// ID), cut when too long for the terminal.
+    pub fn module_output(&mut self, id: &str, text: &str) {
+        let shown = self.kept.for_terminal(id, "import", text);
+        self.stdout.push_str(&shown);
+    }
+
+    /// Output the workspace's set-up printed (data models and helpers imported), cut when too
+    /// long for the terminal.
+    pub fn setup_output(&mut self, text: &str) {
+        let shown = self.kept.for_terminal("workspace", "setup", text);
+        self.stdout.push_str(&shown);
     }
 
     /// A PAT log line on stderr (`LEVEL: message`).
@@ -144,7 +164,8 @@ impl Printer {
 
     fn print_result(&mut self, id: &str, result: &UnitTestResult) {
         if !result.captured.is_empty() {
-            let _ = writeln!(self.stdout, "{}", result.captured);
+            let shown = self.kept.for_terminal(id, &result.name, &result.captured);
+            let _ = writeln!(self.stdout, "{shown}");
         }
         let tag = self.tag(result.passed);
         let _ = writeln!(self.stdout, "\t[{tag}] {}", result.name);

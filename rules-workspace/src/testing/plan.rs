@@ -139,7 +139,9 @@ pub(super) fn load_request(
         .hash(&mut h);
     for item in of_type(AnalysisType::Global).chain(of_type(AnalysisType::DataModel)) {
         if let Some(code) = &item.code_path {
-            std::fs::read(code).ok().hash(&mut h);
+            crate::workspace::read_bounded(code, crate::workspace::save::MAX_TEXT_BYTES)
+                .ok()
+                .hash(&mut h);
         }
     }
     Load {

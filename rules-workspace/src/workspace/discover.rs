@@ -6,6 +6,9 @@
 //! in sorted order; hidden files, `dependabot.yml`, `package.json`, `package-lock.json` (at the
 //! root) and `--ignore-files` entries are skipped; a spec is any name matching `*.y*ml`.
 //! Symlinked directories are listed but not entered (no loops), as `os.walk` does by default.
+//! A spec that is a link resolving outside the root is not listed, and is reported as a
+//! [`WalkProblem`] (PAT would read it; a workspace from elsewhere could point one at a device or
+//! at the user's files). Links that stay inside are listed as PAT lists them.
 //!
 //! Sibling folders are visited in the order the file system lists them, as `os.walk` does (so
 //! which of two specs with one ID wins is PAT's answer on the same machine). One deliberate
@@ -39,15 +42,17 @@ pub struct FoundFile {
     pub walk_dir: String,
 }
 
-/// A directory that could not be listed.
+/// A directory that could not be listed, or a spec left out because it links out of the root.
 #[derive(Debug, Clone)]
 pub struct WalkProblem {
-    /// The directory on disk.
+    /// The directory or file on disk.
     pub path: PathBuf,
     /// Relative to the root, `/`-separated (`.` for the root itself).
     pub rel_path: String,
-    /// `cannot list the directory: ` and the operating system's reason.
+    /// `cannot list the directory: ` and the operating system's reason, or where the link leads.
     pub message: String,
+    /// What to do.
+    pub hint: String,
 }
 
 /// Lists the spec files under `root` in PAT's order.
@@ -59,11 +64,12 @@ pub fn find_spec_files(root: &Path, ignore_files: &[String]) -> (Vec<FoundFile>,
         .collect();
     let mut files = Vec::new();
     let mut problems = Vec::new();
-    walk(root, ".", 0, &ignored, &mut files, &mut problems);
+    walk(root, root, ".", 0, &ignored, &mut files, &mut problems);
     (files, problems)
 }
 
 fn walk(
+    root: &Path,
     dir: &Path,
     walk_dir: &str,
     depth: usize,
@@ -78,12 +84,13 @@ fn walk(
                 path: dir.to_path_buf(),
                 rel_path: normpath(walk_dir),
                 message: format!("cannot list the directory: {e}"),
+                hint: "check the directory's permissions".into(),
             });
             return;
         }
     };
     let mut subdirs: Vec<(String, bool)> = Vec::new();
-    let mut names: Vec<String> = Vec::new();
+    let mut names: Vec<(String, bool)> = Vec::new();
     for entry in entries.flatten() {
         let Ok(name) = entry.file_name().into_string() else {
             continue;
@@ -99,7 +106,7 @@ fn walk(
         if is_dir {
             subdirs.push((name, is_symlink));
         } else {
-            names.push(name);
+            names.push((name, is_symlink));
         }
     }
     // Files in sorted order, as PAT sorts them; folders in the order the file system lists
@@ -107,7 +114,7 @@ fn walk(
     names.sort();
     let reads_files = walk_dir == "." || DIR_PATTERNS.iter().any(|p| fnmatch(p, walk_dir));
     if reads_files {
-        for name in names {
+        for (name, is_symlink) in names {
             if name.starts_with('.') {
                 continue;
             }
@@ -116,8 +123,15 @@ fn walk(
             if ignored.contains(&rel) || !fnmatch("*.y*ml", &name) {
                 continue;
             }
+            let path = dir.join(&name);
+            if is_symlink {
+                if let Some(problem) = link_out(root, &path, &rel) {
+                    problems.push(problem);
+                    continue;
+                }
+            }
             files.push(FoundFile {
-                path: dir.join(&name),
+                path,
                 rel_path: rel,
                 walk_dir: walk_dir.to_owned(),
             });
@@ -131,6 +145,7 @@ fn walk(
             continue;
         }
         walk(
+            root,
             &dir.join(&name),
             &format!("{walk_dir}/{name}"),
             depth + 1,
@@ -140,6 +155,28 @@ fn walk(
         );
     }
 }
+
+/// The problem of a spec that is a link resolving outside the root; `None` for a link that
+/// stays inside (or leads nowhere: loading it says so, and nothing outside is read).
+fn link_out(root: &Path, path: &Path, rel: &str) -> Option<WalkProblem> {
+    let Err(super::save::SaveError::OutsideWorkspace { target, .. }) =
+        super::content::resolve_inside(root, path)
+    else {
+        return None;
+    };
+    Some(WalkProblem {
+        path: path.to_path_buf(),
+        rel_path: rel.to_owned(),
+        message: format!(
+            "not read: a link to {}, outside the workspace",
+            target.display()
+        ),
+        hint: LINK_OUT_HINT.into(),
+    })
+}
+
+const LINK_OUT_HINT: &str =
+    "Prowl reads only files inside the workspace: replace the link with the file itself";
 
 /// `os.path.normpath` for relative `/` paths: drops `.` parts and folds `..`.
 pub fn normpath(p: &str) -> String {
@@ -332,5 +369,31 @@ mod tests {
         let (files, _) = find_spec_files(root, &[]);
         let rels: Vec<&str> = files.iter().map(|f| f.rel_path.as_str()).collect();
         assert_eq!(rels, vec!["rules/a.yml", "rules/self.yml"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn spec_links_out_of_the_root_are_left_out_with_a_problem() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = std::fs::canonicalize(dir.path()).unwrap();
+        let root = base.join("ws");
+        std::fs::create_dir_all(root.join("rules")).unwrap();
+        std::fs::write(base.join("outside.yml"), "x: 1\n").unwrap();
+        std::fs::write(root.join("rules/a.yml"), "x: 1\n").unwrap();
+        std::os::unix::fs::symlink("a.yml", root.join("rules/b.yml")).unwrap();
+        std::os::unix::fs::symlink("../../outside.yml", root.join("rules/c.yml")).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", root.join("rules/d.yml")).unwrap();
+        let (files, problems) = find_spec_files(&root, &[]);
+        let rels: Vec<&str> = files.iter().map(|f| f.rel_path.as_str()).collect();
+        assert_eq!(rels, vec!["rules/a.yml", "rules/b.yml"]);
+        let out: Vec<(&str, &str)> = problems
+            .iter()
+            .map(|p| (p.rel_path.as_str(), p.message.as_str()))
+            .collect();
+        assert_eq!(out.len(), 2, "{out:?}");
+        assert_eq!(out[0].0, "rules/c.yml");
+        assert!(out[0].1.contains("outside.yml"), "{out:?}");
+        assert_eq!(out[1].0, "rules/d.yml");
+        assert!(out[1].1.contains("/dev/zero"), "{out:?}");
     }
 }

@@ -62,7 +62,8 @@ impl Index {
                 i.code_path
                     .as_ref()
                     .filter(|p| p.extension().is_some_and(|e| e == "py"))
-                    .and_then(|p| std::fs::read(p).ok())
+                    // Bounded, regular files only: a FIFO named as code must not hang the open.
+                    .and_then(|p| super::read_bounded(p, super::save::MAX_TEXT_BYTES).ok())
                     .map(|src| python_imports(&String::from_utf8_lossy(&src)))
                     .unwrap_or_default()
             });

@@ -5,6 +5,7 @@
 //! on a selection of items (PAT's pack check after `--filter`, code files, data-model log-type
 //! conflicts) and Prowl's own cross-reference warnings.
 
+pub mod content;
 pub mod discover;
 pub mod index;
 pub mod recovery;
@@ -16,6 +17,7 @@ use crate::filter::Filters;
 use crate::spec::validate::{self, LoadFailure, SpecFile, ValidationOptions};
 use crate::spec::yaml;
 use crate::spec::{AnalysisItem, AnalysisType, DetectionForm};
+pub use content::{read_bounded, read_inside, resolve_inside};
 use index::Index;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -229,7 +231,7 @@ impl Workspace {
                 Some((path, text)) if path == file.path => yaml::load_bytes(text.as_bytes())
                     .map(Arc::new)
                     .map_err(LoadFailure::Yaml),
-                _ => load_spec_file(file, &cache),
+                _ => load_spec_file(&root, file, &cache),
             });
         let mut diagnostics: Vec<Diagnostic> = problems
             .into_iter()
@@ -241,7 +243,7 @@ impl Workspace {
                 span: None,
                 summary: p.message.clone(),
                 message: String::new(),
-                hint: Some("check the directory's permissions".into()),
+                hint: Some(p.hint),
                 pat: false,
             })
             .collect();
@@ -344,9 +346,11 @@ impl Workspace {
             .iter()
             .enumerate()
             .map(|(i, item)| match &item.code_path {
-                Some(code) if changed.iter().any(|c| *c == code) => std::fs::read(code)
-                    .map(|src| index::python_imports(&String::from_utf8_lossy(&src)))
-                    .unwrap_or_default(),
+                Some(code) if changed.iter().any(|c| *c == code) => {
+                    read_bounded(code, save::MAX_TEXT_BYTES)
+                        .map(|src| index::python_imports(&String::from_utf8_lossy(&src)))
+                        .unwrap_or_default()
+                }
                 _ => self.index.imports(i).to_vec(),
             })
             .collect();
@@ -363,17 +367,34 @@ impl Workspace {
     }
 }
 
-/// Reads and parses one spec file, turning every failure into a `LoadFailure`.
-fn load_spec_file(file: &SpecFile, cache: &ParseCache) -> Result<Arc<yaml::Loaded>, LoadFailure> {
-    let meta = std::fs::metadata(&file.path).map_err(|e| LoadFailure::Io(e.to_string()))?;
-    if meta.len() > MAX_SPEC_BYTES {
-        return Err(LoadFailure::Io(format!(
+/// Reads and parses one spec file, turning every failure into a `LoadFailure`. Only a regular
+/// file inside the workspace is read, never more than [`MAX_SPEC_BYTES`] of it.
+fn load_spec_file(
+    root: &Path,
+    file: &SpecFile,
+    cache: &ParseCache,
+) -> Result<Arc<yaml::Loaded>, LoadFailure> {
+    let bytes = read_inside(root, &file.path, MAX_SPEC_BYTES).map_err(|e| match e {
+        save::SaveError::TooLarge { size, max, .. } => LoadFailure::Io(format!(
             "the file is {} MB, more than the {} MB a spec may be",
-            meta.len() / (1024 * 1024),
-            MAX_SPEC_BYTES / (1024 * 1024)
-        )));
-    }
-    let bytes = std::fs::read(&file.path).map_err(|e| LoadFailure::Io(e.to_string()))?;
+            size / (1024 * 1024),
+            max / (1024 * 1024)
+        )),
+        save::SaveError::NotRegular { kind, .. } => LoadFailure::Refused {
+            reason: format!("it is {kind}, not a regular file"),
+            hint: "replace it with a regular YAML file; Prowl does not read FIFOs, devices or sockets (they can hang or never end)".into(),
+        },
+        save::SaveError::OutsideWorkspace { target, .. } => LoadFailure::Refused {
+            reason: format!("it is a link to {}, outside the workspace", target.display()),
+            hint: "Prowl reads only files inside the workspace: replace the link with the file itself".into(),
+        },
+        // The system's words, as before: `No such file or directory (os error 2)`.
+        save::SaveError::NotFound { .. } => LoadFailure::Io(
+            std::io::Error::from_raw_os_error(libc::ENOENT).to_string(),
+        ),
+        save::SaveError::Io { source, .. } => LoadFailure::Io(source.to_string()),
+        other => LoadFailure::Io(other.to_string()),
+    })?;
     cache.load(&file.path, &bytes).map_err(LoadFailure::Yaml)
 }
 
@@ -462,6 +483,22 @@ fn check_code_files(root: &Path, items: &[&AnalysisItem]) -> Vec<Diagnostic> {
                         Code::CodeFile,
                         "Filename",
                         format!("`Filename` names {filename}, which is a directory"),
+                    )
+                });
+            }
+            Ok(m) if !m.is_file() => {
+                // A FIFO or a device: a worker reading it would hang or fill its memory.
+                let kind = content::irregular_kind(m.file_type()).unwrap_or("not a file");
+                out.push(Diagnostic {
+                    severity,
+                    message: String::new(),
+                    hint: Some("point Filename at a regular .py file".into()),
+                    pat: false,
+                    ..item_diag(
+                        item,
+                        Code::CodeFile,
+                        "Filename",
+                        format!("`Filename` names {filename}, which is {kind}, not a regular file"),
                     )
                 });
             }

@@ -6,6 +6,9 @@ use crate::env::{cache_dir, workspace_key};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
+/// The largest recovery file read back: a buffer Prowl opens as text, escaped as JSON.
+const MAX_ENTRY_BYTES: u64 = 8 * super::save::MAX_TEXT_BYTES;
+
 /// One unsaved editor buffer kept for crash recovery (the JSON of one recovery file).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ts_rs::TS)]
 pub struct Recovered {
@@ -62,7 +65,7 @@ pub fn list(root: &Path) -> Vec<Recovered> {
     let mut out: Vec<Recovered> = entries
         .flatten()
         .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
-        .filter_map(|e| std::fs::read(e.path()).ok())
+        .filter_map(|e| super::read_bounded(&e.path(), MAX_ENTRY_BYTES).ok())
         .filter_map(|b| serde_json::from_slice(&b).ok())
         .collect();
     out.sort_by_key(|r| std::cmp::Reverse(r.saved_at));

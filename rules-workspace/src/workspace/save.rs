@@ -6,7 +6,12 @@
 //! same directory, is flushed to disk, keeps the original's permissions and replaces the file
 //! with one `rename`, then the directory is synced: a crash leaves the old file or the new one,
 //! never half of either.
+//!
+//! A workspace's files are read and written with `read_text_in` and `save_text_in`: a link is
+//! followed only when it stays inside the workspace, and only regular files are read, never
+//! more than [`MAX_TEXT_BYTES`] (see [`super::content`]).
 
+use super::content;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -47,6 +52,25 @@ pub enum SaveError {
         /// The file.
         path: PathBuf,
     },
+    /// A FIFO, a device, a socket or a folder: reading it could hang or never end.
+    #[error("{path} is {kind}, not a regular file; Prowl does not read it")]
+    NotRegular {
+        /// The file.
+        path: PathBuf,
+        /// What it is (`a FIFO (named pipe)`, `a character device`, …).
+        kind: &'static str,
+    },
+    /// A link that leads out of the workspace: reading or writing through it would touch a
+    /// file the workspace does not own.
+    #[error("{path} is a link to {target}, outside the workspace {root}")]
+    OutsideWorkspace {
+        /// The link, as named.
+        path: PathBuf,
+        /// Where it leads.
+        target: PathBuf,
+        /// The workspace.
+        root: PathBuf,
+    },
     /// Reading or writing failed.
     #[error("{path}: {source}")]
     Io {
@@ -68,6 +92,8 @@ impl crate::error::UserError for SaveError {
             SaveError::NotFound { .. } => "not_found",
             SaveError::TooLarge { .. } => "too_large",
             SaveError::NotText { .. } => "not_text",
+            SaveError::NotRegular { .. } => "not_regular",
+            SaveError::OutsideWorkspace { .. } => "outside_workspace",
             SaveError::Io { .. } => "io",
         }
     }
@@ -79,6 +105,14 @@ impl crate::error::UserError for SaveError {
                     .into(),
             ),
             SaveError::NotText { .. } => Some("open it in another editor".into()),
+            SaveError::NotRegular { .. } => Some(
+                "replace it with a regular file; a workspace from elsewhere may hold such files to hang or exhaust whoever reads it"
+                    .into(),
+            ),
+            SaveError::OutsideWorkspace { .. } => Some(
+                "Prowl reads and writes only files inside the workspace: replace the link with the file itself, or remove it"
+                    .into(),
+            ),
             _ => None,
         }
     }
@@ -89,6 +123,8 @@ impl crate::error::UserError for SaveError {
             | SaveError::NotFound { path }
             | SaveError::TooLarge { path, .. }
             | SaveError::NotText { path }
+            | SaveError::NotRegular { path, .. }
+            | SaveError::OutsideWorkspace { path, .. }
             | SaveError::Io { path, .. } => Some(crate::error::Location::file(path)),
         }
     }
@@ -109,31 +145,36 @@ pub fn stamp_of(bytes: &[u8]) -> String {
     format!("{h:016x}-{}", bytes.len())
 }
 
-/// The stamp of the file as it is on disk now ([`ABSENT`] when it does not exist).
+/// The largest file whose stamp is taken: a spec may be this large (`prowl tests edit`
+/// rewrites one); a file read as text is smaller.
+const MAX_STAMPED_BYTES: u64 = super::MAX_SPEC_BYTES;
+
+/// The stamp of the file as it is on disk now ([`ABSENT`] when it does not exist). Only a
+/// regular file has one (a FIFO or a device is refused, never read).
 pub fn stamp_on_disk(path: &Path) -> Result<String, SaveError> {
-    match std::fs::read(path) {
+    absent_if_missing(content::read_bounded(path, MAX_STAMPED_BYTES))
+}
+
+fn absent_if_missing(read: Result<Vec<u8>, SaveError>) -> Result<String, SaveError> {
+    match read {
         Ok(bytes) => Ok(stamp_of(&bytes)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ABSENT.to_owned()),
-        Err(e) => Err(io(path)(e)),
+        Err(SaveError::NotFound { .. }) => Ok(ABSENT.to_owned()),
+        Err(e) => Err(e),
     }
 }
 
-/// A file's text and stamp.
+/// A file's text and stamp (links followed: for files the user named, not a workspace's).
 pub fn read_text(path: &Path) -> Result<(String, String), SaveError> {
-    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => SaveError::NotFound {
-            path: path.to_path_buf(),
-        },
-        _ => io(path)(e),
-    })?;
-    if meta.len() > MAX_TEXT_BYTES {
-        return Err(SaveError::TooLarge {
-            path: path.to_path_buf(),
-            size: meta.len(),
-            max: MAX_TEXT_BYTES,
-        });
-    }
-    let bytes = std::fs::read(path).map_err(io(path))?;
+    text_of(path, content::read_bounded(path, MAX_TEXT_BYTES)?)
+}
+
+/// A workspace file's text and stamp: a link is followed only when it stays inside `root`,
+/// and only a regular file is read (see [`content`]).
+pub fn read_text_in(root: &Path, path: &Path) -> Result<(String, String), SaveError> {
+    text_of(path, content::read_inside(root, path, MAX_TEXT_BYTES)?)
+}
+
+fn text_of(path: &Path, bytes: Vec<u8>) -> Result<(String, String), SaveError> {
     let stamp = stamp_of(&bytes);
     let text = String::from_utf8(bytes).map_err(|_| SaveError::NotText {
         path: path.to_path_buf(),
@@ -142,12 +183,37 @@ pub fn read_text(path: &Path) -> Result<(String, String), SaveError> {
 }
 
 /// Writes `text` to `path` if the file on disk still has `expected` (its stamp when it was
-/// read, or [`ABSENT`] for a new file). Returns the new stamp.
+/// read, or [`ABSENT`] for a new file). Returns the new stamp. Through a link, the file it
+/// points to is replaced (not the link), wherever it is: for files the user named (Prowl's own
+/// settings, a spec given to `prowl tests edit`); a workspace's files go through
+/// [`save_text_in`].
 pub fn save_text(path: &Path, text: &str, expected: &str) -> Result<String, SaveError> {
-    // Through a symbolic link, the file it points to is replaced (not the link).
     let resolved = std::fs::canonicalize(path).ok();
     let path = resolved.as_deref().unwrap_or(path);
     let current = stamp_on_disk(path)?;
+    replace_if_unchanged(path, text, expected, &current)
+}
+
+/// [`save_text`] for a file of the workspace at `root`: through a link only when it resolves
+/// inside `root` (`file.outside_workspace` otherwise, and nothing is written).
+pub fn save_text_in(
+    root: &Path,
+    path: &Path,
+    text: &str,
+    expected: &str,
+) -> Result<String, SaveError> {
+    let target = content::resolve_inside(root, path)?;
+    let current = absent_if_missing(content::read_inside(root, &target, MAX_STAMPED_BYTES))?;
+    replace_if_unchanged(&target, text, expected, &current)
+}
+
+/// The write itself: temporary file, fsync, permissions, rename, folder sync.
+fn replace_if_unchanged(
+    path: &Path,
+    text: &str,
+    expected: &str,
+    current: &str,
+) -> Result<String, SaveError> {
     if current != expected {
         return Err(SaveError::Conflict {
             path: path.to_path_buf(),
@@ -176,6 +242,7 @@ pub fn save_text(path: &Path, text: &str, expected: &str) -> Result<String, Save
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::FileTypeExt;
 
     #[test]
     fn a_save_needs_the_stamp_of_what_is_on_disk() {
@@ -222,6 +289,54 @@ mod tests {
             .file_type()
             .is_symlink());
         assert_eq!(std::fs::read_to_string(&real).unwrap(), "a: 2\n");
+    }
+
+    #[test]
+    fn a_workspace_file_linked_outside_is_neither_read_nor_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = std::fs::canonicalize(dir.path()).unwrap();
+        let root = base.join("ws");
+        std::fs::create_dir_all(&root).unwrap();
+        let canary = base.join("canary.txt");
+        std::fs::write(&canary, "original\n").unwrap();
+        let link = root.join("x.py");
+        std::os::unix::fs::symlink(&canary, &link).unwrap();
+        let err = read_text_in(&root, &link).unwrap_err();
+        assert!(matches!(err, SaveError::OutsideWorkspace { .. }), "{err}");
+        for stamp in [ABSENT.to_owned(), stamp_of(b"original\n")] {
+            let err = save_text_in(&root, &link, "pwned\n", &stamp).unwrap_err();
+            assert!(matches!(err, SaveError::OutsideWorkspace { .. }), "{err}");
+        }
+        assert_eq!(std::fs::read_to_string(&canary).unwrap(), "original\n");
+        // A link that stays inside works as before: its target is replaced.
+        let real = root.join("real.py");
+        std::fs::write(&real, "a\n").unwrap();
+        std::os::unix::fs::symlink("real.py", root.join("alias.py")).unwrap();
+        let (text, stamp) = read_text_in(&root, &root.join("alias.py")).unwrap();
+        assert_eq!(text, "a\n");
+        save_text_in(&root, &root.join("alias.py"), "b\n", &stamp).unwrap();
+        assert_eq!(std::fs::read_to_string(&real).unwrap(), "b\n");
+    }
+
+    #[test]
+    fn a_fifo_is_never_read_or_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe.yml");
+        let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+        assert!(matches!(
+            read_text(&fifo),
+            Err(SaveError::NotRegular { .. })
+        ));
+        assert!(matches!(
+            save_text_in(dir.path(), &fifo, "x", ABSENT),
+            Err(SaveError::NotRegular { .. })
+        ));
+        assert!(std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo());
     }
 
     #[test]

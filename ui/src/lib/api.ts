@@ -11,6 +11,7 @@ import type {
   Branch,
   ClientErrorCode,
   CloneProgress,
+  Cloned,
   Committed,
   Diagnostic,
   Edited,
@@ -143,7 +144,7 @@ export async function cloneWorkspace(
   url: string,
   dest: string,
   onProgress: (progress: CloneProgress) => void,
-): Promise<WorkspaceView> {
+): Promise<Cloned> {
   const ch = channel("clone_workspace", onProgress);
   return call("clone_workspace", { url, dest, onProgress: ch });
 }

@@ -16,6 +16,7 @@ export type {
   Branch,
   Change,
   CloneProgress,
+  Cloned,
   Committed,
   DetectionForm,
   DetectionResult,

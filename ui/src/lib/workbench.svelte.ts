@@ -61,7 +61,13 @@ export class Workbench {
     this.git = new SourceControl(this.workspace, this.buffers, this.notices);
     this.environment = new PythonEnvironment(this.notices, this.workspace);
     this.trust = new WorkspaceTrust(this.notices);
-    this.launcher = new Launcher((view) => void this.enter(view));
+    this.launcher = new Launcher(
+      (view) => void this.enter(view),
+      (warning) => {
+        this.notices.log("git", `Clone: ${warning}`);
+        this.notices.inform(warning);
+      },
+    );
   }
 
   /**

@@ -76,6 +76,19 @@ pub(super) fn classify_file(file: &SpecFile, options: &ValidationOptions) -> Fil
                     )
                 })
             }
+            Err(LoadFailure::Refused { reason, hint }) => {
+                return FileVerdict::Invalid(Diagnostic {
+                    pat: false,
+                    ..diag(
+                        file,
+                        Code::Unreadable,
+                        None,
+                        format!("not read: {reason}"),
+                        String::new(),
+                        Some(hint.clone()),
+                    )
+                })
+            }
         };
     let Some(tree) = SpecTree::new(Arc::clone(loaded)) else {
         return FileVerdict::NotASpec;

@@ -58,6 +58,13 @@ pub enum LoadFailure {
     Yaml(YamlError),
     /// The file could not be read: the system's message.
     Io(String),
+    /// The file is not one Prowl reads (a FIFO, a device, a link out of the workspace).
+    Refused {
+        /// Why, in a few words (`it is a FIFO (named pipe), not a regular file`).
+        reason: String,
+        /// What to do.
+        hint: String,
+    },
 }
 
 /// The result of classifying a workspace.

@@ -85,6 +85,16 @@ indexed_objects: number,
  */
 received_bytes: number, };
 
+export type Cloned = { 
+/**
+ * The cloned workspace, as `open_workspace` gives it.
+ */
+view: WorkspaceView, 
+/**
+ * Warnings to show (`fork::clone_warnings`), usually none.
+ */
+warnings: Array<string>, };
+
 export type Code = "yaml-syntax" | "unreadable" | "analysis-type" | "missing-key" | "unknown-key" | "invalid-value" | "exclusive-keys" | "json-schema" | "duplicate-id" | "duplicate-values" | "table-names" | "pack-member-missing" | "code-file" | "dedup-period" | "scheduled-query-missing" | "base-detection-missing" | "duplicate-key" | "data-model-conflict" | "python-syntax";
 
 export type Committed = { 

@@ -1,6 +1,7 @@
 // The start screen's model, before a workspace is open: recent workspaces, how many unsaved
 // buffers an earlier session left, and the ways in (open a folder, open the demo, clone a fork
-// with its progress). A workspace the shell opened is handed to `onopen` (the workbench enters it).
+// with its progress). A workspace the shell opened is handed to `onopen` (the workbench enters it);
+// a clone's warnings (plain http, credentials in the URL) go to `onwarning`.
 //
 // Invariants: one attempt at a time (`busy` names it); `error` is the last attempt's failure
 // and is cleared by the next attempt; `progress` is set only while a clone runs.
@@ -20,9 +21,11 @@ export class Launcher {
   progress = $state.raw<CloneProgress | null>(null);
 
   readonly #onopen: (view: WorkspaceView) => void;
+  readonly #onwarning: (warning: string) => void;
 
-  constructor(onopen: (view: WorkspaceView) => void) {
+  constructor(onopen: (view: WorkspaceView) => void, onwarning: (warning: string) => void = () => {}) {
     this.#onopen = onopen;
+    this.#onwarning = onwarning;
   }
 
   /** Reads the recent workspaces and the recovery folder (when the start screen shows). */
@@ -64,6 +67,10 @@ export class Launcher {
     const d = dest.trim();
     if (!u || !d) return Promise.resolve();
     this.progress = null;
-    return this.#attempt("clone", () => api.cloneWorkspace(u, d, (p) => (this.progress = p)));
+    return this.#attempt("clone", async () => {
+      const cloned = await api.cloneWorkspace(u, d, (p) => (this.progress = p));
+      cloned.warnings.forEach((w) => this.#onwarning(w));
+      return cloned.view;
+    });
   }
 }

@@ -54,7 +54,7 @@ describe("the launcher", () => {
       onProgress({ received_objects: 5, total_objects: 10, indexed_objects: 2, received_bytes: 1024 });
       seen.push(wb.launcher.progress);
       expect(wb.launcher.busy).toBe("clone");
-      return VIEW;
+      return { view: VIEW, warnings: [] };
     });
     await wb.launcher.clone("https://example.invalid/fork.git", "/tmp/fork");
     wb.buffers.stopRecoveryCopies();
@@ -62,5 +62,16 @@ describe("the launcher", () => {
     expect(seen).toEqual([{ received_objects: 5, total_objects: 10, indexed_objects: 2, received_bytes: 1024 }]);
     expect(wb.launcher.progress).toBeNull();
     expect(wb.workspace.view).toBe(VIEW);
+  });
+
+  it("shows a clone's warnings and still enters the workspace", async () => {
+    const warning = "`http://example.invalid/fork.git` is plain http://: the repository travels unencrypted";
+    mocked.cloneWorkspace.mockResolvedValue({ view: VIEW, warnings: [warning] });
+    const wb = new Workbench();
+    await wb.launcher.clone("http://example.invalid/fork.git", "/tmp/fork");
+    wb.buffers.stopRecoveryCopies();
+    expect(wb.workspace.view).toBe(VIEW);
+    expect(wb.notices.list.map((n) => n.title)).toContain(warning);
+    expect(wb.notices.output.map((l) => l.text)).toContain(`Clone: ${warning}`);
   });
 });
