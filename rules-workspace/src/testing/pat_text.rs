@@ -299,6 +299,7 @@ impl Printer {
             detections: Vec::new(),
             summary: None,
             cancelled: false,
+            ..TestRun::default()
         }
     }
 
@@ -316,6 +317,7 @@ impl Printer {
                 ..Default::default()
             }),
             cancelled: false,
+            ..TestRun::default()
         }
     }
 
@@ -425,6 +427,7 @@ impl Printer {
             detections: Vec::new(),
             summary: Some(summary),
             cancelled: false,
+            ..TestRun::default()
         }
     }
 }
