@@ -687,3 +687,33 @@ fn normalise(path: &Path) -> PathBuf {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_report_has_typescript_declarations_for_the_desktop() {
+        let cfg = ts_rs::Config::new();
+        let decl = AuditReport::decl(&cfg);
+        for field in ["findings", "attempts", "replaces", "dynamic", "summary"] {
+            assert!(decl.contains(field), "{decl}");
+        }
+        assert!(AuditProgress::decl(&cfg).contains("dynamic"));
+        assert!(Finding::decl(&cfg).contains("item"));
+    }
+
+    #[test]
+    fn paths_are_made_relative_to_the_root_only_when_inside() {
+        let root = Path::new("/p");
+        assert_eq!(
+            relative(root, Path::new("/p/rules/a.py")).as_deref(),
+            Some("rules/a.py")
+        );
+        assert_eq!(
+            relative(root, Path::new("/p/rules/../x.py")).as_deref(),
+            Some("x.py")
+        );
+        assert_eq!(relative(root, Path::new("/p/../q/x.py")), None);
+    }
+}

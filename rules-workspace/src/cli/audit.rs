@@ -165,9 +165,23 @@ pub fn run(args: &AuditArgs) -> Result<ExitCode, CliError> {
     Ok(ExitCode::from(report::exit_code(&report_data, fail_on)))
 }
 
-/// The current folder, when it holds analysis items (the user's own fork).
+/// The current folder, when it holds analysis items (the user's own fork). Only a folder with
+/// a content folder of its own (`rules/`, `policies/`, …) is opened: run from a home folder,
+/// the walk would otherwise read every workspace below it.
 fn current_workspace() -> Option<PathBuf> {
     let cwd = std::env::current_dir().ok()?;
+    let content = [
+        "rules",
+        "policies",
+        "global_helpers",
+        "data_models",
+        "queries",
+        "packs",
+        "correlation_rules",
+    ];
+    if !content.iter().any(|d| cwd.join(d).is_dir()) {
+        return None;
+    }
     let ws = crate::workspace::Workspace::open(&cwd, &Default::default()).ok()?;
     (!ws.items.is_empty()).then_some(cwd)
 }
