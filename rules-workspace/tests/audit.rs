@@ -681,3 +681,23 @@ fn a_git_url_is_cloned_into_quarantine_and_its_symbolic_links_are_removed() {
         .collect();
     assert!(left.is_empty(), "the clone was removed");
 }
+
+#[test]
+fn a_spec_linked_to_a_file_outside_the_pack_is_reported_and_never_quoted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let secret = tmp.path().join("credentials");
+    // A spec PAT refuses, whose message would quote the value (validate does).
+    std::fs::write(&secret, "AnalysisType: do-not-quote-me\n").unwrap();
+    let pack = tmp.path().join("pack");
+    std::fs::create_dir_all(pack.join("rules")).unwrap();
+    std::os::unix::fs::symlink(&secret, pack.join("rules/innocent.yml")).unwrap();
+    let (code, out, err) = audit_in(
+        tmp.path(),
+        &["pack", "--no-dynamic", "--format", "json"],
+        &[],
+    );
+    assert_eq!(code, 1, "{err}");
+    let report = json(&out);
+    assert_eq!(codes(&report).get("PA304"), Some(&1), "{out}");
+    assert!(!out.contains("do-not-quote-me"), "{out}");
+}

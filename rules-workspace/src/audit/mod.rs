@@ -462,6 +462,8 @@ pub fn run(
     }
     let tree = files::walk(&root, options.limits.max_files, changed.as_ref())?;
     findings.extend(files::findings(&tree));
+    let mut scope = scope;
+    scope.links = tree.links.iter().map(|(link, _)| link.clone()).collect();
     let python_files = scope.python_files(&tree);
     observer(&AuditProgress::Static {
         files: python_files.len(),
@@ -562,6 +564,9 @@ pub struct Scope {
     pub changed: Option<BTreeSet<String>>,
     /// The pack's root.
     pub root: PathBuf,
+    /// Symbolic links in the pack (relative): what Prowl read through them is not the pack's,
+    /// and is never quoted in a finding.
+    pub links: BTreeSet<String>,
 }
 
 impl Scope {
@@ -596,6 +601,7 @@ impl Scope {
             owners,
             changed: changed.cloned(),
             root: root.to_path_buf(),
+            links: BTreeSet::new(),
         }
     }
 

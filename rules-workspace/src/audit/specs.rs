@@ -41,8 +41,9 @@ pub fn findings(ws: &Workspace, scope: &Scope, statics: &StaticResults) -> Vec<F
             .changed
             .as_ref()
             .is_some_and(|c| !c.contains(&d.rel_path))
+            || scope.links.contains(&d.rel_path)
         {
-            continue;
+            continue; // not changed by the branch, or read through a link (PA304 says so)
         }
         if !seen.insert(d.rel_path.clone()) {
             continue;
