@@ -17,6 +17,8 @@
 //!   JSON and JUnit reports.
 //! - [`session`]: an open workspace for an interactive front end, and the rules the desktop's
 //!   threads share (opening, watching, runs and cancel, idle workers, path containment).
+//! - [`audit`]: `prowl audit`: a third-party pack's static findings, its tests' behaviour in
+//!   the sandbox, and reports (text, JSON, SARIF, HTML).
 //! - [`demo`]: the bundled demo workspace, written out as a git repository.
 //! - [`parallel`]: order-keeping work on all cores.
 //! - [`trust`]: which workspaces the user vouches for (unsandboxed runs on request, packages
@@ -26,6 +28,7 @@
 
 #![warn(missing_docs)]
 
+pub mod audit;
 pub mod cli;
 pub mod demo;
 pub mod diagnostics;

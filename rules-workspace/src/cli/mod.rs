@@ -5,6 +5,7 @@
 //! Exit codes: 0 success; 1 the workspace has problems (as PAT's `test` exits 1 on an invalid
 //! spec); 2 the command could not run (bad arguments, missing folder).
 
+mod audit;
 mod env;
 mod git;
 mod output;
@@ -61,6 +62,10 @@ pub enum Command {
     /// Trust a workspace folder (its packages installed without asking, its code allowed out
     /// of the sandbox with PROWL_SANDBOX=off), or stop trusting it (--revoke).
     Trust(trust::TrustArgs),
+    /// Review a third-party pack before trusting it: what its code can do (static findings),
+    /// what its tests try in the sandbox, and a verdict. Exit code 1 when a finding is at or
+    /// above --fail-on.
+    Audit(audit::AuditArgs),
     /// Internal: a Python worker process serving framed requests on stdin/stdout.
     #[command(hide = true)]
     Worker(WorkerArgs),
@@ -265,6 +270,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Tests(cmd) => tests_edit::run(&cmd),
         Command::Env(cmd) => env::run(&cmd, &style),
         Command::Trust(args) => trust::run(&args, &style),
+        Command::Audit(args) => audit::run(&args),
         Command::Worker(args) => return crate::engine::embedded::run_worker_with_args(&args.args),
     };
     match result {

@@ -19,6 +19,7 @@ use std::process::ExitCode;
 
 const DISPATCHER: &str = include_str!("python/prowl_worker.py");
 const HARNESS: &str = include_str!("python/prowl_harness.py");
+const AUDIT: &str = include_str!("python/prowl_audit.py");
 
 /// The worker as another binary starts it: `args` are what follows `worker` on its command
 /// line (`[--site-packages DIR]`, what `WorkerOptions` passes).
@@ -47,6 +48,8 @@ pub fn run_worker_with_args(args: &[std::ffi::OsString]) -> ExitCode {
     }
     if sandboxed {
         let layers = super::sandbox::enter(&sandbox);
+        // SAFETY: still single-threaded; answered by `ping` (what `prowl audit` checks).
+        unsafe { std::env::set_var("PROWL_SANDBOX_LAYERS", layers.to_env()) };
         if let Some(missing) = layers.missing() {
             // SAFETY: still single-threaded; read by the harness for the run's note.
             unsafe { std::env::set_var("PROWL_SANDBOX_MISSING", &missing) };
@@ -123,6 +126,9 @@ pub fn run_worker(site_packages: Option<&Path>) -> ExitCode {
             Ok(h) => sys.getattr("modules")?.set_item("prowl_harness", h)?,
             Err(e) => eprintln!("prowl worker: the test harness is not available: {e}"),
         }
+        // The static audit (standard library only): what `audit_static` answers.
+        let audit = PyModule::from_code(py, &to_c(AUDIT)?, c"prowl_audit.py", c"prowl_audit")?;
+        sys.getattr("modules")?.set_item("prowl_audit", audit)?;
         let module =
             PyModule::from_code(py, &to_c(DISPATCHER)?, c"prowl_worker.py", c"prowl_worker")?;
         Ok(module.unbind())

@@ -1,6 +1,6 @@
 //! The messages between Prowl and a worker, as types: every request Prowl sends
 //! ([`Request`]) and every answer the Python side gives back ([`LoadAnswer`],
-//! [`DetectionResult`], [`GlobalTraits`], [`PythonCheck`], [`PingAnswer`]).
+//! [`DetectionResult`], [`GlobalTraits`], [`PythonCheck`], [`PingAnswer`], [`StaticAudit`]).
 //!
 //! On the wire each message is one JSON object in a frame (see [`super::protocol`]). A request
 //! carries its operation in `op`; the worker's dispatcher (`python/prowl_worker.py`) answers
@@ -41,8 +41,99 @@ pub enum Request {
         /// The unsaved text.
         text: String,
     },
+    /// Reads Python files' syntax trees for `prowl audit` (nothing is imported or run).
+    AuditStatic(AuditStatic),
     /// Removes the worker's temp folder and forgets its globals, before it exits.
     Shutdown,
+}
+
+/// `audit_static`: the files of a pack to read (see `python/prowl_audit.py`).
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditStatic {
+    /// The pack's folder.
+    pub root: PathBuf,
+    /// Python files, relative to `root` with `/` separators.
+    pub files: Vec<String>,
+    /// The pack's global helper IDs (checked against the standard library's module names).
+    pub modules: Vec<String>,
+    /// String and bytes literals longer than this are large embedded data.
+    pub max_literal: usize,
+    /// Files larger than this are not parsed.
+    pub max_bytes: u64,
+}
+
+/// The answer to [`Request::AuditStatic`].
+#[derive(Debug, Clone, Deserialize)]
+pub struct StaticAudit {
+    /// One per file, in request order.
+    pub files: Vec<StaticFile>,
+    /// Helper ID → what it shadows (`the standard library module \`json\``).
+    pub shadowing: BTreeMap<String, String>,
+}
+
+impl Answer for StaticAudit {}
+
+/// What the syntax tree of one Python file shows.
+#[derive(Debug, Clone, Deserialize)]
+pub struct StaticFile {
+    /// Relative to the pack's folder.
+    pub path: String,
+    /// Why the file could not be read or parsed.
+    pub error: Option<StaticProblem>,
+    /// What the code can do, by audit code.
+    pub findings: Vec<StaticFinding>,
+    /// Top-level `rule`/`policy` functions and whether every way out returns one constant.
+    pub matchers: Vec<StaticMatcher>,
+    /// Top-level functions (`destinations`, …).
+    pub functions: Vec<StaticFunction>,
+}
+
+/// A file that could not be analysed, and where.
+#[derive(Debug, Clone, Deserialize)]
+pub struct StaticProblem {
+    /// Why.
+    pub message: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column.
+    pub col: u32,
+}
+
+/// One finding of the syntax-tree audit.
+#[derive(Debug, Clone, Deserialize)]
+pub struct StaticFinding {
+    /// The audit code (`PA101`, …).
+    pub code: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column (characters).
+    pub col: u32,
+    /// Why, in one line.
+    pub message: String,
+}
+
+/// A `rule()` or `policy()` function.
+#[derive(Debug, Clone, Deserialize)]
+pub struct StaticMatcher {
+    /// `rule` or `policy`.
+    pub name: String,
+    /// Its `def` line.
+    pub line: u32,
+    /// Its column.
+    pub col: u32,
+    /// `truthy` or `falsy` when every way out returns a constant of that truthiness.
+    pub always: Option<String>,
+}
+
+/// A top-level function definition.
+#[derive(Debug, Clone, Deserialize)]
+pub struct StaticFunction {
+    /// Its name.
+    pub name: String,
+    /// Its `def` line.
+    pub line: u32,
+    /// Its column.
+    pub col: u32,
 }
 
 /// `load_workspace`: what PAT's `test_analysis` sets up before the first detection.
@@ -184,6 +275,10 @@ pub struct PingAnswer {
     pub panther_core: Option<String>,
     /// `sys.path`.
     pub path: Vec<String>,
+    /// The sandbox layers in force (`namespaces=1 view=1 landlock=6 seccomp=1`, see
+    /// [`super::sandbox::Layers::parse`]); `None` outside the sandbox.
+    #[serde(default)]
+    pub sandbox: Option<String>,
 }
 
 impl Answer for PingAnswer {}

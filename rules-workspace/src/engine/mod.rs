@@ -129,6 +129,46 @@ pub fn worker_options(env: &crate::env::PythonEnv) -> Result<worker::WorkerOptio
     Ok(options)
 }
 
+/// Workers for code nobody has trusted (`prowl audit`): `workspace`'s code run with `env`'s
+/// packages, always in the sandbox whatever `PROWL_SANDBOX` says, seeing `workspace` and the
+/// environment read-only and a bytecode cache of `workspace`'s own.
+pub fn untrusted_worker_options(
+    env: &crate::env::PythonEnv,
+    workspace: &std::path::Path,
+) -> Result<worker::WorkerOptions, EngineError> {
+    let mut options = worker_options(env)?;
+    let workspace = std::fs::canonicalize(workspace).unwrap_or_else(|_| workspace.to_path_buf());
+    let pycache = crate::env::cache_dir()
+        .join("pycache")
+        .join(crate::env::workspace_key(&workspace));
+    let _ = std::fs::create_dir_all(&pycache);
+    let site = std::fs::canonicalize(env.site_packages()).unwrap_or_else(|_| env.site_packages());
+    let generation = std::fs::canonicalize(&env.path).unwrap_or_else(|_| env.path.clone());
+    options.site_packages = Some(site);
+    options.sandbox = Some(sandbox::SandboxPaths {
+        read_only: vec![workspace, generation],
+        writable: vec![pycache.clone()],
+    });
+    options.pycache = Some(pycache);
+    Ok(options)
+}
+
+/// A sandboxed worker that only reads files under `root` and needs no environment (the
+/// static audit parses Python with the standard library; nothing of `root` runs).
+pub fn reading_worker_options(root: &std::path::Path) -> worker::WorkerOptions {
+    let program = std::env::var_os("PROWL_WORKER_EXE")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::current_exe().ok())
+        .unwrap_or_else(|| std::path::PathBuf::from("prowl"));
+    let mut options = worker::WorkerOptions::new(program);
+    options.memory_limit = Some(2048 * 1024 * 1024);
+    options.sandbox = Some(sandbox::SandboxPaths {
+        read_only: vec![std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf())],
+        writable: Vec::new(),
+    });
+    options
+}
+
 impl crate::error::UserError for EngineError {
     fn family(&self) -> &'static str {
         match self {

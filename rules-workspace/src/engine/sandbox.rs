@@ -67,6 +67,41 @@ pub struct Layers {
 }
 
 impl Layers {
+    /// The layers as the worker tells them (`namespaces=1 view=1 landlock=6 seccomp=1`).
+    pub fn to_env(&self) -> String {
+        format!(
+            "namespaces={} view={} landlock={} seccomp={}",
+            u8::from(self.namespaces),
+            u8::from(self.filesystem_view),
+            self.landlock_abi,
+            u8::from(self.seccomp)
+        )
+    }
+
+    /// The layers a worker told ([`Layers::to_env`]'s text); `None` when it is not that.
+    pub fn parse(text: &str) -> Option<Layers> {
+        let mut layers = Layers::default();
+        for part in text.split_whitespace() {
+            let (key, value) = part.split_once('=')?;
+            let n: i64 = value.parse().ok()?;
+            match key {
+                "namespaces" => layers.namespaces = n != 0,
+                "view" => layers.filesystem_view = n != 0,
+                "landlock" => layers.landlock_abi = n,
+                "seccomp" => layers.seccomp = n != 0,
+                _ => return None,
+            }
+        }
+        Some(layers)
+    }
+
+    /// Enough to run code nobody trusts (`prowl audit`): no network and its own processes
+    /// (namespaces), the user's files hidden (the view), no new programs (seccomp). Landlock
+    /// is a second wall where the kernel has it, not a requirement.
+    pub fn enough_for_untrusted_code(&self) -> bool {
+        self.namespaces && self.filesystem_view && self.seccomp
+    }
+
     /// One line on what protects the worker, when a layer is missing.
     pub fn missing(&self) -> Option<String> {
         let mut missing = Vec::new();
@@ -577,6 +612,29 @@ mod tests {
             text.contains("namespaces") && text.contains("Landlock file and network rules"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn layers_round_trip_through_the_workers_text_and_untrusted_code_needs_three() {
+        let all = Layers {
+            namespaces: true,
+            filesystem_view: true,
+            landlock_abi: 6,
+            seccomp: true,
+        };
+        assert_eq!(Layers::parse(&all.to_env()), Some(all.clone()));
+        assert!(all.enough_for_untrusted_code());
+        let no_landlock = Layers {
+            landlock_abi: 0,
+            ..all.clone()
+        };
+        assert!(no_landlock.enough_for_untrusted_code());
+        let no_view = Layers {
+            filesystem_view: false,
+            ..all
+        };
+        assert!(!no_view.enough_for_untrusted_code());
+        assert_eq!(Layers::parse("bogus"), None);
     }
 
     #[test]

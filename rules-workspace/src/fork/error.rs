@@ -153,6 +153,14 @@ pub enum ForkError {
         /// libgit2's message, which names the lock file.
         detail: String,
     },
+    /// A tree to write out is over the size or file-count limit (a snapshot for an audit).
+    #[error("the tree of {commit} is too large to write out: {what}")]
+    TreeTooLarge {
+        /// The commit.
+        commit: String,
+        /// Which limit, with the numbers.
+        what: String,
+    },
     /// Any other libgit2 failure, with libgit2's message; no hint.
     #[error("git: {}", .0.message())]
     Git(git2::Error),
@@ -199,6 +207,7 @@ impl UserError for ForkError {
             ForkError::DestinationNotEmpty { .. } => "destination_not_empty",
             ForkError::Locked { .. } => "locked",
             ForkError::Io { .. } => "io",
+            ForkError::TreeTooLarge { .. } => "tree_too_large",
             ForkError::Git(_) => "git",
         }
     }
@@ -253,6 +262,9 @@ impl UserError for ForkError {
             }
             ForkError::Remote { .. } => {
                 "check the URL and the network connection (libgit2 takes a proxy from the http_proxy/https_proxy variables)"
+            }
+            ForkError::TreeTooLarge { .. } => {
+                "audit a smaller branch, or raise the limits (`prowl audit --max-size`, `--max-files`)"
             }
             ForkError::Io { .. } | ForkError::Git(_) => return None,
         };

@@ -21,6 +21,7 @@ mod clone;
 mod commit;
 mod diff;
 mod error;
+mod snapshot;
 mod stage;
 mod status;
 
@@ -28,6 +29,7 @@ pub use branch::Branch;
 pub use clone::{clone, clone_warnings, without_credentials, CloneProgress};
 pub use diff::{DiffLine, FileDiff, Hunk, LineTag};
 pub use error::ForkError;
+pub use snapshot::{BranchChanges, ExportedTree, TreeLimits};
 pub use status::{Change, Conflict, FileStatus, Status};
 
 use git2::{ErrorCode, Repository};

@@ -112,6 +112,11 @@ pub struct TestRun {
     pub summary: Option<Summary>,
     /// The observer stopped the run early: the report covers only what finished.
     pub cancelled: bool,
+    /// What the helpers and data models tried while the workspace was loaded (see
+    /// [`crate::engine::messages::Attempt`]).
+    pub loading_attempts: Vec<crate::engine::messages::Attempt>,
+    /// The sandbox layers this kernel refused, when any (the workers' note).
+    pub sandbox_note: Option<String>,
 }
 
 /// PAT's Test Summary: counts (Passed may be negative, as in PAT) and the lists behind them.
@@ -257,7 +262,8 @@ pub fn run_observed(
         return Ok(out.fatal(fatal, false));
     }
     let loading_attempts = setup.attempts;
-    if let Some(note) = &setup.sandbox_note {
+    let sandbox_note = setup.sandbox_note;
+    if let Some(note) = &sandbox_note {
         eprintln!("note: {note}");
     }
     for i in setup.invalid {
@@ -376,6 +382,8 @@ pub fn run_observed(
     let mut run = out.finish(counted, invalid);
     run.detections = kept;
     run.cancelled = cancelled;
+    run.loading_attempts = loading_attempts;
+    run.sandbox_note = sandbox_note;
     Ok(run)
 }
 

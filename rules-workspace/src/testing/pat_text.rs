@@ -320,6 +320,7 @@ impl Printer {
             detections: Vec::new(),
             summary: None,
             cancelled: false,
+            ..TestRun::default()
         }
     }
 
@@ -337,6 +338,7 @@ impl Printer {
                 ..Default::default()
             }),
             cancelled: false,
+            ..TestRun::default()
         }
     }
 
@@ -446,6 +448,7 @@ impl Printer {
             detections: Vec::new(),
             summary: Some(summary),
             cancelled: false,
+            ..TestRun::default()
         }
     }
 }

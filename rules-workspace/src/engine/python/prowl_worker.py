@@ -42,6 +42,9 @@ def _ping(_request):
         "executable": sys.executable,
         "panther_core": core,
         "path": list(sys.path),
+        # The sandbox layers in force, as the worker set them before Python started (absent
+        # outside the sandbox): `prowl audit` runs a pack's code only in enough of them.
+        "sandbox": os.environ.get("PROWL_SANDBOX_LAYERS"),
     }
 
 
@@ -68,6 +71,11 @@ def _analyze_globals(request):
 @op("check_python")
 def _check_python(request):
     return _harness().check_python(request)
+
+
+@op("audit_static")
+def _audit_static(request):
+    return sys.modules["prowl_audit"].audit_static(request)
 
 
 @op("shutdown")
