@@ -127,7 +127,14 @@ pub fn import(
     approve: &mut dyn FnMut(&Approval) -> bool,
 ) -> Result<Manifest, EnvError> {
     let record = dir.join(FILE);
-    let text = std::fs::read(&record).map_err(io(&record))?;
+    // A wheelhouse may come from another machine: a regular file of bounded size only.
+    let text = crate::workspace::content::read_bounded(&record, 16 * 1024 * 1024).map_err(|e| {
+        EnvError::Broken {
+            path: dir.display().to_string(),
+            workspace: env.workspace.display().to_string(),
+            reason: format!("{FILE} cannot be read: {e}"),
+        }
+    })?;
     let house: Wheelhouse = serde_json::from_slice(&text).map_err(|e| EnvError::Broken {
         path: dir.display().to_string(),
         workspace: env.workspace.display().to_string(),
