@@ -59,6 +59,7 @@ fn roots(v: &mut Collector) {
     v.visit::<core::trust::TrustState>();
     v.visit::<core::audit::AuditReport>();
     v.visit::<core::audit::AuditProgress>();
+    v.visit::<crate::commands::AuditSourceKind>();
 }
 
 struct Collector {

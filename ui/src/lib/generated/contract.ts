@@ -100,6 +100,8 @@ kept_at?: string, };
 
 export type AuditSeverity = "note" | "warning" | "error";
 
+export type AuditSourceKind = "folder" | "git" | "archive";
+
 export type AuditSummary = { 
 /**
  * The verdict.
