@@ -51,7 +51,7 @@ export const editorTheme = EditorView.theme({
     backgroundColor: "var(--editor-selection)",
   },
   ".cm-activeLine": { backgroundColor: "var(--editor-active-line)" },
-  ".cm-line.cm-markedLine": { backgroundColor: "var(--warning-soft)", boxShadow: "inset 3px 0 0 var(--warning)" },
+  ".cm-line.cm-markedLine": { backgroundColor: "var(--editor-marked-line)", boxShadow: "inset 3px 0 0 var(--warning)" },
   ".cm-gutters": {
     backgroundColor: "var(--editor-bg)",
     color: "var(--editor-gutter-fg)",

@@ -24,6 +24,12 @@ let mounted: Mounted | null = null;
 const byTestId = (t: HTMLElement, id: string) => t.querySelector<HTMLElement>(`[data-testid="${id}"]`);
 const allByTestId = (t: HTMLElement, id: string) => [...t.querySelectorAll<HTMLElement>(`[data-testid="${id}"]`)];
 
+/** Shows one of the panes beside the file: findings, attempts or replaces. */
+function showPane(t: HTMLElement, pane: "findings" | "attempts" | "replaces"): void {
+  t.querySelector<HTMLElement>(`[data-testid="audit-pane"][data-pane="${pane}"]`)!.click();
+  flushSync();
+}
+
 async function settle(): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 0));
   flushSync();
@@ -141,6 +147,7 @@ describe("a report", () => {
     expect(mocked.auditFile).toHaveBeenLastCalledWith("rules/env.py");
     expect(byTestId(target, "audit-file")!.dataset.line).toBe("2");
     // The sandbox's record: one group per detection and test, its place shown in the viewer.
+    showPane(target, "attempts");
     const group = byTestId(target, "audit-attempt-group")!;
     expect(group.dataset.item).toBe("Pack.Net");
     expect(group.textContent).toContain("Pack.Net, in the test “alerts”");
@@ -149,6 +156,7 @@ describe("a report", () => {
     await settle();
     expect(byTestId(target, "audit-file")!.dataset.file).toBe("rules/net.py");
     // Would replace: the pack's file in the viewer, yours in the editor.
+    showPane(target, "replaces");
     const row = byTestId(target, "audit-replace")!;
     expect(row.dataset.id).toBe("Pack.Net");
     byTestId(row, "audit-replace-pack")!.click();
@@ -165,7 +173,9 @@ describe("a report", () => {
     await audited(target, auditReport({ against: null, dynamic: { ran: false, skipped: "--no-dynamic", sandbox: null, environment: null, detections: 0, tests: 0 } }));
     expect(byTestId(target, "audit-verdict")!.dataset.verdict).toBe("clean");
     expect(byTestId(target, "audit-dynamic-status")!.textContent).toContain("not run: --no-dynamic");
+    showPane(target, "attempts");
     expect(byTestId(target, "audit-attempts")!.textContent).toContain("did not run");
+    showPane(target, "replaces");
     expect(byTestId(target, "audit-replaces")!.textContent).toContain("Not compared with a fork");
     expect(byTestId(target, "audit-replace")).toBeNull();
   });
@@ -199,9 +209,15 @@ describe("a hostile pack", () => {
     expect(row.textContent).toContain(`test “${SCRIPT}”`);
     expect(byTestId(target, "audit-verdict")!.textContent).toContain(`/packs/${IMG}`);
     expect(byTestId(target, "audit-sandbox")!.textContent).toBe(IMG);
-    expect(byTestId(target, "audit-attempts")!.textContent).toContain(`${IMG} — open ${IMG} at rules/${IMG}.py:2`);
-    expect(byTestId(target, "audit-replace")!.textContent).toContain(`rules/${SCRIPT}.yml`);
     expect(byTestId(target, "audit-file-editor")!.textContent).toContain(`# ${IMG}`);
     expect(byTestId(target, "audit-file-editor")!.textContent).toContain(SCRIPT);
+    showPane(target, "attempts");
+    expect(byTestId(target, "audit-attempts")!.textContent).toContain(`${IMG} — open ${IMG} at rules/${IMG}.py:2`);
+    expect(byTestId(target, "audit-attempt-group")!.textContent).toContain(`${IMG}, in the test “${SCRIPT}”`);
+    showPane(target, "replaces");
+    expect(byTestId(target, "audit-replace")!.textContent).toContain(`rules/${SCRIPT}.yml`);
+    expect(byTestId(target, "audit-replace")!.textContent).toContain(IMG);
+    for (const el of [target.querySelector("img"), target.querySelector("script"), target.querySelector("b")]) expect(el).toBeNull();
+    expect((window as unknown as { __pwned?: boolean }).__pwned).toBeUndefined();
   });
 });
