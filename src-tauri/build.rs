@@ -29,6 +29,9 @@ const COMMANDS: &[&str] = &[
     "cancel_environment_sync",
     "trust_view",
     "set_trust",
+    "audit_source",
+    "cancel_audit",
+    "audit_file",
 ];
 
 fn main() {

@@ -3,6 +3,7 @@
 //! `ErrorInfo` (`{code, message, hint, location}`).
 
 use crate::state::AppState;
+use rules_workspace::audit::{AuditOptions, AuditProgress, Source};
 use rules_workspace::diagnostics::Diagnostic;
 use rules_workspace::error::ErrorInfo;
 use rules_workspace::fork::{self, Repo};
@@ -11,7 +12,7 @@ use rules_workspace::spec::edit::{self, TestEdit, TestInfo};
 use rules_workspace::testing::Progress;
 use rules_workspace::trust as core_trust;
 use rules_workspace::workspace::{recovery, save};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use tauri::ipc::{Channel, Response};
 use tauri::{AppHandle, Manager, Runtime};
@@ -407,4 +408,64 @@ pub async fn set_trust<R: Runtime>(
     trusted: bool,
 ) -> Result<core_trust::TrustState, ErrorInfo> {
     blocking(move || shared(&app).set_trust(trusted)).await
+}
+
+/// What kind of source `audit_source` is given.
+#[derive(Debug, Clone, Copy, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditSourceKind {
+    /// A folder, audited where it is.
+    Folder,
+    /// A git URL (`https://`, `file://`), cloned into quarantine.
+    Git,
+    /// A zip or tar(.gz) archive, extracted into quarantine.
+    Archive,
+}
+
+#[tauri::command]
+pub async fn audit_source<R: Runtime>(
+    app: AppHandle<R>,
+    source: String,
+    kind: AuditSourceKind,
+    against: Option<String>,
+    dynamic: bool,
+    on_progress: Channel<AuditProgress>,
+) -> Result<Response, ErrorInfo> {
+    blocking(move || {
+        let source = match kind {
+            AuditSourceKind::Folder => Source::Folder(PathBuf::from(source)),
+            AuditSourceKind::Git => Source::Git(source),
+            AuditSourceKind::Archive => Source::Archive(PathBuf::from(source)),
+        };
+        let mut options = AuditOptions::new(source);
+        options.dynamic = dynamic;
+        // "Would replace" is about the user's own fork: the open workspace unless one is named.
+        options.against = against
+            .map(PathBuf::from)
+            .or_else(|| shared(&app).root().ok());
+        let mut last_sent: Option<std::time::Instant> = None;
+        let report = app
+            .state::<AppState<R>>()
+            .audits
+            .audit(&options, &mut |p| {
+                let last = matches!(p, AuditProgress::Dynamic { done, total, .. } if done == total);
+                if last || last_sent.is_none_or(|t| t.elapsed() >= PROGRESS_EVERY) {
+                    last_sent = Some(std::time::Instant::now());
+                    let _ = on_progress.send(p.clone());
+                }
+            })?;
+        json_response(report)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn cancel_audit<R: Runtime>(app: AppHandle<R>) -> Result<(), ErrorInfo> {
+    app.state::<AppState<R>>().audits.cancel();
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn audit_file<R: Runtime>(app: AppHandle<R>, path: String) -> Result<String, ErrorInfo> {
+    blocking(move || app.state::<AppState<R>>().audits.read_text(&path)).await
 }

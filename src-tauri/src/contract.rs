@@ -57,6 +57,9 @@ fn roots(v: &mut Collector) {
     v.visit::<core::session::shared::EnvironmentView>();
     v.visit::<core::session::shared::EnvSyncOutcome>();
     v.visit::<core::trust::TrustState>();
+    v.visit::<core::audit::AuditReport>();
+    v.visit::<core::audit::AuditProgress>();
+    v.visit::<crate::commands::AuditSourceKind>();
 }
 
 struct Collector {
@@ -78,7 +81,14 @@ impl TypeVisitor for Collector {
             return;
         }
         self.seen.push(id);
-        self.decls.insert(T::name(&self.cfg), T::decl(&self.cfg));
+        // Two Rust types of one name would silently share one TypeScript declaration: the
+        // second would replace the first (`#[ts(rename = "…")]` one of them).
+        if let Some(earlier) = self.decls.insert(T::name(&self.cfg), T::decl(&self.cfg)) {
+            panic!(
+                "two contract types are named `{}` in TypeScript; rename one with #[ts(rename)]:\n{earlier}",
+                T::name(&self.cfg)
+            );
+        }
         T::visit_dependencies(self);
     }
 }

@@ -53,6 +53,9 @@ pub fn configure<R: tauri::Runtime>(
             commands::cancel_environment_sync,
             commands::trust_view,
             commands::set_trust,
+            commands::audit_source,
+            commands::cancel_audit,
+            commands::audit_file,
         ])
         .setup(|app| {
             if let Some(window) = app.get_webview_window("main") {
@@ -91,6 +94,13 @@ const SHOW_AT_THE_LATEST: std::time::Duration = std::time::Duration::from_secs(3
 /// Starts the app on `workspace` (the start screen when `None`).
 pub fn run(workspace: Option<std::path::PathBuf>) {
     configure(tauri::Builder::default(), workspace)
-        .run(tauri::generate_context!())
-        .expect("error while running the Prowl window");
+        .build(tauri::generate_context!())
+        .expect("error while running the Prowl window")
+        .run(|app, event| {
+            // The process exits without dropping the app's state: the last audited pack's
+            // quarantine copy is removed here.
+            if let tauri::RunEvent::Exit = event {
+                app.state::<AppState>().audits.forget();
+            }
+        });
 }

@@ -1,8 +1,10 @@
 //! The app's state: the shared session of the core (open workspace, warm workers, watcher,
-//! runs) and the handle the watcher's events go out through. The rules (opening in the
+//! runs), the Audit view's audits (`rules_workspace::audit::viewer`) and the handle the
+//! watcher's events go out through. The rules (opening in the
 //! background, what waits for what, idle workers, paths inside the workspace) are the core's:
 //! `rules_workspace::session::shared`.
 
+use rules_workspace::audit::viewer::AuditViewer;
 use rules_workspace::error::ErrorInfo;
 use rules_workspace::session::shared::SharedSession;
 use std::path::{Path, PathBuf};
@@ -13,6 +15,8 @@ use tauri::{AppHandle, Emitter, Runtime};
 pub struct AppState<R: Runtime = tauri::Wry> {
     /// The open workspace and its workers.
     pub shared: Arc<SharedSession>,
+    /// The Audit view's audits: the last audited pack's files, the audit going on.
+    pub audits: AuditViewer,
     /// What to open at start (`None`: nothing, the start screen).
     initial: Mutex<Option<PathBuf>>,
     handle: Mutex<Option<AppHandle<R>>>,
@@ -23,6 +27,7 @@ impl<R: Runtime> AppState<R> {
     pub fn new(initial: Option<PathBuf>) -> AppState<R> {
         AppState {
             shared: Arc::new(SharedSession::new()),
+            audits: AuditViewer::new(),
             initial: Mutex::new(initial),
             handle: Mutex::new(None),
         }

@@ -19,23 +19,29 @@ Flows, on a fresh copy of the demo workspace (a git repository):
   7. a log value containing `<img src=x onerror=…>` is shown as text, never as HTML;
   8. the theme toggle switches between light and dark;
   9. the Environment view, opened from the command palette, shows the workspace's Python
-     environment as ready, with panther-core among its packages.
+     environment as ready, with panther-core among its packages;
+ 10. the Audit view, opened from the command palette, audits a copy of
+     tests/fixtures/audit/findings-pack against a copy of tests/fixtures/audit/user-fork (the demo
+     has no ID in common with it) with dynamic checks: the verdict is "dangerous" and the tests
+     ran in the sandbox; the PA111 finding shows rules/net_and_keys.py read-only at line 11 (that
+     line marked); the network attempt its tests made is listed at rules/net_and_keys.py:7; the
+     pack would replace Audit.Capabilities (screenshots audit-view.png, audit-view-sandbox.png).
 The demo copy is not trusted (PROWL_CONFIG is an empty folder: nothing is), so the restricted-mode
 banner shows; the first step keeps it restricted, which hides the banner for the session.
 
 Then the app is started again, on a copy of the hostile pack tests/fixtures/sandbox (without its
 runaway detection, which only the time limit stops):
- 10. the restricted-mode banner says the workspace is not trusted, the status bar "Restricted";
+ 11. the restricted-mode banner says the workspace is not trusted, the status bar "Restricted";
      its tests run (in the sandbox): the network and file detections are marked with what they
      tried, their detail lists it ("network — … at rules/network.py:7"), the place opens the
      line; nothing reached the listening server, the planted-file canary is unchanged;
- 11. "Trust this folder" asks once, then the status bar says "Trusted" and the trust store in
+ 12. "Trust this folder" asks once, then the status bar says "Trusted" and the trust store in
      PROWL_CONFIG names the folder; the status bar's "Trusted" revokes it again.
 Screenshots of each main view go to PROWL_E2E_ARTIFACTS (untrusted-pack.png, trusted-pack.png
-for 10 and 11).
+for 11 and 12).
 
 PROWL_CONFIG must be set (tests/run-e2e.sh does, to an empty folder, for tauri-driver and so
-the app): step 11 trusts a folder, which must not land in the developer's own trust store.
+the app): step 12 trusts a folder, which must not land in the developer's own trust store.
 """
 
 import json
@@ -401,14 +407,13 @@ def test_dark_theme(app):
                        "return getComputedStyle(document.body).backgroundColor") == before)
 
 
-def test_environment_view(app):
+def run_palette_command(app, query, label):
     app.click(tid("command-palette-open"))
-    app.wait(tid("command-palette-input")).send_keys("Environment: Show")
-    label = "Environment: Show the Python environment"
+    app.wait(tid("command-palette-input")).send_keys(query)
     # The list re-renders as the query applies: find the entry again if a click hit a stale one.
     for _ in range(3):
         entry = app.wait_until(
-            "the palette's Environment entry",
+            f"the palette's entry {label!r}",
             lambda: next((e for e in app.driver.find_elements(By.CSS_SELECTOR, tid("command-palette-entry"))
                           if label in e.text), None),
         )
@@ -417,6 +422,10 @@ def test_environment_view(app):
             break
         except WebDriverException:
             continue
+
+
+def test_environment_view(app):
+    run_palette_command(app, "Environment: Show", "Environment: Show the Python environment")
     app.wait(tid("env-view"))
     app.wait_until(
         "the environment's status to be ready",
@@ -429,6 +438,75 @@ def test_environment_view(app):
                                    for r in app.driver.find_elements(By.CSS_SELECTOR, tid("env-package-row"))},
     )
     app.shot("09-environment")
+
+
+def audit_fixtures():
+    """Copies of the audit fixtures: the pack to audit and the fork it is compared with."""
+    base = tempfile.mkdtemp(prefix="prowl-e2e-audit-")
+    pack = os.path.join(base, "findings-pack")
+    fork = os.path.join(base, "user-fork")
+    shutil.copytree(os.path.join(FIXTURES, "audit", "findings-pack"), pack)
+    shutil.copytree(os.path.join(FIXTURES, "audit", "user-fork"), fork)
+    return pack, fork
+
+
+def marked_line(app):
+    """The line number of the read-only audit editor's cursor, and the marked line's text."""
+    return app.driver.execute_script(
+        VIEW_JS + "const v = view(arguments[0]); if (!v) return null;"
+        "const m = document.querySelector(arguments[0] + ' .cm-markedLine');"
+        "return [v.state.doc.lineAt(v.state.selection.main.head).number, m ? m.textContent : null];",
+        tid("audit-file-editor"))
+
+
+def test_audit_view(app):
+    pack, fork = audit_fixtures()
+    run_palette_command(app, "Audit a pack", "Audit a pack…")
+    app.wait(tid("audit-view"))
+    app.wait(tid("audit-source")).send_keys(pack)
+    app.wait(tid("audit-against")).send_keys(fork)
+    assert app.wait(tid("audit-dynamic")).is_selected(), "dynamic checks are on by default"
+    app.click(tid("audit-run"))
+    verdict = app.wait(tid("audit-verdict"), timeout=180)
+    assert verdict.get_attribute("data-verdict") == "dangerous", verdict.text
+    assert "Dangerous" in verdict.text, verdict.text
+    ran = app.wait(tid("audit-dynamic-status"))
+    assert ran.get_attribute("data-ran") == "true", ran.text
+    assert "namespaces=1" in app.wait(tid("audit-sandbox")).text
+    # Errors first; the secret-read finding shows its file at its line, marked.
+    severities = [f.get_attribute("data-severity")
+                  for f in app.driver.find_elements(By.CSS_SELECTOR, tid("audit-finding"))]
+    assert severities == sorted(severities, key=["error", "warning", "note"].index), severities
+    app.click(tid("audit-finding", '[data-code="PA111"]'))
+    app.wait_until(
+        "rules/net_and_keys.py at line 11",
+        lambda: (app.driver.find_element(By.CSS_SELECTOR, tid("audit-file")).get_attribute("data-file"),
+                 app.driver.find_element(By.CSS_SELECTOR, tid("audit-file")).get_attribute("data-line"))
+        == ("rules/net_and_keys.py", "11"),
+    )
+    line, text = app.wait_until("the marked line 11", lambda: (lambda m: m if m and m[0] == 11 else None)(marked_line(app)))
+    assert "~/.ssh/id_rsa" in (text or ""), text
+    assert "socket.create_connection" in app.editor_text("audit-file-editor")
+    assert app.driver.execute_script(
+        "return document.querySelector(arguments[0] + ' .cm-content').getAttribute('contenteditable')",
+        tid("audit-file-editor")) == "false", "the pack's file is read-only"
+    # The bottom panel folded away for the screenshot: the verdict, the findings and the file.
+    run_palette_command(app, "Toggle the panel", "View: Toggle the panel")
+    app.shot("audit-view")
+    # What its tests tried in the sandbox, per detection and test.
+    app.click(tid("audit-pane", '[data-pane="attempts"]'))
+    attempts = app.wait_until(
+        "the network attempt recorded",
+        lambda: [a.text for a in app.driver.find_elements(
+            By.CSS_SELECTOR, f'{tid("audit-attempt-group")}[data-item="Audit.NetworkAndKeys"] {tid("attempt")}')
+            if a.text.startswith("network — ") and a.text.endswith("at rules/net_and_keys.py:7")],
+    )
+    assert attempts, attempts
+    app.shot("audit-view-sandbox")
+    # The detection of the fork's the pack would replace.
+    app.click(tid("audit-pane", '[data-pane="replaces"]'))
+    app.wait(tid("audit-replace", '[data-id="Audit.Capabilities"]'))
+    run_palette_command(app, "Toggle the panel", "View: Toggle the panel")
 
 
 def hostile_pack():
@@ -573,6 +651,7 @@ def main():
         ("commit from the git view", lambda: test_commit(app, ws)),
         ("light and dark themes", lambda: test_dark_theme(app)),
         ("the Python environment view", lambda: test_environment_view(app)),
+        ("the Audit view", lambda: test_audit_view(app)),
     ]
     try:
         run_steps(app, steps, failures)

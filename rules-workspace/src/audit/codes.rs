@@ -8,6 +8,7 @@ use ts_rs::TS;
 /// How much a finding matters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(rename = "AuditSeverity")] // a diagnostic's `Severity` has the name in TypeScript
 pub enum Severity {
     /// Worth knowing; never blocks.
     Note,
@@ -47,6 +48,7 @@ macro_rules! codes {
     ($( $variant:ident = $code:literal, $name:literal, $severity:ident, $summary:literal, $help:literal; )*) => {
         /// A kind of finding, by its stable code (`PA101`).
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+        #[ts(rename = "AuditCode")] // a diagnostic's `Code` has the name in TypeScript
         pub enum Code {
             $(
                 #[doc = $summary]

@@ -28,6 +28,7 @@ pub mod python;
 pub mod report;
 pub mod source;
 pub mod specs;
+pub mod viewer;
 
 pub use codes::{Code, Severity};
 pub use source::{Source, SourceInfo, SourceKind, SourceLimits};
@@ -328,6 +329,16 @@ pub enum AuditError {
         /// Which limit.
         what: String,
     },
+    /// The observer asked to stop: no report, since a verdict on part of the pack could call
+    /// a dangerous pack clean.
+    #[error("the audit was cancelled")]
+    Cancelled,
+    /// Another audit is going on in this viewer ([`viewer::AuditViewer`]).
+    #[error("an audit is already going on")]
+    Busy,
+    /// A file of the last audited pack was asked for, and no pack has been audited.
+    #[error("no pack has been audited yet")]
+    NothingAudited,
 }
 
 impl crate::error::UserError for AuditError {
@@ -350,6 +361,9 @@ impl crate::error::UserError for AuditError {
             AuditError::Workspace(e) => e.name(),
             AuditError::Engine(_) => "engine",
             AuditError::TooLarge { .. } => "too_large",
+            AuditError::Cancelled => "cancelled",
+            AuditError::Busy => "busy",
+            AuditError::NothingAudited => "nothing_audited",
         }
     }
 
@@ -365,6 +379,8 @@ impl crate::error::UserError for AuditError {
             AuditError::Git(e) => e.hint(),
             AuditError::Workspace(e) => e.hint(),
             AuditError::Engine(e) => e.hint(),
+            AuditError::Busy => Some("wait for it to finish, or cancel it".into()),
+            AuditError::NothingAudited => Some("audit a pack first".into()),
             _ => None,
         }
     }
@@ -405,18 +421,44 @@ pub fn default_environment(against: Option<&Path>) -> (crate::env::PythonEnv, &'
     )
 }
 
-/// Audits a pack. `observer` sees progress and may return `false` to stop the dynamic part
-/// early (the report then covers what finished).
+/// Audits a pack. `observer` sees progress and may return `false` to stop: the audit then
+/// ends at the next stage (the tests stop at the next detection) with
+/// [`AuditError::Cancelled`], and what was brought into quarantine is removed.
 pub fn run(
     options: &AuditOptions,
     observer: Option<&mut dyn FnMut(&AuditProgress) -> bool>,
 ) -> Result<AuditReport, AuditError> {
+    run_prepared(options, observer).map(|(report, _)| report)
+}
+
+/// [`run`], keeping the audited files for a viewer: the returned [`viewer::AuditedPack`] reads
+/// the files the findings name, and removes the quarantine copy when it is dropped.
+pub fn run_keeping(
+    options: &AuditOptions,
+    observer: Option<&mut dyn FnMut(&AuditProgress) -> bool>,
+) -> Result<(AuditReport, viewer::AuditedPack), AuditError> {
+    let (report, prepared) = run_prepared(options, observer)?;
+    Ok((report, viewer::AuditedPack::new(prepared)))
+}
+
+fn run_prepared(
+    options: &AuditOptions,
+    observer: Option<&mut dyn FnMut(&AuditProgress) -> bool>,
+) -> Result<(AuditReport, source::Prepared), AuditError> {
     let mut ignore = |_: &AuditProgress| true;
-    let observer: &mut dyn FnMut(&AuditProgress) -> bool = match observer {
+    let inner: &mut dyn FnMut(&AuditProgress) -> bool = match observer {
         Some(o) => o,
         None => &mut ignore,
     };
-    observer(&AuditProgress::Preparing);
+    // Once the observer said stop, it is not asked again and the audit ends at the next stage.
+    let mut stopped = false;
+    let observer = &mut |p: &AuditProgress| {
+        stopped = stopped || !inner(p);
+        !stopped
+    };
+    if !observer(&AuditProgress::Preparing) {
+        return Err(AuditError::Cancelled);
+    }
     let mut prepared = source::prepare(&options.source, options.limits)?;
     let root = prepared.root.clone();
     let ws = Workspace::open(&root, &OpenOptions::default())?;
@@ -465,9 +507,11 @@ pub fn run(
     let mut scope = scope;
     scope.links = tree.links.iter().map(|(link, _)| link.clone()).collect();
     let python_files = scope.python_files(&tree);
-    observer(&AuditProgress::Static {
+    if !observer(&AuditProgress::Static {
         files: python_files.len(),
-    });
+    }) {
+        return Err(AuditError::Cancelled);
+    }
     let statics = python::analyse(&root, &python_files, &scope.helper_ids(), options.workers)?;
     findings.extend(python::findings(&statics, &scope));
     findings.extend(specs::findings(&ws, &scope, &statics));
@@ -491,6 +535,9 @@ pub fn run(
     } else {
         dynamic::Outcome::skipped("--no-dynamic".into(), false)
     };
+    if stopped {
+        return Err(AuditError::Cancelled);
+    }
     findings.extend(dynamic_outcome.findings);
 
     findings.sort_by(|a, b| {
@@ -533,7 +580,7 @@ pub fn run(
     } else {
         None
     };
-    Ok(AuditReport {
+    let report = AuditReport {
         source: prepared.info.clone(),
         against: against_label,
         summary: AuditSummary {
@@ -550,7 +597,8 @@ pub fn run(
         replaces,
         dynamic: dynamic_outcome.status,
         kept_at,
-    })
+    };
+    Ok((report, prepared))
 }
 
 /// Which items and files an audit covers, and which item each file belongs to.

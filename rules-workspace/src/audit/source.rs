@@ -130,6 +130,12 @@ impl Prepared {
     pub fn keep(&mut self) -> Option<PathBuf> {
         self.quarantine.take().map(|q| q.keep())
     }
+
+    /// The pack's folder and the quarantine folder holding it (removed when dropped; `None`
+    /// for a folder read in place, or one already kept).
+    pub fn into_files(self) -> (PathBuf, Option<tempfile::TempDir>) {
+        (self.root, self.quarantine)
+    }
 }
 
 fn quarantine(prefix: &str) -> Result<tempfile::TempDir, AuditError> {

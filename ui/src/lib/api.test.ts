@@ -1,6 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   ShellError,
+  auditFile,
+  auditSource,
+  cancelAudit,
   cancelEnvironmentSync,
   editTests,
   environmentView,
@@ -149,6 +152,29 @@ describe("inside Tauri", () => {
       ["trust_view", {}],
       ["set_trust", { trusted: true }],
       ["set_trust", { trusted: false }],
+    ]);
+  });
+
+  it("audits a pack with the contract's arguments, streaming its progress, and reads its files by relative path", async () => {
+    const seen: unknown[] = [];
+    internals.invoke.mockImplementation(async (cmd: string, args: { onProgress?: { id: number } }) => {
+      if (cmd !== "audit_source") return cmd === "audit_file" ? "text" : null;
+      const deliver = callbacks.get(args.onProgress!.id)!;
+      deliver({ index: 0, message: { stage: "preparing" } });
+      deliver({ index: 1, message: { stage: "static", files: 3 } });
+      return { summary: { verdict: "clean" } };
+    });
+    const report = await auditSource("/packs/p", "folder", null, true, (p) => seen.push(p));
+    expect(report.summary.verdict).toBe("clean");
+    expect(seen).toEqual([{ stage: "preparing" }, { stage: "static", files: 3 }]);
+    const [command, args] = internals.invoke.mock.calls[0];
+    expect(command).toBe("audit_source");
+    expect(args).toMatchObject({ source: "/packs/p", kind: "folder", against: null, dynamic: true });
+    await expect(auditFile("rules/a.py")).resolves.toBe("text");
+    await cancelAudit();
+    expect(internals.invoke.mock.calls.slice(1).map((c) => [c[0], c[1]])).toEqual([
+      ["audit_file", { path: "rules/a.py" }],
+      ["cancel_audit", {}],
     ]);
   });
 

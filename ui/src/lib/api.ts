@@ -8,6 +8,9 @@
 import { Channel, invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import type {
+  AuditProgress,
+  AuditReport,
+  AuditSourceKind,
   Branch,
   ClientErrorCode,
   CloneProgress,
@@ -282,6 +285,34 @@ export function trustView(): Promise<TrustState> {
  */
 export function setTrust(trusted: boolean): Promise<TrustState> {
   return call("set_trust", { trusted });
+}
+
+// ---- Audit of a third-party pack -------------------------------------------------------------
+
+/**
+ * Audits a pack (a folder, a git URL or an archive) and keeps its files for `auditFile`.
+ * `against: null` compares it with the open workspace. Rejects with `audit.cancelled` after
+ * `cancelAudit`, `audit.busy` while another audit runs.
+ */
+export async function auditSource(
+  source: string,
+  kind: AuditSourceKind,
+  against: string | null,
+  dynamic: boolean,
+  onProgress: (progress: AuditProgress) => void,
+): Promise<AuditReport> {
+  const ch = channel("audit_source", onProgress);
+  return call("audit_source", { source, kind, against, dynamic, onProgress: ch });
+}
+
+/** Stops the audit going on; it then rejects with `audit.cancelled`. */
+export function cancelAudit(): Promise<null> {
+  return call("cancel_audit");
+}
+
+/** The text of a file of the last audited pack, `path` relative to its root (as findings name it). */
+export function auditFile(path: string): Promise<string> {
+  return call("audit_file", { path });
 }
 
 // ---- Events ----------------------------------------------------------------------------------

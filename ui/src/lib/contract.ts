@@ -13,6 +13,13 @@ export type {
   AnalysisType,
   Approval,
   Attempt,
+  AuditCode,
+  AuditProgress,
+  AuditReport,
+  AuditSeverity,
+  AuditSourceKind,
+  AuditSummary,
+  AuditedItem,
   Branch,
   Change,
   CloneProgress,
@@ -22,6 +29,7 @@ export type {
   DetectionResult,
   Diagnostic,
   DiffLine,
+  DynamicStatus,
   Edited,
   EnvSyncOutcome,
   EnvironmentView,
@@ -37,7 +45,11 @@ export type {
   PlannedPackage,
   PyError,
   Reason,
+  RecordedAttempt,
+  Replacement,
   Saved,
+  SkippedEntry,
+  SourceInfo,
   Span,
   Summary,
   SuppressedError,
@@ -45,6 +57,7 @@ export type {
   TestReport,
   TrustReason,
   TrustState,
+  Verdict,
   WorkspaceView,
 } from "./generated/contract";
 
@@ -78,6 +91,8 @@ export type GitFile = G.FileStatus;
 export type GitStatus = G.Status;
 /** rules_workspace::fork::Hunk */
 export type DiffHunk = G.Hunk;
+/** rules_workspace::audit::Finding: one finding of a pack's audit. */
+export type AuditFinding = G.Finding;
 
 /** A mock as `add` writes it into the YAML (PAT's own key names). */
 export interface YamlMock {

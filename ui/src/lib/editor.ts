@@ -21,6 +21,7 @@ import { highlightSelectionMatches, searchKeymap } from "@codemirror/search";
 import { Compartment, EditorState, type Extension, type Text } from "@codemirror/state";
 import type { Diagnostic as LintDiagnostic } from "@codemirror/lint";
 import {
+  Decoration,
   EditorView,
   crosshairCursor,
   drawSelection,
@@ -50,6 +51,7 @@ export const editorTheme = EditorView.theme({
     backgroundColor: "var(--editor-selection)",
   },
   ".cm-activeLine": { backgroundColor: "var(--editor-active-line)" },
+  ".cm-line.cm-markedLine": { backgroundColor: "var(--editor-marked-line)", boxShadow: "inset 3px 0 0 var(--warning)" },
   ".cm-gutters": {
     backgroundColor: "var(--editor-bg)",
     color: "var(--editor-gutter-fg)",
@@ -173,6 +175,18 @@ export function editorExtensions(options: EditorOptions): Extension[] {
   ];
 }
 
+const markedLineDecoration = Decoration.line({ class: "cm-markedLine" });
+
+/** Marks line `line` (1-based; a finding's line, shown read-only); nothing for null or a line past the end. */
+export function markedLine(line: number | null): Extension {
+  if (line === null || line < 1) return [];
+  return EditorView.decorations.of((view) => {
+    const doc = view.state.doc;
+    if (line > doc.lines) return Decoration.none;
+    return Decoration.set([markedLineDecoration.range(doc.line(line).from)]);
+  });
+}
+
 /** What an editor calls back into its owner; kept apart from the state so a cached state can be re-attached. */
 export interface EditorHooks {
   onchange: (text: string) => void;
@@ -184,6 +198,8 @@ export interface CachedEditor {
   state: EditorState;
   hooks: EditorHooks;
   themeCompartment: Compartment;
+  /** Holds `markedLine(…)`. */
+  markCompartment: Compartment;
   jumpSeq: number;
   scrollTop: number;
 }

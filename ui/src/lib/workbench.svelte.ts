@@ -11,6 +11,7 @@
 //   git        the git view: branches, the selected file's diff, stage/commit/checkout
 //   environment  the workspace's Python environment: its view, sync, approval, progress
 //   trust      whether the workspace is trusted: the restricted-mode banner, trusting, revoking
+//   audit      the Audit view: a third-party pack's audit, its progress, report and files
 //   launcher   the start screen: recent workspaces, open, demo, clone
 //
 // Components read state from the stores (`wb.buffers.get(path)`, `wb.runs.report`) and call the
@@ -25,6 +26,7 @@ import type { RecoveredBuffer, WorkspaceChanged, WorkspaceView } from "./contrac
 import { isEnvironmentFile } from "./environment";
 import { relativeTo } from "./paths";
 import { OpenBuffers } from "./stores/buffers.svelte";
+import { PackAudit } from "./stores/audit.svelte";
 import { PythonEnvironment } from "./stores/environment.svelte";
 import { WorkspaceFacts } from "./stores/facts.svelte";
 import { SourceControl } from "./stores/git.svelte";
@@ -49,6 +51,7 @@ export class Workbench {
   readonly git: SourceControl;
   readonly environment: PythonEnvironment;
   readonly trust: WorkspaceTrust;
+  readonly audit: PackAudit;
   readonly launcher: Launcher;
 
   constructor() {
@@ -61,6 +64,7 @@ export class Workbench {
     this.git = new SourceControl(this.workspace, this.buffers, this.notices);
     this.environment = new PythonEnvironment(this.notices, this.workspace);
     this.trust = new WorkspaceTrust(this.notices);
+    this.audit = new PackAudit(this.notices, this.workspace);
     this.launcher = new Launcher(
       (view) => void this.enter(view),
       (warning) => {

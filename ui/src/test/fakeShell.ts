@@ -40,6 +40,9 @@ export function fakeApi(real: typeof Api): typeof Api {
     cancelEnvironmentSync: vi.fn(async () => null),
     trustView: vi.fn(async () => trustState()),
     setTrust: vi.fn(),
+    auditSource: vi.fn(),
+    cancelAudit: vi.fn(async () => null),
+    auditFile: vi.fn(),
     onWorkspaceChanged: vi.fn(async () => () => {}),
   };
 }

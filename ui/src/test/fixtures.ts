@@ -1,6 +1,8 @@
 // Small builders for the contract's shapes, so each test states only what it is about.
 import type {
   Approval,
+  AuditFinding,
+  AuditReport,
   DetectionResult,
   Diagnostic,
   EnvironmentView,
@@ -236,4 +238,35 @@ export function largeWorkspace({ detections = 1020, scheduled = 80, globals = 45
   }
   for (let p = 0; p < 6; p++) items.push(item({ id: `Bench.Pack.${p}`, analysis_type: "pack", rel_path: `packs/bench_pack_${p}.yml`, code_path: null }));
   return items;
+}
+
+export function finding(partial: Partial<AuditFinding> & Pick<AuditFinding, "code">): AuditFinding {
+  return {
+    severity: "warning",
+    message: "something the pack does",
+    file: "rules/a.py",
+    line: 3,
+    column: 5,
+    item: "Pack.Rule",
+    test: null,
+    ...partial,
+  };
+}
+
+/** A report whose summary counts its findings (the verdict from the worst severity, as the core takes it). */
+export function auditReport(partial: Partial<AuditReport> = {}): AuditReport {
+  const findings = partial.findings ?? [];
+  const n = (s: string) => findings.filter((f) => f.severity === s).length;
+  const [errors, warnings, notes] = [n("error"), n("warning"), n("note")];
+  return {
+    source: { kind: "folder", location: "/packs/p", branch: null, base: null, merge_base: null, commit: null, changed: [], skipped: [] },
+    against: ROOT,
+    items: [],
+    findings,
+    attempts: [],
+    replaces: [],
+    dynamic: { ran: true, skipped: null, sandbox: "namespaces=1 view=1 landlock=7 seccomp=1", environment: "the --against workspace's environment", detections: 2, tests: 3 },
+    summary: { verdict: errors > 0 ? "dangerous" : warnings > 0 ? "review" : "clean", errors, warnings, notes, items: 2, python_files: 2 },
+    ...partial,
+  };
 }

@@ -40,6 +40,112 @@ file: string | null,
  */
 line: number | null, };
 
+export type AuditCode = "PA100" | "PA101" | "PA102" | "PA103" | "PA104" | "PA105" | "PA106" | "PA107" | "PA108" | "PA109" | "PA110" | "PA111" | "PA112" | "PA113" | "PA201" | "PA202" | "PA203" | "PA204" | "PA205" | "PA206" | "PA207" | "PA301" | "PA302" | "PA303" | "PA304" | "PA305" | "PA401" | "PA402" | "PA403" | "PA404" | "PA405" | "PA406" | "PA407" | "PA410" | "PA411" | "PA412";
+
+export type AuditProgress = { "stage": "preparing" } | { "stage": "static", 
+/**
+ * Python files to read.
+ */
+files: number, } | { "stage": "dynamic", 
+/**
+ * Detections answered so far.
+ */
+done: number, 
+/**
+ * Detections to run.
+ */
+total: number, 
+/**
+ * The detection that just finished.
+ */
+id: string, };
+
+export type AuditReport = { 
+/**
+ * Where the pack came from.
+ */
+source: SourceInfo, 
+/**
+ * The fork compared with, as given (or `merge base` in branch mode).
+ */
+against: string | null, 
+/**
+ * The items audited.
+ */
+items: Array<AuditedItem>, 
+/**
+ * Every finding, by file, line and code.
+ */
+findings: Array<Finding>, 
+/**
+ * What the code tried while its tests ran, per detection and test.
+ */
+attempts: Array<RecordedAttempt>, 
+/**
+ * The user's items the pack would replace.
+ */
+replaces: Array<Replacement>, 
+/**
+ * Whether the tests ran.
+ */
+dynamic: DynamicStatus, 
+/**
+ * The verdict and counts.
+ */
+summary: AuditSummary, 
+/**
+ * Where the quarantined copy was kept ([`AuditOptions::keep_sources`]).
+ */
+kept_at?: string, };
+
+export type AuditSeverity = "note" | "warning" | "error";
+
+export type AuditSourceKind = "folder" | "git" | "archive";
+
+export type AuditSummary = { 
+/**
+ * The verdict.
+ */
+verdict: Verdict, 
+/**
+ * Findings that are errors.
+ */
+errors: number, 
+/**
+ * Findings that are warnings.
+ */
+warnings: number, 
+/**
+ * Findings that are notes.
+ */
+notes: number, 
+/**
+ * Items audited (detections, helpers, data models, packs, queries…).
+ */
+items: number, 
+/**
+ * Python files analysed.
+ */
+python_files: number, };
+
+export type AuditedItem = { 
+/**
+ * Its ID.
+ */
+id: string, 
+/**
+ * Its AnalysisType.
+ */
+analysis_type: AnalysisType, 
+/**
+ * Its spec, relative to the pack's root.
+ */
+file: string, 
+/**
+ * Its Python file, relative to the pack's root.
+ */
+code_file: string | null, };
+
 export type Branch = { 
 /**
  * The short name (`main`, `feature/x`), as given to [`Repo::checkout`].
@@ -210,6 +316,32 @@ old_line: number | null,
  */
 new_line: number | null, };
 
+export type DynamicStatus = { 
+/**
+ * The tests ran in the sandbox.
+ */
+ran: boolean, 
+/**
+ * Why they did not, when they did not.
+ */
+skipped: string | null, 
+/**
+ * The sandbox layers in force (`namespaces=1 view=1 landlock=6 seccomp=1`).
+ */
+sandbox: string | null, 
+/**
+ * Which environment the tests ran in (`the --against workspace's`, `Prowl's baseline`).
+ */
+environment: string | null, 
+/**
+ * Detections whose tests ran.
+ */
+detections: number, 
+/**
+ * Unit tests run.
+ */
+tests: number, };
+
 export type Edited = { 
 /**
  * The whole text, only the edited test's lines changed.
@@ -367,6 +499,41 @@ text: string,
  * Its stamp.
  */
 stamp: string, };
+
+export type Finding = { 
+/**
+ * The stable code (`PA101`).
+ */
+code: AuditCode, 
+/**
+ * How much it matters.
+ */
+severity: AuditSeverity, 
+/**
+ * Why, in one line.
+ */
+message: string, 
+/**
+ * The file, relative to the pack's root with `/` separators.
+ */
+file: string | null, 
+/**
+ * 1-based line.
+ */
+line: number | null, 
+/**
+ * 1-based column.
+ */
+column: number | null, 
+/**
+ * The ID of the item the file belongs to (a detection's RuleID or PolicyID, a helper's
+ * GlobalID, a data model's DataModelID).
+ */
+item: string | null, 
+/**
+ * The unit test during which it happened (dynamic findings).
+ */
+test: string | null, };
 
 export type Frame = { 
 /**
@@ -688,6 +855,20 @@ origin: Origin, } | { "kind": "dependency",
  */
 of: Array<string>, };
 
+export type RecordedAttempt = { 
+/**
+ * The detection whose tests ran (`None`: while helpers and data models were loaded).
+ */
+item: string | null, 
+/**
+ * The test (`None`: when the detection's module was loaded).
+ */
+test: string | null, 
+/**
+ * What was tried, and where (the file relative to the pack's root).
+ */
+attempt: Attempt, };
+
 export type Recovered = { 
 /**
  * The file the buffer belongs to.
@@ -702,6 +883,24 @@ text: string,
  */
 saved_at: number, };
 
+export type Replacement = { 
+/**
+ * The ID both have.
+ */
+id: string, 
+/**
+ * Its AnalysisType.
+ */
+analysis_type: AnalysisType, 
+/**
+ * The pack's spec, relative to the pack's root.
+ */
+file: string, 
+/**
+ * The fork's spec, relative to the fork's root.
+ */
+against_file: string, };
+
 export type Saved = { 
 /**
  * The stamp of what was written.
@@ -709,6 +908,52 @@ export type Saved = {
 stamp: string, };
 
 export type Severity = "error" | "warning";
+
+export type SkippedEntry = { 
+/**
+ * Its path in the source, as written there.
+ */
+path: string, 
+/**
+ * Why (`symbolic link`, `a path leaving the archive (..)`, …).
+ */
+why: string, };
+
+export type SourceInfo = { 
+/**
+ * The kind of source.
+ */
+kind: SourceKind, 
+/**
+ * The folder, URL or archive as given.
+ */
+location: string, 
+/**
+ * The branch audited (`--branch`).
+ */
+branch: string | null, 
+/**
+ * The branch it is compared with.
+ */
+base: string | null, 
+/**
+ * The merge base's commit.
+ */
+merge_base: string | null, 
+/**
+ * The branch's commit.
+ */
+commit: string | null, 
+/**
+ * Paths the branch changed since the merge base.
+ */
+changed: Array<string>, 
+/**
+ * Entries not brought into quarantine.
+ */
+skipped: Array<SkippedEntry>, };
+
+export type SourceKind = "folder" | "git" | "archive" | "branch";
 
 export type Span = { 
 /**
@@ -995,6 +1240,8 @@ errored: boolean | null,
  * What the detection tried during this test (see [`Attempt`]).
  */
 attempts?: Array<Attempt>, };
+
+export type Verdict = "clean" | "review" | "dangerous";
 
 export type WorkspaceView = { 
 /**

@@ -1,5 +1,5 @@
-// The editor tabs: which are open (an item, a lone file, the git view, the Python environment),
-// which is active, the
+// The editor tabs: which are open (an item, a lone file, the git view, the Python environment,
+// the Audit view), which is active, the
 // order they were used in (to go back), and the recently opened items (Ctrl+P ranks them first).
 //
 // Invariants: a tab is open at most once (by key); the active key is an open tab's or null;
@@ -13,7 +13,7 @@ import type { OpenWorkspace } from "./workspace.svelte";
 import { relativeTo, resolve, samePath } from "../paths";
 import { itemPaths } from "../status";
 
-export type Tab = { kind: "item"; id: string } | { kind: "file"; path: string } | { kind: "git" } | { kind: "environment" };
+export type Tab = { kind: "item"; id: string } | { kind: "file"; path: string } | { kind: "git" } | { kind: "environment" } | { kind: "audit" };
 
 export function tabKey(tab: Tab): string {
   if (tab.kind === "item") return `item:${tab.id}`;
@@ -21,9 +21,9 @@ export function tabKey(tab: Tab): string {
   return tab.kind;
 }
 
-/** Tabs of a view of the workspace (git, environment) rather than of its files. */
-function isViewTab(key: string | null): boolean {
-  return key === "git" || key === "environment";
+/** Tabs of a view (git, environment, audit) rather than of the workspace's files. */
+export function isViewTab(key: string | null): boolean {
+  return key === "git" || key === "environment" || key === "audit";
 }
 
 const RECENT_LIMIT = 30;
@@ -61,7 +61,7 @@ export class EditorTabs {
   }
 
   /**
-   * Shows the explorer and, coming from the git or environment view, the editor that was open
+   * Shows the explorer and, coming from the git, environment or audit view, the editor that was open
    * before it.
    */
   showExplorer(): void {
@@ -88,6 +88,10 @@ export class EditorTabs {
 
   openEnvironment(): void {
     this.#add({ kind: "environment" });
+  }
+
+  openAudit(): void {
+    this.#add({ kind: "audit" });
   }
 
   /** Opens the item owning `path` (or the file alone) and shows `line`. */

@@ -57,6 +57,18 @@ describe("tabs", () => {
     expect(wb.tabs.activeKey).toBe("item:Rule.A");
   });
 
+  it("the Audit view is a view tab: opened once, and the explorer goes back past it", async () => {
+    const wb = await openWorkbench();
+    wb.tabs.openItem("Rule.A");
+    wb.tabs.openAudit();
+    wb.tabs.openGit();
+    wb.tabs.openAudit();
+    expect(wb.tabs.open.filter((t) => t.kind === "audit")).toHaveLength(1);
+    expect(wb.tabs.activeKey).toBe("audit");
+    wb.tabs.showExplorer();
+    expect(wb.tabs.activeKey).toBe("item:Rule.A");
+  });
+
   it("closing the active tab goes back to the one used before", async () => {
     const other = item({ id: "Rule.B" });
     const wb = await openWorkbench({ ...VIEW, items: [RULE, other] });
