@@ -5,7 +5,8 @@
     environment and, when sandboxed, the sandbox's paths) to its first answer (`ping`); the
     median of --starts starts each way;
   - full suite: `prowl test .` on a generated panther-analysis-sized workspace
-    (generate_workspace.py), whole process, with PROWL_SANDBOX=off and with the sandbox (the
+    (generate_workspace.py), whole process, with PROWL_SANDBOX=off (and PROWL_TRUST=1, without
+    which it is ignored) and with the sandbox (the
     default), alternating, --runs each; and on a real checkout (PROWL_BENCH_WORKSPACE or
     PROWL_PANTHER_ANALYSIS) when one is named.
 Targets (the untrusted-content issue): the suite at most 10% slower, a worker's start under 50 ms
@@ -66,7 +67,8 @@ def compare_suite(binary, label, workspace, env, runs):
     suite(binary, workspace, env)  # warm the bytecode cache and the timings
     for i in range(runs):
         progress(f"  run {i + 1}/{runs}")
-        off.append(suite(binary, workspace, {**env, "PROWL_SANDBOX": "off"}))
+        # PROWL_SANDBOX=off is honoured only for a trusted workspace.
+        off.append(suite(binary, workspace, {**env, "PROWL_SANDBOX": "off", "PROWL_TRUST": "1"}))
         on.append(suite(binary, workspace, env))
     ratio = statistics.median(on) / statistics.median(off)
     print(f"\n{label}: full suite")
@@ -84,6 +86,7 @@ def main():
     env = dict(os.environ)
     env.setdefault("PROWL_PYTHON_ENV", os.path.join(CACHE, "test-env"))
     env.pop("PROWL_SANDBOX", None)
+    env.pop("PROWL_TRUST", None)
 
     scratch = tempfile.mkdtemp(prefix="prowl-bench-sandbox-")
     try:
