@@ -54,7 +54,7 @@ pub struct AuditOptions {
     /// Run the pack's unit tests in the sandbox (`--no-dynamic` turns it off).
     pub dynamic: bool,
     /// The Python environment the tests run in; `None`: the `against` workspace's, else
-    /// Prowl's baseline ([`baseline_environment`]). Never one made for the pack.
+    /// the environment of Prowl's baseline workspace ([`baseline_workspace`]). Never one made for the pack.
     pub environment: Option<crate::env::PythonEnv>,
     /// Time one detection's tests may take.
     pub timeout: Duration,
