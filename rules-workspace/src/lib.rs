@@ -18,6 +18,8 @@
 //! - [`session`]: an open workspace for an interactive front end, and the rules the desktop's
 //!   threads share (opening, watching, runs and cancel, idle workers, path containment).
 //! - [`demo`]: the bundled demo workspace, written out as a git repository.
+//! - [`replay`]: log files read as a stream of events with Panther's standard fields (the
+//!   first piece of replay: sources, formats, `p_` fields, event times).
 //! - [`parallel`]: order-keeping work on all cores.
 //! - [`trust`]: which workspaces the user vouches for (unsandboxed runs on request, packages
 //!   installed without asking).
@@ -35,6 +37,7 @@ pub mod error;
 pub mod filter;
 pub mod fork;
 pub mod parallel;
+pub mod replay;
 pub mod session;
 pub mod spec;
 pub mod testing;
