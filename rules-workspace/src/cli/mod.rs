@@ -8,6 +8,7 @@
 mod env;
 mod git;
 mod output;
+mod replay;
 mod tests_edit;
 mod trust;
 mod watch;
@@ -61,6 +62,10 @@ pub enum Command {
     /// Trust a workspace folder (its packages installed without asking, its code allowed out
     /// of the sandbox with PROWL_SANDBOX=off), or stop trusting it (--revoke).
     Trust(trust::TrustArgs),
+    /// Read log files as replay does (JSON lines, arrays, CloudTrail Records, gzip; folders
+    /// and standard input) and count their events by log type and their problems. For now
+    /// only with --read-only: running the detections over them comes next.
+    Replay(replay::ReplayArgs),
     /// Internal: a Python worker process serving framed requests on stdin/stdout.
     #[command(hide = true)]
     Worker(WorkerArgs),
@@ -265,6 +270,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Tests(cmd) => tests_edit::run(&cmd),
         Command::Env(cmd) => env::run(&cmd, &style),
         Command::Trust(args) => trust::run(&args, &style),
+        Command::Replay(args) => replay::run(&args, &style),
         Command::Worker(args) => return crate::engine::embedded::run_worker_with_args(&args.args),
     };
     match result {

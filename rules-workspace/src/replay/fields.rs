@@ -164,7 +164,10 @@ pub const LOG_TYPES: &[LogTypeFields] = &[
             ),
             ("resources.accountId", AwsAccountId),
             ("userIdentity.userName", Username),
-            ("userIdentity.sessionContext.sessionIssuer.userName", Username),
+            (
+                "userIdentity.sessionContext.sessionIssuer.userName",
+                Username,
+            ),
         ],
         aws_objects: &[
             "requestParameters",
@@ -287,20 +290,13 @@ pub const LOG_TYPES: &[LogTypeFields] = &[
     LogTypeFields {
         log_type: "GCP.HTTPLoadBalancer",
         time_fields: &["timestamp", "receiveTimestamp"],
-        indicators: &[
-            ("httpRequest.remoteIp", Ip),
-            ("httpRequest.serverIp", Ip),
-        ],
+        indicators: &[("httpRequest.remoteIp", Ip), ("httpRequest.serverIp", Ip)],
         aws_objects: &[],
     },
     LogTypeFields {
         log_type: "GitHub.Audit",
         time_fields: &["@timestamp", "created_at"],
-        indicators: &[
-            ("actor", Username),
-            ("user", Username),
-            ("actor_ip", Ip),
-        ],
+        indicators: &[("actor", Username), ("user", Username), ("actor_ip", Ip)],
         aws_objects: &[],
     },
     LogTypeFields {
@@ -859,8 +855,7 @@ mod tests {
     fn a_raw_event_gets_every_standard_field() {
         let mut e = obj(json!({"published": "2024-01-02T03:04:05.678Z",
             "client": {"ipAddress": "1.2.3.4"}, "actor": {"alternateId": "a@b.co"}}));
-        let (t, time) =
-            complete(&mut e, &how(Some("Okta.SystemLog")), || "row".into()).unwrap();
+        let (t, time) = complete(&mut e, &how(Some("Okta.SystemLog")), || "row".into()).unwrap();
         assert_eq!(t, "Okta.SystemLog");
         assert_eq!(time.to_panther(), "2024-01-02 03:04:05.678000000");
         assert_eq!(e["p_event_time"], "2024-01-02 03:04:05.678000000");

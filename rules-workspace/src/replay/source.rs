@@ -271,7 +271,11 @@ impl Walk<'_> {
                         continue;
                     }
                     Err(e) => {
-                        self.pass_over(ProblemKind::Unreadable, &path, format!("a broken link: {e}"));
+                        self.pass_over(
+                            ProblemKind::Unreadable,
+                            &path,
+                            format!("a broken link: {e}"),
+                        );
                         continue;
                     }
                 }
@@ -440,7 +444,9 @@ impl ProblemKind {
                 Some("name the field holding the event time with --time-field")
             }
             ProblemKind::NoTime => Some("name the field holding the event time with --time-field"),
-            ProblemKind::UnsupportedCompression => Some("decompress the file first, or pipe it: `zstd -dc FILE | prowl replay -`"),
+            ProblemKind::UnsupportedCompression => {
+                Some("decompress the file first, or pipe it: `zstd -dc FILE | prowl replay -`")
+            }
             _ => None,
         }
     }
@@ -746,14 +752,16 @@ impl FileReader {
             count: counter.clone(),
         };
         let prefix = sniff(&mut raw).map_err(|e| problem(ProblemKind::ReadError, e.to_string()))?;
-        let joined = io::Cursor::new(prefix.clone()).chain(raw);
         let gzip = prefix.starts_with(&[0x1f, 0x8b]);
+        // `prefix` is the start of the text, `stream` the rest (after the prefix).
         let (prefix, stream): (Vec<u8>, Box<dyn Read + Send>) = if gzip {
-            let mut decoder = flate2::read::MultiGzDecoder::new(joined);
-            let decoded = sniff(&mut decoder).map_err(|e| problem(gzip_problem(&e), e.to_string()))?;
+            let compressed = io::Cursor::new(prefix).chain(raw);
+            let mut decoder = flate2::read::MultiGzDecoder::new(compressed);
+            let decoded =
+                sniff(&mut decoder).map_err(|e| problem(gzip_problem(&e), e.to_string()))?;
             (decoded, Box::new(decoder))
         } else {
-            (prefix, Box::new(joined))
+            (prefix, Box::new(raw))
         };
         if let Some(what) = compression_of(&prefix) {
             return Err(problem(
@@ -904,10 +912,7 @@ impl FileReader {
                             Next::End | Next::Unterminated(_) => {
                                 return Ok(Step::End(Some(self.problem_here(
                                     ProblemKind::UnclosedArray,
-                                    format!(
-                                        "the file ends inside record {}",
-                                        self.next_index
-                                    ),
+                                    format!("the file ends inside record {}", self.next_index),
                                 ))));
                             }
                         },
@@ -1083,31 +1088,37 @@ impl EventReader {
                     Value::Bool(_) => "a boolean",
                     _ => "null",
                 };
-                return Err(problem(ProblemKind::NotAnObject, format!("{what}, not an object")));
+                return Err(problem(
+                    ProblemKind::NotAnObject,
+                    format!("{what}, not an object"),
+                ));
             }
         };
-        let (log_type, event_time) =
-            fields::complete(&mut map, &self.completion, || fields::row_id(&name, span.offset))
-                .map_err(|why| match why {
-                    Incomplete::NoLogType => problem(
-                        ProblemKind::NoLogType,
-                        "no p_log_type, and no --log-type".to_owned(),
-                    ),
-                    Incomplete::UnknownLogType(t) => {
-                        let detail = match fields::log_type_ignoring_case(&t) {
-                            Some(known) => format!("`{t}` is not a log type replay knows; did you mean `{known}`?"),
-                            None => format!("`{t}` is not a log type replay knows the time field of"),
-                        };
-                        problem(ProblemKind::UnknownLogType, detail)
+        let (log_type, event_time) = fields::complete(&mut map, &self.completion, || {
+            fields::row_id(&name, span.offset)
+        })
+        .map_err(|why| match why {
+            Incomplete::NoLogType => problem(
+                ProblemKind::NoLogType,
+                "no p_log_type, and no --log-type".to_owned(),
+            ),
+            Incomplete::UnknownLogType(t) => {
+                let detail = match fields::log_type_ignoring_case(&t) {
+                    Some(known) => {
+                        format!("`{t}` is not a log type replay knows; did you mean `{known}`?")
                     }
-                    Incomplete::NoTime { fields, found } => problem(
-                        ProblemKind::NoTime,
-                        match found {
-                            Some(v) => format!("{fields}: {v} is not a time"),
-                            None => format!("no {fields}"),
-                        },
-                    ),
-                })?;
+                    None => format!("`{t}` is not a log type replay knows the time field of"),
+                };
+                problem(ProblemKind::UnknownLogType, detail)
+            }
+            Incomplete::NoTime { fields, found } => problem(
+                ProblemKind::NoTime,
+                match found {
+                    Some(v) => format!("{fields}: {v} is not a time"),
+                    None => format!("no {fields}"),
+                },
+            ),
+        })?;
         let log_type = match self.log_types.get(&log_type) {
             Some(t) => t.clone(),
             None => {
@@ -1177,15 +1188,18 @@ impl Iterator for EventReader {
     }
 }
 
-/// Reads every event of `paths` and returns the counts: what `prowl replay --read-only` does.
+/// Reads every event of `sources`, handing each to `on_event`, and returns the counts: what
+/// `prowl replay --read-only` does. `observe` sees the counts every 65,536 events (progress).
 pub fn read_only(
     sources: Sources,
     options: ReadOptions,
+    mut on_event: impl FnMut(&Event),
     mut observe: impl FnMut(&ReadStats),
 ) -> (ReadStats, ProblemTally) {
     let mut reader = EventReader::new(sources, options);
     let mut n = 0u64;
-    while reader.next().is_some() {
+    while let Some(event) = reader.next() {
+        on_event(&event);
         n += 1;
         if n % 65_536 == 0 {
             observe(&reader.stats());

@@ -374,7 +374,10 @@ mod tests {
     fn an_unclosed_value_is_unterminated_not_a_record() {
         let (got, end) = values(r#"{"a": 1} {"b": [1, 2"#, 5);
         assert_eq!(got, vec![r#"{"a": 1}"#]);
-        assert!(matches!(end, Next::Unterminated(s) if s.offset == 9), "{end:?}");
+        assert!(
+            matches!(end, Next::Unterminated(s) if s.offset == 9),
+            "{end:?}"
+        );
         let (_, end) = values(r#"{"a": "never closed}"#, 5);
         assert!(matches!(end, Next::Unterminated(_)));
     }

@@ -269,15 +269,7 @@ fn parse_civil_text(s: &[u8]) -> Option<EventTime> {
         }
     }
     let offset_seconds = parse_zone(&mut c)?;
-    let t = EventTime::from_civil(
-        i64::from(year),
-        month,
-        day,
-        hour,
-        minute,
-        second,
-        nanos,
-    )?;
+    let t = EventTime::from_civil(i64::from(year), month, day, hour, minute, second, nanos)?;
     t.0.checked_sub(offset_seconds.checked_mul(NANOS_PER_SECOND)?)
         .map(EventTime)
 }
