@@ -3,7 +3,8 @@
 //! only on a terminal and never with `NO_COLOR`.
 //!
 //! Exit codes: 0 success; 1 the workspace has problems (as PAT's `test` exits 1 on an invalid
-//! spec); 2 the command could not run (bad arguments, missing folder).
+//! spec), or the logs a replay read had problems; 2 the command could not run (bad arguments,
+//! missing folder).
 
 mod env;
 mod git;
