@@ -13,6 +13,9 @@
 //! Paths are dotted (`userIdentity.sessionContext.sessionIssuer.arn`); an array on the way is
 //! looked into element by element (`resources.ARN`), and a key that is not found exactly is
 //! looked up ignoring case, as Panther's rules see events.
+//!
+//! One file past 800 lines on purpose: most of it is the table and its tests, which read best
+//! beside the code that walks it.
 
 use super::time::EventTime;
 use serde_json::{Map, Value};
