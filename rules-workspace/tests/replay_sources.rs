@@ -86,7 +86,8 @@ fn every_format_and_its_gzip_give_the_same_events() {
         let gz = dir.path().join(format!("{name}.log"));
         std::fs::write(&gz, gzip(&std::fs::read(&original).unwrap())).unwrap();
         for path in [original, gz] {
-            let (got, problems) = read(&[path.clone()], options(Some("AWS.CloudTrail")));
+            let (got, problems) =
+                read(std::slice::from_ref(&path), options(Some("AWS.CloudTrail")));
             assert_eq!(
                 problems.total(),
                 0,
@@ -154,7 +155,7 @@ fn a_folder_is_read_recursively_in_order_without_hidden_files_devices_or_links_o
         Some(sources.files.iter().map(|f| f.size.unwrap()).sum())
     );
 
-    let (got, problems) = read(&[root.clone()], options(Some("AWS.CloudTrail")));
+    let (got, problems) = read(std::slice::from_ref(&root), options(Some("AWS.CloudTrail")));
     assert_eq!(got.len(), 9);
     let (one, _) = read(
         &[fixture("formats/cloudtrail.jsonl")],
@@ -653,7 +654,7 @@ fn a_fifty_megabyte_line_is_skipped_and_the_read_goes_on() {
     writeln!(f, "\"}}").unwrap();
     writeln!(f, "{{\"published\":\"2024-02-03T04:05:08Z\"}}").unwrap();
     drop(f);
-    let (events, problems) = read(&[path.clone()], options(Some("Okta.SystemLog")));
+    let (events, problems) = read(std::slice::from_ref(&path), options(Some("Okta.SystemLog")));
     assert_eq!(events.len(), 2);
     assert_eq!(places(&problems, ProblemKind::TooLong), ["big.jsonl:2"]);
     let p = &problems.first(ProblemKind::TooLong)[0];

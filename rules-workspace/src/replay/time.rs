@@ -154,8 +154,8 @@ fn from_epoch_float(f: f64) -> Option<EventTime> {
     let whole = f.floor();
     let per_unit = NANOS_PER_SECOND / scale as i64;
     let fraction = ((f - whole) * per_unit as f64).round() as i64;
-    if whole < -1e17 || whole > 1e17 {
-        return (f.abs() < 9.2e18).then(|| EventTime(f as i64));
+    if !(-1e17..=1e17).contains(&whole) {
+        return (f.abs() < 9.2e18).then_some(EventTime(f as i64));
     }
     (whole as i64)
         .checked_mul(per_unit)?
@@ -289,9 +289,9 @@ fn parse_zone(c: &mut Cursor<'_>) -> Option<i64> {
     };
     let mut z = Cursor { s: digits, at: 0 };
     let hours = z.digits(2)?;
-    let minutes = if z.eat(b':') {
-        z.digits(2)?
-    } else if z.peek().is_some() {
+    // `±HH:MM`, `±HHMM` or `±HH`.
+    let colon = z.eat(b':');
+    let minutes = if colon || z.peek().is_some() {
         z.digits(2)?
     } else {
         0
@@ -412,6 +412,7 @@ mod tests {
             "2023-02-29",
             "2024-01-02T25:00:00Z",
             "2024-01-02T03:04:05+5",
+            "2024-01-02T03:04:05+05:",
             "2024-01-02T03:04:05 PST",
             "2024-01-02T03:04:05.Z",
             "1.2.3",
