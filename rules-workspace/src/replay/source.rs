@@ -3,8 +3,9 @@
 //!
 //! Invariants:
 //! - Nothing is read whole. A file is decoded through a fixed buffer and split record by record
-//!   ([`super::split`]); one record is held at a time, at most `max_record_bytes` long, so a
-//!   2 GB array is read in flat memory.
+//!   ([`super::split`]) into batches of at most 4 MiB / 8,192 records (plus one record of at
+//!   most `max_record_bytes`); one batch is held at a time, so a 2 GB array is read in flat
+//!   memory.
 //! - The format is found from the content, not the name: gzip by its magic bytes, then the
 //!   first byte that is not whitespace: `[` an array, `{` whose first key is `"Records"` a
 //!   CloudTrail document, anything else JSON lines.
