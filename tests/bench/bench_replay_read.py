@@ -7,8 +7,9 @@ Okta.SystemLog, GitHub.Audit, GCP.AuditLog; each event names its `p_log_type` an
 `p_event_time` and `p_any_*` to be derived, as raw logs do), written once as JSON lines, as
 gzip of those lines, and as a JSON array, then times the release `prowl replay --read-only
 --format json` over each, --runs times, and prints MB/s (bytes of the file read, and of text
-after decompression), events/s, text MB per CPU-second (all threads; the reader parses a batch
-of records on every core) and the process's peak memory, with medians.
+after decompression), events/s, text MB per CPU-second (the reader uses one core; the figure is
+steadier than wall-clock time when other processes share the machine) and the process's peak
+memory, with medians.
 Target (the replay issue): reading and parsing alone at least 100 MB/s. Timings are never
 asserted anywhere.
 

@@ -3,9 +3,8 @@
 //!
 //! Invariants:
 //! - Nothing is read whole. A file is decoded through a fixed buffer and split record by record
-//!   ([`super::split`]) into batches of at most 4 MiB / 8,192 records (plus one record of at
-//!   most `max_record_bytes`); one batch is held at a time, so a 2 GB array is read in flat
-//!   memory.
+//!   ([`super::split`]); one record is held at a time, at most `max_record_bytes` long, so a
+//!   2 GB array is read in flat memory.
 //! - The format is found from the content, not the name: gzip by its magic bytes, then the
 //!   first byte that is not whitespace: `[` an array, `{` whose first key is `"Records"` a
 //!   CloudTrail document, anything else JSON lines.
@@ -393,25 +392,6 @@ pub struct ReadStats {
     pub total_bytes: Option<u64>,
 }
 
-/// Raw bytes of records gathered at most per batch before they are parsed.
-const BATCH_BYTES: usize = 4 << 20;
-
-/// Records gathered at most per batch.
-const BATCH_RECORDS: usize = 8192;
-
-/// What the splitting stage hands the parsing stage, in input order.
-enum Raw {
-    /// A record's bytes, at `range` in the batch's arena.
-    Record {
-        file: Arc<str>,
-        range: std::ops::Range<usize>,
-        span: RecordSpan,
-        record: Option<u64>,
-    },
-    /// A problem met while splitting.
-    Problem(Problem),
-}
-
 /// A record parsed and completed, before its log type is shared.
 struct Parsed {
     value: Map<String, Value>,
@@ -423,10 +403,10 @@ struct Parsed {
 /// The events of a list of sources, one at a time (an [`Iterator`]); problems are counted in
 /// [`EventReader::problems`] as they are met.
 ///
-/// Splitting is sequential (one file after the other, record after record); parsing and
-/// completing the records of a batch (up to 4 MiB or 8,192 records) runs on all cores, and the
-/// results come out in input order, so events and problems are the same whatever the number of
-/// cores.
+/// One thread, one record at a time. Parsing a batch of records on every core was tried: with
+/// a batch of events alive at once, the system allocator spent 20-70% more CPU per byte
+/// (consolidating its free lists) than the second core gave back, and the later pieces of
+/// replay need the cores for the Python workers.
 pub struct EventReader {
     pending: VecDeque<SourceFile>,
     current: Option<FileReader>,
@@ -436,8 +416,6 @@ pub struct EventReader {
     stats: ReadStats,
     bytes_read: Arc<AtomicU64>,
     buf: Vec<u8>,
-    arena: Vec<u8>,
-    ready: VecDeque<Result<Parsed, Problem>>,
     log_types: BTreeMap<String, Arc<str>>,
 }
 
@@ -470,8 +448,6 @@ impl EventReader {
             stats,
             bytes_read: Arc::new(AtomicU64::new(0)),
             buf: Vec::new(),
-            arena: Vec::new(),
-            ready: VecDeque::new(),
             log_types: BTreeMap::new(),
         }
     }
@@ -499,60 +475,39 @@ impl EventReader {
         }
     }
 
-    /// Splits the next batch of records and parses them; false when the input is exhausted.
-    fn fill(&mut self) -> bool {
-        self.arena.clear();
-        let mut batch = Vec::new();
-        while self.arena.len() < BATCH_BYTES && batch.len() < BATCH_RECORDS {
+    /// The next record or problem of the current file (opening the next file when needed);
+    /// `None` when every file has been read.
+    fn next_result(&mut self) -> Option<Result<Parsed, Problem>> {
+        loop {
             if self.current.is_none() {
-                let Some(source) = self.pending.pop_front() else {
-                    break;
-                };
+                let source = self.pending.pop_front()?;
                 self.stats.files += 1;
                 match FileReader::open(&source, &self.bytes_read, self.max_record_bytes) {
                     Ok(file) => self.current = Some(file),
-                    Err(p) => batch.push(Raw::Problem(p)),
+                    Err(p) => return Some(Err(p)),
                 }
-                continue;
             }
-            let Some(file) = self.current.as_mut() else {
-                continue;
-            };
+            let file = self.current.as_mut()?;
             match file.step(&mut self.buf) {
                 Step::Record(span, record) => {
-                    let start = self.arena.len();
-                    self.arena.extend_from_slice(&self.buf);
-                    batch.push(Raw::Record {
-                        file: file.name.clone(),
-                        range: start..self.arena.len(),
+                    return Some(parse_record(
+                        &self.buf,
+                        file.name.clone(),
                         span,
                         record,
-                    });
+                        &self.completion,
+                        self.max_record_bytes,
+                    ))
                 }
-                Step::Problem(p) => batch.push(Raw::Problem(p)),
+                Step::Problem(p) => return Some(Err(p)),
                 Step::End(p) => {
-                    batch.extend(p.map(Raw::Problem));
                     self.finish_file();
+                    if let Some(p) = p {
+                        return Some(Err(p));
+                    }
                 }
             }
         }
-        if batch.is_empty() {
-            return false;
-        }
-        let arena = &self.arena;
-        let completion = &self.completion;
-        let max = self.max_record_bytes;
-        let parsed = crate::parallel::parallel_map(batch, |raw| match raw {
-            Raw::Problem(p) => Err(p),
-            Raw::Record {
-                file,
-                range,
-                span,
-                record,
-            } => parse_record(&arena[range], file, span, record, completion, max),
-        });
-        self.ready.extend(parsed);
-        true
     }
 }
 
@@ -661,13 +616,7 @@ impl Iterator for EventReader {
 
     fn next(&mut self) -> Option<Event> {
         loop {
-            let Some(result) = self.ready.pop_front() else {
-                if self.fill() {
-                    continue;
-                }
-                return None;
-            };
-            let parsed = match result {
+            let parsed = match self.next_result()? {
                 Ok(parsed) => parsed,
                 Err(problem) => {
                     self.tally.add(problem);
