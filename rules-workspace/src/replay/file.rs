@@ -9,6 +9,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 
 /// Bytes read from the source (and decoded) at a time.
@@ -133,6 +134,93 @@ fn gzip_problem(e: &io::Error) -> ProblemKind {
     }
 }
 
+/// Bytes decompressed ahead at a time, and how many such chunks may wait.
+const AHEAD_CHUNK: usize = 256 << 10;
+const AHEAD_CHUNKS: usize = 4;
+
+/// A stream decompressed on a thread of its own while this one splits and parses: only bytes
+/// cross between the threads (at most [`AHEAD_CHUNKS`] chunks waiting), never events, so the
+/// memory stays flat and each thread's allocations stay its own.
+struct DecompressedAhead {
+    chunks: Receiver<io::Result<Vec<u8>>>,
+    spare: SyncSender<Vec<u8>>,
+    current: Vec<u8>,
+    at: usize,
+    done: bool,
+}
+
+fn decompress_ahead(mut inner: Box<dyn Read + Send>) -> io::Result<DecompressedAhead> {
+    let (chunks_tx, chunks) = sync_channel::<io::Result<Vec<u8>>>(AHEAD_CHUNKS);
+    let (spare, spare_rx) = sync_channel::<Vec<u8>>(AHEAD_CHUNKS + 2);
+    std::thread::Builder::new()
+        .name("replay-gunzip".to_owned())
+        .spawn(move || loop {
+            let mut buf = spare_rx.try_recv().unwrap_or_default();
+            buf.resize(AHEAD_CHUNK, 0);
+            let mut filled = 0;
+            let error = loop {
+                if filled == AHEAD_CHUNK {
+                    break None;
+                }
+                match inner.read(&mut buf[filled..]) {
+                    Ok(0) => break None,
+                    Ok(n) => filled += n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => break Some(e),
+                }
+            };
+            buf.truncate(filled);
+            // A send fails when the reader is gone (the file was abandoned): stop too.
+            if filled > 0 && chunks_tx.send(Ok(buf)).is_err() {
+                return;
+            }
+            match error {
+                Some(e) => {
+                    let _ = chunks_tx.send(Err(e));
+                    return;
+                }
+                None if filled < AHEAD_CHUNK => return,
+                None => {}
+            }
+        })?;
+    Ok(DecompressedAhead {
+        chunks,
+        spare,
+        current: Vec::new(),
+        at: 0,
+        done: false,
+    })
+}
+
+impl Read for DecompressedAhead {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        while self.at == self.current.len() {
+            if self.done {
+                return Ok(0);
+            }
+            match self.chunks.recv() {
+                Ok(Ok(chunk)) => {
+                    let used = std::mem::replace(&mut self.current, chunk);
+                    let _ = self.spare.try_send(used);
+                    self.at = 0;
+                }
+                Ok(Err(e)) => {
+                    self.done = true;
+                    return Err(e);
+                }
+                Err(_) => {
+                    self.done = true;
+                    return Ok(0);
+                }
+            }
+        }
+        let n = out.len().min(self.current.len() - self.at);
+        out[..n].copy_from_slice(&self.current[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
 /// Opens a regular file without blocking on a FIFO swapped in since the listing.
 fn open_regular(path: &Path) -> io::Result<File> {
     use std::os::unix::fs::OpenOptionsExt;
@@ -180,7 +268,13 @@ impl FileReader {
             let mut decoder = flate2::read::MultiGzDecoder::new(compressed);
             let decoded =
                 sniff(&mut decoder).map_err(|e| problem(gzip_problem(&e), e.to_string()))?;
-            (decoded, Box::new(decoder))
+            let ahead = decompress_ahead(Box::new(decoder)).map_err(|e| {
+                problem(
+                    ProblemKind::ReadError,
+                    format!("cannot start decompressing: {e}"),
+                )
+            })?;
+            (decoded, Box::new(ahead))
         } else {
             (prefix, Box::new(raw))
         };
