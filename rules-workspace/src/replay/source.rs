@@ -543,7 +543,17 @@ fn parse_record(
             format!("nested {} deep, more than {MAX_DEPTH}", span.depth),
         ));
     }
-    let value: Value = match serde_json::from_slice(bytes) {
+    // One UTF-8 check of the whole record (fast on ASCII) spares serde_json one per string.
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            return Err(problem(
+                ProblemKind::NotJson,
+                format!("not UTF-8 text (byte {})", e.valid_up_to() + 1),
+            ))
+        }
+    };
+    let value: Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => {
             let depth = split::max_depth(bytes);
