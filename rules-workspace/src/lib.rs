@@ -20,6 +20,8 @@
 //! - [`audit`]: `prowl audit`: a third-party pack's static findings, its tests' behaviour in
 //!   the sandbox, and reports (text, JSON, SARIF, HTML).
 //! - [`demo`]: the bundled demo workspace, written out as a git repository.
+//! - [`replay`]: log files read as a stream of events with Panther's standard fields (the
+//!   first piece of replay: sources, formats, `p_` fields, event times).
 //! - [`parallel`]: order-keeping work on all cores.
 //! - [`trust`]: which workspaces the user vouches for (unsandboxed runs on request, packages
 //!   installed without asking).
@@ -38,6 +40,7 @@ pub mod error;
 pub mod filter;
 pub mod fork;
 pub mod parallel;
+pub mod replay;
 pub mod session;
 pub mod spec;
 pub mod testing;

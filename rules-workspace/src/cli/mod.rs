@@ -3,12 +3,14 @@
 //! only on a terminal and never with `NO_COLOR`.
 //!
 //! Exit codes: 0 success; 1 the workspace has problems (as PAT's `test` exits 1 on an invalid
-//! spec); 2 the command could not run (bad arguments, missing folder).
+//! spec), or the logs a replay read had problems; 2 the command could not run (bad arguments,
+//! missing folder).
 
 mod audit;
 mod env;
 mod git;
 mod output;
+mod replay;
 mod tests_edit;
 mod trust;
 mod watch;
@@ -66,6 +68,10 @@ pub enum Command {
     /// what its tests try in the sandbox, and a verdict. Exit code 1 when a finding is at or
     /// above --fail-on.
     Audit(audit::AuditArgs),
+    /// Read log files as replay does (JSON lines, arrays, CloudTrail Records, gzip; folders
+    /// and standard input) and count their events by log type and their problems. For now
+    /// only with --read-only: running the detections over them comes next.
+    Replay(replay::ReplayArgs),
     /// Internal: a Python worker process serving framed requests on stdin/stdout.
     #[command(hide = true)]
     Worker(WorkerArgs),
@@ -271,6 +277,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Env(cmd) => env::run(&cmd, &style),
         Command::Trust(args) => trust::run(&args, &style),
         Command::Audit(args) => audit::run(&args),
+        Command::Replay(args) => replay::run(&args, &style),
         Command::Worker(args) => return crate::engine::embedded::run_worker_with_args(&args.args),
     };
     match result {

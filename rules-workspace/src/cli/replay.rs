@@ -1,0 +1,274 @@
+//! `prowl replay SOURCES… --read-only`: reads log files as replay will (see [`crate::replay`])
+//! and prints what it found: events per log type, problems by kind with their first places,
+//! bytes and throughput. Running the detections comes with the later pieces of replay.
+
+use super::{output, usage, CliError, Format};
+use crate::replay::{self, fields, ProblemTally, ReadOptions, ReadStats};
+use clap::Args;
+use serde::Serialize;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+/// `prowl replay`.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// Log files or folders (read recursively, hidden files skipped); `-` is standard input.
+    /// JSON lines, JSON arrays and CloudTrail `{"Records": [...]}` files, plain or gzip.
+    #[arg(required = true, value_name = "SOURCES")]
+    pub sources: Vec<PathBuf>,
+    /// The log type of events without `p_log_type` (raw logs), e.g. AWS.CloudTrail.
+    #[arg(long, value_name = "LOG_TYPE")]
+    pub log_type: Option<String>,
+    /// The field holding the event time of raw events (dotted for nested fields), instead of
+    /// the one replay knows for the log type.
+    #[arg(long, value_name = "FIELD")]
+    pub time_field: Option<String>,
+    /// `p_source_label` of events without one.
+    #[arg(long, value_name = "LABEL")]
+    pub source_label: Option<String>,
+    /// Only read and count the events and problems (no detections run yet).
+    #[arg(long)]
+    pub read_only: bool,
+    /// Print each event as a JSON line, with its p_ fields, on stdout (the counts then go to
+    /// stderr).
+    #[arg(long)]
+    pub print_events: bool,
+    /// The longest line or array element read (bytes; K, M, G suffixes); longer ones are
+    /// counted as problems and skipped.
+    #[arg(long, value_name = "SIZE", default_value = "16M", value_parser = parse_size)]
+    pub max_record_size: usize,
+    /// text, or json.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// `16M`, `512K`, `1G` (powers of 1024), or bytes.
+fn parse_size(text: &str) -> Result<usize, String> {
+    let t = text.trim();
+    let (digits, unit) = match t.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => t.split_at(i),
+        None => (t, ""),
+    };
+    let n: usize = digits
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size"))?;
+    let scale: usize = match unit.to_ascii_uppercase().trim_end_matches(['B', 'I']) {
+        "" => 1,
+        "K" => 1 << 10,
+        "M" => 1 << 20,
+        "G" => 1 << 30,
+        _ => return Err(format!("`{text}`: use a number of bytes, or K, M or G")),
+    };
+    match n.checked_mul(scale) {
+        Some(0) | None => Err(format!("`{text}` is not a usable size")),
+        Some(v) => Ok(v),
+    }
+}
+
+/// What `--format json` prints.
+#[derive(Debug, Serialize)]
+struct ReadReport<'a> {
+    #[serde(flatten)]
+    stats: &'a ReadStats,
+    seconds: f64,
+    mb_per_second: f64,
+    decoded_mb_per_second: f64,
+    events_per_second: f64,
+    /// The process's peak resident memory (Linux `VmHWM`).
+    peak_memory_bytes: Option<u64>,
+    problem_count: u64,
+    problems: Vec<replay::ProblemCount>,
+}
+
+/// The process's peak resident set size, from `/proc/self/status`.
+fn peak_memory() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1e6)
+}
+
+/// Runs `prowl replay`.
+pub fn run(args: &ReplayArgs, style: &output::Style) -> Result<ExitCode, CliError> {
+    if matches!(args.format, Format::Pat | Format::Junit) {
+        return Err(usage(
+            "prowl replay prints text or json",
+            Some("use --format text or --format json"),
+        ));
+    }
+    if !args.read_only {
+        return Err(usage(
+            "prowl replay only reads logs for now: running the detections over them is still to come",
+            Some("add --read-only to read the logs and count their events and problems"),
+        ));
+    }
+    if let (Some(t), None) = (&args.log_type, &args.time_field) {
+        if fields::log_type_fields(t).is_none() {
+            let known = fields::log_type_ignoring_case(t)
+                .map(|k| format!(" (did you mean {k}?)"))
+                .unwrap_or_default();
+            eprintln!(
+                "{} replay does not know where {t} keeps its event time{known}; raw events without p_event_time will be counted as problems\n  {} name the field with --time-field",
+                style.bold("note:"),
+                style.hint_label()
+            );
+        }
+    }
+    let sources = replay::list_sources(&args.sources)?;
+    let options = ReadOptions {
+        log_type: args.log_type.clone(),
+        time_field: args.time_field.clone(),
+        source_label: args.source_label.clone(),
+        max_record_bytes: args.max_record_size,
+        ..ReadOptions::default()
+    };
+    let started = Instant::now();
+    let show_progress = std::io::stderr().is_terminal();
+    let mut last = Instant::now();
+    let stdout = std::io::stdout();
+    let mut events_out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut write_failed = None;
+    let print_events = args.print_events;
+    let on_event = |event: &replay::Event| {
+        use std::io::Write;
+        if print_events && write_failed.is_none() {
+            let written = serde_json::to_writer(&mut events_out, &event.value)
+                .map_err(std::io::Error::from)
+                .and_then(|()| events_out.write_all(b"\n"));
+            if let Err(e) = written {
+                write_failed = Some(e);
+            }
+        }
+    };
+    let (stats, problems) = replay::read_only(sources, options, on_event, |s| {
+        if show_progress && last.elapsed().as_millis() >= 500 {
+            last = Instant::now();
+            let of = s.total_bytes.map(|t| format!(" of {}", megabytes(t)));
+            eprint!(
+                "\rread {}{}, {} events ",
+                megabytes(s.bytes_read),
+                of.unwrap_or_default(),
+                s.events
+            );
+        }
+    });
+    if show_progress {
+        eprint!("\r\x1b[K");
+    }
+    {
+        use std::io::Write;
+        if let Some(e) = write_failed.or_else(|| events_out.flush().err()) {
+            return Err(crate::error::ErrorInfo::new(
+                "cli.output",
+                format!("cannot write the events to standard output: {e}"),
+            ));
+        }
+    }
+    drop(events_out);
+    let seconds = started.elapsed().as_secs_f64().max(1e-9);
+    let report = ReadReport {
+        stats: &stats,
+        seconds,
+        mb_per_second: stats.bytes_read as f64 / 1e6 / seconds,
+        decoded_mb_per_second: stats.bytes_decoded as f64 / 1e6 / seconds,
+        events_per_second: stats.events as f64 / seconds,
+        peak_memory_bytes: peak_memory(),
+        problem_count: problems.total(),
+        problems: problems.counts(),
+    };
+    match (args.format, args.print_events) {
+        (Format::Json, false) => output::print_json(&report),
+        (Format::Json, true) => eprintln!(
+            "{}",
+            serde_json::to_string_pretty(&report).expect("plain data")
+        ),
+        (_, false) => print_text(&report, &problems, style, &mut std::io::stdout()),
+        (_, true) => print_text(&report, &problems, style, &mut std::io::stderr()),
+    }
+    Ok(if problems.total() > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn print_text(
+    report: &ReadReport<'_>,
+    problems: &ProblemTally,
+    style: &output::Style,
+    out: &mut dyn std::io::Write,
+) {
+    // A closed stdout ends the process quietly (SIGPIPE); other write errors are not news.
+    let mut line = |text: String| {
+        let _ = writeln!(out, "{text}");
+    };
+    let s = report.stats;
+    let decoded = if s.bytes_decoded != s.bytes_read {
+        format!(", {} decoded", megabytes(s.bytes_decoded))
+    } else {
+        String::new()
+    };
+    line(format!(
+        "{} {} of {} files ({}{decoded}) in {:.2} s: {:.1} MB/s, {:.0} events/s",
+        style.bold("Read"),
+        s.files,
+        s.files_total,
+        megabytes(s.bytes_read),
+        report.seconds,
+        report.mb_per_second,
+        report.events_per_second
+    ));
+    line(format!("{} {}", style.bold("Events:"), s.events));
+    let width = s
+        .events_by_log_type
+        .keys()
+        .map(String::len)
+        .max()
+        .unwrap_or(0);
+    for (log_type, n) in &s.events_by_log_type {
+        line(format!("  {log_type:width$}  {n}"));
+    }
+    line(format!("{} {}", style.bold("Problems:"), problems.total()));
+    for kind in problems.counts() {
+        line(format!(
+            "  {} ({}): {}",
+            kind.kind.code(),
+            kind.kind.describe(),
+            kind.count
+        ));
+        for p in &kind.first {
+            line(format!("    {}  {}", p.place(), p.detail));
+        }
+        if kind.count > kind.first.len() as u64 {
+            line(format!(
+                "    … and {} more",
+                kind.count - kind.first.len() as u64
+            ));
+        }
+        if let Some(h) = kind.kind.hint() {
+            line(format!("    {} {h}", style.hint_label()));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_take_binary_suffixes() {
+        assert_eq!(parse_size("16M"), Ok(16 << 20));
+        assert_eq!(parse_size("512k"), Ok(512 << 10));
+        assert_eq!(parse_size("1GiB"), Ok(1 << 30));
+        assert_eq!(parse_size("100"), Ok(100));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("12Q").is_err());
+        assert!(parse_size("M").is_err());
+    }
+}
