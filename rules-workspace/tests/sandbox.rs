@@ -9,24 +9,13 @@
 
 mod common;
 
+use rules_workspace::testkit::copy_dir;
 use serde_json::Value;
 use std::io::Read;
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap().flatten() {
-        let dest = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &dest);
-        } else {
-            std::fs::copy(entry.path(), dest).unwrap();
-        }
-    }
-}
 
 fn processes_mentioning(needle: &str) -> Vec<String> {
     let mut out = Vec::new();

@@ -8,6 +8,7 @@
 mod common;
 
 use common::Harness;
+use rules_workspace::testkit::copy_dir;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
@@ -30,18 +31,6 @@ fn setup() -> PathBuf {
             cache
         })
         .clone()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 fn codes(report: &Value) -> Vec<&str> {
