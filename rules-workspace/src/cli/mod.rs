@@ -11,6 +11,7 @@ mod env;
 mod git;
 mod output;
 mod replay;
+mod replay_run;
 mod tests_edit;
 mod trust;
 mod watch;
@@ -437,19 +438,26 @@ fn app(args: &AppArgs) -> Result<ExitCode, CliError> {
     ))
 }
 
-fn test(args: &TestArgs) -> Result<ExitCode, CliError> {
+/// A pool of `workers` workers (default: one per core) for the workspace at `root`, creating
+/// or updating its Python environment first when needed (saying so, asking for approval as
+/// `approval` allows).
+fn worker_pool(
+    root: &std::path::Path,
+    approval: &env::ApprovalArgs,
+    workers: Option<u16>,
+) -> Result<crate::engine::pool::Pool, CliError> {
     // First use: create (or bring up to date) the workspace's Python environment, saying so.
     let style = output::Style::detect();
     let mut failure: Option<CliError> = None;
     let prepared = crate::engine::prepare_workers(
-        &args.workspace.path,
+        root,
         &mut |line| eprintln!("{} {line}", style.bold("env:")),
         &mut |env| {
             eprintln!(
                 "{} preparing the Python environment for this workspace (once; needs the package index)",
                 style.bold("env:")
             );
-            env::sync_for_cli(env, false, &args.approval, &style)
+            env::sync_for_cli(env, false, approval, &style)
                 .map(|_| ())
                 .map_err(|e| {
                     failure = Some(e);
@@ -462,11 +470,15 @@ fn test(args: &TestArgs) -> Result<ExitCode, CliError> {
         (Err(_), Some(e)) => return Err(e),
         (Err(e), None) => return Err(e.into()),
     };
-    let workers = args
-        .workers
+    let workers = workers
         .map(usize::from)
         .unwrap_or_else(crate::engine::pool::Pool::default_size);
-    let mut pool = crate::engine::pool::Pool::new(worker, workers);
+    Ok(crate::engine::pool::Pool::new(worker, workers))
+}
+
+fn test(args: &TestArgs) -> Result<ExitCode, CliError> {
+    let mut pool = worker_pool(&args.workspace.path, &args.approval, args.workers)?;
+    let workers = pool.size();
     // Workers start Python while the workspace is read; a narrowed run needs only one.
     let narrowed = !args.workspace.filter.is_empty() || !args.test_names.is_empty();
     pool.prewarm(if narrowed { 1 } else { workers });

@@ -1,15 +1,30 @@
-//! `prowl replay SOURCES… --read-only`: reads log files as replay will (see [`crate::replay`])
-//! and prints what it found: events per log type, problems by kind with their first places,
-//! bytes and throughput. Running the detections comes with the later pieces of replay.
+//! `prowl replay SOURCES…`: log files through the workspace's detections, with the alerts
+//! Panther would raise (see [`crate::replay`]): a summary, the alert table, `--out DIR` with
+//! every alert and its events, `--expect`/`--write-expect` for regression tests. With
+//! `--read-only` it only reads the logs and prints what it found: events per log type,
+//! problems by kind with their first places, bytes and throughput.
 
-use super::{output, usage, CliError, Format};
+use super::{env, output, usage, CliError};
 use crate::replay::{self, fields, ProblemTally, ReadOptions, ReadStats};
-use clap::Args;
+use clap::{Args, ValueEnum};
 use serde::Serialize;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
+
+/// How `prowl replay` prints its results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReplayFormat {
+    /// A summary and the alert table, for people.
+    Text,
+    /// The whole report as one JSON document.
+    Json,
+    /// One JSON object per alert.
+    Jsonl,
+    /// The alert table as CSV.
+    Csv,
+}
 
 /// `prowl replay`.
 #[derive(Debug, Args)]
@@ -18,6 +33,12 @@ pub struct ReplayArgs {
     /// JSON lines, JSON arrays and CloudTrail `{"Records": [...]}` files, plain or gzip.
     #[arg(required = true, value_name = "SOURCES")]
     pub sources: Vec<PathBuf>,
+    /// The workspace whose detections run.
+    #[arg(long, short = 'w', default_value = ".", value_name = "DIR")]
+    pub workspace: PathBuf,
+    /// PAT's filter on the detections: KEY=V1,V2 or KEY!=V1,V2 (repeatable), as for `prowl test`.
+    #[arg(long = "filter", value_name = "KEY=VALUES")]
+    pub filter: Vec<String>,
     /// The log type of events without `p_log_type` (raw logs), e.g. AWS.CloudTrail.
     #[arg(long, value_name = "LOG_TYPE")]
     pub log_type: Option<String>,
@@ -28,20 +49,48 @@ pub struct ReplayArgs {
     /// `p_source_label` of events without one.
     #[arg(long, value_name = "LABEL")]
     pub source_label: Option<String>,
-    /// Only read and count the events and problems (no detections run yet).
+    /// Only read and count the events and problems (no detections run).
     #[arg(long)]
     pub read_only: bool,
-    /// Print each event as a JSON line, with its p_ fields, on stdout (the counts then go to
-    /// stderr).
-    #[arg(long)]
+    /// With --read-only: print each event as a JSON line, with its p_ fields, on stdout (the
+    /// counts then go to stderr).
+    #[arg(long, requires = "read_only")]
     pub print_events: bool,
     /// The longest line or array element read (bytes; K, M, G suffixes); longer ones are
     /// counted as problems and skipped.
     #[arg(long, value_name = "SIZE", default_value = "16M", value_parser = parse_size)]
     pub max_record_size: usize,
-    /// text, or json.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    /// Write every alert (`alerts.jsonl`), every event of an alert (`events.jsonl`) and the
+    /// report (`report.json`) into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Compare the alerts per detection with this expectations file; differences fail the run.
+    #[arg(long, value_name = "FILE", conflicts_with = "write_expect")]
+    pub expect: Option<PathBuf>,
+    /// Record the alerts per detection (and per title) in this expectations file.
+    #[arg(long, value_name = "FILE")]
+    pub write_expect: Option<PathBuf>,
+    /// Alert rows printed by --format text.
+    #[arg(long, default_value_t = 50, value_name = "N")]
+    pub show: usize,
+    /// Worker processes (default: one per core).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub workers: Option<u16>,
+    /// Events per batch sent to a worker.
+    #[arg(long, default_value_t = 256, value_name = "N")]
+    pub batch: usize,
+    /// Seconds one batch may take before its worker is stopped (a rule that never returns).
+    #[arg(long, default_value_t = 60.0, value_name = "SECONDS")]
+    pub timeout: f64,
+    /// A destination name `destinations()` may return (repeatable).
+    #[arg(long = "available-destination", value_name = "NAME")]
+    pub available_destinations: Vec<String>,
+    /// How to print the results.
+    #[arg(long, value_enum, default_value_t = ReplayFormat::Text)]
+    pub format: ReplayFormat,
+    /// How the first sync of the workspace's Python environment may proceed.
+    #[command(flatten)]
+    pub approval: env::ApprovalArgs,
 }
 
 /// `16M`, `512K`, `1G` (powers of 1024), or bytes.
@@ -83,31 +132,43 @@ struct ReadReport<'a> {
 }
 
 /// The process's peak resident set size, from `/proc/self/status`.
-fn peak_memory() -> Option<u64> {
+pub(super) fn peak_memory() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb * 1024)
 }
 
-fn megabytes(bytes: u64) -> String {
+pub(super) fn megabytes(bytes: u64) -> String {
     format!("{:.1} MB", bytes as f64 / 1e6)
 }
 
 /// Runs `prowl replay`.
 pub fn run(args: &ReplayArgs, style: &output::Style) -> Result<ExitCode, CliError> {
-    if matches!(args.format, Format::Pat | Format::Junit) {
-        return Err(usage(
-            "prowl replay prints text or json",
-            Some("use --format text or --format json"),
-        ));
+    note_unknown_log_type(args, style);
+    if args.read_only {
+        if matches!(args.format, ReplayFormat::Jsonl | ReplayFormat::Csv) {
+            return Err(usage(
+                "prowl replay --read-only prints text or json",
+                Some("use --format text or --format json"),
+            ));
+        }
+        return read_only(args, style);
     }
-    if !args.read_only {
-        return Err(usage(
-            "prowl replay only reads logs for now: running the detections over them is still to come",
-            Some("add --read-only to read the logs and count their events and problems"),
-        ));
+    super::replay_run::run(args, style)
+}
+
+pub(super) fn read_options(args: &ReplayArgs) -> ReadOptions {
+    ReadOptions {
+        log_type: args.log_type.clone(),
+        time_field: args.time_field.clone(),
+        source_label: args.source_label.clone(),
+        max_record_bytes: args.max_record_size,
+        ..ReadOptions::default()
     }
+}
+
+fn note_unknown_log_type(args: &ReplayArgs, style: &output::Style) {
     if let (Some(t), None) = (&args.log_type, &args.time_field) {
         if fields::log_type_fields(t).is_none() {
             let known = fields::log_type_ignoring_case(t)
@@ -120,14 +181,11 @@ pub fn run(args: &ReplayArgs, style: &output::Style) -> Result<ExitCode, CliErro
             );
         }
     }
+}
+
+fn read_only(args: &ReplayArgs, style: &output::Style) -> Result<ExitCode, CliError> {
     let sources = replay::list_sources(&args.sources)?;
-    let options = ReadOptions {
-        log_type: args.log_type.clone(),
-        time_field: args.time_field.clone(),
-        source_label: args.source_label.clone(),
-        max_record_bytes: args.max_record_size,
-        ..ReadOptions::default()
-    };
+    let options = read_options(args);
     let started = Instant::now();
     let show_progress = std::io::stderr().is_terminal();
     let mut last = Instant::now();
@@ -183,8 +241,8 @@ pub fn run(args: &ReplayArgs, style: &output::Style) -> Result<ExitCode, CliErro
         problems: problems.counts(),
     };
     match (args.format, args.print_events) {
-        (Format::Json, false) => output::print_json(&report),
-        (Format::Json, true) => eprintln!(
+        (ReplayFormat::Json, false) => output::print_json(&report),
+        (ReplayFormat::Json, true) => eprintln!(
             "{}",
             serde_json::to_string_pretty(&report).expect("plain data")
         ),
@@ -196,6 +254,36 @@ pub fn run(args: &ReplayArgs, style: &output::Style) -> Result<ExitCode, CliErro
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Problems by kind with their first places and hints (`--read-only` and the full replay).
+pub(super) fn print_problems(
+    total: u64,
+    counts: &[replay::ProblemCount],
+    style: &output::Style,
+    line: &mut dyn FnMut(String),
+) {
+    line(format!("{} {}", style.bold("Problems:"), total));
+    for kind in counts {
+        line(format!(
+            "  {} ({}): {}",
+            kind.kind.code(),
+            kind.kind.describe(),
+            kind.count
+        ));
+        for p in &kind.first {
+            line(format!("    {}  {}", p.place(), p.detail));
+        }
+        if kind.count > kind.first.len() as u64 {
+            line(format!(
+                "    … and {} more",
+                kind.count - kind.first.len() as u64
+            ));
+        }
+        if let Some(h) = kind.kind.hint() {
+            line(format!("    {} {h}", style.hint_label()));
+        }
+    }
 }
 
 fn print_text(
@@ -234,27 +322,7 @@ fn print_text(
     for (log_type, n) in &s.events_by_log_type {
         line(format!("  {log_type:width$}  {n}"));
     }
-    line(format!("{} {}", style.bold("Problems:"), problems.total()));
-    for kind in problems.counts() {
-        line(format!(
-            "  {} ({}): {}",
-            kind.kind.code(),
-            kind.kind.describe(),
-            kind.count
-        ));
-        for p in &kind.first {
-            line(format!("    {}  {}", p.place(), p.detail));
-        }
-        if kind.count > kind.first.len() as u64 {
-            line(format!(
-                "    … and {} more",
-                kind.count - kind.first.len() as u64
-            ));
-        }
-        if let Some(h) = kind.kind.hint() {
-            line(format!("    {} {h}", style.hint_label()));
-        }
-    }
+    print_problems(problems.total(), &problems.counts(), style, &mut line);
 }
 
 #[cfg(test)]

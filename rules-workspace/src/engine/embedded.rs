@@ -20,6 +20,7 @@ use std::process::ExitCode;
 const DISPATCHER: &str = include_str!("python/prowl_worker.py");
 const HARNESS: &str = include_str!("python/prowl_harness.py");
 const AUDIT: &str = include_str!("python/prowl_audit.py");
+const REPLAY: &str = include_str!("python/prowl_replay.py");
 
 /// The worker as another binary starts it: `args` are what follows `worker` on its command
 /// line (`[--site-packages DIR]`, what `WorkerOptions` passes).
@@ -129,6 +130,9 @@ pub fn run_worker(site_packages: Option<&Path>) -> ExitCode {
         // The static audit (standard library only): what `audit_static` answers.
         let audit = PyModule::from_code(py, &to_c(AUDIT)?, c"prowl_audit.py", c"prowl_audit")?;
         sys.getattr("modules")?.set_item("prowl_audit", audit)?;
+        // Replay's detection step (uses the harness's state; imports nothing at load).
+        let replay = PyModule::from_code(py, &to_c(REPLAY)?, c"prowl_replay.py", c"prowl_replay")?;
+        sys.getattr("modules")?.set_item("prowl_replay", replay)?;
         let module =
             PyModule::from_code(py, &to_c(DISPATCHER)?, c"prowl_worker.py", c"prowl_worker")?;
         Ok(module.unbind())

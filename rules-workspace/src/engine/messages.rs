@@ -43,6 +43,9 @@ pub enum Request {
     },
     /// Reads Python files' syntax trees for `prowl audit` (nothing is imported or run).
     AuditStatic(AuditStatic),
+    /// Runs one batch of a replay's events through the detections prepared at load
+    /// (`python/prowl_replay.py`).
+    ReplayBatch(ReplayBatch),
     /// Removes the worker's temp folder and forgets its globals, before it exits.
     Shutdown,
 }
@@ -147,6 +150,118 @@ pub struct LoadWorkspace {
     pub data_models: Vec<DataModelFile>,
     /// The `--available-destination` names.
     pub available_destinations: Vec<String>,
+    /// A replay's detections, built once after the helpers and models are set up.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replay: Option<Vec<ReplayDetection>>,
+}
+
+/// A detection as a replay builds it (`python/prowl_replay.py`'s `prepare`).
+#[derive(Debug, Clone, Serialize)]
+pub struct ReplayDetection {
+    /// Its ID.
+    pub id: String,
+    /// `rule`, `scheduled_rule` or `policy`.
+    pub analysis_type: String,
+    /// The Python file whose code runs (a derived detection's base's).
+    pub path: String,
+    /// The spec's `Severity` (what `severity()` falls back to).
+    pub severity: Option<String>,
+    /// `DedupPeriodMinutes`.
+    pub dedup_period_minutes: Option<i64>,
+    /// `CreateAlert` as written.
+    pub create_alert: Option<bool>,
+}
+
+/// `replay_batch`: events, each with the index of its route (the detections it goes to).
+#[derive(Debug, Clone, Serialize)]
+pub struct ReplayBatch {
+    /// Route index → detection indices (into the load's `replay` list).
+    pub routes: Vec<Vec<u32>>,
+    /// `[[route, event], …]`, already serialised (the reader's thread writes it once).
+    pub events: Box<serde_json::value::RawValue>,
+}
+
+/// What the load answers about a replay's detections.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ReplayPrepared {
+    /// One per detection, in request order.
+    pub detections: Vec<ReplayBuilt>,
+    /// What their modules printed while they were built (cut).
+    pub output: String,
+}
+
+/// One replay detection as it was built.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ReplayBuilt {
+    /// Its ID.
+    pub id: String,
+    /// Why it could not be built (it then never matches).
+    pub error: Option<PyError>,
+}
+
+/// The answer to [`Request::ReplayBatch`].
+#[derive(Debug, Clone, Deserialize)]
+pub struct ReplayBatchAnswer {
+    /// Events a detection alerted on.
+    pub matches: Vec<ReplayHit>,
+    /// Events a detection raised on.
+    pub errors: Vec<ReplayRaised>,
+    /// What the detections printed (cut).
+    pub output: String,
+    /// How many characters they printed in all.
+    pub printed: u64,
+    /// Event × detection runs.
+    pub evaluated: u64,
+}
+
+impl Answer for ReplayBatchAnswer {
+    fn poisons_worker(&self) -> bool {
+        self.errors.iter().any(|e| e.kind == "MemoryError")
+    }
+}
+
+/// An event a detection alerted on, with the alert functions' outputs (batch mode: a function
+/// that raised gave its default).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ReplayHit {
+    /// The event's index in the batch.
+    pub e: u32,
+    /// The detection's index.
+    pub d: u32,
+    /// `title()` (`None` when it is not defined).
+    pub title: Option<String>,
+    /// The dedup string panther-core computed.
+    pub dedup: Option<String>,
+    /// `severity()` or the spec's.
+    pub severity: Option<String>,
+    /// `alert_context()` as JSON text.
+    pub context: Option<String>,
+    /// `destinations()`.
+    pub destinations: Option<Vec<Value>>,
+    /// `runbook()`.
+    pub runbook: Option<String>,
+    /// `description()`.
+    pub description: Option<String>,
+    /// `reference()`.
+    pub reference: Option<String>,
+    /// `unique()`.
+    pub unique: Option<String>,
+}
+
+/// An event a detection's matcher raised on.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ReplayRaised {
+    /// The event's index in the batch.
+    pub e: u32,
+    /// The detection's index.
+    pub d: u32,
+    /// The exception's class.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// `str(exception)`.
+    pub message: String,
+    /// Its frames, for the first few errors of each detection.
+    pub traceback: Option<Vec<Frame>>,
 }
 
 /// A global helper: its ID (the module name) and its file.
@@ -315,6 +430,9 @@ pub struct LoadAnswer {
     /// The sandbox layers this kernel refused, and what remains, when any.
     #[serde(default)]
     pub sandbox_note: Option<String>,
+    /// The replay's detections as built (when the load carried `replay`).
+    #[serde(default)]
+    pub replay: Option<ReplayPrepared>,
 }
 
 impl Answer for LoadAnswer {

@@ -261,6 +261,54 @@ impl Pool {
         });
     }
 
+    /// Runs jobs as they arrive on `jobs` (a bounded channel: the producer waits while every
+    /// worker is busy and the queue is full) on up to `workers` workers. `request` turns a job
+    /// into its request; `on_answer(job, answer)` is called on the caller's thread as answers
+    /// arrive (in any order), and returning `false` stops taking jobs. Returns when the
+    /// producer has hung up and every job taken has been answered.
+    pub fn feed<J: Send, A: Answer + Send>(
+        &mut self,
+        load: &Load,
+        workers: usize,
+        jobs: mpsc::Receiver<J>,
+        request: &(dyn Fn(&J) -> Request + Sync),
+        timeout: Duration,
+        on_answer: &mut dyn FnMut(J, Result<A, EngineError>) -> bool,
+    ) {
+        let cancelled = AtomicBool::new(false);
+        let jobs = std::sync::Mutex::new(jobs);
+        let (tx, rx) = mpsc::channel::<(J, Result<A, EngineError>)>();
+        let active = workers.clamp(1, self.slots.len());
+        self.prewarm(active);
+        let options = &self.options;
+        std::thread::scope(|scope| {
+            for slot in self.slots.iter_mut().take(active) {
+                let tx = tx.clone();
+                let (jobs, cancelled) = (&jobs, &cancelled);
+                scope.spawn(move || loop {
+                    if cancelled.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let job = match jobs.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => break,
+                    };
+                    let Ok(job) = job else { break };
+                    let answer = slot.call(options, load, &request(&job), timeout);
+                    if tx.send((job, answer)).is_err() {
+                        break;
+                    }
+                });
+            }
+            drop(tx);
+            for (job, answer) in rx {
+                if !on_answer(job, answer) {
+                    cancelled.store(true, Ordering::Relaxed);
+                }
+            }
+        });
+    }
+
     /// Stops the workers beyond the first `keep` (an interactive session keeps one warm for
     /// the next run of one detection, and lets the others go once a whole-workspace run is
     /// over). Returns how many were stopped. The slots stay: a later run starts them again.

@@ -109,6 +109,9 @@ impl Worker {
         cmd.stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        // Its own process group: Ctrl+C in a terminal reaches Prowl, which stops its workers
+        // itself, and not user code in the middle of an event (it would see KeyboardInterrupt).
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
         if let Some(limit) = options.memory_limit {
             use std::os::unix::process::CommandExt;
             // SAFETY: setrlimit is async-signal-safe and touches only the child.

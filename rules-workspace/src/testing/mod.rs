@@ -418,3 +418,17 @@ pub fn affected_detections(
 pub fn label(path: &Path) -> String {
     path.display().to_string()
 }
+
+/// The load request for every global helper and data model of the workspace (what a replay
+/// needs: the detections it runs import helpers whatever `--filter` selected).
+pub(crate) fn workspace_load(
+    ws: &Workspace,
+    available_destinations: &[String],
+) -> crate::engine::pool::Load {
+    let all: Vec<&AnalysisItem> = ws.items.iter().collect();
+    let options = TestOptions {
+        available_destinations: available_destinations.to_vec(),
+        ..TestOptions::default()
+    };
+    plan::load_request(ws, &all, &options)
+}

@@ -131,6 +131,7 @@ pub(super) fn load_request(
             })
             .collect(),
         available_destinations: options.available_destinations.clone(),
+        replay: None,
     });
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();

@@ -55,7 +55,15 @@ def _harness():
 
 @op("load_workspace")
 def _load_workspace(request):
-    return _harness().load_workspace(request)
+    answer = _harness().load_workspace(request)
+    if request.get("replay") is not None and not answer.get("fatal"):
+        answer["replay"] = sys.modules["prowl_replay"].prepare(request["replay"])
+    return answer
+
+
+@op("replay_batch")
+def _replay_batch(request):
+    return sys.modules["prowl_replay"].batch(request)
 
 
 @op("run_detection")

@@ -1,0 +1,807 @@
+//! A replay run: which detections read which log types ([`plan`]), the detection step on the
+//! warm worker pool, and the grouping step over its matches ([`run`]).
+//!
+//! Threads: the reader (parsing, routing, batching, writing each batch's JSON once) feeds a
+//! bounded queue; one thread per worker sends batches and waits for their answers; the
+//! caller's thread turns answers into [`Match`]es for the sorter and reports progress. Memory
+//! stays bounded whatever the input: at most `2 × workers` batches queued plus one in work per
+//! worker, the sorter's budget of matches, and one open window per alert group.
+
+use super::group::{Alert, AlertSink, GroupRule, Grouper};
+use super::matches::{Match, MatchKind, MatchSorter};
+use super::{EventReader, Origin, ProblemCount, ReadOptions, ReadStats, Sources};
+use crate::engine::messages::{
+    Frame, PyError, ReplayBatch, ReplayBatchAnswer, ReplayDetection, Request,
+};
+use crate::engine::pool::{Load, Pool};
+use crate::engine::EngineError;
+use crate::filter::Filters;
+use crate::spec::{AnalysisItem, AnalysisType, DetectionForm, Node};
+use crate::workspace::Workspace;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant};
+
+/// How to replay.
+#[derive(Debug, Clone)]
+pub struct ReplayOptions {
+    /// Which detections run (`--filter`, as for `prowl test`).
+    pub filters: Filters,
+    /// How the logs are read.
+    pub read: ReadOptions,
+    /// Workers to use (at most the pool's size).
+    pub workers: usize,
+    /// Events per batch sent to a worker.
+    pub batch_events: usize,
+    /// Time allowed for one batch before its worker is stopped (a rule that never returns).
+    pub batch_timeout: Duration,
+    /// Keep each matched event's JSON (for `--out`).
+    pub keep_events: bool,
+    /// Alerts kept in the report (every alert still reaches the sink).
+    pub alert_limit: usize,
+    /// Bytes of matches held in memory before a sorted run goes to a temp file.
+    pub sorter_budget: usize,
+    /// The `--available-destination` names (as for `prowl test`).
+    pub available_destinations: Vec<String>,
+}
+
+impl Default for ReplayOptions {
+    fn default() -> ReplayOptions {
+        ReplayOptions {
+            filters: Filters::default(),
+            read: ReadOptions::default(),
+            workers: Pool::default_size(),
+            batch_events: 256,
+            batch_timeout: Duration::from_secs(60),
+            keep_events: false,
+            alert_limit: 10_000,
+            sorter_budget: super::matches::DEFAULT_BUDGET,
+            available_destinations: Vec::new(),
+        }
+    }
+}
+
+/// A detection a replay runs.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlannedDetection {
+    /// Its ID.
+    pub id: String,
+    /// Its spec file, relative to the workspace.
+    pub spec_path: String,
+    /// The log types it reads.
+    pub log_types: Vec<String>,
+    /// `DedupPeriodMinutes`.
+    pub dedup_period_minutes: i64,
+    /// `Threshold`.
+    pub threshold: u64,
+    /// It has `InlineFilters` (not applied yet: see the report's notes).
+    pub inline_filters: bool,
+    #[serde(skip)]
+    request: ReplayDetection,
+    #[serde(skip)]
+    group: GroupRule,
+}
+
+/// A selected detection a replay does not run, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct SkippedDetection {
+    /// Its ID.
+    pub id: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// Which detections run and which log types go to them.
+#[derive(Debug, Clone, Default)]
+pub struct ReplayPlan {
+    /// The detections, numbered as matches name them.
+    pub detections: Vec<PlannedDetection>,
+    /// Selected detections left out.
+    pub skipped: Vec<SkippedDetection>,
+    routes: Vec<Vec<u32>>,
+    route_of: HashMap<String, u32>,
+}
+
+impl ReplayPlan {
+    /// The detections reading `log_type`, by index.
+    pub fn route(&self, log_type: &str) -> Option<&[u32]> {
+        self.route_of
+            .get(log_type)
+            .map(|&r| self.routes[r as usize].as_slice())
+    }
+}
+
+fn int(item: &AnalysisItem, key: &str) -> Option<i64> {
+    item.spec.get(key).and_then(|n| n.to_json().as_i64())
+}
+
+/// The enabled rules among the detections `filters` selects, and the log types they read.
+/// Scheduled rules, policies, correlation rules and simple detections are listed as skipped.
+pub fn plan(ws: &Workspace, filters: &Filters) -> ReplayPlan {
+    let mut out = ReplayPlan::default();
+    let by_rule_id: HashMap<&str, &AnalysisItem> = ws
+        .items
+        .iter()
+        .filter(|i| i.analysis_type == AnalysisType::Rule)
+        .map(|i| (i.id.as_str(), i))
+        .collect();
+    for index in ws.select(filters) {
+        let item = &ws.items[index];
+        if !item.analysis_type.is_detection() {
+            continue;
+        }
+        let skip = |reason: &str| SkippedDetection {
+            id: item.id.clone(),
+            reason: reason.to_owned(),
+        };
+        if item.enabled != Some(true) {
+            out.skipped.push(skip("disabled"));
+            continue;
+        }
+        match item.analysis_type {
+            AnalysisType::Rule => {}
+            AnalysisType::ScheduledRule => {
+                out.skipped
+                    .push(skip("a scheduled rule: it reads query results, not logs"));
+                continue;
+            }
+            AnalysisType::Policy => {
+                out.skipped
+                    .push(skip("a policy: it reads cloud resources, not logs"));
+                continue;
+            }
+            _ => {
+                out.skipped.push(skip(
+                    "a correlation rule: evaluated on the server only, for now",
+                ));
+                continue;
+            }
+        }
+        let code_item = match (item.form, item.base_detection.as_deref()) {
+            (Some(DetectionForm::Simple), _) => {
+                out.skipped.push(skip(
+                    "a simple detection: its match expressions are evaluated on the server only, for now",
+                ));
+                continue;
+            }
+            (_, Some(base)) if !base.is_empty() => match by_rule_id.get(base) {
+                Some(b) => *b,
+                None => {
+                    out.skipped.push(skip(&format!(
+                        "its base detection {base} is not in the workspace"
+                    )));
+                    continue;
+                }
+            },
+            _ => item,
+        };
+        let Some(code) = &code_item.code_path else {
+            out.skipped.push(skip("no Python file"));
+            continue;
+        };
+        if item.log_types.is_empty() {
+            out.skipped.push(skip("no LogTypes"));
+            continue;
+        }
+        let n = out.detections.len() as u32;
+        for lt in &item.log_types {
+            let next = out.routes.len() as u32;
+            let r = *out.route_of.entry(lt.clone()).or_insert(next);
+            if r == next {
+                out.routes.push(Vec::new());
+            }
+            out.routes[r as usize].push(n);
+        }
+        let period = int(item, "DedupPeriodMinutes").unwrap_or(60);
+        out.detections.push(PlannedDetection {
+            id: item.id.clone(),
+            spec_path: item.rel_path.clone(),
+            log_types: item.log_types.clone(),
+            dedup_period_minutes: period,
+            threshold: int(item, "Threshold").unwrap_or(1).max(1) as u64,
+            inline_filters: item.spec.get("InlineFilters").is_some(),
+            request: ReplayDetection {
+                id: item.id.clone(),
+                analysis_type: item.analysis_type.as_str().to_owned(),
+                path: code.display().to_string(),
+                severity: item.severity.clone(),
+                dedup_period_minutes: Some(period),
+                create_alert: item.spec.get("CreateAlert").and_then(Node::as_bool),
+            },
+            group: GroupRule {
+                id: item.id.clone(),
+                period_minutes: period,
+                threshold: int(item, "Threshold").unwrap_or(1).max(1) as u64,
+                fallback_title: item.display_name.clone().unwrap_or_else(|| item.id.clone()),
+                severity: item.severity.clone(),
+            },
+        });
+    }
+    out
+}
+
+/// The load request of a replay: the workspace's helpers and models, then its detections.
+fn load_request(ws: &Workspace, plan: &ReplayPlan, destinations: &[String]) -> Load {
+    let mut load = crate::testing::workspace_load(ws, destinations);
+    if let Request::LoadWorkspace(l) = &mut load.request {
+        l.replay = Some(plan.detections.iter().map(|d| d.request.clone()).collect());
+    }
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    load.key.hash(&mut h);
+    "replay".hash(&mut h);
+    for d in &plan.detections {
+        serde_json::to_string(&d.request)
+            .unwrap_or_default()
+            .hash(&mut h);
+        crate::workspace::read_bounded(
+            std::path::Path::new(&d.request.path),
+            crate::workspace::save::MAX_TEXT_BYTES,
+        )
+        .ok()
+        .hash(&mut h);
+    }
+    load.key = h.finish();
+    load
+}
+
+/// Progress of a replay, for an observer.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReplayProgress {
+    /// Events read so far.
+    pub events_read: u64,
+    /// Bytes read from the sources so far.
+    pub bytes_read: u64,
+    /// The sources' total size, when known.
+    pub total_bytes: Option<u64>,
+    /// Events the detections have been through.
+    pub events_done: u64,
+    /// Matches so far.
+    pub matches: u64,
+    /// Seconds since the start.
+    pub seconds: f64,
+}
+
+/// An error a detection raised on an event, kept as an example.
+#[derive(Debug, Clone, Serialize)]
+pub struct RaisedExample {
+    /// Where the event was read.
+    pub origin: String,
+    /// The exception's class.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// `str(exception)`.
+    pub message: String,
+    /// Its frames (the workspace's files, with lines).
+    pub traceback: Vec<Frame>,
+}
+
+/// What one detection did in a replay.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DetectionReport {
+    /// Its ID.
+    pub id: String,
+    /// Its spec file.
+    pub spec_path: String,
+    /// Events it alerted on.
+    pub matches: u64,
+    /// Events it raised on.
+    pub errors: u64,
+    /// Alerts raised.
+    pub alerts: u64,
+    /// Error alerts raised.
+    pub error_alerts: u64,
+    /// Why it could not be built (it then saw no event).
+    pub build_error: Option<PyError>,
+    /// The first errors it raised, with their tracebacks.
+    pub first_errors: Vec<RaisedExample>,
+}
+
+/// A batch whose worker stopped (a crash, a timeout): its events were not evaluated.
+#[derive(Debug, Clone, Serialize)]
+pub struct LostBatch {
+    /// How many events.
+    pub events: u64,
+    /// Where its first event was read.
+    pub first: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// Everything a replay found.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ReplayReport {
+    /// What was read.
+    pub read: ReadStats,
+    /// Problems met while reading, by kind, with their first places.
+    pub problems: Vec<ProblemCount>,
+    /// How many problems in all.
+    pub problem_count: u64,
+    /// Events of log types no selected detection reads, by log type.
+    pub unrouted: BTreeMap<String, u64>,
+    /// Events sent to the detections.
+    pub events_evaluated: u64,
+    /// Event × detection runs.
+    pub runs: u64,
+    /// Matches (events a detection alerted on).
+    pub matches: u64,
+    /// Events a detection raised on.
+    pub rule_errors: u64,
+    /// Per detection, in plan order.
+    pub detections: Vec<DetectionReport>,
+    /// Selected detections not run.
+    pub skipped: Vec<SkippedDetection>,
+    /// Alerts (not error alerts) by severity.
+    pub alerts_by_severity: BTreeMap<String, u64>,
+    /// Alerts and error alerts raised.
+    pub alerts_total: u64,
+    /// The alerts, by first event time (the first `alert_limit`).
+    pub alerts: Vec<Alert>,
+    /// Alerts raised but not kept in `alerts`.
+    pub alerts_omitted: u64,
+    /// Batches whose worker stopped.
+    pub lost: Vec<LostBatch>,
+    /// Events in those batches.
+    pub lost_events: u64,
+    /// What the detections printed (the start of it).
+    pub output: String,
+    /// Characters they printed in all.
+    pub printed: u64,
+    /// Workers used.
+    pub workers: usize,
+    /// Wall time.
+    pub seconds: f64,
+    /// Events read per second.
+    pub events_per_second: f64,
+    /// Source bytes read per second, in MB.
+    pub mb_per_second: f64,
+    /// The run was stopped early; the report covers what was done.
+    pub cancelled: bool,
+    /// Things to know about the result (inline filters not applied, …).
+    pub notes: Vec<String>,
+}
+
+/// Why a replay could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    /// The workers could not be started or loaded.
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    /// Loading the workspace's helpers and models failed as it would fail PAT.
+    #[error("loading the workspace failed: {0}")]
+    Load(String),
+    /// A temp file of matches or an output could not be written or read back.
+    #[error("replay could not write its results: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl crate::error::UserError for ReplayError {
+    fn family(&self) -> &'static str {
+        match self {
+            ReplayError::Engine(e) => e.family(),
+            ReplayError::Load(_) => "engine",
+            ReplayError::Io(_) => "io",
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            ReplayError::Engine(e) => e.name(),
+            ReplayError::Load(_) => "load_failed",
+            ReplayError::Io(_) => "write_failed",
+        }
+    }
+
+    fn hint(&self) -> Option<String> {
+        match self {
+            ReplayError::Engine(e) => e.hint(),
+            ReplayError::Load(_) => {
+                Some("`prowl test` shows the same failure with PAT's output".into())
+            }
+            ReplayError::Io(_) => {
+                Some("check the free space of the temp folder and of --out".into())
+            }
+        }
+    }
+}
+
+/// The kept part of an event in flight: enough to place a match.
+struct InFlight {
+    time: i64,
+    seq: u64,
+    origin: Origin,
+    value: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+struct Job {
+    events: Vec<InFlight>,
+    wire: Box<serde_json::value::RawValue>,
+}
+
+const KEPT_ERRORS: usize = 3;
+const KEPT_OUTPUT: usize = 64 * 1024;
+
+/// Counts alerts for the report and keeps the first ones, passing everything on.
+struct Tally<'a> {
+    inner: &'a mut dyn AlertSink,
+    report: &'a mut ReplayReport,
+    limit: usize,
+}
+
+impl AlertSink for Tally<'_> {
+    fn event(&mut self, alert: u64, m: &Match) -> std::io::Result<()> {
+        self.inner.event(alert, m)
+    }
+
+    fn alert(&mut self, alert: Alert) -> std::io::Result<()> {
+        self.report.alerts_total += 1;
+        if let Some(d) = self
+            .report
+            .detections
+            .iter_mut()
+            .find(|d| d.id == alert.detection)
+        {
+            match alert.kind {
+                MatchKind::Alert => d.alerts += 1,
+                MatchKind::Error => d.error_alerts += 1,
+            }
+        }
+        if alert.kind == MatchKind::Alert {
+            *self
+                .report
+                .alerts_by_severity
+                .entry(alert.severity.clone())
+                .or_default() += 1;
+        }
+        if self.report.alerts.len() < self.limit {
+            self.report.alerts.push(alert.clone());
+        } else {
+            self.report.alerts_omitted += 1;
+        }
+        self.inner.alert(alert)
+    }
+}
+
+/// An [`AlertSink`] that keeps nothing (the report still counts and keeps the first alerts).
+pub struct NoSink;
+
+impl AlertSink for NoSink {
+    fn event(&mut self, _: u64, _: &Match) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn alert(&mut self, _: Alert) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Replays `sources` through the detections of `plan` on `pool`'s workers. `observer` sees
+/// the progress after each batch and returns `false` to stop (the report then covers what
+/// was done, `cancelled`); `sink` receives every alert and its events.
+pub fn run(
+    ws: &Workspace,
+    pool: &mut Pool,
+    plan: &ReplayPlan,
+    sources: Sources,
+    options: &ReplayOptions,
+    observer: &mut dyn FnMut(&ReplayProgress) -> bool,
+    sink: &mut dyn AlertSink,
+) -> Result<ReplayReport, ReplayError> {
+    let started = Instant::now();
+    let mut report = ReplayReport {
+        skipped: plan.skipped.clone(),
+        detections: plan
+            .detections
+            .iter()
+            .map(|d| DetectionReport {
+                id: d.id.clone(),
+                spec_path: d.spec_path.clone(),
+                ..DetectionReport::default()
+            })
+            .collect(),
+        ..ReplayReport::default()
+    };
+    let filtered: Vec<&str> = plan
+        .detections
+        .iter()
+        .filter(|d| d.inline_filters)
+        .map(|d| d.id.as_str())
+        .collect();
+    if !filtered.is_empty() {
+        report.notes.push(format!(
+            "InlineFilters are not applied yet ({} detection{}: {}): their matches may be more than Panther's",
+            filtered.len(),
+            if filtered.len() == 1 { "" } else { "s" },
+            filtered.iter().take(5).copied().collect::<Vec<_>>().join(", ")
+        ));
+    }
+
+    // Load and build the detections on the first worker: a broken helper ends the replay here.
+    let load = load_request(ws, plan, &options.available_destinations);
+    let loaded = pool.load_primary(&load)?;
+    if let Some(fatal) = &loaded.fatal {
+        return Err(ReplayError::Load(format!(
+            "{}: {}",
+            fatal.kind, fatal.message
+        )));
+    }
+    let mut live = vec![true; plan.detections.len()];
+    if let Some(prepared) = &loaded.replay {
+        for (i, built) in prepared.detections.iter().enumerate() {
+            if let (Some(err), Some(d)) = (&built.error, report.detections.get_mut(i)) {
+                d.build_error = Some(err.clone());
+                live[i] = false;
+            }
+        }
+        keep_output(&mut report, &prepared.output, prepared.output.len() as u64);
+    }
+    let routes: Vec<Vec<u32>> = plan
+        .routes
+        .iter()
+        .map(|r| r.iter().copied().filter(|&d| live[d as usize]).collect())
+        .collect();
+
+    let workers = options.workers.clamp(1, pool.size());
+    report.workers = workers;
+    let cancelled = AtomicBool::new(false);
+    let events_read = Arc::new(AtomicU64::new(0));
+    let mut reader = EventReader::new(sources, options.read.clone());
+    let bytes_read = reader.bytes_counter();
+    let total_bytes = reader.stats().total_bytes;
+    let mut sorter = MatchSorter::new(options.sorter_budget);
+    let mut sort_error: Option<std::io::Error> = None;
+    let (job_tx, job_rx) = mpsc::sync_channel::<Job>(workers * 2);
+    let batch_events = options.batch_events.max(1);
+    let keep_events = options.keep_events;
+    let route_table = routes.clone();
+
+    let (read_stats, tally, unrouted) = std::thread::scope(|scope| {
+        let (cancelled, events_read) = (&cancelled, &events_read);
+        let plan_ref = plan;
+        let routes_ref = &routes;
+        let producer = scope.spawn(move || {
+            let mut unrouted: BTreeMap<String, u64> = BTreeMap::new();
+            let mut batch: Vec<(u32, serde_json::Map<String, serde_json::Value>)> =
+                Vec::with_capacity(batch_events);
+            let mut kept: Vec<InFlight> = Vec::with_capacity(batch_events);
+            let mut seq = 0u64;
+            let send = |batch: &mut Vec<(u32, serde_json::Map<String, serde_json::Value>)>,
+                        kept: &mut Vec<InFlight>|
+             -> bool {
+                let wire = match serde_json::value::to_raw_value(&*batch) {
+                    Ok(w) => w,
+                    Err(_) => return false,
+                };
+                if keep_events {
+                    for (k, (_, v)) in kept.iter_mut().zip(batch.drain(..)) {
+                        k.value = Some(v);
+                    }
+                } else {
+                    batch.clear();
+                }
+                let job = Job {
+                    events: std::mem::replace(kept, Vec::with_capacity(batch_events)),
+                    wire,
+                };
+                job_tx.send(job).is_ok()
+            };
+            while let Some(event) = reader.next() {
+                seq += 1;
+                events_read.store(seq, Ordering::Relaxed);
+                if cancelled.load(Ordering::Relaxed) {
+                    break;
+                }
+                let Some(route) = plan_ref.route_of.get(&*event.log_type).copied() else {
+                    *unrouted.entry(event.log_type.to_string()).or_default() += 1;
+                    continue;
+                };
+                if routes_ref[route as usize].is_empty() {
+                    *unrouted.entry(event.log_type.to_string()).or_default() += 1;
+                    continue;
+                }
+                kept.push(InFlight {
+                    time: event.event_time.unix_nanos(),
+                    seq,
+                    origin: event.origin,
+                    value: None,
+                });
+                batch.push((route, event.value));
+                if batch.len() >= batch_events && !send(&mut batch, &mut kept) {
+                    break;
+                }
+            }
+            if !batch.is_empty() && !cancelled.load(Ordering::Relaxed) {
+                send(&mut batch, &mut kept);
+            }
+            drop(job_tx);
+            (reader.stats(), reader.problems().clone(), unrouted)
+        });
+
+        let make = |job: &Job| {
+            Request::ReplayBatch(ReplayBatch {
+                routes: route_table.clone(),
+                events: job.wire.clone(),
+            })
+        };
+        let mut done = 0u64;
+        pool.feed::<Job, ReplayBatchAnswer>(
+            &load,
+            workers,
+            job_rx,
+            &make,
+            options.batch_timeout,
+            &mut |job, answer| {
+                done += job.events.len() as u64;
+                match answer {
+                    Ok(a) => {
+                        if let Err(e) = take_answer(plan, &job, a, &mut report, &mut sorter) {
+                            sort_error.get_or_insert(e);
+                        }
+                    }
+                    Err(e) => {
+                        report.lost_events += job.events.len() as u64;
+                        if report.lost.len() < 10 {
+                            report.lost.push(LostBatch {
+                                events: job.events.len() as u64,
+                                first: job
+                                    .events
+                                    .first()
+                                    .map(|e| e.origin.to_string())
+                                    .unwrap_or_default(),
+                                reason: e.to_string(),
+                            });
+                        }
+                    }
+                }
+                let go_on = observer(&ReplayProgress {
+                    events_read: events_read.load(Ordering::Relaxed),
+                    bytes_read: bytes_read.load(Ordering::Relaxed),
+                    total_bytes,
+                    events_done: done,
+                    matches: report.matches,
+                    seconds: started.elapsed().as_secs_f64(),
+                }) && sort_error.is_none();
+                if !go_on {
+                    cancelled.store(true, Ordering::Relaxed);
+                }
+                go_on
+            },
+        );
+        producer.join().expect("the replay reader does not panic")
+    });
+    if let Some(e) = sort_error {
+        return Err(e.into());
+    }
+    report.cancelled = cancelled.load(Ordering::Relaxed);
+    report.unrouted = unrouted;
+    report.problem_count = tally.total();
+    report.problems = tally.counts();
+    report.read = read_stats;
+
+    // The grouping step, in event-time order.
+    let mut grouper = Grouper::new(plan.detections.iter().map(|d| d.group.clone()).collect());
+    let limit = options.alert_limit;
+    {
+        let mut counted = Tally {
+            inner: sink,
+            report: &mut report,
+            limit,
+        };
+        for m in sorter.finish() {
+            grouper.add(m?, &mut counted)?;
+        }
+        grouper.finish_all(&mut counted)?;
+    }
+    report
+        .alerts
+        .sort_by(|a, b| (a.first_ns, a.id).cmp(&(b.first_ns, b.id)));
+
+    let seconds = started.elapsed().as_secs_f64();
+    report.seconds = seconds;
+    if seconds > 0.0 {
+        report.events_per_second = report.read.events as f64 / seconds;
+        report.mb_per_second = report.read.bytes_read as f64 / 1e6 / seconds;
+    }
+    Ok(report)
+}
+
+fn keep_output(report: &mut ReplayReport, text: &str, printed: u64) {
+    report.printed += printed;
+    if report.output.len() < KEPT_OUTPUT && !text.is_empty() {
+        let room = KEPT_OUTPUT - report.output.len();
+        let mut cut = text.len().min(room);
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        report.output.push_str(&text[..cut]);
+    }
+}
+
+/// An answer's hits and errors as matches, counted in the report.
+fn take_answer(
+    plan: &ReplayPlan,
+    job: &Job,
+    answer: ReplayBatchAnswer,
+    report: &mut ReplayReport,
+    sorter: &mut MatchSorter,
+) -> std::io::Result<()> {
+    report.events_evaluated += job.events.len() as u64;
+    report.runs += answer.evaluated;
+    keep_output(report, &answer.output, answer.printed);
+    let event_json = |e: &InFlight| {
+        e.value
+            .as_ref()
+            .and_then(|v| serde_json::value::to_raw_value(v).ok())
+    };
+    for hit in answer.matches {
+        let (Some(e), Some(d)) = (
+            job.events.get(hit.e as usize),
+            plan.detections.get(hit.d as usize),
+        ) else {
+            continue;
+        };
+        report.matches += 1;
+        report.detections[hit.d as usize].matches += 1;
+        let dedup = hit
+            .dedup
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| format!("defaultDedupString:{}", d.id));
+        sorter.push(Match {
+            detection: hit.d,
+            kind: MatchKind::Alert,
+            time: e.time,
+            seq: e.seq,
+            dedup,
+            title: hit.title,
+            severity: hit.severity,
+            unique: hit.unique,
+            context: hit.context,
+            destinations: hit.destinations,
+            runbook: hit.runbook,
+            description: hit.description,
+            reference: hit.reference,
+            message: None,
+            origin: e.origin.to_string(),
+            event: event_json(e),
+        })?;
+    }
+    for err in answer.errors {
+        let (Some(e), Some(_)) = (
+            job.events.get(err.e as usize),
+            plan.detections.get(err.d as usize),
+        ) else {
+            continue;
+        };
+        report.rule_errors += 1;
+        let det = &mut report.detections[err.d as usize];
+        det.errors += 1;
+        if det.first_errors.len() < KEPT_ERRORS {
+            det.first_errors.push(RaisedExample {
+                origin: e.origin.to_string(),
+                kind: err.kind.clone(),
+                message: err.message.clone(),
+                traceback: err.traceback.clone().unwrap_or_default(),
+            });
+        }
+        sorter.push(Match {
+            detection: err.d,
+            kind: MatchKind::Error,
+            time: e.time,
+            seq: e.seq,
+            dedup: err.kind,
+            title: None,
+            severity: None,
+            unique: None,
+            context: None,
+            destinations: None,
+            runbook: None,
+            description: None,
+            reference: None,
+            message: Some(err.message),
+            origin: e.origin.to_string(),
+            event: event_json(e),
+        })?;
+    }
+    Ok(())
+}
