@@ -144,8 +144,6 @@ pub(super) fn run(args: &ReplayArgs, style: &output::Style) -> Result<ExitCode, 
         None => None,
     };
     let filters = Filters::parse(&args.filter)?;
-    let mut pool = super::worker_pool(&args.workspace, &args.approval, args.workers)?;
-    pool.prewarm(pool.size());
     let ws = Workspace::open(&args.workspace, &OpenOptions::default())?;
     let plan = replay::plan(&ws, &filters);
     if plan.detections.is_empty() {
@@ -159,9 +157,11 @@ pub(super) fn run(args: &ReplayArgs, style: &output::Style) -> Result<ExitCode, 
         };
         return Err(usage(
             format!("nothing to replay: {why} in {}", ws.root.display()),
-            Some("replay runs enabled rules; check --filter and the workspace path (-w)"),
+            Some("replay runs enabled rules: check --filter and the workspace path (-w), or only read the logs with --read-only"),
         ));
     }
+    let mut pool = super::worker_pool(&args.workspace, &args.approval, args.workers)?;
+    pool.prewarm(pool.size());
     let sources = replay::list_sources(&args.sources)?;
     let keep_all = matches!(args.format, ReplayFormat::Jsonl | ReplayFormat::Csv)
         || args.write_expect.is_some();
@@ -359,6 +359,11 @@ fn cut(text: &str, width: usize) -> String {
     }
 }
 
+/// `2026-11-01 00:00:00` of a Panther time (to the second, for the table).
+fn seconds(time: &str) -> &str {
+    time.get(..19).unwrap_or(time)
+}
+
 fn print_text(report: &ReplayReport, show: usize, style: &output::Style) {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -478,8 +483,8 @@ fn print_text(report: &ReplayReport, show: usize, style: &output::Style) {
                 "  {:<8} {:<40} {:<19} {:<19} {:>6}  {}{dedup}",
                 sev,
                 cut(&a.detection, 40),
-                cut(&a.first_event_time, 19),
-                cut(&a.last_event_time, 19),
+                seconds(&a.first_event_time),
+                seconds(&a.last_event_time),
                 a.events,
                 cut(&a.title, 80)
             ));

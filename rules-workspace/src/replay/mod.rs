@@ -7,9 +7,9 @@
 //! table of log types, `p_any_*` indicators, `p_row_id`, …); [`time`] reads and writes event
 //! times.
 //!
-//! Running: [`run`] routes events by log type to the selected rules, runs them in batches on
+//! Running: [`run()`] routes events by log type to the selected rules, runs them in batches on
 //! the warm worker pool (panther-core in batch mode, `python/prowl_replay.py`), and hands the
-//! [`matches`] (a serialisable boundary) in event-time order to the grouping step
+//! [`mod@matches`] (a serialisable boundary) in event-time order to the grouping step
 //! ([`group`]), which forms the alerts Panther would raise.
 
 pub mod expect;

@@ -586,7 +586,7 @@ pub fn run(
                 };
                 job_tx.send(job).is_ok()
             };
-            while let Some(event) = reader.next() {
+            for event in reader.by_ref() {
                 seq += 1;
                 events_read.store(seq, Ordering::Relaxed);
                 if cancelled.load(Ordering::Relaxed) {
@@ -693,9 +693,7 @@ pub fn run(
         }
         grouper.finish_all(&mut counted)?;
     }
-    report
-        .alerts
-        .sort_by(|a, b| (a.first_ns, a.id).cmp(&(b.first_ns, b.id)));
+    report.alerts.sort_by_key(|a| (a.first_ns, a.id));
 
     let seconds = started.elapsed().as_secs_f64();
     report.seconds = seconds;
