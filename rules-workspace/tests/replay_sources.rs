@@ -485,8 +485,11 @@ fn the_cli_reports_counts_and_first_places_as_text_and_json() {
     assert_eq!(report["problems"][0]["first"][1]["line"], 7);
     assert!(report["mb_per_second"].as_f64().unwrap() > 0.0);
 
-    let (code, _, err) = prowl(&["replay", path]);
-    assert_eq!(code, 2);
+    // Without detections to run (an empty workspace), the hint offers --read-only.
+    let empty = tempfile::tempdir().unwrap();
+    let (code, _, err) = prowl(&["replay", path, "-w", empty.path().to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("nothing to replay"), "{err}");
     assert!(err.contains("--read-only"), "{err}");
     let (code, out, _) = prowl(&[
         "replay",
