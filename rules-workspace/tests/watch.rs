@@ -73,9 +73,20 @@ impl Watch {
         }
     }
 
-    /// Stdout written since the last call.
-    fn take_stdout(&self) -> String {
-        std::mem::take(&mut *self.stdout.lock().unwrap())
+    /// Stdout written since the last call, once it holds `needle`: stdout and stderr are two
+    /// pipes read by two threads, so the `watch: ran` line on stderr can arrive before the
+    /// report it follows has been read from stdout.
+    fn take_stdout_with(&self, needle: &str) -> String {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            {
+                let mut out = self.stdout.lock().unwrap();
+                if out.contains(needle) || std::time::Instant::now() > deadline {
+                    return std::mem::take(&mut *out);
+                }
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 }
 
@@ -102,7 +113,9 @@ fn watch_reruns_only_what_a_save_touches() {
 
     let first = watch.next_run();
     assert!(first.contains("ran 16 detection(s)"), "{first}");
-    assert!(watch.take_stdout().contains("Test Summary"));
+    assert!(watch
+        .take_stdout_with("Test Summary")
+        .contains("Test Summary"));
 
     // Break one rule: only it runs, and it fails.
     let rule = root.join("rules/aws_cloudtrail_rules/demo_aws_cloudtrail_stopped.py");
@@ -118,7 +131,7 @@ fn watch_reruns_only_what_a_save_touches() {
     let broken = watch.next_run();
     assert!(broken.contains("ran 1 detection(s)"), "{broken}");
     assert!(broken.contains("exit code 1"), "{broken}");
-    let out = watch.take_stdout();
+    let out = watch.take_stdout_with("\tFailed: 1\n");
     assert!(
         out.contains("Demo.AWS.CloudTrail.Stopped\n\t[FAIL] "),
         "{out}"
@@ -172,7 +185,7 @@ fn watch_reruns_only_what_a_save_touches() {
     append(&rule, "\n# again\n");
     let again = watch.next_run();
     assert!(again.contains("ran 1 detection(s)"), "{again}");
-    let out = watch.take_stdout();
+    let out = watch.take_stdout_with("demo_aws_cloudtrail_stopped.py");
     assert!(
         out.contains("demo_aws_cloudtrail_stopped.py"),
         "the run names the file that changed: {out}"
