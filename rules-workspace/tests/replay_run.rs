@@ -533,3 +533,97 @@ fn matches_equal_a_plain_panther_core_loop_on_the_fixture_and_a_generated_corpus
     );
     assert_eq!(mine, reference(demo.path(), &files_in(&corpus)));
 }
+
+#[test]
+fn an_event_of_a_replay_becomes_a_unit_test_that_prowl_test_passes() {
+    let ws = fixture_copy();
+    let spec = ws.path().join("rules/admin_by_model.yml");
+    let before = std::fs::read_to_string(&spec).unwrap();
+    let env = test_env();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_prowl"))
+            .args(args)
+            .current_dir(ws.path())
+            .env("PROWL_PYTHON_ENV", &env)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    };
+    // The admin's profile update (line 4 of the first Okta file) matched in the replay.
+    let added = run(&[
+        "tests",
+        "add",
+        "rules/admin_by_model.yml",
+        "--from-event",
+        "logs/okta-a.jsonl:4",
+        "--expected",
+        "true",
+        "--write",
+    ]);
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let after = std::fs::read_to_string(&spec).unwrap();
+    // Only the new test's lines were added; derived p_ fields were left out.
+    let new_lines = after
+        .strip_prefix(before.as_str())
+        .expect("the spec only grew at its end");
+    assert!(
+        new_lines.starts_with(
+            "  - Name: Replayed event logs/okta-a.jsonl:4\n    ExpectedResult: true\n"
+        ),
+        "{new_lines}"
+    );
+    assert!(
+        new_lines.contains("p_log_type: Okta.SystemLog"),
+        "{new_lines}"
+    );
+    assert!(
+        !new_lines.contains("p_row_id") && !new_lines.contains("p_parse_time"),
+        "{new_lines}"
+    );
+    let test = run(&["test", ".", "--filter", "RuleID=Replay.Okta.AdminByModel"]);
+    let stdout = String::from_utf8_lossy(&test.stdout);
+    assert_eq!(test.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("[PASS] Replayed event logs/okta-a.jsonl:4"),
+        "{stdout}"
+    );
+
+    // The same event said not to alert: the test fails, as it should.
+    let wrong = run(&[
+        "tests",
+        "add",
+        "rules/admin_by_model.yml",
+        "--from-event",
+        "logs/okta-a.jsonl:4",
+        "--expected",
+        "false",
+        "--name",
+        "should not alert",
+        "--write",
+    ]);
+    assert!(wrong.status.success());
+    let test = run(&["test", ".", "--filter", "RuleID=Replay.Okta.AdminByModel"]);
+    assert_eq!(test.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&test.stdout).contains("[FAIL] should not alert"));
+
+    // A line with no event is a clear error (the broken line's reason is given).
+    let none = run(&[
+        "tests",
+        "add",
+        "rules/admin_by_model.yml",
+        "--from-event",
+        "logs/okta-b.jsonl.gz:4",
+        "--expected",
+        "true",
+    ]);
+    assert_eq!(none.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&none.stderr);
+    assert!(
+        err.contains("no event starts on line 4 of logs/okta-b.jsonl.gz: EOF while parsing"),
+        "{err}"
+    );
+}

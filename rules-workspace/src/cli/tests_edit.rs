@@ -20,6 +20,31 @@ pub enum TestsCommand {
     List(ListTestsArgs),
     /// Change a spec's unit tests, touching only the lines the change needs.
     Edit(EditTestsArgs),
+    /// Add a unit test made from an event of a log file (one a replay matched, or one that
+    /// should have matched): `--from-event FILE:LINE`.
+    Add(AddTestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AddTestArgs {
+    /// The spec file (YAML).
+    pub spec: PathBuf,
+    /// The event: a log file and the line it starts on, as replay names it (`logs/a.jsonl:12`;
+    /// in an array or `Records` document, the line of the element's first byte).
+    #[arg(long, value_name = "FILE:LINE")]
+    pub from_event: String,
+    /// The test's `ExpectedResult`: whether the detection should alert on the event.
+    #[arg(long, value_name = "true|false", action = clap::ArgAction::Set)]
+    pub expected: bool,
+    /// The test's name (default: `Replayed event FILE:LINE`).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The log type of a raw event without `p_log_type`.
+    #[arg(long, value_name = "LOG_TYPE")]
+    pub log_type: Option<String>,
+    /// Write the result to the spec (atomically) instead of printing it.
+    #[arg(long)]
+    pub write: bool,
 }
 
 #[derive(Debug, Args)]
@@ -50,7 +75,74 @@ pub fn run(cmd: &TestsCommand) -> Result<ExitCode, CliError> {
     match cmd {
         TestsCommand::List(args) => list(args),
         TestsCommand::Edit(args) => edit(args),
+        TestsCommand::Add(args) => add_from_event(args),
     }
+}
+
+/// The `p_` fields a unit test keeps (as panther-analysis's tests do): the log type binds the
+/// data model, the event time and enrichment can be read by rules; the rest is derived at
+/// ingestion and only makes the test longer.
+const KEPT_P_FIELDS: &[&str] = &["p_log_type", "p_event_time", "p_enrichment", "p_udm"];
+
+fn add_from_event(args: &AddTestArgs) -> Result<ExitCode, CliError> {
+    let (file, line) = args
+        .from_event
+        .rsplit_once(':')
+        .and_then(|(f, l)| Some((f, l.parse::<u64>().ok()?)))
+        .ok_or_else(|| {
+            super::usage(
+                format!("--from-event {} is not FILE:LINE", args.from_event),
+                Some("name the event as replay does, e.g. --from-event logs/okta.jsonl:12"),
+            )
+        })?;
+    let sources = crate::replay::list_sources(&[PathBuf::from(file)])?;
+    let options = crate::replay::ReadOptions {
+        log_type: args.log_type.clone(),
+        ..crate::replay::ReadOptions::default()
+    };
+    let mut reader = crate::replay::EventReader::new(sources, options);
+    let event =
+        reader
+            .by_ref()
+            .find(|e| e.origin.line == line)
+            .ok_or_else(|| {
+                let why = reader
+                    .problems()
+                    .counts()
+                    .into_iter()
+                    .flat_map(|c| c.first)
+                    .find(|p| p.line == Some(line))
+                    .map(|p| format!(": {}", p.detail))
+                    .unwrap_or_default();
+                super::usage(
+            format!("no event starts on line {line} of {file}{why}"),
+            Some("`prowl replay FILE --read-only --print-events` lists the events a file holds"),
+        )
+            })?;
+    let mut log = event.value;
+    log.retain(|k, _| !k.starts_with("p_") || KEPT_P_FIELDS.contains(&k.as_str()));
+    let name = args
+        .name
+        .clone()
+        .unwrap_or_else(|| format!("Replayed event {file}:{line}"));
+    let source = read_spec(&args.spec)?;
+    let is_policy = source
+        .lines()
+        .any(|l| l.trim_start().starts_with("AnalysisType:") && l.contains("policy"));
+    let mut test = serde_json::Map::new();
+    test.insert("Name".into(), name.into());
+    test.insert("ExpectedResult".into(), args.expected.into());
+    test.insert(
+        if is_policy { "Resource" } else { "Log" }.into(),
+        serde_json::Value::Object(log),
+    );
+    let edit = serde_json::json!({"kind": "add", "test": test});
+    edit_with(
+        &args.spec,
+        &source,
+        &serde_json::to_string(&edit).expect("plain data"),
+        args.write,
+    )
 }
 
 fn list(args: &ListTestsArgs) -> Result<ExitCode, CliError> {
@@ -84,27 +176,33 @@ fn edit(args: &EditTestsArgs) -> Result<ExitCode, CliError> {
     } else {
         args.edit.clone()
     };
-    let edit: TestEdit = serde_json::from_str(&json).map_err(|e| {
+    let source = read_spec(&args.spec)?;
+    edit_with(&args.spec, &source, &json, args.write)
+}
+
+/// Applies a test edit (JSON) to `source` (the spec at `spec`) and prints or writes the result.
+fn edit_with(spec: &Path, source: &str, json: &str, write: bool) -> Result<ExitCode, CliError> {
+    let edit: TestEdit = serde_json::from_str(json).map_err(|e| {
         super::usage(
             format!("--edit is not a test edit: {e}"),
             Some(EDIT_EXAMPLE),
         )
     })?;
-    let source = read_spec(&args.spec)?;
+    let source = source.to_owned();
     let stamp = crate::workspace::save::stamp_of(source.as_bytes());
-    let text = apply_test_edit(&source, &edit).map_err(|e| edit_error(&args.spec, &e))?;
-    if !args.write {
+    let text = apply_test_edit(&source, &edit).map_err(|e| edit_error(spec, &e))?;
+    if !write {
         let mut stdout = std::io::stdout().lock();
         let _ = stdout.write_all(text.as_bytes());
         let _ = stdout.flush();
         return Ok(ExitCode::SUCCESS);
     }
     if text == source {
-        eprintln!("{}: unchanged", args.spec.display());
+        eprintln!("{}: unchanged", spec.display());
         return Ok(ExitCode::SUCCESS);
     }
     // The one write path: atomic, permissions kept, refused if the spec changed meanwhile.
-    crate::workspace::save::save_text(&args.spec, &text, &stamp).map_err(|e| {
+    crate::workspace::save::save_text(spec, &text, &stamp).map_err(|e| {
         let hint = match e {
             crate::workspace::save::SaveError::Conflict { .. } => {
                 "the spec changed while it was being edited; run the command again"
@@ -112,14 +210,14 @@ fn edit(args: &EditTestsArgs) -> Result<ExitCode, CliError> {
             _ => "the spec was left as it was; check the folder's permissions and free space",
         };
         let mut info = CliError::from(e).with_hint(hint);
-        info.message = format!("cannot write {}: {}", args.spec.display(), info.message);
+        info.message = format!("cannot write {}: {}", spec.display(), info.message);
         info
     })?;
     let (_, removed, added) = crate::spec::edit::changed_run(&source, &text);
     let (removed, added) = (removed.len(), added.len());
     eprintln!(
         "{}: {removed} line(s) removed, {added} added",
-        args.spec.display()
+        spec.display()
     );
     Ok(ExitCode::SUCCESS)
 }
