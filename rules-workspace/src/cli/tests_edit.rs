@@ -79,11 +79,6 @@ pub fn run(cmd: &TestsCommand) -> Result<ExitCode, CliError> {
     }
 }
 
-/// The `p_` fields a unit test keeps (as panther-analysis's tests do): the log type binds the
-/// data model, the event time and enrichment can be read by rules; the rest is derived at
-/// ingestion and only makes the test longer.
-const KEPT_P_FIELDS: &[&str] = &["p_log_type", "p_event_time", "p_enrichment", "p_udm"];
-
 fn add_from_event(args: &AddTestArgs) -> Result<ExitCode, CliError> {
     let (file, line) = args
         .from_event
@@ -119,8 +114,6 @@ fn add_from_event(args: &AddTestArgs) -> Result<ExitCode, CliError> {
             Some("`prowl replay FILE --read-only --print-events` lists the events a file holds"),
         )
             })?;
-    let mut log = event.value;
-    log.retain(|k, _| !k.starts_with("p_") || KEPT_P_FIELDS.contains(&k.as_str()));
     let name = args
         .name
         .clone()
@@ -129,14 +122,7 @@ fn add_from_event(args: &AddTestArgs) -> Result<ExitCode, CliError> {
     let is_policy = source
         .lines()
         .any(|l| l.trim_start().starts_with("AnalysisType:") && l.contains("policy"));
-    let mut test = serde_json::Map::new();
-    test.insert("Name".into(), name.into());
-    test.insert("ExpectedResult".into(), args.expected.into());
-    test.insert(
-        if is_policy { "Resource" } else { "Log" }.into(),
-        serde_json::Value::Object(log),
-    );
-    let edit = serde_json::json!({"kind": "add", "test": test});
+    let edit = TestEdit::add_event(event.value, &name, args.expected, is_policy);
     edit_with(
         &args.spec,
         &source,

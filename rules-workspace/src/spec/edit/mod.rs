@@ -102,6 +102,34 @@ pub enum TestEdit {
     },
 }
 
+/// The `p_` fields a unit test keeps (as panther-analysis's tests do): the log type binds the
+/// data model, the event time and enrichment can be read by rules; the rest is derived at
+/// ingestion and only makes the test longer.
+pub const KEPT_P_FIELDS: &[&str] = &["p_log_type", "p_event_time", "p_enrichment", "p_udm"];
+
+impl TestEdit {
+    /// The edit adding `event` (an event of a replay) as a test named `name`: its `p_` fields
+    /// trimmed to [`KEPT_P_FIELDS`], under `Resource` for a policy and `Log` otherwise.
+    pub fn add_event(
+        mut event: serde_json::Map<String, Json>,
+        name: &str,
+        expected: bool,
+        policy: bool,
+    ) -> TestEdit {
+        event.retain(|k, _| !k.starts_with("p_") || KEPT_P_FIELDS.contains(&k.as_str()));
+        let mut test = serde_json::Map::new();
+        test.insert("Name".into(), name.into());
+        test.insert("ExpectedResult".into(), expected.into());
+        test.insert(
+            if policy { "Resource" } else { "Log" }.into(),
+            Json::Object(event),
+        );
+        TestEdit::Add {
+            test: Json::Object(test),
+        }
+    }
+}
+
 /// A mocked object of a test: `{objectName, returnValue}` in the spec.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Mock {
