@@ -627,3 +627,113 @@ fn an_event_of_a_replay_becomes_a_unit_test_that_prowl_test_passes() {
         "{err}"
     );
 }
+
+#[test]
+fn compare_reports_the_alerts_a_threshold_change_adds_against_an_older_commit() {
+    // A fork whose workspace is a subfolder, with two commits: Threshold 3, then Threshold 2.
+    let repo = rules_workspace::testkit::TestRepo::new();
+    let fixture = fixture_copy();
+    let ws = repo.path().join("content");
+    rules_workspace::testkit::copy_dir(fixture.path(), &ws);
+    let first = repo.commit_all("ManyLogins: threshold 3");
+    let spec = ws.join("rules/many_logins.yml");
+    let text = std::fs::read_to_string(&spec).unwrap();
+    std::fs::write(&spec, text.replace("Threshold: 3", "Threshold: 2")).unwrap();
+    repo.commit_all("ManyLogins: threshold 2");
+
+    let out = replay(
+        &ws,
+        &["logs", "--compare", "HEAD~1", "--format", "json"],
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let all: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let impact = &all["impact"];
+    assert_eq!(impact["commit"], first.to_string());
+    assert_eq!(impact["summary"], "ManyLogins: threshold 3");
+    assert_eq!(impact["complete"], true);
+    // Threshold 2 in 10 minutes: alice's 00:59:59 and 01:00 sign-ins now raise an alert; bob's
+    // alert is the same one; nothing else moves.
+    assert_eq!(
+        (&impact["added"], &impact["removed"]),
+        (&Value::from(1), &Value::from(0)),
+        "{impact:#}"
+    );
+    let detections = impact["detections"].as_array().unwrap();
+    let ids: Vec<&str> = detections
+        .iter()
+        .map(|d| d["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["Replay.Okta.ManyLogins"], "{impact:#}");
+    let d = &detections[0];
+    assert_eq!(
+        (d["alerts_before"].as_u64(), d["alerts_after"].as_u64()),
+        (Some(1), Some(2))
+    );
+    assert_eq!(
+        d["matches_before"], d["matches_after"],
+        "the same events match"
+    );
+    let added = &d["examples"][0]["after"];
+    assert_eq!(added["title"], "Many logins for alice@acme.test", "{d:#}");
+    assert!(d["examples"][0]["before"].is_null());
+    assert_eq!(impact["unchanged_detections"], 5, "{impact:#}");
+    // The working tree's own replay is the report, as without --compare.
+    let after = per_detection(&all["report"]);
+    assert_eq!(after["Replay.Okta.ManyLogins"], (10, 0, 2, 0));
+
+    // An uncommitted edit against HEAD, as text: the failed-login rule deduplicated by the
+    // minute instead of the hour splits its alerts.
+    let failed = ws.join("rules/failed_login.yml");
+    let text = std::fs::read_to_string(&failed).unwrap();
+    assert!(text.contains("DedupPeriodMinutes: 60"), "{text}");
+    std::fs::write(
+        &failed,
+        text.replace("DedupPeriodMinutes: 60", "DedupPeriodMinutes: 1"),
+    )
+    .unwrap();
+    let out = replay(&ws, &["logs", "--compare", "HEAD"], None);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("Compared: the same "), "{stdout}");
+    assert!(
+        stdout.contains("  Replay.Okta.FailedLogin  alerts 2 -> "),
+        "{stdout}"
+    );
+    assert!(stdout.contains("    + added    "), "{stdout}");
+    assert!(
+        !stdout.contains("Replay.Okta.ManyLogins  alerts"),
+        "{stdout}"
+    );
+    // The working tree, the index and HEAD are as they were.
+    let status = repo.git(&["status", "--porcelain"]);
+    assert_eq!(
+        status.trim(),
+        "M content/rules/failed_login.yml",
+        "{status}"
+    );
+
+    // A revision that does not exist: a clear error before any replay.
+    let out = replay(&ws, &["logs", "--compare", "no-such-branch"], None);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        stderr.contains("cannot compare with no-such-branch"),
+        "{stderr}"
+    );
+    // Standard input cannot be read twice.
+    let out = replay(&ws, &["-", "--compare", "HEAD"], Some(b"{}\n"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("cannot read standard input"), "{stderr}");
+}

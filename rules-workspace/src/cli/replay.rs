@@ -70,6 +70,11 @@ pub struct ReplayArgs {
     /// Record the alerts per detection (and per title) in this expectations file.
     #[arg(long, value_name = "FILE")]
     pub write_expect: Option<PathBuf>,
+    /// Also replay the events through the detections as they are in this git revision (HEAD,
+    /// a branch, a tag, HEAD~3, a commit ID; read with git, no checkout) and report per
+    /// detection the alerts the working tree adds, removes and changes.
+    #[arg(long, value_name = "REV", conflicts_with = "read_only")]
+    pub compare: Option<String>,
     /// Alert rows printed by --format text.
     #[arg(long, default_value_t = 50, value_name = "N")]
     pub show: usize,

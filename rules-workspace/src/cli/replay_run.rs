@@ -5,6 +5,7 @@ use super::replay::{megabytes, peak_memory, ReplayArgs, ReplayFormat};
 use super::{output, usage, CliError};
 use crate::error::ErrorInfo;
 use crate::filter::Filters;
+use crate::replay::compare::{self, AlertBrief, Impact, Revision, Side};
 use crate::replay::expect::Expectations;
 use crate::replay::{self, Alert, AlertSink, Match, MatchKind, ReplayOptions, ReplayReport};
 use crate::workspace::{OpenOptions, Workspace};
@@ -46,6 +47,19 @@ struct OutSink {
 const ALERTS: &str = "alerts.jsonl";
 const EVENTS: &str = "events.jsonl";
 const REPORT: &str = "report.json";
+const IMPACT: &str = "impact.json";
+
+mod erased {
+    /// A value written as pretty JSON.
+    pub(super) trait Json {
+        fn pretty(&self) -> std::io::Result<String>;
+    }
+    impl<T: serde::Serialize> Json for T {
+        fn pretty(&self) -> std::io::Result<String> {
+            serde_json::to_string_pretty(self).map_err(std::io::Error::other)
+        }
+    }
+}
 
 fn partial(dir: &Path, name: &str) -> PathBuf {
     dir.join(format!(".{name}.partial"))
@@ -68,16 +82,24 @@ impl OutSink {
         })
     }
 
-    /// Flushes, writes the report, and gives every file its name.
-    fn finish(mut self, report: &ReplayReport) -> std::io::Result<()> {
+    /// Flushes, writes the report (and the comparison), and gives every file its name.
+    fn finish(mut self, report: &ReplayReport, impact: Option<&Impact>) -> std::io::Result<()> {
         self.alerts.flush()?;
         self.events.flush()?;
         self.alerts.get_ref().sync_all()?;
         self.events.get_ref().sync_all()?;
-        let mut text = serde_json::to_string_pretty(report).map_err(std::io::Error::other)?;
-        text.push('\n');
-        std::fs::write(partial(&self.dir, REPORT), text)?;
-        for name in [ALERTS, EVENTS, REPORT] {
+        let write = |name: &str, value: &dyn erased::Json| -> std::io::Result<()> {
+            let mut text = value.pretty()?;
+            text.push('\n');
+            std::fs::write(partial(&self.dir, name), text)
+        };
+        write(REPORT, &report)?;
+        let mut names = vec![ALERTS, EVENTS, REPORT];
+        if let Some(impact) = impact {
+            write(IMPACT, &impact)?;
+            names.push(IMPACT);
+        }
+        for name in names {
             std::fs::rename(partial(&self.dir, name), self.dir.join(name))?;
         }
         Ok(())
@@ -143,6 +165,12 @@ pub(super) fn run(args: &ReplayArgs, style: &output::Style) -> Result<ExitCode, 
         }
         None => None,
     };
+    if args.compare.is_some() && args.sources.iter().any(|s| s.as_os_str() == "-") {
+        return Err(usage(
+            "--compare reads the events twice, so it cannot read standard input",
+            Some("save the events to a file and replay that"),
+        ));
+    }
     let filters = Filters::parse(&args.filter)?;
     let ws = Workspace::open(&args.workspace, &OpenOptions::default())?;
     let plan = replay::plan(&ws, &filters);
@@ -160,6 +188,11 @@ pub(super) fn run(args: &ReplayArgs, style: &output::Style) -> Result<ExitCode, 
             Some("replay runs enabled rules: check --filter and the workspace path (-w), or only read the logs with --read-only"),
         ));
     }
+    // The revision is read before any worker starts: a wrong name fails at once.
+    let revision = match &args.compare {
+        Some(rev) => Some(Revision::export(&args.workspace, rev)?),
+        None => None,
+    };
     let mut pool = super::worker_pool(&args.workspace, &args.approval, args.workers)?;
     pool.prewarm(pool.size());
     let sources = replay::list_sources(&args.sources)?;
@@ -184,12 +217,17 @@ pub(super) fn run(args: &ReplayArgs, style: &output::Style) -> Result<ExitCode, 
     catch_interrupt();
     let show_progress = std::io::stderr().is_terminal();
     let mut last = Instant::now();
-    let mut observer = |p: &replay::ReplayProgress| {
+    let mut observer = |side: Option<Side>, p: &replay::ReplayProgress| {
         if show_progress && last.elapsed() >= Duration::from_millis(250) {
             last = Instant::now();
             let of = p.total_bytes.map(|t| format!(" of {}", megabytes(t)));
+            let label = match side {
+                None => "",
+                Some(Side::Revision) => " (revision)",
+                Some(Side::WorkingTree) => " (working tree)",
+            };
             eprint!(
-                "\r\x1b[Kreplay: {}{} read, {} events ({:.0}/s), {} matches  (Ctrl+C stops)",
+                "\r\x1b[Kreplay{label}: {}{} read, {} events ({:.0}/s), {} matches  (Ctrl+C stops)",
                 megabytes(p.bytes_read),
                 of.unwrap_or_default(),
                 p.events_read,
@@ -204,21 +242,39 @@ pub(super) fn run(args: &ReplayArgs, style: &output::Style) -> Result<ExitCode, 
         Some(s) => s,
         None => &mut none,
     };
-    let report = replay::run(
-        &ws,
-        &mut pool,
-        &plan,
-        sources,
-        &options,
-        &mut observer,
-        sink,
-    )?;
+    let (report, impact) = match &revision {
+        Some(revision) => {
+            drop(sources);
+            let c = compare::compare(
+                &ws,
+                revision,
+                &mut pool,
+                &args.sources,
+                &options,
+                &mut |side, p| observer(Some(side), p),
+                sink,
+            )?;
+            (c.after, Some(c.impact))
+        }
+        None => (
+            replay::run(
+                &ws,
+                &mut pool,
+                &plan,
+                sources,
+                &options,
+                &mut |p| observer(None, p),
+                sink,
+            )?,
+            None,
+        ),
+    };
     pool.shutdown();
     if show_progress {
         eprint!("\r\x1b[K");
     }
     if let (Some(sink), Some(dir)) = (out_sink, &args.out) {
-        sink.finish(&report)
+        sink.finish(&report, impact.as_ref())
             .map_err(|e| io_error("write to", dir, e))?;
     }
 
@@ -244,6 +300,7 @@ pub(super) fn run(args: &ReplayArgs, style: &output::Style) -> Result<ExitCode, 
     match args.format {
         ReplayFormat::Json => output::print_json(&serde_json::json!({
             "report": &report,
+            "impact": &impact,
             "peak_memory_bytes": peak_memory(),
             "expectation_differences": &diff,
         })),
@@ -257,7 +314,12 @@ pub(super) fn run(args: &ReplayArgs, style: &output::Style) -> Result<ExitCode, 
             let _ = w.flush();
         }
         ReplayFormat::Csv => print_csv(&report),
-        ReplayFormat::Text => print_text(&report, args.show, style),
+        ReplayFormat::Text => {
+            print_text(&report, args.show, style);
+            if let Some(impact) = &impact {
+                print_impact(impact, &report, style);
+            }
+        }
     }
     let mut err = std::io::stderr();
     if matches!(args.format, ReplayFormat::Jsonl | ReplayFormat::Csv) {
@@ -536,4 +598,115 @@ fn skipped_summary(report: &ReplayReport) -> String {
         .map(|(k, n)| format!("{n} {k}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+fn brief(a: &AlertBrief) -> String {
+    let sev = match a.kind {
+        MatchKind::Alert => a.severity.as_str(),
+        MatchKind::Error => "ERROR",
+    };
+    format!(
+        "{sev} {} {} event{}  {}",
+        seconds(&a.first_event_time),
+        a.events,
+        if a.events == 1 { "" } else { "s" },
+        cut(&a.title, 70)
+    )
+}
+
+/// `--compare`: the alerts the working tree adds, removes and changes against the revision.
+fn print_impact(impact: &Impact, after: &ReplayReport, style: &output::Style) {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut line = |text: String| {
+        let _ = writeln!(out, "{text}");
+    };
+    let short = impact.commit.get(..12).unwrap_or(&impact.commit);
+    line(String::new());
+    line(format!(
+        "{} the same {} events through {} ({short} {}) and through the working tree",
+        style.bold("Compared:"),
+        after.read.events,
+        impact.revision,
+        cut(&impact.summary, 60)
+    ));
+    line(format!(
+        "  alerts {} -> {}: {} added, {} removed, {} changed; {} detection{} unchanged",
+        impact.alerts_before,
+        impact.alerts_after,
+        impact.added,
+        impact.removed,
+        impact.changed,
+        impact.unchanged_detections,
+        if impact.unchanged_detections == 1 {
+            ""
+        } else {
+            "s"
+        }
+    ));
+    if impact.detections.is_empty() {
+        line("  no detection's alerts change".into());
+    }
+    for d in &impact.detections {
+        let presence = match (d.in_revision, d.in_working_tree) {
+            (true, false) => "  (not run in the working tree)",
+            (false, true) => "  (not run in the revision)",
+            _ => "",
+        };
+        line(format!(
+            "  {}  alerts {} -> {}, matches {} -> {}: +{} -{} ~{}{presence}",
+            d.id,
+            d.alerts_before,
+            d.alerts_after,
+            d.matches_before,
+            d.matches_after,
+            d.added,
+            d.removed,
+            d.changed
+        ));
+        for c in &d.examples {
+            match (&c.before, &c.after) {
+                (None, Some(a)) => line(format!("    + added    {}", brief(a))),
+                (Some(b), None) => line(format!("    - removed  {}", brief(b))),
+                (Some(b), Some(a)) => {
+                    let mut what = Vec::new();
+                    if b.events != a.events {
+                        what.push(format!("events {} -> {}", b.events, a.events));
+                    }
+                    if b.last_event_time != a.last_event_time {
+                        what.push(format!(
+                            "last event {} -> {}",
+                            seconds(&b.last_event_time),
+                            seconds(&a.last_event_time)
+                        ));
+                    }
+                    if b.severity != a.severity {
+                        what.push(format!("severity {} -> {}", b.severity, a.severity));
+                    }
+                    if b.title != a.title {
+                        what.push(format!(
+                            "title {:?} -> {:?}",
+                            cut(&b.title, 40),
+                            cut(&a.title, 40)
+                        ));
+                    }
+                    line(format!("    ~ changed  {}: {}", brief(a), what.join(", ")));
+                }
+                (None, None) => {}
+            }
+        }
+    }
+    if !impact.complete {
+        line(format!(
+            "  {} more than {} alerts on a side: the pairing covers the first ones",
+            style.bold("note:"),
+            compare::ALERTS_COMPARED
+        ));
+    }
+    if impact.cancelled {
+        line(format!(
+            "  {} a replay was stopped: the comparison is partial",
+            style.bold("note:")
+        ));
+    }
 }

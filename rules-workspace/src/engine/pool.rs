@@ -120,6 +120,11 @@ impl Pool {
             .unwrap_or(1)
     }
 
+    /// How the pool starts its workers.
+    pub fn options(&self) -> &WorkerOptions {
+        &self.options
+    }
+
     /// How many workers the pool may run at once (its slots, started or not).
     pub fn size(&self) -> usize {
         self.slots.len()

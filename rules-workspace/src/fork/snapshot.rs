@@ -86,6 +86,16 @@ impl Repo {
         }
     }
 
+    /// The commit `name` (a branch, a tag, `HEAD~2`, an ID) names, as a full ID, with its
+    /// summary line.
+    pub fn resolve_commit(&self, name: &str) -> Result<(String, String), ForkError> {
+        self.ensure_present()?;
+        let commit = self.commit_of(name)?;
+        let summary =
+            String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default()).into_owned();
+        Ok((commit.id().to_string(), summary))
+    }
+
     /// What `branch` changes since its merge base with `base` (the default branch when
     /// `None`): the commits and the paths.
     pub fn branch_changes(

@@ -11,7 +11,11 @@
 //! the warm worker pool (panther-core in batch mode, `python/prowl_replay.py`), and hands the
 //! [`mod@matches`] (a serialisable boundary) in event-time order to the grouping step
 //! ([`group`]), which forms the alerts Panther would raise.
+//!
+//! Comparing: [`compare`] replays the same events through a git revision's detections and the
+//! working tree's, and pairs their alerts (`prowl replay --compare REV`).
 
+pub mod compare;
 pub mod expect;
 pub mod fields;
 mod file;

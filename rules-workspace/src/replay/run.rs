@@ -375,6 +375,17 @@ pub enum ReplayError {
     /// A temp file of matches or an output could not be written or read back.
     #[error("replay could not write its results: {0}")]
     Io(#[from] std::io::Error),
+    /// A source could not be listed.
+    #[error(transparent)]
+    Sources(#[from] super::SourceError),
+    /// The revision to compare with could not be read.
+    #[error("cannot compare with {revision}: {message}")]
+    Revision {
+        /// The revision as given.
+        revision: String,
+        /// Why.
+        message: String,
+    },
 }
 
 impl crate::error::UserError for ReplayError {
@@ -383,6 +394,8 @@ impl crate::error::UserError for ReplayError {
             ReplayError::Engine(e) => e.family(),
             ReplayError::Load(_) => "engine",
             ReplayError::Io(_) => "io",
+            ReplayError::Revision { .. } => "git",
+            ReplayError::Sources(e) => e.family(),
         }
     }
 
@@ -391,6 +404,8 @@ impl crate::error::UserError for ReplayError {
             ReplayError::Engine(e) => e.name(),
             ReplayError::Load(_) => "load_failed",
             ReplayError::Io(_) => "write_failed",
+            ReplayError::Revision { .. } => "revision_unreadable",
+            ReplayError::Sources(e) => e.name(),
         }
     }
 
@@ -403,6 +418,10 @@ impl crate::error::UserError for ReplayError {
             ReplayError::Io(_) => {
                 Some("check the free space of the temp folder and of --out".into())
             }
+            ReplayError::Sources(e) => e.hint(),
+            ReplayError::Revision { .. } => Some(
+                "--compare takes a revision of the workspace's repository: HEAD, a branch, a tag, HEAD~3, a commit ID".into(),
+            ),
         }
     }
 }
