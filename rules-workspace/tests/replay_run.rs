@@ -737,3 +737,126 @@ fn compare_reports_the_alerts_a_threshold_change_adds_against_an_older_commit() 
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("cannot read standard input"), "{stderr}");
 }
+
+#[test]
+fn scheduled_rules_run_on_query_rows_and_policies_on_resources() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("demo");
+    rules_workspace::testkit::copy_dir(&demo_base(), &ws);
+    let cloud = repo().join("tests/fixtures/replay/cloud");
+    let rows = format!(
+        "Demo.Query.AWS.ConsoleLoginsByPrincipal={}",
+        cloud
+            .join("console_logins_by_principal.rows.jsonl")
+            .display()
+    );
+    let resources = cloud.join("s3_buckets.resources.jsonl");
+    let out = replay(
+        &ws,
+        &[
+            "--query-results",
+            &rows,
+            "--resources",
+            resources.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = json_report(&out);
+    let got = per_detection(&report);
+    // (matches, errors, alerts, error alerts): see tests/fixtures/replay/cloud/README.md.
+    assert_eq!(got["Demo.AWS.ConsoleLoginsFromManyIPs"], (3, 1, 2, 1));
+    assert_eq!(got["Demo.AWS.S3.BucketEncryptionEnabled"], (1, 0, 1, 0));
+    assert_eq!(got["Demo.AWS.S3.BucketPublicAccessBlocked"], (1, 0, 1, 0));
+    // 6 rows through the scheduled rule, 4 buckets through 2 policies less 1 suppressed.
+    assert_eq!(report["runs"], 13);
+    assert_eq!(report["unrouted"]["resource:AWS.IAM.User"], 1);
+    assert_eq!(report["problems"][0]["kind"], "no_resource_type");
+    // (detection, dedup, events) of every alert.
+    let alerts: Vec<(String, String, u64)> = report["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["detection"].as_str().unwrap().to_owned(),
+                a["dedup"].as_str().unwrap().to_owned(),
+                a["events"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    // Policy alerts are one per failing resource: their dedup string is the resource's ID; the
+    // sandbox bucket is suppressed for the encryption policy.
+    let policy_alerts: Vec<(&str, &str)> = alerts
+        .iter()
+        .filter(|a| a.0.starts_with("Demo.AWS.S3."))
+        .map(|a| (a.0.as_str(), a.1.as_str()))
+        .collect();
+    assert_eq!(
+        policy_alerts,
+        [
+            (
+                "Demo.AWS.S3.BucketEncryptionEnabled",
+                "arn:aws:s3:::acme-staging-exports"
+            ),
+            (
+                "Demo.AWS.S3.BucketPublicAccessBlocked",
+                "arn:aws:s3:::acme-sandbox-scratch"
+            )
+        ],
+        "{alerts:?}"
+    );
+    let alice = alerts
+        .iter()
+        .find(|a| a.1.ends_with("AcmeAdmin/alice.admin"))
+        .expect("alice's alert");
+    assert_eq!(
+        alice.2, 2,
+        "alice's two rows within 180 minutes: {alerts:?}"
+    );
+
+    // Without the inputs, the scheduled rule and the policies are skipped, saying what to give.
+    let out = replay(&ws, &["sample_logs", "--format", "json"], None);
+    let report = json_report(&out);
+    let skipped = report["skipped"].as_array().unwrap();
+    let reason = |id: &str| {
+        skipped
+            .iter()
+            .find(|s| s["id"] == id)
+            .map(|s| s["reason"].as_str().unwrap().to_owned())
+            .unwrap_or_default()
+    };
+    assert!(
+        reason("Demo.AWS.ConsoleLoginsFromManyIPs")
+            .contains("--query-results Demo.Query.AWS.ConsoleLoginsByPrincipal=FILE"),
+        "{skipped:?}"
+    );
+    assert!(
+        reason("Demo.AWS.S3.BucketEncryptionEnabled").contains("--resources"),
+        "{skipped:?}"
+    );
+    // A query nobody runs on is read and said so.
+    let out = replay(
+        &ws,
+        &[
+            "--query-results",
+            &rows.replace("Demo.Query", "Other.Query"),
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    let report = json_report(&out);
+    let notes = report["notes"].to_string();
+    assert!(
+        notes.contains("no selected scheduled rule runs on the query Other.Query.AWS"),
+        "{notes}"
+    );
+}

@@ -31,8 +31,19 @@ pub enum ReplayFormat {
 pub struct ReplayArgs {
     /// Log files or folders (read recursively, hidden files skipped); `-` is standard input.
     /// JSON lines, JSON arrays and CloudTrail `{"Records": [...]}` files, plain or gzip.
-    #[arg(required = true, value_name = "SOURCES")]
+    #[arg(required_unless_present_any = ["query_results", "resources"], value_name = "SOURCES")]
     pub sources: Vec<PathBuf>,
+    /// The rows of a scheduled query's result (JSON lines or a JSON array), for the scheduled
+    /// rules running on QUERY (their `ScheduledQueries`); repeatable.
+    #[arg(long = "query-results", value_name = "QUERY=FILE", value_parser = parse_query_results)]
+    pub query_results: Vec<(String, PathBuf)>,
+    /// Cloud resources (JSON lines or arrays, files or folders) for the policies of their
+    /// `ResourceType`; repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub resources: Vec<PathBuf>,
+    /// The type of resources without `ResourceType`, e.g. AWS.S3.Bucket.
+    #[arg(long, value_name = "TYPE", requires = "resources")]
+    pub resource_type: Option<String>,
     /// The workspace whose detections run.
     #[arg(long, short = 'w', default_value = ".", value_name = "DIR")]
     pub workspace: PathBuf,
@@ -142,6 +153,17 @@ pub(super) fn peak_memory() -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb * 1024)
+}
+
+fn parse_query_results(text: &str) -> Result<(String, PathBuf), String> {
+    match text.split_once('=') {
+        Some((query, file)) if !query.is_empty() && !file.is_empty() => {
+            Ok((query.to_owned(), PathBuf::from(file)))
+        }
+        _ => Err(format!(
+            "`{text}` is not QUERY=FILE (the query's name as the scheduled rule's ScheduledQueries list it)"
+        )),
+    }
 }
 
 pub(super) fn megabytes(bytes: u64) -> String {

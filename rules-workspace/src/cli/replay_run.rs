@@ -173,19 +173,31 @@ pub(super) fn run(args: &ReplayArgs, style: &output::Style) -> Result<ExitCode, 
     }
     let filters = Filters::parse(&args.filter)?;
     let ws = Workspace::open(&args.workspace, &OpenOptions::default())?;
-    let plan = replay::plan(&ws, &filters);
+    let inputs = ReplayOptions {
+        filters: filters.clone(),
+        query_results: args.query_results.clone(),
+        resources: args.resources.clone(),
+        resource_type: args.resource_type.clone(),
+        ..ReplayOptions::default()
+    };
+    // Inputs that cannot be read fail now, before any worker starts.
+    for (_, path) in &inputs.query_results {
+        replay::list_sources(std::slice::from_ref(path))?;
+    }
+    replay::list_sources(&inputs.resources)?;
+    let plan = replay::plan_for(&ws, &inputs);
     if plan.detections.is_empty() {
         let why = if plan.skipped.is_empty() {
             "no rule is selected".to_string()
         } else {
             format!(
-                "none of the {} selected detections is an enabled rule with Python code",
+                "none of the {} selected detections is an enabled detection with Python code fed by the inputs",
                 plan.skipped.len()
             )
         };
         return Err(usage(
             format!("nothing to replay: {why} in {}", ws.root.display()),
-            Some("replay runs enabled rules: check --filter and the workspace path (-w), or only read the logs with --read-only"),
+            Some("replay runs enabled rules on logs, scheduled rules on --query-results and policies on --resources: check --filter and the workspace path (-w), or only read the logs with --read-only"),
         ));
     }
     // The revision is read before any worker starts: a wrong name fails at once.
@@ -200,6 +212,9 @@ pub(super) fn run(args: &ReplayArgs, style: &output::Style) -> Result<ExitCode, 
         || args.write_expect.is_some();
     let options = ReplayOptions {
         filters,
+        query_results: inputs.query_results,
+        resources: inputs.resources,
+        resource_type: inputs.resource_type,
         read: super::replay::read_options(args),
         workers: pool.size(),
         batch_events: args.batch.max(1),

@@ -170,6 +170,9 @@ pub struct ReplayDetection {
     pub dedup_period_minutes: Option<i64>,
     /// `CreateAlert` as written.
     pub create_alert: Option<bool>,
+    /// A policy's `Suppressions`: resource-ID patterns (`*` wildcards) it is not run on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suppressions: Vec<String>,
 }
 
 /// `replay_batch`: events, each with the index of its route (the detections it goes to).

@@ -13,7 +13,7 @@
 //! event, title or severity differ is *changed*; an alert of the working tree without a pair
 //! is *added*, one of the revision without a pair *removed*.
 
-use super::run::{plan, run, NoSink, ReplayError, ReplayOptions, ReplayProgress, ReplayReport};
+use super::run::{plan_for, run, NoSink, ReplayError, ReplayOptions, ReplayProgress, ReplayReport};
 use super::{Alert, AlertSink, MatchKind};
 use crate::engine::pool::Pool;
 use crate::engine::worker::WorkerOptions;
@@ -395,8 +395,8 @@ pub fn compare(
             message: e.to_string(),
         }
     })?;
-    let before_plan = plan(&old, &options.filters);
-    let after_plan = plan(ws, &options.filters);
+    let before_plan = plan_for(&old, &options);
+    let after_plan = plan_for(ws, &options);
     let mut stopped = false;
     let before = if before_plan.detections.is_empty() {
         ReplayReport::default()

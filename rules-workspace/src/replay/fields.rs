@@ -610,6 +610,8 @@ fn is_account_id(v: &str) -> bool {
 pub enum Incomplete {
     /// No `p_log_type` in the event and no `--log-type`.
     NoLogType,
+    /// A resource without `ResourceType` (or `resourceType`), read without `--resource-type`.
+    NoResourceType,
     /// A log type the table does not know, on an event without `p_event_time`, and no
     /// `--time-field`.
     UnknownLogType(String),
@@ -633,6 +635,70 @@ pub struct Completion {
     pub source_label: Option<String>,
     /// `p_parse_time` for events without one, in Panther's format.
     pub parse_time: String,
+    /// The records are not log events but rows of a scheduled query's result, or cloud
+    /// resources (see [`Rows`]).
+    pub rows: Option<Rows>,
+    /// The time of rows without one: the read's start (as `parse_time`).
+    pub now: Option<EventTime>,
+}
+
+/// What non-log records are, and how they are routed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rows {
+    /// Rows of the result of this scheduled query (`--query-results QUERY=FILE`): they go to
+    /// the scheduled rules running on it, with the route `query:QUERY`.
+    Query(String),
+    /// Cloud resources (`--resources FILE`): each goes to the policies of its `ResourceType`
+    /// (`resourceType`, else `--resource-type`), with the route `resource:TYPE`.
+    Resources,
+}
+
+/// The route key of a scheduled query's rows.
+pub fn query_route(query: &str) -> String {
+    format!("query:{query}")
+}
+
+/// The route key of a resource type.
+pub fn resource_route(resource_type: &str) -> String {
+    format!("resource:{resource_type}")
+}
+
+/// A row or resource as it is given: nothing is added to it (Panther hands query rows and
+/// resources to detections as they are). Its time is its `p_event_time` when it has one, else
+/// the `--time-field`'s value, else the read's start.
+fn complete_row(
+    event: &Map<String, Value>,
+    how: &Completion,
+    rows: &Rows,
+) -> Result<(String, EventTime), Incomplete> {
+    let route = match rows {
+        Rows::Query(q) => query_route(q),
+        Rows::Resources => {
+            let own = ["ResourceType", "resourceType"]
+                .iter()
+                .find_map(|k| event.get(*k).and_then(Value::as_str));
+            match (own, &how.log_type) {
+                (Some(t), _) => resource_route(t),
+                (None, Some(t)) => resource_route(t),
+                (None, None) => return Err(Incomplete::NoResourceType),
+            }
+        }
+    };
+    let found = match &how.time_field {
+        Some(f) => field(event, f),
+        None => event.get("p_event_time").filter(|v| !v.is_null()),
+    };
+    let time = match found {
+        Some(v) => EventTime::from_json(v).ok_or_else(|| Incomplete::NoTime {
+            fields: how
+                .time_field
+                .clone()
+                .unwrap_or_else(|| "p_event_time".into()),
+            found: Some(shorten(v)),
+        })?,
+        None => how.now.unwrap_or_else(EventTime::now),
+    };
+    Ok((route, time))
 }
 
 /// Adds the standard fields an event lacks (see the module header) and returns its log type
@@ -645,6 +711,9 @@ pub fn complete(
     how: &Completion,
     row_id: impl FnOnce() -> String,
 ) -> Result<(String, EventTime), Incomplete> {
+    if let Some(rows) = &how.rows {
+        return complete_row(event, how, rows);
+    }
     let own_log_type = event.get("p_log_type").and_then(Value::as_str);
     let has_log_type = own_log_type.is_some();
     let log_type = match (own_log_type, &how.log_type) {
@@ -760,6 +829,8 @@ mod tests {
             time_field: None,
             source_label: Some("replay".into()),
             parse_time: "2024-05-01 00:00:00.000000000".into(),
+            rows: None,
+            now: None,
         }
     }
 

@@ -30,7 +30,9 @@ pub mod time;
 pub use group::{Alert, AlertSink};
 pub use matches::{Match, MatchKind};
 pub use problem::{Problem, ProblemCount, ProblemKind, ProblemTally};
-pub use run::{plan, run, ReplayError, ReplayOptions, ReplayPlan, ReplayProgress, ReplayReport};
+pub use run::{
+    plan, plan_for, run, ReplayError, ReplayOptions, ReplayPlan, ReplayProgress, ReplayReport,
+};
 pub use source::{
     list_sources, read_only, Event, EventReader, Origin, ReadOptions, ReadStats, SourceError,
     SourceFile, Sources,

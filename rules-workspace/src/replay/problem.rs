@@ -21,6 +21,8 @@ pub enum ProblemKind {
     NoTime,
     /// An event without `p_log_type`, read without `--log-type`.
     NoLogType,
+    /// A resource without `ResourceType`, read without `--resource-type`.
+    NoResourceType,
     /// A raw event of a log type the field table does not know, read without `--time-field`.
     UnknownLogType,
     /// A file that is not text (NUL bytes or invalid UTF-8 at its start).
@@ -55,6 +57,7 @@ impl ProblemKind {
             ProblemKind::TooDeep => "too_deep",
             ProblemKind::NoTime => "no_time",
             ProblemKind::NoLogType => "no_log_type",
+            ProblemKind::NoResourceType => "no_resource_type",
             ProblemKind::UnknownLogType => "unknown_log_type",
             ProblemKind::Binary => "binary",
             ProblemKind::UnsupportedCompression => "unsupported_compression",
@@ -78,6 +81,7 @@ impl ProblemKind {
             ProblemKind::TooDeep => "nested too deep",
             ProblemKind::NoTime => "no usable event time",
             ProblemKind::NoLogType => "no log type",
+            ProblemKind::NoResourceType => "a resource without a resource type",
             ProblemKind::UnknownLogType => "log type without a known time field",
             ProblemKind::Binary => "not text",
             ProblemKind::UnsupportedCompression => "compressed with something other than gzip",
@@ -97,6 +101,9 @@ impl ProblemKind {
         match self {
             ProblemKind::TooLong => Some("raise the limit with --max-record-size"),
             ProblemKind::NoLogType => Some("name the log type of raw logs with --log-type"),
+            ProblemKind::NoResourceType => {
+                Some("name the type of resources without ResourceType with --resource-type")
+            }
             ProblemKind::UnknownLogType => {
                 Some("name the field holding the event time with --time-field")
             }

@@ -7,6 +7,7 @@
 //! stays bounded whatever the input: at most `2 × workers` batches queued plus one in work per
 //! worker, the sorter's budget of matches, and one open window per alert group.
 
+use super::fields::{self, Rows};
 use super::group::{Alert, AlertSink, GroupRule, Grouper};
 use super::matches::{Match, MatchKind, MatchSorter};
 use super::{EventReader, Origin, ProblemCount, ReadOptions, ReadStats, Sources};
@@ -20,6 +21,7 @@ use crate::spec::{AnalysisItem, AnalysisType, DetectionForm, Node};
 use crate::workspace::Workspace;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
@@ -45,6 +47,13 @@ pub struct ReplayOptions {
     pub sorter_budget: usize,
     /// The `--available-destination` names (as for `prowl test`).
     pub available_destinations: Vec<String>,
+    /// Rows of scheduled queries' results (`--query-results QUERY=FILE`), for the scheduled
+    /// rules running on them; read after the logs.
+    pub query_results: Vec<(String, PathBuf)>,
+    /// Files of cloud resources (`--resources`), for the policies of their types; read last.
+    pub resources: Vec<PathBuf>,
+    /// The type of resources without `ResourceType` (`--resource-type`).
+    pub resource_type: Option<String>,
 }
 
 impl Default for ReplayOptions {
@@ -59,6 +68,9 @@ impl Default for ReplayOptions {
             alert_limit: 10_000,
             sorter_budget: super::matches::DEFAULT_BUDGET,
             available_destinations: Vec::new(),
+            query_results: Vec::new(),
+            resources: Vec::new(),
+            resource_type: None,
         }
     }
 }
@@ -70,7 +82,8 @@ pub struct PlannedDetection {
     pub id: String,
     /// Its spec file, relative to the workspace.
     pub spec_path: String,
-    /// The log types it reads.
+    /// What it reads: log types, `query:QUERY` (a scheduled rule's query results) or
+    /// `resource:TYPE` (a policy's resources).
     pub log_types: Vec<String>,
     /// `DedupPeriodMinutes`.
     pub dedup_period_minutes: i64,
@@ -120,6 +133,26 @@ fn int(item: &AnalysisItem, key: &str) -> Option<i64> {
 /// The enabled rules among the detections `filters` selects, and the log types they read.
 /// Scheduled rules, policies, correlation rules and simple detections are listed as skipped.
 pub fn plan(ws: &Workspace, filters: &Filters) -> ReplayPlan {
+    plan_for(
+        ws,
+        &ReplayOptions {
+            filters: filters.clone(),
+            ..ReplayOptions::default()
+        },
+    )
+}
+
+/// The enabled detections among those `options.filters` selects that the inputs feed: rules
+/// on the log types they read, scheduled rules on the rows of the queries given with
+/// `options.query_results`, policies on the resources of their types when
+/// `options.resources` are given. The others are listed as skipped, with why.
+pub fn plan_for(ws: &Workspace, options: &ReplayOptions) -> ReplayPlan {
+    let filters = &options.filters;
+    let queries: std::collections::BTreeSet<&str> = options
+        .query_results
+        .iter()
+        .map(|(q, _)| q.as_str())
+        .collect();
     let mut out = ReplayPlan::default();
     let by_rule_id: HashMap<&str, &AnalysisItem> = ws
         .items
@@ -140,17 +173,36 @@ pub fn plan(ws: &Workspace, filters: &Filters) -> ReplayPlan {
             out.skipped.push(skip("disabled"));
             continue;
         }
-        match item.analysis_type {
-            AnalysisType::Rule => {}
+        let reads: Vec<String> = match item.analysis_type {
+            AnalysisType::Rule => item.log_types.clone(),
             AnalysisType::ScheduledRule => {
-                out.skipped
-                    .push(skip("a scheduled rule: it reads query results, not logs"));
-                continue;
+                let fed: Vec<String> = item
+                    .scheduled_queries
+                    .iter()
+                    .filter(|q| queries.contains(q.as_str()))
+                    .map(|q| fields::query_route(q))
+                    .collect();
+                if fed.is_empty() {
+                    out.skipped.push(skip(&format!(
+                        "a scheduled rule: give its query's rows with --query-results {}=FILE",
+                        item.scheduled_queries
+                            .first()
+                            .map_or("QUERY", String::as_str)
+                    )));
+                    continue;
+                }
+                fed
             }
             AnalysisType::Policy => {
-                out.skipped
-                    .push(skip("a policy: it reads cloud resources, not logs"));
-                continue;
+                if options.resources.is_empty() {
+                    out.skipped
+                        .push(skip("a policy: give cloud resources with --resources FILE"));
+                    continue;
+                }
+                item.resource_types
+                    .iter()
+                    .map(|t| fields::resource_route(t))
+                    .collect()
             }
             _ => {
                 out.skipped.push(skip(
@@ -158,7 +210,7 @@ pub fn plan(ws: &Workspace, filters: &Filters) -> ReplayPlan {
                 ));
                 continue;
             }
-        }
+        };
         let code_item = match (item.form, item.base_detection.as_deref()) {
             (Some(DetectionForm::Simple), _) => {
                 out.skipped.push(skip(
@@ -181,12 +233,17 @@ pub fn plan(ws: &Workspace, filters: &Filters) -> ReplayPlan {
             out.skipped.push(skip("no Python file"));
             continue;
         };
-        if item.log_types.is_empty() {
-            out.skipped.push(skip("no LogTypes"));
+        if reads.is_empty() {
+            out.skipped
+                .push(skip(if item.analysis_type == AnalysisType::Policy {
+                    "no ResourceTypes"
+                } else {
+                    "no LogTypes"
+                }));
             continue;
         }
         let n = out.detections.len() as u32;
-        for lt in &item.log_types {
+        for lt in &reads {
             let next = out.routes.len() as u32;
             let r = *out.route_of.entry(lt.clone()).or_insert(next);
             if r == next {
@@ -198,7 +255,7 @@ pub fn plan(ws: &Workspace, filters: &Filters) -> ReplayPlan {
         out.detections.push(PlannedDetection {
             id: item.id.clone(),
             spec_path: item.rel_path.clone(),
-            log_types: item.log_types.clone(),
+            log_types: reads,
             dedup_period_minutes: period,
             threshold: int(item, "Threshold").unwrap_or(1).max(1) as u64,
             inline_filters: item.spec.get("InlineFilters").is_some(),
@@ -209,6 +266,15 @@ pub fn plan(ws: &Workspace, filters: &Filters) -> ReplayPlan {
                 severity: item.severity.clone(),
                 dedup_period_minutes: Some(period),
                 create_alert: item.spec.get("CreateAlert").and_then(Node::as_bool),
+                suppressions: if item.analysis_type == AnalysisType::Policy {
+                    item.spec
+                        .get("Suppressions")
+                        .map(|n| n.to_json())
+                        .and_then(|j| serde_json::from_value::<Vec<String>>(j).ok())
+                        .unwrap_or_default()
+                } else {
+                    Vec::new()
+                },
             },
             group: GroupRule {
                 id: item.id.clone(),
@@ -536,6 +602,15 @@ pub fn run(
         ));
     }
 
+    for (query, _) in &options.query_results {
+        let route = fields::query_route(query);
+        if !plan.detections.iter().any(|d| d.log_types.contains(&route)) {
+            report.notes.push(format!(
+                "no selected scheduled rule runs on the query {query}: its rows were read and not evaluated"
+            ));
+        }
+    }
+
     // Load and build the detections on the first worker: a broken helper ends the replay here.
     let load = load_request(ws, plan, &options.available_destinations);
     let loaded = pool.load_primary(&load)?;
@@ -566,6 +641,25 @@ pub fn run(
     let cancelled = AtomicBool::new(false);
     let events_read = Arc::new(AtomicU64::new(0));
     let mut reader = EventReader::new(sources, options.read.clone());
+    let rows = |rows: Rows, log_type: Option<String>| ReadOptions {
+        rows: Some(rows),
+        log_type,
+        time_field: None,
+        source_label: None,
+        ..options.read.clone()
+    };
+    for (query, path) in &options.query_results {
+        reader.add(
+            super::list_sources(std::slice::from_ref(path))?,
+            rows(Rows::Query(query.clone()), None),
+        );
+    }
+    if !options.resources.is_empty() {
+        reader.add(
+            super::list_sources(&options.resources)?,
+            rows(Rows::Resources, options.resource_type.clone()),
+        );
+    }
     let bytes_read = reader.bytes_counter();
     let total_bytes = reader.stats().total_bytes;
     let mut sorter = MatchSorter::new(options.sorter_budget);

@@ -358,6 +358,8 @@ pub struct ReadOptions {
     pub kept_problems: usize,
     /// `p_parse_time` of events without one; `None` is the time the read starts.
     pub parse_time: Option<EventTime>,
+    /// The records are query rows or cloud resources, not log events.
+    pub rows: Option<fields::Rows>,
 }
 
 impl Default for ReadOptions {
@@ -369,6 +371,7 @@ impl Default for ReadOptions {
             max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
             kept_problems: DEFAULT_KEPT_PROBLEMS,
             parse_time: None,
+            rows: None,
         }
     }
 }
@@ -408,10 +411,13 @@ struct Parsed {
 /// (consolidating its free lists) than the second core gave back, and the later pieces of
 /// replay need the cores for the Python workers.
 pub struct EventReader {
-    pending: VecDeque<SourceFile>,
+    /// Files to read, each with the index of its completion.
+    pending: VecDeque<(SourceFile, usize)>,
     current: Option<FileReader>,
     max_record_bytes: usize,
-    completion: Completion,
+    /// How the records of each group of files are completed ([`EventReader::add`]).
+    completions: Vec<Completion>,
+    completion: usize,
     tally: ProblemTally,
     stats: ReadStats,
     bytes_read: Arc<AtomicU64>,
@@ -432,24 +438,35 @@ impl EventReader {
             ..ReadStats::default()
         };
         EventReader {
-            pending: sources.files.into(),
+            pending: sources.files.into_iter().map(|f| (f, 0)).collect(),
             current: None,
             max_record_bytes: options.max_record_bytes,
-            completion: Completion {
-                log_type: options.log_type,
-                time_field: options.time_field,
-                source_label: options.source_label,
-                parse_time: options
-                    .parse_time
-                    .unwrap_or_else(EventTime::now)
-                    .to_panther(),
-            },
+            completions: vec![completion_of(options)],
+            completion: 0,
             tally,
             stats,
             bytes_read: Arc::new(AtomicU64::new(0)),
             buf: Vec::new(),
             log_types: BTreeMap::new(),
         }
+    }
+
+    /// Reads `sources` too, after the others, completing their records as `options` says
+    /// (query rows and resources are read this way, after the logs). `max_record_bytes` and
+    /// `kept_problems` stay the first options'.
+    pub fn add(&mut self, sources: Sources, options: ReadOptions) {
+        for p in sources.problems.iter().cloned() {
+            self.tally.add(p);
+        }
+        self.stats.files_total += sources.files.len() as u64;
+        self.stats.total_bytes = match (self.stats.total_bytes, sources.total_bytes()) {
+            (Some(a), Some(b)) => Some(a + b),
+            _ => None,
+        };
+        let index = self.completions.len();
+        self.completions.push(completion_of(options));
+        self.pending
+            .extend(sources.files.into_iter().map(|f| (f, index)));
     }
 
     /// The problems met so far.
@@ -480,7 +497,8 @@ impl EventReader {
     fn next_result(&mut self) -> Option<Result<Parsed, Problem>> {
         loop {
             if self.current.is_none() {
-                let source = self.pending.pop_front()?;
+                let (source, completion) = self.pending.pop_front()?;
+                self.completion = completion;
                 self.stats.files += 1;
                 match FileReader::open(&source, &self.bytes_read, self.max_record_bytes) {
                     Ok(file) => self.current = Some(file),
@@ -495,7 +513,7 @@ impl EventReader {
                         file.name.clone(),
                         span,
                         record,
-                        &self.completion,
+                        &self.completions[self.completion],
                         self.max_record_bytes,
                     ))
                 }
@@ -590,6 +608,10 @@ fn parse_record(
                     ProblemKind::NoLogType,
                     "no p_log_type, and no --log-type".to_owned(),
                 ),
+                Incomplete::NoResourceType => problem(
+                    ProblemKind::NoResourceType,
+                    "a resource without ResourceType, and no --resource-type".to_owned(),
+                ),
                 Incomplete::UnknownLogType(t) => {
                     let detail = match fields::log_type_ignoring_case(&t) {
                         Some(known) => {
@@ -653,6 +675,18 @@ impl Iterator for EventReader {
                 origin: parsed.origin,
             });
         }
+    }
+}
+
+fn completion_of(options: ReadOptions) -> Completion {
+    let now = options.parse_time.unwrap_or_else(EventTime::now);
+    Completion {
+        log_type: options.log_type,
+        time_field: options.time_field,
+        source_label: options.source_label,
+        parse_time: now.to_panther(),
+        rows: options.rows,
+        now: Some(now),
     }
 }
 

@@ -18,7 +18,8 @@ req: {"routes": [[detection index, ...], ...]   (sent once per batch, small)
       "events": [[route index, event], ...]}
 Each event goes to the detections of its route: rules and scheduled rules get a PantherEvent
 bound to the data model of the event's `p_log_type`, policies the plain dict (as panther-core's
-callers do at run time). `Detection.run(..., batch_mode=True)`: the alert functions run only
+callers do at run time), except the resources its `Suppressions` match. A policy without `dedup()` deduplicates by the resource's ID
+(`ResourceId`, `resourceId`, `Arn`, `arn`, `id`), one alert per failing resource. `Detection.run(..., batch_mode=True)`: the alert functions run only
 on a match, and fall back to their defaults when they raise.
 answer: {"matches": [{e, d, title, dedup, severity, context, destinations, runbook,
                       description, reference, unique}],
@@ -28,6 +29,7 @@ answer: {"matches": [{e, d, title, dedup, severity, context, destinations, runbo
 `e` is the event's index in the batch, `d` the detection's index.
 """
 
+import fnmatch
 import logging
 import sys
 
@@ -42,6 +44,7 @@ class _Replay:  # pylint: disable=too-few-public-methods
         self.detections = []  # index -> Detection or None (could not be built)
         self.policy = []  # index -> whether it is a policy (gets the plain dict)
         self.tracebacks = []  # index -> how many tracebacks were sent
+        self.suppressions = []  # index -> a policy's Suppressions (resource-ID patterns)
 
 
 _REPLAY = _Replay()
@@ -94,6 +97,7 @@ def prepare(specs):
             rep.detections.append(detection)
             rep.policy.append(is_policy)
             rep.tracebacks.append(0)
+            rep.suppressions.append([p for p in spec.get("suppressions") or [] if isinstance(p, str)])
             answers.append({"id": spec["id"], "error": error})
     global _REPLAY  # pylint: disable=global-statement
     _REPLAY = rep
@@ -111,7 +115,8 @@ def batch(req):
     panther_event = core.PantherEvent
     data_models = st.data_models
     destinations = st.destinations
-    routes = [[(d, rep.detections[d], rep.policy[d]) for d in r] for r in req["routes"]]
+    routes = [[(d, rep.detections[d], rep.policy[d], rep.suppressions[d]) for d in r]
+              for r in req["routes"]]
     matches = []
     errors = []
     evaluated = 0
@@ -123,8 +128,10 @@ def batch(req):
         with h._capture(out, out):  # pylint: disable=protected-access
             for e, (route, event) in enumerate(req["events"]):
                 wrapped = None
-                for d, detection, is_policy in routes[route]:
+                for d, detection, is_policy, suppressed in routes[route]:
                     if detection is None:
+                        continue
+                    if suppressed and _suppressed(event, suppressed):
                         continue
                     evaluated += 1
                     if is_policy:
@@ -135,7 +142,10 @@ def batch(req):
                         subject = wrapped
                     result = detection.run(subject, {}, destinations, batch_mode=True)
                     if result.trigger_alert:
-                        matches.append(_match(e, d, result))
+                        match = _match(e, d, result)
+                        if is_policy and not result.dedup_defined:
+                            match["dedup"] = _resource_id(event) or match["dedup"]
+                        matches.append(match)
                     elif result.detection_exception is not None:
                         errors.append(_rule_error(st, rep, e, d, result.detection_exception))
     finally:
@@ -165,6 +175,23 @@ def _match(e, d, result):
         "reference": result.reference_output,
         "unique": result.unique_output,
     }
+
+
+def _suppressed(resource, patterns):
+    """Panther does not run a policy on the resources its `Suppressions` match (by resource
+    ID, `*` matching any run of characters)."""
+    rid = _resource_id(resource)
+    return rid is not None and any(fnmatch.fnmatchcase(rid, p) for p in patterns)
+
+
+def _resource_id(resource):
+    """A policy's alerts without `dedup()` are one per resource, as in Panther: the resource's
+    ID is their dedup string."""
+    for key in ("ResourceId", "resourceId", "Arn", "arn", "id", "Id"):
+        value = resource.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None
 
 
 def _rule_error(st, rep, e, d, exc):
