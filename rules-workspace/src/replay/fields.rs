@@ -640,6 +640,8 @@ pub struct Completion {
     pub rows: Option<Rows>,
     /// The time of rows without one: the read's start (as `parse_time`).
     pub now: Option<EventTime>,
+    /// Keep lake exports as text (see [`ReadOptions::raw_exports`](super::ReadOptions)).
+    pub raw_exports: bool,
 }
 
 /// What non-log records are, and how they are routed.
@@ -831,6 +833,7 @@ mod tests {
             parse_time: "2024-05-01 00:00:00.000000000".into(),
             rows: None,
             now: None,
+            raw_exports: false,
         }
     }
 

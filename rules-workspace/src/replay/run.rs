@@ -497,7 +497,8 @@ struct InFlight {
     time: i64,
     seq: u64,
     origin: Origin,
-    value: Option<serde_json::Map<String, serde_json::Value>>,
+    /// The event's JSON, when the replay keeps events (`--out`).
+    value: Option<Box<serde_json::value::RawValue>>,
 }
 
 struct Job {
@@ -640,7 +641,13 @@ pub fn run(
     report.workers = workers;
     let cancelled = AtomicBool::new(false);
     let events_read = Arc::new(AtomicU64::new(0));
-    let mut reader = EventReader::new(sources, options.read.clone());
+    let mut reader = EventReader::new(
+        sources,
+        ReadOptions {
+            raw_exports: true,
+            ..options.read.clone()
+        },
+    );
     let rows = |rows: Rows, log_type: Option<String>| ReadOptions {
         rows: Some(rows),
         log_type,
@@ -675,24 +682,17 @@ pub fn run(
         let routes_ref = &routes;
         let producer = scope.spawn(move || {
             let mut unrouted: BTreeMap<String, u64> = BTreeMap::new();
-            let mut batch: Vec<(u32, serde_json::Map<String, serde_json::Value>)> =
-                Vec::with_capacity(batch_events);
+            // The batch is written as JSON text as events come: `[[route, event], …]`, each
+            // event as read (a lake export) or serialised from its map (a completed raw log).
+            let mut wire = String::with_capacity(batch_events * 512);
             let mut kept: Vec<InFlight> = Vec::with_capacity(batch_events);
             let mut seq = 0u64;
-            let send = |batch: &mut Vec<(u32, serde_json::Map<String, serde_json::Value>)>,
-                        kept: &mut Vec<InFlight>|
-             -> bool {
-                let wire = match serde_json::value::to_raw_value(&*batch) {
-                    Ok(w) => w,
-                    Err(_) => return false,
+            let send = |wire: &mut String, kept: &mut Vec<InFlight>| -> bool {
+                wire.push(']');
+                let text = std::mem::replace(wire, String::with_capacity(batch_events * 512));
+                let Ok(wire) = serde_json::value::RawValue::from_string(text) else {
+                    return false;
                 };
-                if keep_events {
-                    for (k, (_, v)) in kept.iter_mut().zip(batch.drain(..)) {
-                        k.value = Some(v);
-                    }
-                } else {
-                    batch.clear();
-                }
                 let job = Job {
                     events: std::mem::replace(kept, Vec::with_capacity(batch_events)),
                     wire,
@@ -713,19 +713,31 @@ pub fn run(
                     *unrouted.entry(event.log_type.to_string()).or_default() += 1;
                     continue;
                 }
+                let text = match event.raw {
+                    Some(raw) => raw,
+                    None => match serde_json::value::to_raw_value(&event.value) {
+                        Ok(raw) => raw,
+                        Err(_) => continue,
+                    },
+                };
+                wire.push(if kept.is_empty() { '[' } else { ',' });
+                wire.push('[');
+                wire.push_str(&route.to_string());
+                wire.push(',');
+                wire.push_str(text.get());
+                wire.push(']');
                 kept.push(InFlight {
                     time: event.event_time.unix_nanos(),
                     seq,
                     origin: event.origin,
-                    value: None,
+                    value: keep_events.then_some(text),
                 });
-                batch.push((route, event.value));
-                if batch.len() >= batch_events && !send(&mut batch, &mut kept) {
+                if kept.len() >= batch_events && !send(&mut wire, &mut kept) {
                     break;
                 }
             }
-            if !batch.is_empty() && !cancelled.load(Ordering::Relaxed) {
-                send(&mut batch, &mut kept);
+            if !kept.is_empty() && !cancelled.load(Ordering::Relaxed) {
+                send(&mut wire, &mut kept);
             }
             drop(job_tx);
             (reader.stats(), reader.problems().clone(), unrouted)
@@ -840,11 +852,7 @@ fn take_answer(
     report.events_evaluated += job.events.len() as u64;
     report.runs += answer.evaluated;
     keep_output(report, &answer.output, answer.printed);
-    let event_json = |e: &InFlight| {
-        e.value
-            .as_ref()
-            .and_then(|v| serde_json::value::to_raw_value(v).ok())
-    };
+    let event_json = |e: &InFlight| e.value.clone();
     for hit in answer.matches {
         let (Some(e), Some(d)) = (
             job.events.get(hit.e as usize),

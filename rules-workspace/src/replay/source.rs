@@ -333,8 +333,11 @@ impl std::fmt::Display for Origin {
 #[derive(Debug, Clone)]
 pub struct Event {
     /// The event, with `p_log_type`, `p_event_time`, `p_parse_time`, `p_row_id`, and what
-    /// [`fields`] derives (see `docs/replay-fields.md`).
+    /// [`fields`] derives (see `docs/replay-fields.md`); empty when the event is in `raw`.
     pub value: Map<String, Value>,
+    /// A lake export read with [`ReadOptions::raw_exports`]: the event's JSON text as read,
+    /// with the `p_` fields it lacked appended (`value` is then empty).
+    pub raw: Option<Box<serde_json::value::RawValue>>,
     /// Its log type (`p_log_type`).
     pub log_type: Arc<str>,
     /// Its time (`p_event_time`), in UTC.
@@ -360,6 +363,10 @@ pub struct ReadOptions {
     pub parse_time: Option<EventTime>,
     /// The records are query rows or cloud resources, not log events.
     pub rows: Option<fields::Rows>,
+    /// Keep lake exports (events with `p_log_type` and `p_event_time`) as JSON text in
+    /// [`Event::raw`] instead of building their [`Map`]: only the `p_` fields are decoded, and
+    /// the text goes to the workers as it was read. For replay's detection step.
+    pub raw_exports: bool,
 }
 
 impl Default for ReadOptions {
@@ -372,6 +379,7 @@ impl Default for ReadOptions {
             kept_problems: DEFAULT_KEPT_PROBLEMS,
             parse_time: None,
             rows: None,
+            raw_exports: false,
         }
     }
 }
@@ -398,6 +406,7 @@ pub struct ReadStats {
 /// A record parsed and completed, before its log type is shared.
 struct Parsed {
     value: Map<String, Value>,
+    raw: Option<Box<serde_json::value::RawValue>>,
     log_type: String,
     event_time: EventTime,
     origin: Origin,
@@ -571,6 +580,24 @@ fn parse_record(
             ))
         }
     };
+    if completion.raw_exports && completion.rows.is_none() {
+        if let Some((raw, log_type, event_time)) =
+            raw_export(text, completion, || fields::row_id(&file, span.offset))
+        {
+            return Ok(Parsed {
+                value: Map::new(),
+                raw: Some(raw),
+                log_type,
+                event_time,
+                origin: Origin {
+                    file,
+                    line: span.line,
+                    record,
+                    offset: span.offset,
+                },
+            });
+        }
+    }
     let value: Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => {
@@ -632,6 +659,7 @@ fn parse_record(
         )?;
     Ok(Parsed {
         value: map,
+        raw: None,
         log_type,
         event_time,
         origin: Origin {
@@ -670,12 +698,61 @@ impl Iterator for EventReader {
             }
             return Some(Event {
                 value: parsed.value,
+                raw: parsed.raw,
                 log_type,
                 event_time: parsed.event_time,
                 origin: parsed.origin,
             });
         }
     }
+}
+
+/// The `p_` fields of a lake export; the rest of the event is skipped, not built.
+#[derive(serde::Deserialize)]
+struct ExportHead<'a> {
+    #[serde(borrow)]
+    p_log_type: Option<std::borrow::Cow<'a, str>>,
+    p_event_time: Option<Value>,
+    p_parse_time: Option<serde::de::IgnoredAny>,
+    p_row_id: Option<serde::de::IgnoredAny>,
+    p_source_label: Option<serde::de::IgnoredAny>,
+}
+
+/// A lake export (an object with a string `p_log_type` and a usable `p_event_time`) as JSON
+/// text with the `p_` fields [`fields::complete`] would add appended, with its log type and
+/// time; `None` for anything else (which then takes the full path and its problem reports).
+/// The text is the record as read, so key order and values are the file's.
+fn raw_export(
+    text: &str,
+    how: &Completion,
+    row_id: impl FnOnce() -> String,
+) -> Option<(Box<serde_json::value::RawValue>, String, EventTime)> {
+    let head: ExportHead = serde_json::from_str(text).ok()?;
+    let log_type = head.p_log_type?.into_owned();
+    let time = EventTime::from_json(head.p_event_time.as_ref().filter(|v| !v.is_null())?)?;
+    let body = text.trim_end();
+    let body = body.strip_suffix('}')?;
+    let mut out = String::with_capacity(text.len() + 128);
+    out.push_str(body);
+    let mut add = |key: &str, value: &str| {
+        // Not the first key: the object holds p_log_type at least.
+        out.push_str(",\"");
+        out.push_str(key);
+        out.push_str("\":");
+        out.push_str(&serde_json::to_string(value).expect("a string"));
+    };
+    if head.p_parse_time.is_none() {
+        add("p_parse_time", &how.parse_time);
+    }
+    if head.p_row_id.is_none() {
+        add("p_row_id", &row_id());
+    }
+    if let (None, Some(label)) = (&head.p_source_label, &how.source_label) {
+        add("p_source_label", label);
+    }
+    out.push('}');
+    let raw = serde_json::value::RawValue::from_string(out).ok()?;
+    Some((raw, log_type, time))
 }
 
 fn completion_of(options: ReadOptions) -> Completion {
@@ -687,6 +764,7 @@ fn completion_of(options: ReadOptions) -> Completion {
         parse_time: now.to_panther(),
         rows: options.rows,
         now: Some(now),
+        raw_exports: options.raw_exports,
     }
 }
 
@@ -708,4 +786,94 @@ pub fn read_only(
         }
     }
     (reader.stats(), reader.problems().clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn completion(raw_exports: bool, label: Option<&str>) -> Completion {
+        Completion {
+            log_type: Some("Okta.SystemLog".into()),
+            source_label: label.map(str::to_owned),
+            parse_time: "2026-11-02 00:00:00.000000000".into(),
+            raw_exports,
+            ..Completion::default()
+        }
+    }
+
+    fn parsed(text: &str, how: &Completion) -> Result<Parsed, Problem> {
+        let span = RecordSpan {
+            offset: 40,
+            line: 3,
+            len: text.len() as u64,
+            depth: 3,
+            too_long: false,
+        };
+        parse_record(
+            text.as_bytes(),
+            Arc::from("f.jsonl"),
+            span,
+            None,
+            how,
+            1 << 20,
+        )
+    }
+
+    /// The event the detections get, whichever path read it.
+    fn event_of(p: &Parsed) -> Value {
+        match &p.raw {
+            Some(raw) => serde_json::from_str(raw.get()).unwrap(),
+            None => Value::Object(p.value.clone()),
+        }
+    }
+
+    #[test]
+    fn lake_exports_kept_as_text_equal_the_built_events() {
+        let exports = [
+            r#"{"p_log_type":"Okta.SystemLog","p_event_time":"2026-11-01 00:00:01","actor":{"alternateId":"a@b"},"n":[1,2.5,"\u00e9"]}"#,
+            r#"{"a":1, "p_event_time":1793491200,"p_log_type":"GitHub.Audit","p_row_id":"r1" }  "#,
+            r#"{"p_log_type":"X.Y","p_event_time":"2026-11-01T00:00:00Z","p_parse_time":"t","p_source_label":"mine"}"#,
+        ];
+        for label in [None, Some("lab\"el")] {
+            for text in exports {
+                let fast = parsed(text, &completion(true, label)).unwrap();
+                let slow = parsed(text, &completion(false, label)).unwrap();
+                assert!(fast.raw.is_some(), "{text}");
+                assert!(slow.raw.is_none());
+                assert_eq!(event_of(&fast), event_of(&slow), "{text}");
+                assert_eq!(fast.log_type, slow.log_type);
+                assert_eq!(fast.event_time, slow.event_time);
+            }
+        }
+    }
+
+    #[test]
+    fn anything_else_takes_the_full_path_and_its_problems() {
+        let how = completion(true, None);
+        // A raw log (no p_event_time): derived fields, so built.
+        let raw = parsed(r#"{"published":"2026-11-01 00:00:00","actor":{}}"#, &how).unwrap();
+        assert!(raw.raw.is_none());
+        assert!(raw.value.contains_key("p_event_time"));
+        // Problems are the full path's.
+        for (text, kind) in [
+            (
+                r#"{"p_log_type":"X","p_event_time":"soon"}"#,
+                ProblemKind::NoTime,
+            ),
+            ("[1]", ProblemKind::NotAnObject),
+            (r#"{"p_log_type":"X", "#, ProblemKind::NotJson),
+        ] {
+            let p = parsed(text, &how).err().expect(text);
+            assert_eq!(p.kind, kind, "{text}");
+        }
+        // A non-string log type, a duplicate p_ key: built, as before.
+        for text in [
+            r#"{"p_log_type":7,"p_event_time":"2026-11-01 00:00:00"}"#,
+            r#"{"p_log_type":"A","p_log_type":"Okta.SystemLog","p_event_time":"2026-11-01 00:00:00"}"#,
+        ] {
+            let p = parsed(text, &how).unwrap();
+            assert!(p.raw.is_none(), "{text}");
+        }
+    }
 }
