@@ -280,7 +280,7 @@ describe("Add as unit test", () => {
     expect(mocked.saveFile).toHaveBeenCalledWith(RULE.spec_path, "RuleID: Rule.A\nTests:\n  - Name: j.doe brute force\n", "s1");
     expect(disk.text(RULE.spec_path)).toBe("RuleID: Rule.A\nTests:\n  - Name: j.doe brute force\n");
     expect(wb.tabs.activeKey).toBe(`item:${RULE.id}`);
-    expect(wb.tabs.testReveal).toMatchObject({ id: RULE.id, name: "j.doe brute force" });
+    expect(wb.tabs.testReveal).toMatchObject({ id: RULE.id, name: "j.doe brute force" }); // for its test editor
     expect(byTestId(target, "replay-test-form")).toBeNull();
   });
 
