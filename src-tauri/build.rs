@@ -32,6 +32,11 @@ const COMMANDS: &[&str] = &[
     "audit_source",
     "cancel_audit",
     "audit_file",
+    "replay_sources",
+    "run_replay",
+    "cancel_replay",
+    "replay_events",
+    "replay_event_test",
 ];
 
 fn main() {

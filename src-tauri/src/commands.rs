@@ -7,6 +7,7 @@ use rules_workspace::audit::{AuditOptions, AuditProgress, Source};
 use rules_workspace::diagnostics::Diagnostic;
 use rules_workspace::error::ErrorInfo;
 use rules_workspace::fork::{self, Repo};
+use rules_workspace::replay::ReplayProgress;
 use rules_workspace::session;
 use rules_workspace::spec::edit::{self, TestEdit, TestInfo};
 use rules_workspace::testing::Progress;
@@ -468,4 +469,61 @@ pub async fn cancel_audit<R: Runtime>(app: AppHandle<R>) -> Result<(), ErrorInfo
 #[tauri::command]
 pub async fn audit_file<R: Runtime>(app: AppHandle<R>, path: String) -> Result<String, ErrorInfo> {
     blocking(move || app.state::<AppState<R>>().audits.read_text(&path)).await
+}
+
+/// The workspace's conventional log folders (`sample_logs/`), offered as one-click sources.
+#[tauri::command]
+pub async fn replay_sources<R: Runtime>(app: AppHandle<R>) -> Result<Vec<PathBuf>, ErrorInfo> {
+    blocking(move || Ok(session::replay::suggested_sources(&shared(&app).root()?))).await
+}
+
+#[tauri::command]
+pub async fn run_replay<R: Runtime>(
+    app: AppHandle<R>,
+    sources: Vec<String>,
+    filter: Option<Vec<String>>,
+    on_progress: Channel<ReplayProgress>,
+) -> Result<Response, ErrorInfo> {
+    blocking(move || {
+        let mut last_sent: Option<std::time::Instant> = None;
+        let view = shared(&app).replay(
+            &sources,
+            &filter.unwrap_or_default(),
+            session::replay::KeepLimits::default(),
+            &mut |p| {
+                // At most one message per PROGRESS_EVERY, as for test runs.
+                if last_sent.is_none_or(|t| t.elapsed() >= PROGRESS_EVERY) {
+                    last_sent = Some(std::time::Instant::now());
+                    let _ = on_progress.send(p.clone());
+                }
+            },
+        )?;
+        json_response(view)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn cancel_replay<R: Runtime>(app: AppHandle<R>) -> Result<(), ErrorInfo> {
+    shared(&app).cancel_replay();
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn replay_events<R: Runtime>(
+    app: AppHandle<R>,
+    alert: u64,
+) -> Result<Response, ErrorInfo> {
+    blocking(move || json_response(shared(&app).replay_events(alert)?)).await
+}
+
+#[tauri::command]
+pub async fn replay_event_test<R: Runtime>(
+    app: AppHandle<R>,
+    alert: u64,
+    index: usize,
+    name: String,
+    expected: bool,
+) -> Result<session::replay::EventTest, ErrorInfo> {
+    blocking(move || shared(&app).replay_event_test(alert, index, &name, expected)).await
 }

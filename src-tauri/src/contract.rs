@@ -60,6 +60,10 @@ fn roots(v: &mut Collector) {
     v.visit::<core::audit::AuditReport>();
     v.visit::<core::audit::AuditProgress>();
     v.visit::<crate::commands::AuditSourceKind>();
+    v.visit::<core::session::replay::ReplayView>();
+    v.visit::<core::replay::ReplayProgress>();
+    v.visit::<core::session::replay::AlertEvents>();
+    v.visit::<core::session::replay::EventTest>();
 }
 
 struct Collector {

@@ -56,6 +56,11 @@ pub fn configure<R: tauri::Runtime>(
             commands::audit_source,
             commands::cancel_audit,
             commands::audit_file,
+            commands::replay_sources,
+            commands::run_replay,
+            commands::cancel_replay,
+            commands::replay_events,
+            commands::replay_event_test,
         ])
         .setup(|app| {
             if let Some(window) = app.get_webview_window("main") {

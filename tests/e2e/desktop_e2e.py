@@ -26,19 +26,25 @@ Flows, on a fresh copy of the demo workspace (a git repository):
      ran in the sandbox; the PA111 finding shows rules/net_and_keys.py read-only at line 11 (that
      line marked); the network attempt its tests made is listed at rules/net_and_keys.py:7; the
      pack would replace Audit.Capabilities (screenshots audit-view.png, audit-view-sandbox.png).
+ 11. the Replay view, opened from the activity bar, replays the demo's sample_logs/ (offered as
+     one click): 25 alerts in the table and a chart of alerts over time per detection; an alert
+     of Demo.AWS.RootConsoleLogin opened, its first event added as a unit test, and the spec on
+     disk gained exactly that test (`prowl tests list` before and after, `git diff` adding lines
+     only); the detection opens with the test selected (screenshots replay-view.png,
+     replay-events.png, replay-test-added.png).
 The demo copy is not trusted (PROWL_CONFIG is an empty folder: nothing is), so the restricted-mode
 banner shows; the first step keeps it restricted, which hides the banner for the session.
 
 Then the app is started again, on a copy of the hostile pack tests/fixtures/sandbox (without its
 runaway detection, which only the time limit stops):
- 11. the restricted-mode banner says the workspace is not trusted, the status bar "Restricted";
+ 12. the restricted-mode banner says the workspace is not trusted, the status bar "Restricted";
      its tests run (in the sandbox): the network and file detections are marked with what they
      tried, their detail lists it ("network — … at rules/network.py:7"), the place opens the
      line; nothing reached the listening server, the planted-file canary is unchanged;
- 12. "Trust this folder" asks once, then the status bar says "Trusted" and the trust store in
+ 13. "Trust this folder" asks once, then the status bar says "Trusted" and the trust store in
      PROWL_CONFIG names the folder; the status bar's "Trusted" revokes it again.
 Screenshots of each main view go to PROWL_E2E_ARTIFACTS (untrusted-pack.png, trusted-pack.png
-for 11 and 12).
+for 12 and 13).
 
 PROWL_CONFIG must be set (tests/run-e2e.sh does, to an empty folder, for tauri-driver and so
 the app): step 12 trusts a folder, which must not land in the developer's own trust store.
@@ -509,6 +515,93 @@ def test_audit_view(app):
     run_palette_command(app, "Toggle the panel", "View: Toggle the panel")
 
 
+REPLAY_RULE = "Demo.AWS.RootConsoleLogin"
+REPLAY_SPEC = "rules/aws_cloudtrail_rules/demo_aws_root_console_login.yml"
+REPLAY_TEST = "Root console failures from the sandbox, replayed"
+
+
+def spec_tests(ws, rel):
+    """The spec's tests as the core reads them (`prowl tests list --format json`)."""
+    out = subprocess.run([CLI, "tests", "list", os.path.join(ws, rel), "--format", "json"],
+                         check=True, capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
+def test_replay_view(app, ws):
+    before = spec_tests(ws, REPLAY_SPEC)
+    app.click(tid("replay-view-open"))
+    app.wait(tid("replay-view"))
+    suggested = app.wait(tid("replay-suggested"))
+    assert suggested.get_attribute("data-path").endswith("/sample_logs"), suggested.get_attribute("data-path")
+    suggested.click()
+    app.click(tid("replay-run"))
+    summary = app.wait(tid("replay-summary"), timeout=240)
+    assert summary.get_attribute("data-alerts") == "25", summary.text
+    assert summary.get_attribute("data-cancelled") == "false"
+    read_line = app.wait(tid("replay-events-read")).text
+    assert read_line.replace(",", "").startswith("2691 from 4 files"), read_line
+    shown = app.wait(tid("replay-alert-shown")).text
+    assert shown == "25 of 25", shown
+    rows = app.driver.find_elements(By.CSS_SELECTOR, tid("replay-alert"))
+    assert len(rows) >= 10, len(rows)
+    chart = app.wait(tid("replay-chart"))
+    series = {s.get_attribute("data-detection")
+              for s in app.driver.find_elements(By.CSS_SELECTOR, tid("replay-chart-series"))}
+    assert int(chart.get_attribute("data-series")) == len(series) >= 10, series
+    assert REPLAY_RULE in series, series
+    plot = app.driver.find_element(By.CSS_SELECTOR, tid("replay-chart-plot"))
+    app.wait_until(f"the chart drawn on its canvas ({plot.get_attribute('data-error')})",
+                   lambda: app.driver.find_element(By.CSS_SELECTOR, tid("replay-chart-plot"))
+                   .get_attribute("data-drawn") == "true"
+                   and app.driver.find_elements(By.CSS_SELECTOR, tid("replay-chart-plot") + " canvas"))
+    # The bottom panel folded away for the screenshots: the summary, the chart and the table.
+    run_palette_command(app, "Toggle the panel", "View: Toggle the panel")
+    app.shot("replay-view")
+    # The root console login failures in the sandbox account: one alert of 3 events.
+    app.wait(tid("replay-alert-filter")).send_keys("acme-sandbox root")
+    row = app.wait_until(
+        "the one root login alert",
+        lambda: (lambda r: r[0] if len(r) == 1 else None)(
+            app.driver.find_elements(By.CSS_SELECTOR, tid("replay-alert"))))
+    assert row.get_attribute("data-detection") == REPLAY_RULE, row.text
+    row.click()
+    events = app.wait_until(
+        "the alert's events",
+        lambda: app.driver.find_elements(By.CSS_SELECTOR, tid("replay-event")))
+    assert len(events) == 3, len(events)
+    text = app.wait(tid("replay-event-json")).text
+    event = json.loads(text)
+    assert event["p_log_type"] == "AWS.CloudTrail", text
+    assert event["eventName"] == "ConsoleLogin", text
+    app.shot("replay-events")
+    app.click(tid("replay-add-test"))
+    name = app.wait(tid("replay-test-name"))
+    assert name.get_attribute("value").startswith("Replayed event aws_cloudtrail.jsonl.gz:"), name.get_attribute("value")
+    name.send_keys(Keys.CONTROL, "a")
+    name.send_keys(REPLAY_TEST)
+    app.click(tid("replay-test-save"))
+    # Saved to disk through the window's save path, then shown in the detection view.
+    app.wait_until("the spec on disk", lambda: REPLAY_TEST in read(ws, REPLAY_SPEC))
+    after = spec_tests(ws, REPLAY_SPEC)
+    assert len(after) == len(before) + 1, (before, after)
+    old = [{k: v for k, v in t.items() if k not in ("line", "index")} for t in before]
+    kept = [{k: v for k, v in t.items() if k not in ("line", "index")} for t in after[:-1]]
+    assert kept == old, "the other tests changed"
+    added = after[-1]
+    assert added["name"] == REPLAY_TEST and added["expected"] is True, added
+    assert added["event"]["eventName"] == "ConsoleLogin", added
+    assert "p_row_id" not in added["event"] and added["event"]["p_log_type"] == "AWS.CloudTrail", added
+    diff = git(ws, "diff", "--unified=0", "--", REPLAY_SPEC)
+    changed = [l for l in diff.splitlines() if l[:1] in "+-" and not l.startswith(("+++", "---"))]
+    assert changed and all(l.startswith("+") for l in changed), diff
+    app.wait(tid("detection-view"))
+    app.wait(tid("test-item", f'[data-name="{REPLAY_TEST}"]'))
+    app.wait_until("the new test selected in the form",
+                   lambda: app.wait(tid("test-name-input")).get_attribute("value") == REPLAY_TEST)
+    app.shot("replay-test-added")
+    run_palette_command(app, "Toggle the panel", "View: Toggle the panel")
+
+
 def hostile_pack():
     """A copy of tests/fixtures/sandbox to open untrusted, as rules-workspace/tests/sandbox.rs
     prepares it: its network detection aims at a server listening here, its file detection at
@@ -652,6 +745,7 @@ def main():
         ("light and dark themes", lambda: test_dark_theme(app)),
         ("the Python environment view", lambda: test_environment_view(app)),
         ("the Audit view", lambda: test_audit_view(app)),
+        ("the Replay view", lambda: test_replay_view(app, ws)),
     ]
     try:
         run_steps(app, steps, failures)

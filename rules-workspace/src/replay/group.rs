@@ -42,7 +42,7 @@ pub struct GroupRule {
 }
 
 /// An alert as the grouping step raised it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Alert {
     /// Its number in this replay (in the order alerts were raised).
     pub id: u64,
@@ -68,9 +68,11 @@ pub struct Alert {
     pub events: u64,
     /// `alert_context()` of the first event (JSON).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(type = "unknown")]
     pub context: Option<serde_json::Value>,
     /// `destinations()` of the first event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(type = "Array<unknown> | null")]
     pub destinations: Option<Vec<serde_json::Value>>,
     /// `runbook()` of the first event.
     #[serde(default, skip_serializing_if = "Option::is_none")]

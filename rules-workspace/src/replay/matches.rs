@@ -17,7 +17,9 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 
 /// Whether a match is an alert's event or a rule error.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ts_rs::TS,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum MatchKind {
     /// The detection alerted (`rule()` returned True, `policy()` False).

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// A kind of problem in the input; each is counted and the replay goes on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ProblemKind {
     /// A line or element that is not JSON.
@@ -117,11 +117,12 @@ impl ProblemKind {
 }
 
 /// One problem and where it is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Problem {
     /// What kind of problem.
     pub kind: ProblemKind,
     /// The file ([`SourceFile::name`](super::source::SourceFile::name)).
+    #[ts(type = "string")]
     pub file: Arc<str>,
     /// The 1-based line, when the problem is at one.
     pub line: Option<u64>,
@@ -155,7 +156,7 @@ pub struct ProblemTally {
 }
 
 /// One kind's count and first places, as reports show them.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ProblemCount {
     /// The kind.
     pub kind: ProblemKind,

@@ -98,7 +98,7 @@ pub struct PlannedDetection {
 }
 
 /// A selected detection a replay does not run, and why.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct SkippedDetection {
     /// Its ID.
     pub id: String,
@@ -314,7 +314,7 @@ fn load_request(ws: &Workspace, plan: &ReplayPlan, destinations: &[String]) -> L
 }
 
 /// Progress of a replay, for an observer.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ReplayProgress {
     /// Events read so far.
     pub events_read: u64,
@@ -331,7 +331,7 @@ pub struct ReplayProgress {
 }
 
 /// An error a detection raised on an event, kept as an example.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct RaisedExample {
     /// Where the event was read.
     pub origin: String,
@@ -345,7 +345,7 @@ pub struct RaisedExample {
 }
 
 /// What one detection did in a replay.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, ts_rs::TS)]
 pub struct DetectionReport {
     /// Its ID.
     pub id: String,
@@ -366,7 +366,7 @@ pub struct DetectionReport {
 }
 
 /// A batch whose worker stopped (a crash, a timeout): its events were not evaluated.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct LostBatch {
     /// How many events.
     pub events: u64,
@@ -377,7 +377,7 @@ pub struct LostBatch {
 }
 
 /// Everything a replay found.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, ts_rs::TS)]
 pub struct ReplayReport {
     /// What was read.
     pub read: ReadStats,

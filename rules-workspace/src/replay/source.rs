@@ -385,7 +385,7 @@ impl Default for ReadOptions {
 }
 
 /// Counts of a read so far.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, ts_rs::TS)]
 pub struct ReadStats {
     /// Files opened (standard input counts as one).
     pub files: u64,

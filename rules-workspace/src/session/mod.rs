@@ -5,9 +5,12 @@
 //! - [`shared::SharedSession`]: the session as the desktop's threads share it: opening in the
 //!   background, the file watcher, runs that can be cancelled, validation that never waits for
 //!   a run, idle workers let go after a while, paths kept inside the workspace.
+//! - [`replay`]: a replay on the session's workers, the events of its first alerts kept for
+//!   the window (and made into unit tests).
 //!
 //! The desktop shell's commands are thin wrappers over these functions.
 
+pub mod replay;
 pub mod shared;
 
 use crate::diagnostics::{Code, Diagnostic, Severity};

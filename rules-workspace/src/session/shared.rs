@@ -17,6 +17,9 @@
 //!   and reads and saves files only through [`SharedSession::read_file`] and
 //!   [`SharedSession::save_file`], which follow no link out of it.
 
+use super::replay::{
+    AlertEvents, EventTest, KeepLimits, KeptEvents, ReplayView, SessionReplayError,
+};
 use super::{release_free_memory, Session, SessionError, TestReport};
 use crate::diagnostics::Diagnostic;
 use crate::error::{ErrorInfo, Location};
@@ -71,6 +74,10 @@ pub struct SharedSession {
     /// Bumped at the end of every run: a pending retirement of idle workers is dropped when
     /// another run ended after it was scheduled.
     runs: Arc<AtomicU64>,
+    /// Set to stop the replay going on.
+    replay_cancel: Arc<AtomicBool>,
+    /// The last replay's kept events (forgotten when another workspace opens).
+    replayed: Mutex<Option<KeptEvents>>,
 }
 
 /// What the window shows of the workspace's Python environment (its Environment panel).
@@ -138,6 +145,7 @@ impl SharedSession {
         };
         *self.session() = Some(session);
         *lock(&self.root) = Some(root.clone());
+        *lock(&self.replayed) = None;
         release_free_memory();
         self.watch(root.path, on_change);
         Ok(())
@@ -292,6 +300,64 @@ impl SharedSession {
     /// Stops the run going on (it reports what finished, `cancelled`).
     pub fn cancel_run(&self) {
         self.cancel.store(true, Ordering::SeqCst);
+    }
+
+    /// Replays logs through the open workspace's rules (see [`Session::replay`]) until done
+    /// or [`SharedSession::cancel_replay`]; the events of the first alerts are kept (within
+    /// `keep`) for [`SharedSession::replay_events`] and [`SharedSession::replay_event_test`],
+    /// replacing the last replay's. Like a test run, it holds the session for its length.
+    pub fn replay(
+        &self,
+        sources: &[String],
+        filter: &[String],
+        keep: KeepLimits,
+        progress: &mut dyn FnMut(&crate::replay::ReplayProgress),
+    ) -> Result<ReplayView, ErrorInfo> {
+        self.replay_cancel.store(false, Ordering::SeqCst);
+        let cancel = Arc::clone(&self.replay_cancel);
+        // The last replay's events go first: two replays' worth is never held at once.
+        *lock(&self.replayed) = None;
+        let (view, kept) = {
+            let mut guard = self.session();
+            let session = guard.as_mut().ok_or_else(ErrorInfo::no_workspace)?;
+            session.replay(sources, filter, keep, &mut |p| {
+                progress(p);
+                !cancel.load(Ordering::SeqCst)
+            })?
+        };
+        *lock(&self.replayed) = Some(kept);
+        self.retire_extra_workers_after(EXTRA_WORKERS_IDLE);
+        Ok(view)
+    }
+
+    /// Stops the replay going on (it reports what was done, `cancelled`).
+    pub fn cancel_replay(&self) {
+        self.replay_cancel.store(true, Ordering::SeqCst);
+    }
+
+    /// The kept events of alert `alert` of the last replay.
+    pub fn replay_events(&self, alert: u64) -> Result<AlertEvents, ErrorInfo> {
+        let replayed = lock(&self.replayed);
+        let kept = replayed
+            .as_ref()
+            .ok_or(SessionReplayError::NothingReplayed)?;
+        Ok(kept.events(alert))
+    }
+
+    /// The unit test made of kept event `index` of alert `alert` of the last replay (see
+    /// [`KeptEvents::test`]): the edit for the detection's spec, applied as every test edit is.
+    pub fn replay_event_test(
+        &self,
+        alert: u64,
+        index: usize,
+        name: &str,
+        expected: bool,
+    ) -> Result<EventTest, ErrorInfo> {
+        let replayed = lock(&self.replayed);
+        let kept = replayed
+            .as_ref()
+            .ok_or(SessionReplayError::NothingReplayed)?;
+        Ok(kept.test(alert, index, name, expected)?)
     }
 
     /// The open workspace's Python environment, as the Environment panel shows it.
@@ -561,6 +627,21 @@ mod tests {
             "session.no_workspace"
         );
         assert_eq!(shared.running_workers(), 0);
+        assert_eq!(
+            shared
+                .replay(&["logs".into()], &[], KeepLimits::default(), &mut |_| {})
+                .unwrap_err()
+                .code,
+            "session.no_workspace"
+        );
+        assert_eq!(
+            shared.replay_events(0).unwrap_err().code,
+            "replay.nothing_replayed"
+        );
+        assert_eq!(
+            shared.replay_event_test(0, 0, "", true).unwrap_err().code,
+            "replay.nothing_replayed"
+        );
         shared.wait_opened(); // nothing being opened: returns at once
     }
 }

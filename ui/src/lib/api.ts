@@ -8,6 +8,7 @@
 import { Channel, invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import type {
+  AlertEvents,
   AuditProgress,
   AuditReport,
   AuditSourceKind,
@@ -21,11 +22,14 @@ import type {
   EnvSyncOutcome,
   EnvironmentView,
   ErrorInfo,
+  EventTest,
   ErrorLocation,
   FileDiff,
   FileText,
   GitStatus,
   RecoveredBuffer,
+  ReplayProgress,
+  ReplayView,
   RunProgress,
   Saved,
   SpecTest,
@@ -313,6 +317,42 @@ export function cancelAudit(): Promise<null> {
 /** The text of a file of the last audited pack, `path` relative to its root (as findings name it). */
 export function auditFile(path: string): Promise<string> {
   return call("audit_file", { path });
+}
+
+// ---- Replay ----------------------------------------------------------------------------------
+
+/** The open workspace's conventional log folders (`sample_logs/`) that exist. */
+export function replaySources(): Promise<string[]> {
+  return call("replay_sources");
+}
+
+/**
+ * Replays log files or folders (relative to the workspace, or absolute) through the workspace's
+ * enabled rules (`filter`: `--filter` arguments, null for all). The report says `cancelled`
+ * after `cancelReplay`; the events of the first alerts are kept for `replayEvents`.
+ */
+export async function runReplay(
+  sources: string[],
+  filter: string[] | null,
+  onProgress: (progress: ReplayProgress) => void,
+): Promise<ReplayView> {
+  const ch = channel("run_replay", onProgress);
+  return call("run_replay", { sources, filter, onProgress: ch });
+}
+
+/** Stops the replay going on; it then answers with what was done. */
+export function cancelReplay(): Promise<null> {
+  return call("cancel_replay");
+}
+
+/** The kept events of an alert of the last replay. */
+export function replayEvents(alert: number): Promise<AlertEvents> {
+  return call("replay_events", { alert });
+}
+
+/** The unit test made of a kept event: the edit for its detection's spec (`name` empty: the default). */
+export function replayEventTest(alert: number, index: number, name: string, expected: boolean): Promise<EventTest> {
+  return call("replay_event_test", { alert, index, name, expected });
 }
 
 // ---- Events ----------------------------------------------------------------------------------

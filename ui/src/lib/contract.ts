@@ -10,6 +10,8 @@
 import type * as G from "./generated/contract";
 
 export type {
+  Alert,
+  AlertEvents,
   AnalysisType,
   Approval,
   Attempt,
@@ -26,6 +28,8 @@ export type {
   Cloned,
   Committed,
   DetectionForm,
+  DetectionReport,
+  EventTest,
   DetectionResult,
   Diagnostic,
   DiffLine,
@@ -38,6 +42,8 @@ export type {
   FileDiff,
   FileText,
   InstalledPackage,
+  KeepLimits,
+  KeptEvent,
   LeftOut,
   Manifest,
   Origin,
@@ -47,6 +53,9 @@ export type {
   Reason,
   RecordedAttempt,
   Replacement,
+  ReplayProgress,
+  ReplayReport,
+  ReplayView,
   Saved,
   SkippedEntry,
   SourceInfo,

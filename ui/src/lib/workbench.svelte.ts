@@ -12,12 +12,14 @@
 //   environment  the workspace's Python environment: its view, sync, approval, progress
 //   trust      whether the workspace is trusted: the restricted-mode banner, trusting, revoking
 //   audit      the Audit view: a third-party pack's audit, its progress, report and files
+//   replay     the Replay view: logs replayed through the rules, the alerts, their kept events
 //   launcher   the start screen: recent workspaces, open, demo, clone
 //
 // Components read state from the stores (`wb.buffers.get(path)`, `wb.runs.report`) and call the
 // store that owns what they change (`wb.tabs.openItem(id)`, `wb.git.stage(paths)`); the methods
 // here are the flows that span stores (entering and leaving a workspace, files changed on disk,
-// saving the active tab, restoring a recovered buffer, showing and setting up the environment). Only stores and this file call api.ts.
+// saving the active tab, restoring a recovered buffer, showing and setting up the environment,
+// adding a replayed event to its detection's spec as a unit test). Only stores and this file call api.ts.
 // One instance, created by App.svelte and handed to components through context.
 
 import { getContext, setContext } from "svelte";
@@ -34,6 +36,7 @@ import { Launcher } from "./stores/launcher.svelte";
 import { Layout } from "./stores/layout.svelte";
 import { Notices } from "./stores/notices.svelte";
 import { RecoveryOffers, savedAtText } from "./stores/recovery.svelte";
+import { LogReplay } from "./stores/replay.svelte";
 import { TestRuns } from "./stores/runs.svelte";
 import { EditorTabs } from "./stores/tabs.svelte";
 import { WorkspaceTrust } from "./stores/trust.svelte";
@@ -52,6 +55,7 @@ export class Workbench {
   readonly environment: PythonEnvironment;
   readonly trust: WorkspaceTrust;
   readonly audit: PackAudit;
+  readonly replay: LogReplay;
   readonly launcher: Launcher;
 
   constructor() {
@@ -65,6 +69,7 @@ export class Workbench {
     this.environment = new PythonEnvironment(this.notices, this.workspace);
     this.trust = new WorkspaceTrust(this.notices);
     this.audit = new PackAudit(this.notices, this.workspace);
+    this.replay = new LogReplay(this.notices);
     this.launcher = new Launcher(
       (view) => void this.enter(view),
       (warning) => {
@@ -112,7 +117,7 @@ export class Workbench {
     this.notices.log("workspace", `Opened ${view.name} (${view.root}): ${view.items.length} items, ${view.diagnostics.length} problems`);
     this.trust.enter(view.trust);
     this.buffers.startRecoveryCopies();
-    await Promise.all([this.recovery.load(view.root), this.environment.load()]);
+    await Promise.all([this.recovery.load(view.root), this.environment.load(), this.replay.load()]);
   }
 
   leave(): void {
@@ -130,6 +135,7 @@ export class Workbench {
     this.environment.clear();
     this.recovery.clear();
     this.trust.clear();
+    this.replay.clear();
   }
 
   /** Closes the workspace, after asking when files have unsaved changes. */
@@ -172,6 +178,38 @@ export class Workbench {
     return tab ? this.buffers.saveAll(this.tabs.pathsOf(tab)) : true;
   }
 
+  /**
+   * Adds kept event `index` of replayed alert `alert` to its detection's spec as a unit test
+   * (named `name`, or the event's default name when empty; expecting `expected`), through the
+   * path every test edit takes: `edit_tests` on the spec buffer, then `save_file` with the
+   * buffer's stamp. A spec buffer with unsaved edits gets the test too but is not saved (the
+   * user's edits are theirs to save). Then shows the detection with the new test selected.
+   * Returns whether the test is in the spec buffer.
+   */
+  async addReplayedEventAsTest(alert: number, index: number, name: string, expected: boolean): Promise<boolean> {
+    const made = await this.replay.eventTest(alert, index, name, expected);
+    if (!made) return false;
+    const item = this.workspace.itemById(made.detection);
+    if (!item) {
+      this.notices.inform(`${made.detection} is no longer in the workspace: the test was not added.`);
+      return false;
+    }
+    const specPath = item.spec_path;
+    const buffer = await this.buffers.ensure(specPath);
+    if (buffer.loadError) {
+      this.notices.fail(`Could not open ${item.rel_path}`, buffer.loadError, "replay");
+      return false;
+    }
+    const hadEdits = this.buffers.isDirty(specPath);
+    if (!(await this.buffers.editTests(specPath, [made.edit]))) return false;
+    const added = made.edit.kind === "add" ? testNameOf(made.edit.test) : null;
+    if (!hadEdits && !(await this.buffers.save(specPath))) return false;
+    this.notices.log("replay", `Added the test "${added ?? name}" to ${item.rel_path}${hadEdits ? " (unsaved: the spec had unsaved edits)" : ""}`);
+    if (hadEdits) this.notices.inform(`The test is in ${item.rel_path}, which has unsaved edits: save it to keep the test.`);
+    this.tabs.revealTest(item.id, added ?? name);
+    return true;
+  }
+
   /** Opens the file of a recovered buffer and puts the recovered text in it, unsaved. */
   async restoreRecovered(entry: RecoveredBuffer): Promise<void> {
     this.tabs.openFile(entry.path);
@@ -193,4 +231,11 @@ export function useWorkbench(): Workbench {
   const wb = getContext<Workbench | undefined>(WORKBENCH_CONTEXT);
   if (!wb) throw new Error("useWorkbench() outside the app: no Workbench in context");
   return wb;
+}
+
+/** The `Name` of a test as an `add` edit carries it (PAT's keys), if it is a string. */
+function testNameOf(test: unknown): string | null {
+  if (!test || typeof test !== "object") return null;
+  const name = (test as Record<string, unknown>).Name;
+  return typeof name === "string" ? name : null;
 }

@@ -43,6 +43,11 @@ export function fakeApi(real: typeof Api): typeof Api {
     auditSource: vi.fn(),
     cancelAudit: vi.fn(async () => null),
     auditFile: vi.fn(),
+    replaySources: vi.fn(async () => []),
+    runReplay: vi.fn(),
+    cancelReplay: vi.fn(async () => null),
+    replayEvents: vi.fn(),
+    replayEventTest: vi.fn(),
     onWorkspaceChanged: vi.fn(async () => () => {}),
   };
 }

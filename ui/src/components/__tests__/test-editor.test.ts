@@ -201,3 +201,21 @@ describe("TestEditor", () => {
     expect((q(root, "test-add") as HTMLButtonElement).disabled).toBe(true);
   });
 });
+
+describe("a test added elsewhere (a replayed event)", () => {
+  it("is selected in the form and its lines shown in the spec, once", async () => {
+    const target = await setup();
+    expect((q(target, "test-name-input") as HTMLInputElement).value).toBe("fires");
+    // The Replay view added a test through edit_tests and asks for it to be shown (here "quiet").
+    wb.tabs.revealTest(rule.id, "quiet");
+    await settle();
+    expect((q(target, "test-name-input") as HTMLInputElement).value).toBe("quiet");
+    expect(wb.buffers.get(rule.spec_path)!.jump).toMatchObject({ line: 7 });
+    expect(wb.tabs.testReveal).toBeNull();
+    // A request for another detection is not this editor's.
+    wb.tabs.testReveal = { id: "Rule.Other", name: "fires", seq: 9 };
+    await settle();
+    expect((q(target, "test-name-input") as HTMLInputElement).value).toBe("quiet");
+    expect(wb.tabs.testReveal).not.toBeNull();
+  });
+});

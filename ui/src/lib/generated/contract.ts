@@ -1,6 +1,99 @@
 // Generated from Prowl's Rust types by ts-rs (src-tauri/src/contract.rs); do not edit.
 // Regenerate: PROWL_BLESS_CONTRACT=1 cargo test -p prowl-desktop --test contract
 
+export type Alert = { 
+/**
+ * Its number in this replay (in the order alerts were raised).
+ */
+id: number, 
+/**
+ * The detection's ID.
+ */
+detection: string, 
+/**
+ * An alert, or an error alert (the detection raised).
+ */
+kind: MatchKind, 
+/**
+ * Its title.
+ */
+title: string, 
+/**
+ * Its severity.
+ */
+severity: string, 
+/**
+ * The dedup string its events share.
+ */
+dedup: string, 
+/**
+ * `p_event_time` of its first event.
+ */
+first_event_time: string, 
+/**
+ * `p_event_time` of its last event.
+ */
+last_event_time: string, 
+/**
+ * The same, in nanoseconds since the epoch.
+ */
+first_ns: number, 
+/**
+ * The same, in nanoseconds since the epoch.
+ */
+last_ns: number, 
+/**
+ * How many events it holds.
+ */
+events: number, 
+/**
+ * `alert_context()` of the first event (JSON).
+ */
+context?: unknown, 
+/**
+ * `destinations()` of the first event.
+ */
+destinations?: Array<unknown> | null, 
+/**
+ * `runbook()` of the first event.
+ */
+runbook?: string | null, 
+/**
+ * `description()` of the first event.
+ */
+description?: string | null, 
+/**
+ * `reference()` of the first event.
+ */
+reference?: string | null, 
+/**
+ * For error alerts: the first error's message.
+ */
+error?: string | null, 
+/**
+ * Where its first event was read (`file:line`).
+ */
+origin: string, };
+
+export type AlertEvents = { 
+/**
+ * The alert's number.
+ */
+alert: number, 
+/**
+ * Its detection's ID.
+ */
+detection: string, 
+/**
+ * Its first events (at most [`KeepLimits::events_per_alert`]); empty when the alert is
+ * not among the first [`KeepLimits::alerts`].
+ */
+events: Array<KeptEvent>, 
+/**
+ * Whether its events were kept at all.
+ */
+kept: boolean, };
+
 export type AnalysisType = "rule" | "scheduled_rule" | "policy" | "global" | "datamodel" | "pack" | "saved_query" | "scheduled_query" | "lookup_table" | "correlation_rule" | "scheduled_prompt";
 
 export type Approval = { 
@@ -217,6 +310,40 @@ export type Conflict = "both_modified" | "both_added" | "both_deleted" | "added_
 
 export type DetectionForm = "python" | "simple" | "derived";
 
+export type DetectionReport = { 
+/**
+ * Its ID.
+ */
+id: string, 
+/**
+ * Its spec file.
+ */
+spec_path: string, 
+/**
+ * Events it alerted on.
+ */
+matches: number, 
+/**
+ * Events it raised on.
+ */
+errors: number, 
+/**
+ * Alerts raised.
+ */
+alerts: number, 
+/**
+ * Error alerts raised.
+ */
+error_alerts: number, 
+/**
+ * Why it could not be built (it then saw no event).
+ */
+build_error: PyError | null, 
+/**
+ * The first errors it raised, with their tracebacks.
+ */
+first_errors: Array<RaisedExample>, };
+
 export type DetectionResult = { 
 /**
  * The detection's ID.
@@ -409,6 +536,16 @@ hint: string | null,
  * The place in a file the error is about.
  */
 location: Location | null, };
+
+export type EventTest = { 
+/**
+ * The detection whose spec gets the test.
+ */
+detection: string, 
+/**
+ * The edit (`TestEdit::add_event`), for the same edit path as every test change.
+ */
+edit: TestEdit, };
 
 export type Fatal = { 
 /**
@@ -703,6 +840,43 @@ correlated_rules: Array<string>,
  */
 tests: Array<UnitTest>, };
 
+export type KeepLimits = { 
+/**
+ * Events are kept for the alerts numbered below this (the first ones raised).
+ */
+alerts: number, 
+/**
+ * At most this many events per alert (its first ones).
+ */
+events_per_alert: number, };
+
+export type KeptEvent = { 
+/**
+ * An alert's event, or one the detection raised on.
+ */
+kind: MatchKind, 
+/**
+ * Its `p_event_time`, in Panther's format.
+ */
+p_event_time: string, 
+/**
+ * Where it was read (`file:line`).
+ */
+origin: string, 
+/**
+ * For a rule error: the exception's message.
+ */
+error: string | null, 
+/**
+ * The name a unit test made of it gets unless the user gives one:
+ * `Replayed event FILE:LINE` (the file's name only), as `prowl tests add` names it.
+ */
+test_name: string, 
+/**
+ * The event as the detection saw it (with its `p_` fields).
+ */
+event: unknown, };
+
 export type LeftOut = { 
 /**
  * The package (or the requirement text).
@@ -733,6 +907,20 @@ line: number | null,
  * 1-based column (characters).
  */
 column: number | null, };
+
+export type LostBatch = { 
+/**
+ * How many events.
+ */
+events: number, 
+/**
+ * Where its first event was read.
+ */
+first: string, 
+/**
+ * Why.
+ */
+reason: string, };
 
 export type Manifest = { 
 /**
@@ -768,6 +956,8 @@ left_out: Array<LeftOut>,
  * Notes of the sync (a stale lock pin dropped, a conflict resolved in Prowl's favour…).
  */
 notes: Array<string>, };
+
+export type MatchKind = "alert" | "error";
 
 export type Mock = { 
 /**
@@ -817,6 +1007,48 @@ version: string,
  */
 from_source: boolean, };
 
+export type Problem = { 
+/**
+ * What kind of problem.
+ */
+kind: ProblemKind, 
+/**
+ * The file ([`SourceFile::name`](super::source::SourceFile::name)).
+ */
+file: string, 
+/**
+ * The 1-based line, when the problem is at one.
+ */
+line: number | null, 
+/**
+ * The record's 0-based index in its array, when it is in one.
+ */
+record: number | null, 
+/**
+ * The byte offset in the decompressed text, when known.
+ */
+offset: number | null, 
+/**
+ * What exactly (the parser's message, the value found, the size).
+ */
+detail: string, };
+
+export type ProblemCount = { 
+/**
+ * The kind.
+ */
+kind: ProblemKind, 
+/**
+ * How many.
+ */
+count: number, 
+/**
+ * The first ones, in the order they were found.
+ */
+first: Array<Problem>, };
+
+export type ProblemKind = "not_json" | "not_an_object" | "too_long" | "too_deep" | "no_time" | "no_log_type" | "unknown_log_type" | "binary" | "unsupported_compression" | "truncated_gzip" | "corrupt_gzip" | "unclosed_array" | "trailing_data" | "read_error" | "unreadable" | "not_a_file" | "link_outside";
+
 export type Progress = { 
 /**
  * Detections answered so far.
@@ -844,6 +1076,54 @@ message: string | null,
  * Frames, outermost first; panther-core's and the harness's own are left out.
  */
 traceback: Array<Frame>, };
+
+export type RaisedExample = { 
+/**
+ * Where the event was read.
+ */
+origin: string, 
+/**
+ * The exception's class.
+ */
+type: string, 
+/**
+ * `str(exception)`.
+ */
+message: string, 
+/**
+ * Its frames (the workspace's files, with lines).
+ */
+traceback: Array<Frame>, };
+
+export type ReadStats = { 
+/**
+ * Files opened (standard input counts as one).
+ */
+files: number, 
+/**
+ * Files in the list.
+ */
+files_total: number, 
+/**
+ * Events given out.
+ */
+events: number, 
+/**
+ * Events by log type.
+ */
+events_by_log_type: { [key in string]: number }, 
+/**
+ * Bytes read from the sources (compressed bytes for gzip files).
+ */
+bytes_read: number, 
+/**
+ * Bytes of text after decompression, in files finished so far.
+ */
+bytes_decoded: number, 
+/**
+ * The size of every source when all are known (not with standard input).
+ */
+total_bytes: number | null, };
 
 export type Reason = { "kind": "runtime" } | { "kind": "asked", 
 /**
@@ -901,6 +1181,144 @@ file: string,
  */
 against_file: string, };
 
+export type ReplayProgress = { 
+/**
+ * Events read so far.
+ */
+events_read: number, 
+/**
+ * Bytes read from the sources so far.
+ */
+bytes_read: number, 
+/**
+ * The sources' total size, when known.
+ */
+total_bytes: number | null, 
+/**
+ * Events the detections have been through.
+ */
+events_done: number, 
+/**
+ * Matches so far.
+ */
+matches: number, 
+/**
+ * Seconds since the start.
+ */
+seconds: number, };
+
+export type ReplayReport = { 
+/**
+ * What was read.
+ */
+read: ReadStats, 
+/**
+ * Problems met while reading, by kind, with their first places.
+ */
+problems: Array<ProblemCount>, 
+/**
+ * How many problems in all.
+ */
+problem_count: number, 
+/**
+ * Events of log types no selected detection reads, by log type.
+ */
+unrouted: { [key in string]: number }, 
+/**
+ * Events sent to the detections.
+ */
+events_evaluated: number, 
+/**
+ * Event × detection runs.
+ */
+runs: number, 
+/**
+ * Matches (events a detection alerted on).
+ */
+matches: number, 
+/**
+ * Events a detection raised on.
+ */
+rule_errors: number, 
+/**
+ * Per detection, in plan order.
+ */
+detections: Array<DetectionReport>, 
+/**
+ * Selected detections not run.
+ */
+skipped: Array<SkippedDetection>, 
+/**
+ * Alerts (not error alerts) by severity.
+ */
+alerts_by_severity: { [key in string]: number }, 
+/**
+ * Alerts and error alerts raised.
+ */
+alerts_total: number, 
+/**
+ * The alerts, by first event time (the first `alert_limit`).
+ */
+alerts: Array<Alert>, 
+/**
+ * Alerts raised but not kept in `alerts`.
+ */
+alerts_omitted: number, 
+/**
+ * Batches whose worker stopped.
+ */
+lost: Array<LostBatch>, 
+/**
+ * Events in those batches.
+ */
+lost_events: number, 
+/**
+ * What the detections printed (the start of it).
+ */
+output: string, 
+/**
+ * Characters they printed in all.
+ */
+printed: number, 
+/**
+ * Workers used.
+ */
+workers: number, 
+/**
+ * Wall time.
+ */
+seconds: number, 
+/**
+ * Events read per second.
+ */
+events_per_second: number, 
+/**
+ * Source bytes read per second, in MB.
+ */
+mb_per_second: number, 
+/**
+ * The run was stopped early; the report covers what was done.
+ */
+cancelled: boolean, 
+/**
+ * Things to know about the result (inline filters not applied, …).
+ */
+notes: Array<string>, };
+
+export type ReplayView = { 
+/**
+ * Everything the replay found.
+ */
+report: ReplayReport, 
+/**
+ * What of the matched events was kept (for the window to say).
+ */
+kept: KeepLimits, 
+/**
+ * The sources, resolved.
+ */
+sources: Array<string>, };
+
 export type Saved = { 
 /**
  * The stamp of what was written.
@@ -908,6 +1326,16 @@ export type Saved = {
 stamp: string, };
 
 export type Severity = "error" | "warning";
+
+export type SkippedDetection = { 
+/**
+ * Its ID.
+ */
+id: string, 
+/**
+ * Why.
+ */
+reason: string, };
 
 export type SkippedEntry = { 
 /**

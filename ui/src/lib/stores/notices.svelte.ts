@@ -12,7 +12,7 @@ import { toShellError, type ShellError } from "../api";
 export interface OutputLine {
   seq: number;
   time: string;
-  source: "workspace" | "engine" | "git" | "env" | "audit" | "app";
+  source: "workspace" | "engine" | "git" | "env" | "audit" | "replay" | "app";
   level: "info" | "error";
   text: string;
 }

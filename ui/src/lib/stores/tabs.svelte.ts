@@ -13,7 +13,7 @@ import type { OpenWorkspace } from "./workspace.svelte";
 import { relativeTo, resolve, samePath } from "../paths";
 import { itemPaths } from "../status";
 
-export type Tab = { kind: "item"; id: string } | { kind: "file"; path: string } | { kind: "git" } | { kind: "environment" } | { kind: "audit" };
+export type Tab = { kind: "item"; id: string } | { kind: "file"; path: string } | { kind: "git" } | { kind: "environment" } | { kind: "audit" } | { kind: "replay" };
 
 export function tabKey(tab: Tab): string {
   if (tab.kind === "item") return `item:${tab.id}`;
@@ -21,9 +21,17 @@ export function tabKey(tab: Tab): string {
   return tab.kind;
 }
 
-/** Tabs of a view (git, environment, audit) rather than of the workspace's files. */
+/** Tabs of a view (git, environment, audit, replay) rather than of the workspace's files. */
 export function isViewTab(key: string | null): boolean {
-  return key === "git" || key === "environment" || key === "audit";
+  return key === "git" || key === "environment" || key === "audit" || key === "replay";
+}
+
+/** A request to show one test of an item's spec in its test editor (after a test was added elsewhere). */
+export interface TestReveal {
+  id: string;
+  name: string;
+  /** Changes with every request. */
+  seq: number;
 }
 
 const RECENT_LIMIT = 30;
@@ -33,6 +41,8 @@ export class EditorTabs {
   activeKey = $state<string | null>(null);
   /** Item IDs, most recently opened first. */
   recentIds = $state<string[]>([]);
+  /** The test the item's test editor should select (its DetectionView follows it). */
+  testReveal = $state.raw<TestReveal | null>(null);
   active = $derived(this.open.find((t) => tabKey(t) === this.activeKey) ?? null);
 
   /** Tab keys, most recently active last (to go back from a view tab, or after a close). */
@@ -92,6 +102,16 @@ export class EditorTabs {
 
   openAudit(): void {
     this.#add({ kind: "audit" });
+  }
+
+  openReplay(): void {
+    this.#add({ kind: "replay" });
+  }
+
+  /** Opens item `id` and asks its test editor to select the test named `name`. */
+  revealTest(id: string, name: string): void {
+    this.openItem(id);
+    this.testReveal = { id, name, seq: (this.testReveal?.seq ?? 0) + 1 };
   }
 
   /** Opens the item owning `path` (or the file alone) and shows `line`. */
@@ -154,5 +174,6 @@ export class EditorTabs {
     this.activeKey = null;
     this.#activation = [];
     this.recentIds = [];
+    this.testReveal = null;
   }
 }
