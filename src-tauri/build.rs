@@ -35,6 +35,7 @@ const COMMANDS: &[&str] = &[
     "replay_sources",
     "run_replay",
     "cancel_replay",
+    "replay_impact",
     "replay_events",
     "replay_event_test",
 ];

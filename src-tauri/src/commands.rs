@@ -503,6 +503,29 @@ pub async fn run_replay<R: Runtime>(
     .await
 }
 
+/// The window's "Impact": the same logs through the rules of the last commit and of the
+/// working tree, and the alerts each detection gains, loses and changes.
+#[tauri::command]
+pub async fn replay_impact<R: Runtime>(
+    app: AppHandle<R>,
+    sources: Vec<String>,
+    filter: Option<Vec<String>>,
+    on_progress: Channel<ReplayProgress>,
+) -> Result<Response, ErrorInfo> {
+    blocking(move || {
+        let mut last_sent: Option<std::time::Instant> = None;
+        let view =
+            shared(&app).replay_impact(&sources, &filter.unwrap_or_default(), &mut |_, p| {
+                if last_sent.is_none_or(|t| t.elapsed() >= PROGRESS_EVERY) {
+                    last_sent = Some(std::time::Instant::now());
+                    let _ = on_progress.send(p.clone());
+                }
+            })?;
+        json_response(view)
+    })
+    .await
+}
+
 #[tauri::command]
 pub async fn cancel_replay<R: Runtime>(app: AppHandle<R>) -> Result<(), ErrorInfo> {
     shared(&app).cancel_replay();

@@ -61,6 +61,7 @@ fn roots(v: &mut Collector) {
     v.visit::<core::audit::AuditProgress>();
     v.visit::<crate::commands::AuditSourceKind>();
     v.visit::<core::session::replay::ReplayView>();
+    v.visit::<core::session::replay::ImpactView>();
     v.visit::<core::replay::ReplayProgress>();
     v.visit::<core::session::replay::AlertEvents>();
     v.visit::<core::session::replay::EventTest>();

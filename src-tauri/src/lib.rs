@@ -59,6 +59,7 @@ pub fn configure<R: tauri::Runtime>(
             commands::replay_sources,
             commands::run_replay,
             commands::cancel_replay,
+            commands::replay_impact,
             commands::replay_events,
             commands::replay_event_test,
         ])

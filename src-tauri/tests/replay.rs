@@ -194,3 +194,62 @@ fn a_cancelled_replay_reports_what_was_done() {
         "{report}"
     );
 }
+
+#[test]
+fn impact_shows_what_a_threshold_edit_does_against_the_last_commit() {
+    use_test_environment();
+    let h = Harness::new();
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    rules_workspace::demo::write_demo(&ws).unwrap();
+    call(&h, "open_workspace", json!({"path": ws}));
+
+    // Nothing edited: the same alerts on both sides.
+    let same = call(
+        &h,
+        "replay_impact",
+        json!({"sources": ["sample_logs"], "filter": null, "onProgress": "__CHANNEL__:1"}),
+    );
+    let impact = &same["impact"];
+    assert_eq!(impact["alerts_before"], 25, "{impact}");
+    assert_eq!(impact["alerts_after"], 25);
+    assert_eq!(impact["detections"], json!([]));
+    assert_eq!(same["events"], 2691);
+    let (head, _) = rules_workspace::fork::Repo::discover(&ws)
+        .unwrap()
+        .resolve_commit("HEAD")
+        .unwrap();
+    assert_eq!(impact["commit"], head);
+
+    // The fork's brute-force threshold (20 failed logins) lowered to 5, not committed: that
+    // detection gains alerts, no other moves.
+    // Saved as the window saves.
+    let spec = ws.join("rules/okta_rules/demo_okta_brute_force_logins.yml");
+    let before = call(&h, "read_file", json!({"path": spec}));
+    let text = before["text"].as_str().unwrap();
+    assert!(text.contains("Threshold: 20"), "{text}");
+    call(
+        &h,
+        "save_file",
+        json!({"path": spec, "text": text.replace("Threshold: 20", "Threshold: 5"), "stamp": before["stamp"]}),
+    );
+    let edited = call(
+        &h,
+        "replay_impact",
+        json!({"sources": ["sample_logs"], "filter": ["LogTypes=Okta.SystemLog"], "onProgress": "__CHANNEL__:2"}),
+    );
+    let impact = &edited["impact"];
+    let moved = impact["detections"].as_array().unwrap();
+    assert_eq!(moved.len(), 1, "{impact}");
+    let d = &moved[0];
+    assert_eq!(d["id"], "Demo.Okta.BruteForceLogins");
+    assert_eq!(d["alerts_before"], 0);
+    assert!(d["alerts_after"].as_u64().unwrap() > 0, "{d}");
+    assert_eq!(d["added"], d["alerts_after"]);
+    assert_eq!(d["matches_before"], d["matches_after"]);
+    assert!(d["examples"][0]["before"].is_null());
+    // The working tree was only read.
+    assert!(std::fs::read_to_string(&spec)
+        .unwrap()
+        .contains("Threshold: 5"));
+}

@@ -602,6 +602,37 @@ def test_replay_view(app, ws):
     run_palette_command(app, "Toggle the panel", "View: Toggle the panel")
 
 
+IMPACT_SPEC = "rules/okta_rules/demo_okta_brute_force_logins.yml"
+
+
+def test_replay_impact(app, ws):
+    """After an edit (the fork's brute-force threshold lowered from 20 to 3, saved outside the
+    app), "Impact" replays the same logs through the last commit's rules and the working tree's
+    and shows the alerts the edit adds."""
+    text = read(ws, IMPACT_SPEC)
+    assert "Threshold: 20" in text, text
+    write(ws, IMPACT_SPEC, text.replace("Threshold: 20", "Threshold: 3"))
+    try:
+        app.click(tid("replay-view-open"))
+        app.wait(tid("replay-view"))
+        sources = app.wait(tid("replay-sources"))
+        if not sources.get_attribute("value").strip():
+            app.click(tid("replay-suggested"))
+        app.click(tid("replay-impact"))
+        panel = app.wait(tid("replay-impact-panel"), timeout=240)
+        assert panel.get_attribute("data-added") == "3", panel.text
+        assert panel.get_attribute("data-removed") == "0", panel.text
+        moved = [d.get_attribute("data-id")
+                 for d in app.driver.find_elements(By.CSS_SELECTOR, tid("replay-impact-detection"))]
+        assert moved == ["Demo.Okta.BruteForceLogins"], moved
+        summary = app.wait(tid("replay-impact-summary")).text
+        assert "added" in summary and "3 added" in summary.replace(",", ""), summary
+        assert "+ added" in panel.text, panel.text
+        app.shot("replay-impact")
+    finally:
+        write(ws, IMPACT_SPEC, text)
+
+
 def hostile_pack():
     """A copy of tests/fixtures/sandbox to open untrusted, as rules-workspace/tests/sandbox.rs
     prepares it: its network detection aims at a server listening here, its file detection at
@@ -746,6 +777,7 @@ def main():
         ("the Python environment view", lambda: test_environment_view(app)),
         ("the Audit view", lambda: test_audit_view(app)),
         ("the Replay view", lambda: test_replay_view(app, ws)),
+        ("Impact: an edit's alerts against the last commit", lambda: test_replay_impact(app, ws)),
     ]
     try:
         run_steps(app, steps, failures)

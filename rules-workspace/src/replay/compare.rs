@@ -115,7 +115,7 @@ impl Revision {
 }
 
 /// Which replay of a comparison is running.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Side {
     /// The detections as they are in the revision.
@@ -125,7 +125,7 @@ pub enum Side {
 }
 
 /// The part of an alert a comparison shows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct AlertBrief {
     /// An alert or an error alert.
     pub kind: MatchKind,
@@ -161,7 +161,7 @@ impl AlertBrief {
 }
 
 /// An alert of one side, or a pair that differs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct AlertChange {
     /// The alert in the revision (none: added).
     pub before: Option<AlertBrief>,
@@ -170,7 +170,7 @@ pub struct AlertChange {
 }
 
 /// What an edit does to one detection's alerts.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct DetectionImpact {
     /// Its ID.
     pub id: String,
@@ -208,7 +208,7 @@ impl DetectionImpact {
 }
 
 /// The comparison of two replays of the same events.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, ts_rs::TS)]
 pub struct Impact {
     /// The revision as given.
     pub revision: String,

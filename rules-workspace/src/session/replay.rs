@@ -103,6 +103,18 @@ pub struct ReplayView {
     pub sources: Vec<PathBuf>,
 }
 
+/// What the working tree's edits do to the alerts of the same logs, against the last commit
+/// (the window's "Impact").
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct ImpactView {
+    /// The comparison (`prowl replay --compare HEAD`).
+    pub impact: replay::compare::Impact,
+    /// Events read (each side read them all).
+    pub events: u64,
+    /// The sources, resolved.
+    pub sources: Vec<PathBuf>,
+}
+
 /// Why a front end's replay could not run, or an event could not be found.
 #[derive(Debug, thiserror::Error)]
 pub enum SessionReplayError {
@@ -381,6 +393,52 @@ impl Session {
             },
             kept,
         ))
+    }
+}
+
+impl Session {
+    /// Replays `sources` through the rules `filter` selects as they are in the last commit
+    /// (HEAD, read with git, no checkout) and as they are in the working tree (read again from
+    /// disk first), on the
+    /// session's workers (the commit's on a pool of their own), and pairs the alerts
+    /// (`prowl replay --compare HEAD`). `observer` sees each side's progress in turn and
+    /// returns `false` to stop.
+    pub fn replay_impact(
+        &mut self,
+        sources: &[String],
+        filter: &[String],
+        observer: &mut dyn FnMut(replay::compare::Side, &ReplayProgress) -> bool,
+    ) -> Result<ImpactView, SessionReplayError> {
+        let filters = Filters::parse(filter)?;
+        let paths = resolve_sources(&self.ws.root, sources)?;
+        replay::list_sources(&paths)?;
+        // The working tree as it is on disk now, not as the watcher last applied it (a save
+        // made a moment ago must count): a re-read through the parse cache.
+        self.reload()?;
+        let revision = replay::compare::Revision::export(&self.ws.root, "HEAD")?;
+        let pool = self.pool()?;
+        pool.prewarm(pool.size());
+        let options = ReplayOptions {
+            filters,
+            workers: pool.size(),
+            alert_limit: ALERT_LIMIT,
+            ..ReplayOptions::default()
+        };
+        let pool = self.pool.as_mut().expect("pool ensured");
+        let c = replay::compare::compare(
+            &self.ws,
+            &revision,
+            pool,
+            &paths,
+            &options,
+            observer,
+            &mut replay::run::NoSink,
+        )?;
+        Ok(ImpactView {
+            impact: c.impact,
+            events: c.after.read.events.max(c.before.read.events),
+            sources: paths,
+        })
     }
 }
 

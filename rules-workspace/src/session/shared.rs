@@ -330,6 +330,28 @@ impl SharedSession {
         Ok(view)
     }
 
+    /// What the working tree's edits do to the alerts of `sources`, against the last commit
+    /// (see [`Session::replay_impact`]); [`SharedSession::cancel_replay`] stops it.
+    pub fn replay_impact(
+        &self,
+        sources: &[String],
+        filter: &[String],
+        progress: &mut dyn FnMut(crate::replay::compare::Side, &crate::replay::ReplayProgress),
+    ) -> Result<crate::session::replay::ImpactView, ErrorInfo> {
+        self.replay_cancel.store(false, Ordering::SeqCst);
+        let cancel = Arc::clone(&self.replay_cancel);
+        let view = {
+            let mut guard = self.session();
+            let session = guard.as_mut().ok_or_else(ErrorInfo::no_workspace)?;
+            session.replay_impact(sources, filter, &mut |side, p| {
+                progress(side, p);
+                !cancel.load(Ordering::SeqCst)
+            })?
+        };
+        self.retire_extra_workers_after(EXTRA_WORKERS_IDLE);
+        Ok(view)
+    }
+
     /// Stops the replay going on (it reports what was done, `cancelled`).
     pub fn cancel_replay(&self) {
         self.replay_cancel.store(true, Ordering::SeqCst);

@@ -27,6 +27,7 @@ import type {
   FileDiff,
   FileText,
   GitStatus,
+  ImpactView,
   RecoveredBuffer,
   ReplayProgress,
   ReplayView,
@@ -338,6 +339,19 @@ export async function runReplay(
 ): Promise<ReplayView> {
   const ch = channel("run_replay", onProgress);
   return call("run_replay", { sources, filter, onProgress: ch });
+}
+
+/**
+ * "Impact": the same sources through the rules as they are in the last commit and in the
+ * working tree, and the alerts each detection gains, loses and changes. `cancelReplay` stops it.
+ */
+export async function replayImpact(
+  sources: string[],
+  filter: string[] | null,
+  onProgress: (progress: ReplayProgress) => void,
+): Promise<ImpactView> {
+  const ch = channel("replay_impact", onProgress);
+  return call("replay_impact", { sources, filter, onProgress: ch });
 }
 
 /** Stops the replay going on; it then answers with what was done. */

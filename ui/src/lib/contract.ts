@@ -11,6 +11,8 @@ import type * as G from "./generated/contract";
 
 export type {
   Alert,
+  AlertBrief,
+  AlertChange,
   AlertEvents,
   AnalysisType,
   Approval,
@@ -28,6 +30,7 @@ export type {
   Cloned,
   Committed,
   DetectionForm,
+  DetectionImpact,
   DetectionReport,
   EventTest,
   DetectionResult,
@@ -41,6 +44,8 @@ export type {
   Fatal,
   FileDiff,
   FileText,
+  Impact,
+  ImpactView,
   InstalledPackage,
   KeepLimits,
   KeptEvent,

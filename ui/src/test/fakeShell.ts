@@ -45,6 +45,7 @@ export function fakeApi(real: typeof Api): typeof Api {
     auditFile: vi.fn(),
     replaySources: vi.fn(async () => []),
     runReplay: vi.fn(),
+    replayImpact: vi.fn(),
     cancelReplay: vi.fn(async () => null),
     replayEvents: vi.fn(),
     replayEventTest: vi.fn(),

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { flushSync } from "svelte";
 import * as api from "../../lib/api";
 import ReplayView from "../ReplayView.svelte";
-import type { Alert, AlertEvents, ReplayProgress, ReplayView as ReplayResult } from "../../lib/contract";
+import type { Alert, AlertEvents, ImpactView, ReplayProgress, ReplayView as ReplayResult } from "../../lib/contract";
 import type { Workbench } from "../../lib/workbench.svelte";
 import { ROOT } from "../../test/fixtures";
 import { FakeDisk, RULE } from "../../test/fakeShell";
@@ -295,5 +295,100 @@ describe("Add as unit test", () => {
     expect(mocked.saveFile).not.toHaveBeenCalled();
     expect(wb.buffers.get(RULE.spec_path)!.text).toBe("RuleID: Rule.A\n# mine\nTests: []\n");
     expect(wb.notices.list.some((n) => n.title.includes("unsaved edits"))).toBe(true);
+  });
+});
+
+describe("impact", () => {
+  const brief = (events: number, title: string) => ({
+    kind: "alert" as const,
+    title,
+    severity: "LOW",
+    dedup: "alice@acme.test",
+    first_event_time: "2026-03-01 12:00:00.000000000",
+    last_event_time: "2026-03-01 12:10:00.000000000",
+    events,
+    origin: `${ROOT}/sample_logs/okta.jsonl:3`,
+  });
+  const IMPACT: ImpactView = {
+    events: 2691,
+    sources: [`${ROOT}/sample_logs`],
+    impact: {
+      revision: "HEAD",
+      commit: "0123456789abcdef0123456789abcdef01234567",
+      summary: "Acme tuning",
+      alerts_before: 25,
+      alerts_after: 27,
+      added: 2,
+      removed: 0,
+      changed: 1,
+      unchanged_detections: 12,
+      complete: true,
+      cancelled: false,
+      detections: [
+        {
+          id: "Demo.Okta.BruteForceLogins",
+          in_revision: true,
+          in_working_tree: true,
+          matches_before: 36,
+          matches_after: 36,
+          alerts_before: 0,
+          alerts_after: 2,
+          added: 2,
+          removed: 0,
+          changed: 1,
+          unchanged: 0,
+          examples: [
+            { before: null, after: brief(3, `Brute force ${IMG}`) },
+            { before: brief(2, "Root login"), after: brief(5, "Root login") },
+          ],
+        },
+      ],
+    },
+  };
+
+  it("compares the same logs with the last commit and lists what moves, as text", async () => {
+    const wb = await openWorkbench();
+    const target = show(wb);
+    await settle();
+    expect((byTestId(target, "replay-impact") as HTMLButtonElement).disabled).toBe(true);
+    mocked.replayImpact.mockResolvedValueOnce(IMPACT);
+    byTestId(target, "replay-suggested")!.click();
+    flushSync();
+    byTestId(target, "replay-impact")!.click();
+    await settle();
+    expect(mocked.replayImpact).toHaveBeenCalledWith([`${ROOT}/sample_logs`], null, expect.any(Function));
+    const panel = byTestId(target, "replay-impact-panel")!;
+    expect(panel.dataset.added).toBe("2");
+    expect(panel.textContent).toContain("against 0123456789ab");
+    expect(byTestId(target, "replay-impact-summary")!.textContent).toContain("alerts 25 → 27");
+    const d = allByTestId(target, "replay-impact-detection");
+    expect(d.map((e) => e.dataset.id)).toEqual(["Demo.Okta.BruteForceLogins"]);
+    expect(d[0].textContent).toContain("alerts 0 → 2");
+    expect(d[0].textContent).toContain("+ added");
+    expect(d[0].textContent).toContain("(was 2)");
+    // A hostile title stays text.
+    expect(panel.querySelector("img")).toBeNull();
+    expect(panel.textContent).toContain(IMG);
+    expect((window as unknown as { __pwned?: boolean }).__pwned).toBeUndefined();
+    panel.querySelector<HTMLElement>("[aria-label='Close the comparison']")!.click();
+    flushSync();
+    expect(byTestId(target, "replay-impact-panel")).toBeNull();
+  });
+
+  it("says when nothing changes and shows why it could not run", async () => {
+    const wb = await openWorkbench();
+    const target = show(wb);
+    await settle();
+    byTestId(target, "replay-suggested")!.click();
+    flushSync();
+    mocked.replayImpact.mockResolvedValueOnce({ ...IMPACT, impact: { ...IMPACT.impact, added: 0, changed: 0, alerts_after: 25, detections: [] } });
+    byTestId(target, "replay-impact")!.click();
+    await settle();
+    expect(byTestId(target, "replay-impact-none")!.textContent).toContain("No detection's alerts change");
+    mocked.replayImpact.mockRejectedValueOnce({ code: "git.revision_unreadable", message: "cannot compare with HEAD: no commit", hint: null, location: null });
+    byTestId(target, "replay-impact")!.click();
+    await settle();
+    expect(byTestId(target, "replay-error")!.dataset.code).toBe("git.revision_unreadable");
+    expect(byTestId(target, "replay-impact-panel")).toBeNull();
   });
 });

@@ -75,6 +75,50 @@ error?: string | null,
  */
 origin: string, };
 
+export type AlertBrief = { 
+/**
+ * An alert or an error alert.
+ */
+kind: MatchKind, 
+/**
+ * Its title.
+ */
+title: string, 
+/**
+ * Its severity.
+ */
+severity: string, 
+/**
+ * Its dedup string.
+ */
+dedup: string, 
+/**
+ * Its first event's time.
+ */
+first_event_time: string, 
+/**
+ * Its last event's time.
+ */
+last_event_time: string, 
+/**
+ * Its events.
+ */
+events: number, 
+/**
+ * Where its first event was read.
+ */
+origin: string, };
+
+export type AlertChange = { 
+/**
+ * The alert in the revision (none: added).
+ */
+before: AlertBrief | null, 
+/**
+ * The alert in the working tree (none: removed).
+ */
+after: AlertBrief | null, };
+
 export type AlertEvents = { 
 /**
  * The alert's number.
@@ -309,6 +353,56 @@ status: Status, };
 export type Conflict = "both_modified" | "both_added" | "both_deleted" | "added_by_us" | "added_by_them" | "deleted_by_us" | "deleted_by_them";
 
 export type DetectionForm = "python" | "simple" | "derived";
+
+export type DetectionImpact = { 
+/**
+ * Its ID.
+ */
+id: string, 
+/**
+ * The detection ran in the revision.
+ */
+in_revision: boolean, 
+/**
+ * The detection ran in the working tree.
+ */
+in_working_tree: boolean, 
+/**
+ * Its matches in the revision.
+ */
+matches_before: number, 
+/**
+ * Its matches in the working tree.
+ */
+matches_after: number, 
+/**
+ * Its alerts (and error alerts) in the revision.
+ */
+alerts_before: number, 
+/**
+ * Its alerts (and error alerts) in the working tree.
+ */
+alerts_after: number, 
+/**
+ * Alerts only the working tree raises.
+ */
+added: number, 
+/**
+ * Alerts only the revision raises.
+ */
+removed: number, 
+/**
+ * Alerts both raise, differently (events, last event, title, severity).
+ */
+changed: number, 
+/**
+ * Alerts both raise alike.
+ */
+unchanged: number, 
+/**
+ * The first few added, removed and changed alerts.
+ */
+examples: Array<AlertChange>, };
 
 export type DetectionReport = { 
 /**
@@ -735,6 +829,70 @@ new_lines: number,
  */
 lines: Array<DiffLine>, };
 
+export type Impact = { 
+/**
+ * The revision as given.
+ */
+revision: string, 
+/**
+ * Its commit ID.
+ */
+commit: string, 
+/**
+ * Its summary line.
+ */
+summary: string, 
+/**
+ * Alerts (and error alerts) raised by the revision.
+ */
+alerts_before: number, 
+/**
+ * Alerts (and error alerts) raised by the working tree.
+ */
+alerts_after: number, 
+/**
+ * Alerts added, over all detections.
+ */
+added: number, 
+/**
+ * Alerts removed.
+ */
+removed: number, 
+/**
+ * Alerts changed.
+ */
+changed: number, 
+/**
+ * The detections whose alerts differ, the largest change first.
+ */
+detections: Array<DetectionImpact>, 
+/**
+ * Detections that ran on either side with the same alerts.
+ */
+unchanged_detections: number, 
+/**
+ * Every alert was paired (false when a side raised more than [`ALERTS_COMPARED`]).
+ */
+complete: boolean, 
+/**
+ * Either replay was stopped early.
+ */
+cancelled: boolean, };
+
+export type ImpactView = { 
+/**
+ * The comparison (`prowl replay --compare HEAD`).
+ */
+impact: Impact, 
+/**
+ * Events read (each side read them all).
+ */
+events: number, 
+/**
+ * The sources, resolved.
+ */
+sources: Array<string>, };
+
 export type InstalledPackage = { 
 /**
  * The normalised name.
@@ -1047,7 +1205,7 @@ count: number,
  */
 first: Array<Problem>, };
 
-export type ProblemKind = "not_json" | "not_an_object" | "too_long" | "too_deep" | "no_time" | "no_log_type" | "unknown_log_type" | "binary" | "unsupported_compression" | "truncated_gzip" | "corrupt_gzip" | "unclosed_array" | "trailing_data" | "read_error" | "unreadable" | "not_a_file" | "link_outside";
+export type ProblemKind = "not_json" | "not_an_object" | "too_long" | "too_deep" | "no_time" | "no_log_type" | "no_resource_type" | "unknown_log_type" | "binary" | "unsupported_compression" | "truncated_gzip" | "corrupt_gzip" | "unclosed_array" | "trailing_data" | "read_error" | "unreadable" | "not_a_file" | "link_outside";
 
 export type Progress = { 
 /**

@@ -11,7 +11,7 @@
 
 import * as api from "../api";
 import type { ShellError } from "../api";
-import type { Alert, AlertEvents, EventTest, ReplayProgress, ReplayView } from "../contract";
+import type { Alert, AlertEvents, EventTest, ImpactView, ReplayProgress, ReplayView } from "../contract";
 import { alertChart, filterAlerts, filterArgs, nextSort, sortAlerts, sourceList, type AlertColumn, type SortDirection } from "../replay";
 import type { Notices } from "./notices.svelte";
 
@@ -19,6 +19,8 @@ import type { Notices } from "./notices.svelte";
 export interface ReplayRun {
   progress: ReplayProgress | null;
   cancelling: boolean;
+  /** "replay", or "impact" (the same logs through the last commit's rules, then the working tree's). */
+  kind: "replay" | "impact";
 }
 
 export class LogReplay {
@@ -39,6 +41,8 @@ export class LogReplay {
   selected = $state<number | null>(null);
   events = $state.raw<AlertEvents | null>(null);
   eventsError = $state.raw<ShellError | null>(null);
+  /** The last "Impact": what the working tree's edits do to the alerts, against the last commit. */
+  impact = $state.raw<ImpactView | null>(null);
 
   /** The alerts the table shows: filtered by the query, sorted. */
   alerts = $derived(this.view ? sortAlerts(filterAlerts(this.view.report.alerts, this.query), this.sort.column, this.sort.direction) : []);
@@ -77,7 +81,7 @@ export class LogReplay {
     this.selected = null;
     this.events = null;
     this.eventsError = null;
-    this.running = { progress: null, cancelling: false };
+    this.running = { progress: null, cancelling: false, kind: "replay" };
     this.#notices.log("replay", `Replaying ${sources.join(", ")}…`);
     try {
       const view = await api.runReplay(sources, filterArgs(this.filter), (progress) => {
@@ -100,6 +104,46 @@ export class LogReplay {
     } finally {
       if (generation === this.#generation) this.running = null;
     }
+  }
+
+  /**
+   * "Impact": the form's sources through the rules of the last commit and of the working tree;
+   * the comparison replaces the last one (the replay's table stays). Null when it could not run.
+   */
+  async runImpact(): Promise<ImpactView | null> {
+    const sources = sourceList(this.sources);
+    if (this.running || sources.length === 0) return null;
+    const generation = ++this.#generation;
+    this.impact = null;
+    this.error = null;
+    this.running = { progress: null, cancelling: false, kind: "impact" };
+    this.#notices.log("replay", `Impact: replaying ${sources.join(", ")} through the last commit and the working tree…`);
+    try {
+      const view = await api.replayImpact(sources, filterArgs(this.filter), (progress) => {
+        if (generation === this.#generation && this.running) this.running.progress = progress;
+      });
+      if (generation !== this.#generation) return null;
+      this.impact = view;
+      const i = view.impact;
+      this.#notices.log(
+        "replay",
+        `Impact against ${i.commit.slice(0, 12)}${i.cancelled ? " (stopped)" : ""}: alerts ${i.alerts_before} → ${i.alerts_after}, ${i.added} added, ${i.removed} removed, ${i.changed} changed`,
+      );
+      return view;
+    } catch (e) {
+      if (generation !== this.#generation) return null;
+      const err = api.toShellError(e);
+      this.error = err;
+      this.#notices.log("replay", `Impact failed: ${err.message}${err.hint ? ` — hint: ${err.hint}` : ""}`, "error");
+      return null;
+    } finally {
+      if (generation === this.#generation) this.running = null;
+    }
+  }
+
+  /** Closes the comparison. */
+  closeImpact(): void {
+    this.impact = null;
   }
 
   /** Stops the replay going on (it then answers with what was done). */
@@ -163,5 +207,6 @@ export class LogReplay {
     this.selected = null;
     this.events = null;
     this.eventsError = null;
+    this.impact = null;
   }
 }
