@@ -779,6 +779,13 @@ fn scheduled_rules_run_on_query_rows_and_policies_on_resources() {
     assert_eq!(report["runs"], 13);
     assert_eq!(report["unrouted"]["resource:AWS.IAM.User"], 1);
     assert_eq!(report["problems"][0]["kind"], "no_resource_type");
+    // The demo's rule with InlineFilters reads CloudTrail, and no CloudTrail event was read:
+    // no note about filters not applied.
+    assert!(
+        !report["notes"].to_string().contains("InlineFilters"),
+        "{}",
+        report["notes"]
+    );
     // (detection, dedup, events) of every alert.
     let alerts: Vec<(String, String, u64)> = report["alerts"]
         .as_array()

@@ -588,21 +588,6 @@ pub fn run(
             .collect(),
         ..ReplayReport::default()
     };
-    let filtered: Vec<&str> = plan
-        .detections
-        .iter()
-        .filter(|d| d.inline_filters)
-        .map(|d| d.id.as_str())
-        .collect();
-    if !filtered.is_empty() {
-        report.notes.push(format!(
-            "InlineFilters are not applied yet ({} detection{}: {}): their matches may be more than Panther's",
-            filtered.len(),
-            if filtered.len() == 1 { "" } else { "s" },
-            filtered.iter().take(5).copied().collect::<Vec<_>>().join(", ")
-        ));
-    }
-
     for (query, _) in &options.query_results {
         let route = fields::query_route(query);
         if !plan.detections.iter().any(|d| d.log_types.contains(&route)) {
@@ -803,6 +788,27 @@ pub fn run(
     report.problem_count = tally.total();
     report.problems = tally.counts();
     report.read = read_stats;
+    // Only detections that saw events: a rule with InlineFilters whose log type is not in the
+    // logs changes nothing.
+    let filtered: Vec<&str> = plan
+        .detections
+        .iter()
+        .filter(|d| d.inline_filters)
+        .filter(|d| {
+            d.log_types
+                .iter()
+                .any(|t| report.read.events_by_log_type.contains_key(t))
+        })
+        .map(|d| d.id.as_str())
+        .collect();
+    if !filtered.is_empty() {
+        report.notes.push(format!(
+            "InlineFilters are not applied yet ({} detection{}: {}): their matches may be more than Panther's",
+            filtered.len(),
+            if filtered.len() == 1 { "" } else { "s" },
+            filtered.iter().take(5).copied().collect::<Vec<_>>().join(", ")
+        ));
+    }
 
     // The grouping step, in event-time order.
     let mut grouper = Grouper::new(plan.detections.iter().map(|d| d.group.clone()).collect());
