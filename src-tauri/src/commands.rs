@@ -236,6 +236,22 @@ pub async fn recovery_clear<R: Runtime>(app: AppHandle<R>, path: String) -> Resu
 /// How often a test run reports its progress to the page, at most.
 const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_millis(50);
 
+/// At most one progress message per [`PROGRESS_EVERY`] (and the last one): each is a message to
+/// the page, and answers are collected on the command's thread.
+#[derive(Default)]
+struct Throttle(Option<std::time::Instant>);
+
+impl Throttle {
+    /// Whether to send this message (`last`: always).
+    fn due(&mut self, last: bool) -> bool {
+        let due = last || self.0.is_none_or(|t| t.elapsed() >= PROGRESS_EVERY);
+        if due {
+            self.0 = Some(std::time::Instant::now());
+        }
+        due
+    }
+}
+
 #[tauri::command]
 pub async fn run_tests<R: Runtime>(
     app: AppHandle<R>,
@@ -244,12 +260,9 @@ pub async fn run_tests<R: Runtime>(
     on_progress: Channel<Progress>,
 ) -> Result<Response, ErrorInfo> {
     blocking(move || {
-        let mut last_sent: Option<std::time::Instant> = None;
+        let mut throttle = Throttle::default();
         let report = shared(&app).run_tests(ids, test_names.unwrap_or_default(), &mut |p| {
-            // At most one message per PROGRESS_EVERY (and the last): each is a message to the
-            // page, and answers are collected on this thread.
-            if p.done == p.total || last_sent.is_none_or(|t| t.elapsed() >= PROGRESS_EVERY) {
-                last_sent = Some(std::time::Instant::now());
+            if throttle.due(p.done == p.total) {
                 let _ = on_progress.send(p.clone());
             }
         })?;
@@ -444,14 +457,13 @@ pub async fn audit_source<R: Runtime>(
         options.against = against
             .map(PathBuf::from)
             .or_else(|| shared(&app).root().ok());
-        let mut last_sent: Option<std::time::Instant> = None;
+        let mut throttle = Throttle::default();
         let report = app
             .state::<AppState<R>>()
             .audits
             .audit(&options, &mut |p| {
                 let last = matches!(p, AuditProgress::Dynamic { done, total, .. } if done == total);
-                if last || last_sent.is_none_or(|t| t.elapsed() >= PROGRESS_EVERY) {
-                    last_sent = Some(std::time::Instant::now());
+                if throttle.due(last) {
                     let _ = on_progress.send(p.clone());
                 }
             })?;
@@ -485,15 +497,13 @@ pub async fn run_replay<R: Runtime>(
     on_progress: Channel<ReplayProgress>,
 ) -> Result<Response, ErrorInfo> {
     blocking(move || {
-        let mut last_sent: Option<std::time::Instant> = None;
+        let mut throttle = Throttle::default();
         let view = shared(&app).replay(
             &sources,
             &filter.unwrap_or_default(),
             session::replay::KeepLimits::default(),
             &mut |p| {
-                // At most one message per PROGRESS_EVERY, as for test runs.
-                if last_sent.is_none_or(|t| t.elapsed() >= PROGRESS_EVERY) {
-                    last_sent = Some(std::time::Instant::now());
+                if throttle.due(false) {
                     let _ = on_progress.send(p.clone());
                 }
             },
@@ -513,11 +523,10 @@ pub async fn replay_impact<R: Runtime>(
     on_progress: Channel<ReplayProgress>,
 ) -> Result<Response, ErrorInfo> {
     blocking(move || {
-        let mut last_sent: Option<std::time::Instant> = None;
+        let mut throttle = Throttle::default();
         let view =
             shared(&app).replay_impact(&sources, &filter.unwrap_or_default(), &mut |_, p| {
-                if last_sent.is_none_or(|t| t.elapsed() >= PROGRESS_EVERY) {
-                    last_sent = Some(std::time::Instant::now());
+                if throttle.due(false) {
                     let _ = on_progress.send(p.clone());
                 }
             })?;

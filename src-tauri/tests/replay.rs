@@ -5,24 +5,12 @@
 
 mod common;
 
-use common::Harness;
+use common::{use_test_environment, Harness};
 use serde_json::{json, Value};
 
 fn call(h: &Harness, cmd: &str, args: Value) -> Value {
     h.call(cmd, args)
         .unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
-}
-
-fn use_test_environment() {
-    // The managed test environment (tests/setup.sh makes it; created here if missing).
-    if std::env::var_os("PROWL_PYTHON_ENV").is_none() {
-        let home = std::env::var_os("HOME").unwrap_or_default();
-        let cache = std::env::var_os("PROWL_CACHE")
-            .map(std::path::PathBuf::from)
-            .unwrap_or_else(|| std::path::PathBuf::from(home).join(".cache/prowl"));
-        std::env::set_var("PROWL_PYTHON_ENV", cache.join("test-env"));
-    }
-    std::env::set_var("PROWL_WORKER_EXE", env!("CARGO_BIN_EXE_prowl-worker"));
 }
 
 #[test]

@@ -24,15 +24,7 @@ fn running(app: &tauri::App<MockRuntime>) -> usize {
 
 #[test]
 fn runs_use_prowl_worker_and_extra_workers_retire_when_idle() {
-    // The managed test environment (tests/setup.sh makes it; created here if missing).
-    if std::env::var_os("PROWL_PYTHON_ENV").is_none() {
-        let home = std::env::var_os("HOME").unwrap_or_default();
-        let cache = std::env::var_os("PROWL_CACHE")
-            .map(std::path::PathBuf::from)
-            .unwrap_or_else(|| std::path::PathBuf::from(home).join(".cache/prowl"));
-        std::env::set_var("PROWL_PYTHON_ENV", cache.join("test-env"));
-    }
-    std::env::set_var("PROWL_WORKER_EXE", env!("CARGO_BIN_EXE_prowl-worker"));
+    common::use_test_environment();
 
     let h = Harness::new();
     let app = &h.app;

@@ -65,3 +65,17 @@ impl Harness {
         err
     }
 }
+
+/// Workers as the app starts them (`prowl-worker`), on the managed test environment
+/// (tests/setup.sh makes it; created on first use if missing).
+#[allow(dead_code)]
+pub fn use_test_environment() {
+    if std::env::var_os("PROWL_PYTHON_ENV").is_none() {
+        let home = std::env::var_os("HOME").unwrap_or_default();
+        let cache = std::env::var_os("PROWL_CACHE")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| std::path::PathBuf::from(home).join(".cache/prowl"));
+        std::env::set_var("PROWL_PYTHON_ENV", cache.join("test-env"));
+    }
+    std::env::set_var("PROWL_WORKER_EXE", env!("CARGO_BIN_EXE_prowl-worker"));
+}
