@@ -39,6 +39,7 @@ pub mod env;
 pub mod error;
 pub mod filter;
 pub mod fork;
+pub mod matchlang;
 pub mod parallel;
 pub mod replay;
 pub mod session;

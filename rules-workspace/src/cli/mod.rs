@@ -182,6 +182,13 @@ pub struct TestArgs {
     /// order whatever the number.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub workers: Option<u16>,
+    /// Let failures of the tests Prowl evaluates locally (Simple Detections, inline filters,
+    /// correlation rules: PAT skips them without a Panther backend) fail the run.
+    #[arg(long, conflicts_with = "pat_only")]
+    pub fail_on_local: bool,
+    /// Do only what PAT does without a backend: no local verdicts after its report.
+    #[arg(long)]
+    pub pat_only: bool,
     /// How to print the results: text is PAT's own output.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -500,6 +507,8 @@ fn test(args: &TestArgs) -> Result<ExitCode, CliError> {
         timeout: std::time::Duration::from_secs_f64(args.timeout.max(0.1)),
         path_label: args.workspace.path.display().to_string(),
         only: None,
+        local: !args.pat_only,
+        fail_on_local: args.fail_on_local,
         debug,
     };
     if args.watch {
@@ -518,8 +527,13 @@ fn test(args: &TestArgs) -> Result<ExitCode, CliError> {
             "exit_code": run.exit_code,
             "summary": run.summary,
             "detections": run.detections,
+            "local": run.local,
         })),
-        Format::Junit => print!("{}", crate::testing::junit::render(&run.detections)),
+        Format::Junit => {
+            let mut all = run.detections.clone();
+            all.extend(run.local.iter().flat_map(|l| l.detections.iter().cloned()));
+            print!("{}", crate::testing::junit::render(&all));
+        }
         _ => {
             use std::io::Write;
             let _ = std::io::stdout().write_all(run.stdout.as_bytes());

@@ -21,6 +21,7 @@ const DISPATCHER: &str = include_str!("python/prowl_worker.py");
 const HARNESS: &str = include_str!("python/prowl_harness.py");
 const AUDIT: &str = include_str!("python/prowl_audit.py");
 const REPLAY: &str = include_str!("python/prowl_replay.py");
+const MATCH: &str = include_str!("python/prowl_match.py");
 
 /// The worker as another binary starts it: `args` are what follows `worker` on its command
 /// line (`[--site-packages DIR]`, what `WorkerOptions` passes).
@@ -130,6 +131,10 @@ pub fn run_worker(site_packages: Option<&Path>) -> ExitCode {
         // The static audit (standard library only): what `audit_static` answers.
         let audit = PyModule::from_code(py, &to_c(AUDIT)?, c"prowl_audit.py", c"prowl_audit")?;
         sys.getattr("modules")?.set_item("prowl_audit", audit)?;
+        // The match-language evaluator (standard library only): Simple Detections' modules
+        // import it by name; inline filters and replay use it.
+        let matcher = PyModule::from_code(py, &to_c(MATCH)?, c"prowl_match.py", c"prowl_match")?;
+        sys.getattr("modules")?.set_item("prowl_match", matcher)?;
         // Replay's detection step (uses the harness's state; imports nothing at load).
         let replay = PyModule::from_code(py, &to_c(REPLAY)?, c"prowl_replay.py", c"prowl_replay")?;
         sys.getattr("modules")?.set_item("prowl_replay", replay)?;

@@ -306,6 +306,16 @@ pub struct RunDetection {
     pub create_alert: Option<Value>,
     /// The Python file whose code runs (a derived detection's base's).
     pub path: Option<String>,
+    /// Source text to run instead of `path` (a Simple Detection compiled by Prowl).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// The file tracebacks name for a `body` detection.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_path: Option<String>,
+    /// The rule's `InlineFilters`, compiled (see [`crate::matchlang`]): applied before
+    /// `rule()`. Only in Prowl's local verdicts; PAT's run has none without a backend.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filters: Option<Value>,
     /// The tests to run, in spec order.
     pub tests: Vec<TestCase>,
 }
@@ -480,6 +490,34 @@ pub struct DetectionResult {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[ts(as = "Option<Vec<Attempt>>", optional)]
     pub attempts: Vec<Attempt>,
+    /// Set when Prowl evaluated these tests itself where PAT needs a Panther backend: what
+    /// was evaluated locally (see [`LocalKind`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub local: Option<LocalKind>,
+}
+
+/// What Prowl evaluated locally that PAT only tests through a Panther backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum LocalKind {
+    /// A Simple Detection (`Detection:` in YAML).
+    SimpleDetection,
+    /// A Python rule run with its `InlineFilters` applied.
+    InlineFilters,
+    /// A correlation rule (`Group` / `Sequence`) on its tests' `RuleOutputs`.
+    CorrelationRule,
+}
+
+impl LocalKind {
+    /// How reports name it.
+    pub fn label(self) -> &'static str {
+        match self {
+            LocalKind::SimpleDetection => "simple detection",
+            LocalKind::InlineFilters => "inline filters applied",
+            LocalKind::CorrelationRule => "correlation rule",
+        }
+    }
 }
 
 impl DetectionResult {
@@ -501,6 +539,7 @@ impl DetectionResult {
             results: Vec::new(),
             elapsed_ms: None,
             attempts: Vec::new(),
+            local: None,
         }
     }
 

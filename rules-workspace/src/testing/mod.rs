@@ -15,6 +15,7 @@
 mod collect;
 pub mod junit;
 pub mod kept_output;
+pub mod local;
 pub mod pat_text;
 mod plan;
 mod schedule;
@@ -52,6 +53,11 @@ pub struct TestOptions {
     pub path_label: String,
     /// Run only these detection IDs (watch mode: what a change touched), after the filters.
     pub only: Option<std::collections::BTreeSet<String>>,
+    /// Evaluate locally what PAT needs a backend for (Simple Detections, inline filters,
+    /// correlation rules), after PAT's report.
+    pub local: bool,
+    /// Make the local verdicts' failures fail the run (exit code 1).
+    pub fail_on_local: bool,
     /// Profiling switches.
     pub debug: DebugSwitches,
 }
@@ -69,6 +75,8 @@ impl Default for TestOptions {
             timeout: Duration::from_secs(10),
             path_label: ".".into(),
             only: None,
+            local: true,
+            fail_on_local: false,
             debug: DebugSwitches::default(),
         }
     }
@@ -117,6 +125,9 @@ pub struct TestRun {
     pub loading_attempts: Vec<crate::engine::messages::Attempt>,
     /// The sandbox layers this kernel refused, when any (the workers' note).
     pub sandbox_note: Option<String>,
+    /// Prowl's local verdicts on what PAT skips without a backend (its text is already at the
+    /// end of `stderr`).
+    pub local: Option<local::LocalRun>,
 }
 
 /// PAT's Test Summary: counts (Passed may be negative, as in PAT) and the lists behind them.
@@ -380,6 +391,16 @@ pub fn run_observed(
     out.recap(&kept, &ws.root);
     out.attempts(&loading_attempts, &kept, &ws.root);
     let mut run = out.finish(counted, invalid);
+    if options.local && !cancelled {
+        let found = local::run(pool, &load, &detections, options)?;
+        if !found.detections.is_empty() {
+            run.stderr.push_str(&found.text(options.fail_on_local));
+            if options.fail_on_local && found.failed > 0 && run.exit_code == 0 {
+                run.exit_code = 1;
+            }
+            run.local = Some(found);
+        }
+    }
     run.detections = kept;
     run.cancelled = cancelled;
     run.loading_attempts = loading_attempts;

@@ -89,6 +89,21 @@ fn code_file(item: &AnalysisItem) -> Option<String> {
         .map(|f| pat_join(item, f))
 }
 
+/// A request running `tests` of `item` with `code_item`'s code (a derived rule's base).
+pub(super) fn run_request(item: &AnalysisItem, code_item: &AnalysisItem, tests: &[&Node]) -> RunDetection {
+    RunDetection {
+        id: item.id.clone(),
+        analysis_type: item.analysis_type.as_str().to_owned(),
+        spec_path: item.spec_path.display().to_string(),
+        create_alert: item.spec.get("CreateAlert").map(Node::to_json),
+        path: code_file(code_item),
+        body: None,
+        source_path: None,
+        filters: None,
+        tests: tests.iter().map(|t| test_case(t)).collect(),
+    }
+}
+
 fn test_case(test: &Node) -> TestCase {
     let json = |key: &str| test.get(key).map(Node::to_json);
     let resource = json("Resource");
@@ -239,6 +254,9 @@ pub(super) fn plan<'a>(detections: &[&'a AnalysisItem], options: &TestOptions) -
             spec_path: spec_file.clone(),
             create_alert: item.spec.get("CreateAlert").map(Node::to_json),
             path: code_file(code_item),
+            body: None,
+            source_path: None,
+            filters: None,
             tests,
         };
         plans.push(Plan::Run {

@@ -69,6 +69,8 @@ req:
     body           str   source text (derived detection with a remote base, transpiled simple
                          detection); PAT writes it to <tmp>/detections/<safe id>.py and imports it.
     source_path    str   optional: file to name in tracebacks for a `body` detection.
+    filters        list  optional: the rule's InlineFilters as a `prowl_match` program (Prowl's
+                         local verdicts; PAT runs without them when it has no backend).
     spec_path      str   the spec file (echoed back).
     create_alert   bool | None   the spec's CreateAlert (None when the key is absent).
     tests          list  [{name, expected_result: bool, log | resource: any JSON,
@@ -815,6 +817,10 @@ def _run_detection(req):
         st.user_files.add(source_file)
     if req.get("create_alert") is not None:
         config["suppressAlert"] = not bool(req["create_alert"])
+    if req.get("filters") is not None:
+        # InlineFilters compiled by Prowl (PAT would ask the server to transpile them):
+        # panther-core runs them before rule(), as at run time.
+        config["filters"] = [sys.modules["prowl_match"].inline_filter(req["filters"])]
 
     # Build the detection: the module runs here, outside any test capture (PAT prints its output
     # straight to stdout, before the detection ID).

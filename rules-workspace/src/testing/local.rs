@@ -1,0 +1,264 @@
+//! Prowl's local verdicts on what PAT tests only through a Panther backend: Simple Detections,
+//! rules' `InlineFilters`, and correlation rules (see [`crate::matchlang`]).
+//!
+//! PAT's report stays byte for byte PAT's (it skips these without a token); this runs after
+//! it, on the same warm workers, and its text is a separate section at the end of stderr, so
+//! stdout can still be diffed against `pat test`. `--fail-on-local` makes its failures fail
+//! the run.
+//! - A Simple Detection runs as the Python module [`crate::matchlang::simple::python_body`]
+//!   writes, through panther-core, with PAT's test semantics (its `Detection` is `rule()`).
+//! - A rule (streaming only: panther-core applies filters to nothing else) with
+//!   `InlineFilters` runs its tests again with the filters applied before `rule()`.
+//! - A correlation rule's tests are evaluated here, without a worker.
+
+use super::plan::{self, DetectionRequest};
+use super::TestOptions;
+use crate::engine::messages::{DetectionResult, LocalKind, PyError, Request, UnitTestResult};
+use crate::engine::pool::{Load, Pool};
+use crate::engine::EngineError;
+use crate::matchlang::{correlation, simple};
+use crate::spec::{AnalysisItem, AnalysisType, Node};
+
+/// What the local evaluation found.
+#[derive(Debug, Default, Clone, serde::Serialize, ts_rs::TS)]
+pub struct LocalRun {
+    /// One entry per detection evaluated locally, in PAT's order; `local` says what kind.
+    pub detections: Vec<DetectionResult>,
+    /// Tests that passed.
+    pub passed: usize,
+    /// Tests that failed (or detections that could not be evaluated).
+    pub failed: usize,
+}
+
+impl LocalRun {
+    /// The section printed after PAT's report (empty when nothing was evaluated).
+    pub fn text(&self, counted_in_exit_code: bool) -> String {
+        if self.detections.is_empty() {
+            return String::new();
+        }
+        let mut out = String::from(
+            "\nEvaluated locally by Prowl (PAT skips these without a Panther backend):\n",
+        );
+        for d in &self.detections {
+            let kind = d.local.map_or("", LocalKind::label);
+            out.push_str(&format!("\n{} ({kind})\n", d.id));
+            if let Some(error) = &d.setup_error {
+                out.push_str(&format!(
+                    "\t[FAIL] {}\n",
+                    error.message.as_deref().unwrap_or("could not be evaluated")
+                ));
+            }
+            for t in &d.results {
+                let verdict = if t.clean_pass() { "PASS" } else { "FAIL" };
+                out.push_str(&format!("\t[{verdict}] {}\n", t.name));
+                if !t.clean_pass() {
+                    out.push_str(&format!("\t\t{}\n", why(t)));
+                }
+            }
+        }
+        let count = |k: LocalKind| self.detections.iter().filter(|d| d.local == Some(k)).count();
+        out.push_str(&format!(
+            "\nLocal verdicts: {} passed, {} failed ({} simple detections, {} rules with inline \
+             filters, {} correlation rules){}\n",
+            self.passed,
+            self.failed,
+            count(LocalKind::SimpleDetection),
+            count(LocalKind::InlineFilters),
+            count(LocalKind::CorrelationRule),
+            if counted_in_exit_code {
+                ""
+            } else {
+                "; not counted in the exit code (--fail-on-local counts them)"
+            },
+        ));
+        out
+    }
+}
+
+/// One failing test's reason, in a line.
+fn why(t: &UnitTestResult) -> String {
+    if let Some(oob) = &t.out_of_band {
+        return oob.message.clone();
+    }
+    if let Some(f) = t.functions.iter().find(|f| f.error.is_some()) {
+        return format!("[{}] {}", f.name, f.output_text);
+    }
+    match t.trigger_alert {
+        Some(true) => "expected no alert, got one".into(),
+        Some(false) => "expected an alert, got none".into(),
+        None => t
+            .functions
+            .iter()
+            .find(|f| !f.passed)
+            .map_or_else(|| "failed".into(), |f| format!("[{}] {}", f.name, f.output_text)),
+    }
+}
+
+/// Evaluates locally the selected detections PAT would skip or run without their filters.
+pub(super) fn run(
+    pool: &mut Pool,
+    load: &Load,
+    detections: &[&AnalysisItem],
+    options: &TestOptions,
+) -> Result<LocalRun, EngineError> {
+    let wanted_test = |t: &Node| {
+        options.test_names.is_empty()
+            || t.get("Name")
+                .and_then(Node::as_str)
+                .is_some_and(|n| options.test_names.iter().any(|x| x == n))
+    };
+    let mut slots: Vec<Option<DetectionResult>> = Vec::new();
+    let mut requests: Vec<(usize, DetectionRequest)> = Vec::new();
+    for &item in detections {
+        if options.only.as_ref().is_some_and(|w| !w.contains(&item.id)) {
+            continue;
+        }
+        if options.skip_disabled_tests && item.enabled != Some(true) {
+            continue;
+        }
+        let tests: Vec<&Node> = item
+            .spec
+            .get("Tests")
+            .and_then(Node::as_list)
+            .map(|l| l.iter().filter(|t| wanted_test(t)).collect())
+            .unwrap_or_default();
+        if !options.test_names.is_empty() && tests.is_empty() {
+            continue;
+        }
+        let spec_path = item.spec_path.display().to_string();
+        if item.analysis_type == AnalysisType::CorrelationRule {
+            slots.push(Some(correlation_result(item, &spec_path, &wanted_test)));
+            continue;
+        }
+        let (kind, request) = if plan::is_simple(item) {
+            let compiled = simple::compile_simple(&item.spec);
+            let body = simple::python_body(&item.id, &item.rel_path, &compiled);
+            let mut request = plan::run_request(item, item, &tests);
+            request.path = None;
+            request.body = Some(body);
+            request.source_path = Some(spec_path.clone());
+            if let Some(filters) = item.spec.get("InlineFilters") {
+                request.filters = Some(simple::compile_filters(filters).0);
+            }
+            (LocalKind::SimpleDetection, request)
+        } else if item.analysis_type == AnalysisType::Rule {
+            let Some(filters) = item.spec.get("InlineFilters") else {
+                continue;
+            };
+            // A derived rule runs its base's code, as in PAT's run.
+            let code = item
+                .base_detection
+                .as_deref()
+                .and_then(|b| detections.iter().find(|d| d.id == b).copied());
+            if item.base_detection.is_some() && code.is_none() {
+                continue;
+            }
+            let mut request = plan::run_request(item, code.unwrap_or(item), &tests);
+            request.filters = Some(simple::compile_filters(filters).0);
+            (LocalKind::InlineFilters, request)
+        } else {
+            continue;
+        };
+        slots.push(Some(DetectionResult {
+            id: item.id.clone(),
+            local: Some(kind),
+            ..DetectionResult::default()
+        }));
+        requests.push((
+            slots.len() - 1,
+            DetectionRequest {
+                body: request,
+                code_item: item,
+            },
+        ));
+    }
+    if !requests.is_empty() {
+        let jobs = requests
+            .iter()
+            .enumerate()
+            .map(|(i, (_, r))| vec![(i, Request::RunDetection(r.body.clone()))])
+            .collect();
+        pool.run(load, jobs, options.timeout, &mut |index, answer| {
+            let (slot, request) = &requests[index];
+            let mut answer: DetectionResult = match answer {
+                Ok(a) => a,
+                Err(e) => DetectionResult::engine_failure(
+                    &request.body.id,
+                    &request.body.spec_path,
+                    e.to_string(),
+                ),
+            };
+            answer.local = slots[*slot].as_ref().and_then(|s| s.local);
+            slots[*slot] = Some(answer);
+            true
+        });
+    }
+    let detections: Vec<DetectionResult> = slots.into_iter().flatten().collect();
+    let mut run = LocalRun::default();
+    for d in &detections {
+        if d.setup_error.is_some() {
+            run.failed += 1;
+        }
+        for t in &d.results {
+            if t.clean_pass() {
+                run.passed += 1;
+            } else {
+                run.failed += 1;
+            }
+        }
+    }
+    run.detections = detections;
+    Ok(run)
+}
+
+/// A correlation rule's tests, evaluated here, as a detection result.
+fn correlation_result(
+    item: &AnalysisItem,
+    spec_path: &str,
+    wanted: &dyn Fn(&Node) -> bool,
+) -> DetectionResult {
+    let mut result = DetectionResult {
+        id: item.id.clone(),
+        spec_path: Some(spec_path.to_owned()),
+        matcher: "rule".into(),
+        local: Some(LocalKind::CorrelationRule),
+        ..DetectionResult::default()
+    };
+    match correlation::run_tests(&item.spec, wanted) {
+        Ok(verdicts) => {
+            for v in verdicts {
+                let mut t = UnitTestResult {
+                    name: v.name.clone(),
+                    passed: v.passed(),
+                    trigger_alert: v.fired,
+                    detection_output: v.fired.map_or(serde_json::Value::Null, Into::into),
+                    ..UnitTestResult::default()
+                };
+                if let Some(error) = v.error {
+                    t.failed_entries = vec![v.name.clone()];
+                    t.out_of_band = Some(crate::engine::messages::OutOfBand {
+                        kind: "Unexpected".into(),
+                        message: error.clone(),
+                        warning: error,
+                    });
+                } else if !t.passed {
+                    t.failed_entries = vec![v.name];
+                }
+                result.results.push(t);
+            }
+        }
+        Err(problems) => {
+            let message = problems
+                .iter()
+                .map(|p| format!("line {}: {}", p.span.line, p.message))
+                .collect::<Vec<_>>()
+                .join("; ");
+            result.setup_error = Some(PyError {
+                kind: Some("CorrelationRuleError".into()),
+                message: Some(message),
+                traceback: Vec::new(),
+            });
+        }
+    }
+    result
+}
