@@ -1,7 +1,8 @@
 """Reference check for `prowl replay`, written independently of Prowl's code.
 
 Calls panther-core directly, the way Panther's log analysis does, on the same events: every
-enabled rule of a workspace with Python code and LogTypes, bound to the data model of each
+enabled rule of a workspace with Python code (or a Simple Detection, read by the small
+evaluator below) and LogTypes, bound to the data model of each
 event's `p_log_type`, run with `Detection.run(..., batch_mode=True)`. Prints, as JSON, per
 detection the events it alerted on ("matches") and raised on ("errors"), plus the events read.
 
@@ -9,8 +10,11 @@ Usage: python reference_matches.py WORKSPACE LOG_FILE... (JSON lines, plain or .
 
 Nothing of Prowl is imported: only the standard library, PyYAML and panther-core (AGPL, from
 PyPI, in the environment that runs this script). Events must carry `p_log_type` (Panther's
-data-lake exports do); `InlineFilters` are not applied (Prowl does not apply them yet either),
-and the `p_` fields Prowl derives (`p_any_*`, `p_row_id`) are not added: the rules compared must
+data-lake exports do). `InlineFilters` are translated here by hand into panther-core's own
+runtime filter statements (`{"statement": ...}`, what Panther's server sends back) for the
+conditions below, an implementation independent of Prowl's; panther-core's runtime cannot tell a
+missing field from a null one, so the events compared must carry the fields filters name. The
+`p_` fields Prowl derives (`p_any_*`, `p_row_id`) are not added: the rules compared must
 not read them.
 """
 
@@ -39,6 +43,93 @@ def specs(root):
                         continue
                 if isinstance(spec, dict) and "AnalysisType" in spec:
                     yield folder, spec
+
+
+# Panther's condition names -> panther-core's runtime filter operators.
+_OPERATORS = {
+    "Equals": "==",
+    "DoesNotEqual": "!=",
+    "IsIn": "in",
+    "IsNotIn": "!in",
+    "StartsWith": "starts_with",
+    "EndsWith": "ends_with",
+    "Contains": "contains",
+    "DoesNotContain": "!contains",
+    "IsGreaterThan": ">",
+    "IsGreaterThanOrEquals": ">=",
+    "IsLessThan": "<",
+    "IsLessThanOrEquals": "<=",
+}
+
+
+def statement(expressions, combinator="and"):
+    nodes = []
+    for expression in expressions:
+        if "All" in expression:
+            nodes.append(statement(expression["All"], "and"))
+        elif "Any" in expression:
+            nodes.append(statement(expression["Any"], "or"))
+        else:
+            nodes.append({
+                "target": expression["KeyPath"],
+                "operator": _OPERATORS[expression["Condition"]],
+                "value": expression.get("Values", expression.get("Value")),
+            })
+    return {combinator: nodes}
+
+
+def _field(event, key_path):
+    value = event
+    for name in key_path.split("."):
+        if not isinstance(value, dict) or name not in value:
+            return _ABSENT
+        value = value[name]
+    return value
+
+
+_ABSENT = object()
+
+
+def simple_match(expressions, event):
+    """Simple Detections, for the conditions the compared workspaces use (a second, independent
+    reading of Panther's reference: dotted KeyPaths, Equals, IsIn, Exists, All/Any/None)."""
+    for expression in expressions:
+        if "All" in expression:
+            ok = simple_match(expression["All"], event)
+        elif "Any" in expression:
+            ok = any(simple_match([e], event) for e in expression["Any"])
+        elif "None" in expression:
+            ok = not any(simple_match([e], event) for e in expression["None"])
+        else:
+            value = _field(event, expression["KeyPath"])
+            condition = expression["Condition"]
+            if condition == "Equals":
+                ok = value == expression["Value"]
+            elif condition == "IsIn":
+                ok = value in expression["Values"]
+            elif condition == "Exists":
+                ok = value is not _ABSENT
+            else:
+                raise ValueError(f"the reference does not read {condition}")
+        if not ok:
+            return False
+    return True
+
+
+class SimpleRule:  # pylint: disable=too-few-public-methods
+    """What the reference needs of a Rule, for a Simple Detection."""
+
+    class Result:  # pylint: disable=too-few-public-methods
+        def __init__(self, matched):
+            self.trigger_alert = matched
+            self.detection_exception = None
+
+    def __init__(self, spec):
+        self.detection_id = spec["RuleID"]
+        self.expressions = spec["Detection"]
+
+    def run(self, event, *_args, **_kwargs):
+        return self.Result(simple_match(self.expressions, event.to_dict()))
 
 
 def load(root):
@@ -70,12 +161,17 @@ def load(root):
     for spec in rules:
         if spec.get("Enabled") is not True or not spec.get("LogTypes"):
             continue
+        if "Detection" in spec:
+            built.append((SimpleRule(spec), set(spec["LogTypes"])))
+            continue
         path = bases.get(spec.get("BaseDetection") or spec["RuleID"])
-        if path is None or "Detection" in spec:
+        if path is None:
             continue
         config = {"id": spec["RuleID"], "versionId": "0", "analysisType": "RULE", "path": path}
         if spec.get("Severity"):
             config["severity"] = spec["Severity"]
+        if spec.get("InlineFilters"):
+            config["filters"] = {"statement": statement(spec["InlineFilters"])}
         built.append((Rule(config), set(spec["LogTypes"])))
     return built, models
 

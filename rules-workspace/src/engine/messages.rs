@@ -162,8 +162,15 @@ pub struct ReplayDetection {
     pub id: String,
     /// `rule`, `scheduled_rule` or `policy`.
     pub analysis_type: String,
-    /// The Python file whose code runs (a derived detection's base's).
+    /// The Python file whose code runs (a derived detection's base's); for a Simple
+    /// Detection, its spec (named in tracebacks).
     pub path: String,
+    /// A Simple Detection's module, compiled by Prowl (run instead of `path`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// The rule's `InlineFilters`, compiled: panther-core applies them before `rule()`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filters: Option<serde_json::Value>,
     /// The spec's `Severity` (what `severity()` falls back to).
     pub severity: Option<String>,
     /// `DedupPeriodMinutes`.

@@ -89,7 +89,7 @@ pub struct PlannedDetection {
     pub dedup_period_minutes: i64,
     /// `Threshold`.
     pub threshold: u64,
-    /// It has `InlineFilters` (not applied yet: see the report's notes).
+    /// It has `InlineFilters` (applied before `rule()`, as at run time).
     pub inline_filters: bool,
     #[serde(skip)]
     request: ReplayDetection,
@@ -206,18 +206,14 @@ pub fn plan_for(ws: &Workspace, options: &ReplayOptions) -> ReplayPlan {
             }
             _ => {
                 out.skipped.push(skip(
-                    "a correlation rule: evaluated on the server only, for now",
+                    "a correlation rule: it reads other detections' signals, not logs (its tests run with `prowl test`)",
                 ));
                 continue;
             }
         };
+        let simple = item.form == Some(DetectionForm::Simple);
         let code_item = match (item.form, item.base_detection.as_deref()) {
-            (Some(DetectionForm::Simple), _) => {
-                out.skipped.push(skip(
-                    "a simple detection: its match expressions are evaluated on the server only, for now",
-                ));
-                continue;
-            }
+            (Some(DetectionForm::Simple), _) => item,
             (_, Some(base)) if !base.is_empty() => match by_rule_id.get(base) {
                 Some(b) => *b,
                 None => {
@@ -229,10 +225,23 @@ pub fn plan_for(ws: &Workspace, options: &ReplayOptions) -> ReplayPlan {
             },
             _ => item,
         };
-        let Some(code) = &code_item.code_path else {
-            out.skipped.push(skip("no Python file"));
-            continue;
+        let (code, body) = if simple {
+            let compiled = crate::matchlang::simple::compile_simple(&item.spec);
+            let body = crate::matchlang::simple::python_body(&item.id, &item.rel_path, &compiled);
+            (item.spec_path.clone(), Some(body))
+        } else {
+            let Some(code) = &code_item.code_path else {
+                out.skipped.push(skip("no Python file"));
+                continue;
+            };
+            (code.clone(), None)
         };
+        // panther-core applies filters to streaming rules only, as Panther does.
+        let filters = item
+            .spec
+            .get("InlineFilters")
+            .filter(|_| item.analysis_type == AnalysisType::Rule)
+            .map(|f| crate::matchlang::simple::compile_filters(f).0);
         if reads.is_empty() {
             out.skipped
                 .push(skip(if item.analysis_type == AnalysisType::Policy {
@@ -263,6 +272,8 @@ pub fn plan_for(ws: &Workspace, options: &ReplayOptions) -> ReplayPlan {
                 id: item.id.clone(),
                 analysis_type: item.analysis_type.as_str().to_owned(),
                 path: code.display().to_string(),
+                body,
+                filters,
                 severity: item.severity.clone(),
                 dedup_period_minutes: Some(period),
                 create_alert: item.spec.get("CreateAlert").and_then(Node::as_bool),
@@ -788,28 +799,6 @@ pub fn run(
     report.problem_count = tally.total();
     report.problems = tally.counts();
     report.read = read_stats;
-    // Only detections that saw events: a rule with InlineFilters whose log type is not in the
-    // logs changes nothing.
-    let filtered: Vec<&str> = plan
-        .detections
-        .iter()
-        .filter(|d| d.inline_filters)
-        .filter(|d| {
-            d.log_types
-                .iter()
-                .any(|t| report.read.events_by_log_type.contains_key(t))
-        })
-        .map(|d| d.id.as_str())
-        .collect();
-    if !filtered.is_empty() {
-        report.notes.push(format!(
-            "InlineFilters are not applied yet ({} detection{}: {}): their matches may be more than Panther's",
-            filtered.len(),
-            if filtered.len() == 1 { "" } else { "s" },
-            filtered.iter().take(5).copied().collect::<Vec<_>>().join(", ")
-        ));
-    }
-
     // The grouping step, in event-time order.
     let mut grouper = Grouper::new(plan.detections.iter().map(|d| d.group.clone()).collect());
     let limit = options.alert_limit;

@@ -7,8 +7,10 @@ It runs in the same worker as the unit-test harness (`prowl_harness`), after the
 prepare(specs)
 --------------
 Called by the dispatcher right after `load_workspace` when its request carries `replay`.
-specs: [{id, analysis_type ("rule" | "scheduled_rule" | "policy"), path, severity,
-         dedup_period_minutes, create_alert}], in the order the Rust side numbers them.
+specs: [{id, analysis_type ("rule" | "scheduled_rule" | "policy"), path, body?, filters?,
+         severity, dedup_period_minutes, create_alert}], in the order the Rust side numbers
+         them. `body`: a Simple Detection's module compiled by Prowl (`path` is then its spec);
+         `filters`: the rule's InlineFilters as a `prowl_match` program.
 answer: {"detections": [{"id", "error": None | {type, message, traceback}}], "output": str}
         A detection whose module cannot be built has an `error` and never matches.
 
@@ -67,16 +69,27 @@ def prepare(specs):
                 "id": spec["id"],
                 "analysisType": _TYPES.get(spec.get("analysis_type"), "RULE"),
                 "versionId": "0000-0000-0000",
-                "path": spec["path"],
                 "filters": None,
             }
+            if spec.get("body") is not None:
+                # A Simple Detection, compiled by Prowl into a module panther-core runs.
+                config["body"] = spec["body"]
+                temp_copy = st.core.util.id_to_path(st.detection_dir, spec["id"])
+                h._refresh_body(st, temp_copy, spec["body"])  # pylint: disable=protected-access
+                st.file_map[temp_copy] = h._abs(spec["path"])  # pylint: disable=protected-access
+            else:
+                config["path"] = spec["path"]
+            if spec.get("filters") is not None:
+                # InlineFilters: panther-core runs them before rule(), as at run time.
+                config["filters"] = [sys.modules["prowl_match"].inline_filter(spec["filters"])]
             if spec.get("severity"):
                 config["severity"] = spec["severity"]
             if isinstance(spec.get("dedup_period_minutes"), int):
                 config["dedupPeriodMinutes"] = spec["dedup_period_minutes"]
             if spec.get("create_alert") is not None:
                 config["suppressAlert"] = not bool(spec["create_alert"])
-            h._refresh_source(st, spec["path"])  # pylint: disable=protected-access
+            if spec.get("body") is None:
+                h._refresh_source(st, spec["path"])  # pylint: disable=protected-access
             st.user_files.add(h._abs(spec["path"]))  # pylint: disable=protected-access
             is_policy = spec.get("analysis_type") == "policy"
             error = None
