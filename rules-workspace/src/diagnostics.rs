@@ -61,6 +61,9 @@ pub enum Code {
     /// A detection's Python does not compile (PAT reports the detection as invalid when it
     /// tries to load it for its tests).
     PythonSyntax,
+    /// A match expression (Simple Detection, InlineFilters, correlation rule) Panther's server
+    /// would refuse or that can never do what it says (checked by Prowl's compiler only).
+    MatchExpression,
 }
 
 /// One problem, with its place.

@@ -73,9 +73,23 @@ pub enum Command {
     /// and standard input) and count their events by log type and their problems. For now
     /// only with --read-only: running the detections over them comes next.
     Replay(replay::ReplayArgs),
+    /// Show what Prowl runs for a spec's YAML match expressions (what Panther's server
+    /// transpiles): a Simple Detection's Python module, a rule's InlineFilters program, with
+    /// their problems at their lines.
+    Transpile(TranspileArgs),
     /// Internal: a Python worker process serving framed requests on stdin/stdout.
     #[command(hide = true)]
     Worker(WorkerArgs),
+}
+
+/// `prowl transpile SPEC`.
+#[derive(Debug, Args)]
+pub struct TranspileArgs {
+    /// The YAML spec (a Simple Detection, a rule with InlineFilters, a correlation rule).
+    pub spec: PathBuf,
+    /// text: the Python module (and the filters' program); json: everything, with problems.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
 
 /// `prowl env …`: the workspace's managed Python environment.
@@ -278,6 +292,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Test(args) => test(&args),
         Command::List(args) => list(&args, &style),
         Command::Show(args) => show(&args, &style),
+        Command::Transpile(args) => transpile(&args),
         Command::Demo(args) => demo(&args, &style),
         Command::App(args) => app(&args),
         Command::Git(args) => git::run(&args, &style),
@@ -400,6 +415,75 @@ fn show(args: &ShowArgs, style: &output::Style) -> Result<ExitCode, CliError> {
     match args.format {
         Format::Json => output::print_item_json(&ws, index),
         _ => output::print_item_text(&ws, index, style),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn transpile(args: &TranspileArgs) -> Result<ExitCode, CliError> {
+    use crate::matchlang::{correlation, simple};
+    let bytes = std::fs::read(&args.spec).map_err(|e| {
+        usage(
+            format!("cannot read {}: {e}", args.spec.display()),
+            Some("name a YAML spec file"),
+        )
+    })?;
+    let spec = crate::spec::yaml::load_bytes(&bytes)
+        .map_err(|e| usage(format!("{}: {e}", args.spec.display()), None))?
+        .root
+        .ok_or_else(|| usage(format!("{} is empty", args.spec.display()), None))?;
+    let mut problems = Vec::new();
+    let mut body = None;
+    let mut program = None;
+    let id = ["RuleID", "PolicyID"]
+        .iter()
+        .find_map(|k| spec.get(k).and_then(crate::spec::Node::as_str))
+        .unwrap_or("?")
+        .to_owned();
+    let correlation_rule =
+        spec.get("AnalysisType").and_then(crate::spec::Node::as_str) == Some("correlation_rule");
+    if correlation_rule {
+        if let Err(p) = correlation::read(&spec) {
+            problems.extend(p);
+        }
+    } else if spec.get("Detection").is_some() {
+        let compiled = simple::compile_simple(&spec);
+        body = Some(simple::python_body(&id, &args.spec.display().to_string(), &compiled));
+        program = Some(compiled.program.clone());
+        problems.extend(compiled.problems);
+    }
+    let filters = spec.get("InlineFilters").map(|f| {
+        let (program, found) = simple::compile_filters(f);
+        problems.extend(found);
+        program
+    });
+    if args.format == Format::Json {
+        output::print_json(&serde_json::json!({
+            "id": id,
+            "body": body,
+            "program": program,
+            "filters": filters,
+            "problems": problems.iter().map(|p| serde_json::json!({
+                "line": p.span.line, "column": p.span.col, "message": p.message,
+            })).collect::<Vec<_>>(),
+        }));
+    } else {
+        if let Some(body) = &body {
+            print!("{body}");
+        }
+        if let Some(filters) = &filters {
+            println!("# InlineFilters, as the program prowl_match evaluates before rule():");
+            println!("# {filters}");
+        }
+        if body.is_none() && filters.is_none() {
+            if correlation_rule {
+                println!("# {id}: a correlation rule; `prowl test` evaluates its tests locally.");
+            } else {
+                println!("# {id}: no match expressions (neither Detection nor InlineFilters).");
+            }
+        }
+        for p in &problems {
+            eprintln!("{}:{}:{}: {}", args.spec.display(), p.span.line, p.span.col, p.message);
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

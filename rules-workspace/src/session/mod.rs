@@ -327,10 +327,20 @@ impl Session {
         self.pool()?;
         let pool = self.pool.as_mut().expect("pool ensured");
         let run = testing::run_observed(&self.ws, pool, &options, observer)?;
+        // The window shows what Prowl evaluated locally like any other test (each result says
+        // `local`): Simple Detections and correlation rules PAT skips, and rules with
+        // InlineFilters as Panther runs them (filters applied) instead of PAT's unfiltered run.
+        let mut detections = run.detections;
+        for local in run.local.into_iter().flat_map(|l| l.detections) {
+            match detections.iter_mut().find(|d| d.id == local.id) {
+                Some(d) => *d = local,
+                None => detections.push(local),
+            }
+        }
         Ok(TestReport {
             exit_code: run.exit_code,
             summary: run.summary,
-            detections: run.detections,
+            detections,
             elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
             cancelled: run.cancelled,
         })

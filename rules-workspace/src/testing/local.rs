@@ -28,6 +28,8 @@ pub struct LocalRun {
     pub passed: usize,
     /// Tests that failed (or detections that could not be evaluated).
     pub failed: usize,
+    /// Time spent evaluating the correlation rules' tests (milliseconds).
+    pub correlation_ms: f64,
 }
 
 impl LocalRun {
@@ -109,6 +111,7 @@ pub(super) fn run(
     };
     let mut slots: Vec<Option<DetectionResult>> = Vec::new();
     let mut requests: Vec<(usize, DetectionRequest)> = Vec::new();
+    let mut correlation_ms = 0.0;
     for &item in detections {
         if options.only.as_ref().is_some_and(|w| !w.contains(&item.id)) {
             continue;
@@ -127,7 +130,9 @@ pub(super) fn run(
         }
         let spec_path = item.spec_path.display().to_string();
         if item.analysis_type == AnalysisType::CorrelationRule {
+            let started = std::time::Instant::now();
             slots.push(Some(correlation_result(item, &spec_path, &wanted_test)));
+            correlation_ms += started.elapsed().as_secs_f64() * 1000.0;
             continue;
         }
         let (kind, request) = if plan::is_simple(item) {
@@ -194,7 +199,10 @@ pub(super) fn run(
         });
     }
     let detections: Vec<DetectionResult> = slots.into_iter().flatten().collect();
-    let mut run = LocalRun::default();
+    let mut run = LocalRun {
+        correlation_ms,
+        ..LocalRun::default()
+    };
     for d in &detections {
         if d.setup_error.is_some() {
             run.failed += 1;

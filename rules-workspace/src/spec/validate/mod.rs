@@ -160,7 +160,43 @@ fn run<'a>(
     if !options.ignore_table_names {
         check_table_names(&mut out, &options.valid_table_names);
     }
+    check_match_language(&mut out);
     out
+}
+
+/// Problems in match expressions (PAT leaves them to the server): warnings at their line.
+fn check_match_language(out: &mut Classified) {
+    use crate::matchlang::{correlation, simple};
+    let mut found = Vec::new();
+    for item in &out.items {
+        let mut problems = Vec::new();
+        if item.analysis_type == AnalysisType::CorrelationRule {
+            if let Err(p) = correlation::read(&item.spec) {
+                problems.extend(p);
+            }
+        } else if item.analysis_type.is_detection() {
+            if item.spec.get("Detection").is_some() {
+                problems.extend(simple::compile_simple(&item.spec).problems);
+            }
+            if let Some(filters) = item.spec.get("InlineFilters") {
+                problems.extend(simple::compile_filters(filters).1);
+            }
+        }
+        for p in problems {
+            found.push(Diagnostic {
+                severity: Severity::Warning,
+                code: Code::MatchExpression,
+                file: item.spec_path.clone(),
+                rel_path: item.rel_path.clone(),
+                span: Some(p.span),
+                summary: p.message,
+                message: String::new(),
+                hint: Some("see docs/match-language.md for the conditions and their operands".into()),
+                pat: false,
+            });
+        }
+    }
+    out.diagnostics.extend(found);
 }
 
 /// A diagnostic of `file` as PAT reports it (an error, with PAT's message).

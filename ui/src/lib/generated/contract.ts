@@ -338,7 +338,7 @@ view: WorkspaceView,
  */
 warnings: Array<string>, };
 
-export type Code = "yaml-syntax" | "unreadable" | "analysis-type" | "missing-key" | "unknown-key" | "invalid-value" | "exclusive-keys" | "json-schema" | "duplicate-id" | "duplicate-values" | "table-names" | "pack-member-missing" | "code-file" | "dedup-period" | "scheduled-query-missing" | "base-detection-missing" | "duplicate-key" | "data-model-conflict" | "python-syntax";
+export type Code = "yaml-syntax" | "unreadable" | "analysis-type" | "missing-key" | "unknown-key" | "invalid-value" | "exclusive-keys" | "json-schema" | "duplicate-id" | "duplicate-values" | "table-names" | "pack-member-missing" | "code-file" | "dedup-period" | "scheduled-query-missing" | "base-detection-missing" | "duplicate-key" | "data-model-conflict" | "python-syntax" | "match-expression";
 
 export type Committed = { 
 /**
@@ -478,7 +478,12 @@ elapsed_ms?: number,
 /**
  * What the detection's module tried when it was loaded (see [`Attempt`]).
  */
-attempts?: Array<Attempt>, };
+attempts?: Array<Attempt>, 
+/**
+ * Set when Prowl evaluated these tests itself where PAT needs a Panther backend: what
+ * was evaluated locally (see [`LocalKind`]).
+ */
+local?: LocalKind, };
 
 export type Diagnostic = { 
 /**
@@ -1050,6 +1055,8 @@ origin: Origin,
 why: string, };
 
 export type LineTag = "equal" | "insert" | "delete";
+
+export type LocalKind = "simple_detection" | "inline_filters" | "correlation_rule";
 
 export type Location = { 
 /**
