@@ -26,8 +26,14 @@ const TAGS: &[&str] = &["v3.69.0", "v3.81.0", "v3.97.0"];
 /// opposite direction; upstream fixed the transition later (panther-analysis cad129b9, "fix
 /// transition order") without touching the tests, and every later release agrees with Prowl.
 const LOCAL_EXCEPTIONS: &[(&str, &str)] = &[
-    ("v3.69.0", "Security Change on Repo, Followed By Same Repo Archived"),
-    ("v3.69.0", "Repo Archived followed by GHAS change on same repo"),
+    (
+        "v3.69.0",
+        "Security Change on Repo, Followed By Same Repo Archived",
+    ),
+    (
+        "v3.69.0",
+        "Repo Archived followed by GHAS change on same repo",
+    ),
 ];
 
 struct Local {

@@ -447,7 +447,11 @@ fn transpile(args: &TranspileArgs) -> Result<ExitCode, CliError> {
         }
     } else if spec.get("Detection").is_some() {
         let compiled = simple::compile_simple(&spec);
-        body = Some(simple::python_body(&id, &args.spec.display().to_string(), &compiled));
+        body = Some(simple::python_body(
+            &id,
+            &args.spec.display().to_string(),
+            &compiled,
+        ));
         program = Some(compiled.program.clone());
         problems.extend(compiled.problems);
     }
@@ -482,7 +486,13 @@ fn transpile(args: &TranspileArgs) -> Result<ExitCode, CliError> {
             }
         }
         for p in &problems {
-            eprintln!("{}:{}:{}: {}", args.spec.display(), p.span.line, p.span.col, p.message);
+            eprintln!(
+                "{}:{}:{}: {}",
+                args.spec.display(),
+                p.span.line,
+                p.span.col,
+                p.message
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

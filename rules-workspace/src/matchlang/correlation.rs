@@ -90,19 +90,30 @@ fn int(node: Option<&Node>) -> Option<i64> {
 
 /// Reads a correlation rule's `Detection`.
 pub fn read(spec: &Node) -> Result<Correlation, Vec<Problem>> {
-    let problem = |span: Span, message: &str| vec![Problem {
-        span,
-        message: message.to_owned(),
-    }];
-    let detection = spec.get("Detection").ok_or_else(|| problem(spec.span, "no `Detection`"))?;
-    let block = detection
-        .as_list()
-        .and_then(|l| l.first())
-        .ok_or_else(|| problem(detection.span, "`Detection` is a list with a Sequence or a Group"))?;
+    let problem = |span: Span, message: &str| {
+        vec![Problem {
+            span,
+            message: message.to_owned(),
+        }]
+    };
+    let detection = spec
+        .get("Detection")
+        .ok_or_else(|| problem(spec.span, "no `Detection`"))?;
+    let block = detection.as_list().and_then(|l| l.first()).ok_or_else(|| {
+        problem(
+            detection.span,
+            "`Detection` is a list with a Sequence or a Group",
+        )
+    })?;
     let (sequence, list) = match (block.get("Sequence"), block.get("Group")) {
         (Some(s), None) => (true, s),
         (None, Some(g)) => (false, g),
-        _ => return Err(problem(block.span, "the block has a `Sequence` or a `Group`")),
+        _ => {
+            return Err(problem(
+                block.span,
+                "the block has a `Sequence` or a `Group`",
+            ))
+        }
     };
     let mut members = Vec::new();
     for m in list.as_list().unwrap_or_default() {
@@ -124,9 +135,10 @@ pub fn read(spec: &Node) -> Result<Correlation, Vec<Problem>> {
     }
     let lookback_ms = int(block.get("LookbackWindowMinutes")).unwrap_or(15).max(0) * MINUTE_MS;
     let index = |id: &str, span: Span| -> Result<usize, Vec<Problem>> {
-        members.iter().position(|m| m.id == id).ok_or_else(|| {
-            problem(span, &format!("`{id}` is not the ID of a member"))
-        })
+        members
+            .iter()
+            .position(|m| m.id == id)
+            .ok_or_else(|| problem(span, &format!("`{id}` is not the ID of a member")))
     };
     let mut transitions = Vec::new();
     let mut paths: Vec<(usize, String)> = Vec::new();
@@ -143,7 +155,10 @@ pub fn read(spec: &Node) -> Result<Correlation, Vec<Problem>> {
                     let to = index(end("To")?, t.span)?;
                     let within_ms = int(t.get("WithinTimeFrameMinutes"))
                         .map_or(lookback_ms, |m| m.max(0) * MINUTE_MS);
-                    let matched = t.get("Match").and_then(Node::as_list).and_then(|l| l.first());
+                    let matched = t
+                        .get("Match")
+                        .and_then(Node::as_list)
+                        .and_then(|l| l.first());
                     if let Some(m) = matched {
                         let on = m.get("On").and_then(Node::as_str);
                         let pf = m.get("From").and_then(Node::as_str).or(on);
@@ -178,7 +193,10 @@ pub fn read(spec: &Node) -> Result<Correlation, Vec<Problem>> {
                     entry.get("GroupID").and_then(Node::as_str),
                     entry.get("Match").and_then(Node::as_str),
                 ) else {
-                    return Err(problem(entry.span, "a match criterion has GroupID and Match"));
+                    return Err(problem(
+                        entry.span,
+                        "a match criterion has GroupID and Match",
+                    ));
                 };
                 paths.push((index(group, entry.span)?, path.to_owned()));
             }
@@ -229,19 +247,30 @@ fn time_ms(node: &Node) -> Result<i64, String> {
         Value::Str(s) => crate::replay::time::EventTime::parse(s)
             .map(|t| t.unix_nanos() / 1_000_000)
             .ok_or_else(|| format!("`{s}` is neither minutes nor an RFC 3339 time")),
-        _ => Err(format!("a time is minutes or an RFC 3339 time, not {}", node.value.type_name())),
+        _ => Err(format!(
+            "a time is minutes or an RFC 3339 time, not {}",
+            node.value.type_name()
+        )),
     }
 }
 
 fn signals(test: &Node) -> Result<Vec<Signal>, String> {
     let mut out = Vec::new();
     let mut kinds = BTreeSet::new();
-    for output in test.get("RuleOutputs").and_then(Node::as_list).unwrap_or_default() {
+    for output in test
+        .get("RuleOutputs")
+        .and_then(Node::as_list)
+        .unwrap_or_default()
+    {
         let member = output
             .get("ID")
             .and_then(Node::as_str)
             .ok_or("a RuleOutputs entry needs an `ID`")?;
-        for path in output.get("Matches").and_then(Node::as_map).unwrap_or_default() {
+        for path in output
+            .get("Matches")
+            .and_then(Node::as_map)
+            .unwrap_or_default()
+        {
             let path_text = key_text(&path.key);
             for value in path.value.as_map().unwrap_or_default() {
                 for time in value.value.as_list().unwrap_or_default() {
@@ -345,12 +374,13 @@ impl Correlation {
         let step = present[next];
         for &t in &candidates[step] {
             chosen[step] = Some(t);
-            let consistent = self.transitions.iter().all(|tr| {
-                match (chosen[tr.from], chosen[tr.to]) {
-                    (Some(a), Some(b)) => b >= a && b - a <= tr.within_ms,
-                    _ => true,
-                }
-            });
+            let consistent =
+                self.transitions
+                    .iter()
+                    .all(|tr| match (chosen[tr.from], chosen[tr.to]) {
+                        (Some(a), Some(b)) => b >= a && b - a <= tr.within_ms,
+                        _ => true,
+                    });
             if consistent && self.assign(present, next + 1, candidates, times, chosen) {
                 return true;
             }
@@ -379,10 +409,17 @@ impl Correlation {
 }
 
 /// Runs a correlation rule's tests (those `wanted` selects), in spec order.
-pub fn run_tests(spec: &Node, wanted: &dyn Fn(&Node) -> bool) -> Result<Vec<Verdict>, Vec<Problem>> {
+pub fn run_tests(
+    spec: &Node,
+    wanted: &dyn Fn(&Node) -> bool,
+) -> Result<Vec<Verdict>, Vec<Problem>> {
     let rule = read(spec)?;
     let mut verdicts = Vec::new();
-    for test in spec.get("Tests").and_then(Node::as_list).unwrap_or_default() {
+    for test in spec
+        .get("Tests")
+        .and_then(Node::as_list)
+        .unwrap_or_default()
+    {
         if !wanted(test) {
             continue;
         }

@@ -241,7 +241,10 @@ impl Compiler {
     /// A list of expressions, combined as `op`.
     fn list(&mut self, node: &Node, op: &str) -> Json {
         let Some(items) = node.as_list() else {
-            self.problem(node.span, format!("`{op}` needs a list of match expressions"));
+            self.problem(
+                node.span,
+                format!("`{op}` needs a list of match expressions"),
+            );
             return json!(["false"]);
         };
         let compiled: Vec<Json> = items.iter().map(|e| self.expression(e)).collect();
@@ -258,7 +261,10 @@ impl Compiler {
         let Some(entries) = node.as_map() else {
             self.problem(
                 node.span,
-                format!("a match expression is a mapping, not {}", node.value.type_name()),
+                format!(
+                    "a match expression is a mapping, not {}",
+                    node.value.type_name()
+                ),
             );
             return json!(["false"]);
         };
@@ -266,7 +272,10 @@ impl Compiler {
         for combinator in ["All", "Any", "OnlyOne", "None"] {
             if let Some(inner) = node.get(combinator) {
                 if keys.len() > 1 {
-                    self.problem(node.span, format!("`{combinator}` stands alone in its expression"));
+                    self.problem(
+                        node.span,
+                        format!("`{combinator}` stands alone in its expression"),
+                    );
                 }
                 if self.mode == Mode::Filter && matches!(combinator, "OnlyOne" | "None") {
                     self.problem(
@@ -278,19 +287,31 @@ impl Compiler {
             }
         }
         if node.get("Sequence").is_some() || node.get("Group").is_some() {
-            self.problem(node.span, "`Sequence` and `Group` belong to correlation rules".into());
+            self.problem(
+                node.span,
+                "`Sequence` and `Group` belong to correlation rules".into(),
+            );
             return json!(["false"]);
         }
         for entry in entries {
             let known = [
-                "Key", "DeepKey", "KeyPath", "Enrichment", "Condition", "Value", "Values",
+                "Key",
+                "DeepKey",
+                "KeyPath",
+                "Enrichment",
+                "Condition",
+                "Value",
+                "Values",
                 "Expressions",
             ];
             match entry.key.as_str() {
                 Some(k) if known.contains(&k) => {}
                 other => self.problem(
                     entry.key.span,
-                    format!("unknown key `{}` in a match expression", other.unwrap_or("?")),
+                    format!(
+                        "unknown key `{}` in a match expression",
+                        other.unwrap_or("?")
+                    ),
                 ),
             }
         }
@@ -306,7 +327,10 @@ impl Compiler {
         let key = self.key_of(node);
         let filter = self.mode == Mode::Filter;
         if filter && (node.get("Key").is_some() || node.get("DeepKey").is_some()) {
-            self.problem(node.span, "inline filters name fields with `KeyPath` only".into());
+            self.problem(
+                node.span,
+                "inline filters name fields with `KeyPath` only".into(),
+            );
         }
         match condition {
             "AlwaysTrue" | "AlwaysFalse" => {
@@ -316,14 +340,21 @@ impl Compiler {
                 if key.is_some() || node.get("Value").is_some() || node.get("Values").is_some() {
                     self.problem(node.span, format!("`{condition}` stands alone"));
                 }
-                return json!([if condition == "AlwaysTrue" { "true" } else { "false" }]);
+                return json!([if condition == "AlwaysTrue" {
+                    "true"
+                } else {
+                    "false"
+                }]);
             }
             q if QUANTIFIERS.contains(&q) => {
                 if filter {
                     self.problem(cspan, format!("inline filters do not allow `{q}`"));
                 }
                 let Some(path) = key else {
-                    self.problem(node.span, format!("`{q}` needs the list's Key, DeepKey or KeyPath"));
+                    self.problem(
+                        node.span,
+                        format!("`{q}` needs the list's Key, DeepKey or KeyPath"),
+                    );
                     return json!(["false"]);
                 };
                 let Some(inner) = node.get("Expressions") else {
@@ -357,18 +388,25 @@ impl Compiler {
         }
         // A two-key comparison: no key of its own, and two key specifiers as `Values`.
         if key.is_none() {
-            let pair = node.get("Values").and_then(Node::as_list).filter(|v| {
-                v.iter().all(|k| k.as_map().is_some())
-            });
+            let pair = node
+                .get("Values")
+                .and_then(Node::as_list)
+                .filter(|v| v.iter().all(|k| k.as_map().is_some()));
             let Some(pair) = pair else {
-                self.problem(node.span, format!("`{name}` needs a Key, DeepKey or KeyPath"));
+                self.problem(
+                    node.span,
+                    format!("`{name}` needs a Key, DeepKey or KeyPath"),
+                );
                 return json!(["false"]);
             };
             if filter {
                 self.problem(node.span, "inline filters do not compare two keys".into());
             }
             if pair.len() != 2 {
-                self.problem(node.span, "a two-key comparison names exactly two keys".into());
+                self.problem(
+                    node.span,
+                    "a two-key comparison names exactly two keys".into(),
+                );
                 return json!(["false"]);
             }
             if !PAIR_CONDITIONS.contains(&name) {
@@ -376,7 +414,10 @@ impl Compiler {
                 return json!(["false"]);
             }
             let (Some(a), Some(b)) = (self.key_of(&pair[0]), self.key_of(&pair[1])) else {
-                self.problem(node.span, "each of the two keys is a Key, DeepKey or KeyPath".into());
+                self.problem(
+                    node.span,
+                    "each of the two keys is a Key, DeepKey or KeyPath".into(),
+                );
                 return json!(["false"]);
             };
             return json!(["pair", a, name, b]);
@@ -411,7 +452,10 @@ impl Compiler {
                     }
                 },
                 (Some(v), None) => {
-                    self.problem(v.span, format!("`{name}` takes a list of `Values`, not `Value`"));
+                    self.problem(
+                        v.span,
+                        format!("`{name}` takes a list of `Values`, not `Value`"),
+                    );
                     Json::Array(vec![self.scalar(v, name)])
                 }
                 _ => {
@@ -425,18 +469,20 @@ impl Compiler {
                 if parse_network(cidr).is_none() {
                     self.problem(
                         value.map_or(node.span, |v| v.span),
-                        format!("`{cidr}` is not an IP network (such as 10.0.0.0/8 or 2001:db8::/32)"),
+                        format!(
+                            "`{cidr}` is not an IP network (such as 10.0.0.0/8 or 2001:db8::/32)"
+                        ),
                     );
                 }
             }
         }
-        if name.starts_with("IsGreater") || name.starts_with("IsLess") {
-            if operand_json.is_string() || operand_json.is_boolean() {
-                self.problem(
-                    value.map_or(node.span, |v| v.span),
-                    format!("`{name}` compares numbers; this value is not one"),
-                );
-            }
+        if (name.starts_with("IsGreater") || name.starts_with("IsLess"))
+            && (operand_json.is_string() || operand_json.is_boolean())
+        {
+            self.problem(
+                value.map_or(node.span, |v| v.span),
+                format!("`{name}` compares numbers; this value is not one"),
+            );
         }
         json!(["cond", path, name, operand_json])
     }
@@ -457,7 +503,10 @@ impl Compiler {
             _ => {
                 self.problem(
                     node.span,
-                    format!("a `Value` is a string, number or boolean, not a {}", node.value.type_name()),
+                    format!(
+                        "a `Value` is a string, number or boolean, not a {}",
+                        node.value.type_name()
+                    ),
                 );
                 Json::Null
             }
@@ -493,7 +542,10 @@ impl Compiler {
                 match &step.value {
                     Value::Str(s) => path.push(json!(s)),
                     Value::Int(i) if *i >= 0 => path.push(json!(*i as u64)),
-                    _ => self.problem(step.span, "a `DeepKey` step is a key or a list index ≥ 0".into()),
+                    _ => self.problem(
+                        step.span,
+                        "a `DeepKey` step is a key or a list index ≥ 0".into(),
+                    ),
                 }
             }
             if path.is_empty() {
@@ -521,7 +573,10 @@ impl Compiler {
             let (Some(table), Some(selector), Some(field)) =
                 (part("Table"), part("Selector"), part("FieldPath"))
             else {
-                self.problem(e.span, "`Enrichment` needs Table, Selector and FieldPath".into());
+                self.problem(
+                    e.span,
+                    "`Enrichment` needs Table, Selector and FieldPath".into(),
+                );
                 return Some(json!([]));
             };
             let mut path = vec![json!("p_enrichment"), json!(table), json!(selector)];

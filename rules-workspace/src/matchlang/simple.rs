@@ -147,8 +147,8 @@ pub fn parse_template(text: &str) -> Result<Vec<Json>, String> {
                     .find('}')
                     .ok_or_else(|| format!("`{{` at character {} is not closed", i + 1))?;
                 let field = rest[..close].trim();
-                let steps = parse_key_path(field)
-                    .map_err(|e| format!("AlertTitle placeholder {e}"))?;
+                let steps =
+                    parse_key_path(field).map_err(|e| format!("AlertTitle placeholder {e}"))?;
                 if !literal.is_empty() {
                     parts.push(json!(std::mem::take(&mut literal)));
                 }

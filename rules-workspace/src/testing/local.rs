@@ -58,7 +58,12 @@ impl LocalRun {
                 }
             }
         }
-        let count = |k: LocalKind| self.detections.iter().filter(|d| d.local == Some(k)).count();
+        let count = |k: LocalKind| {
+            self.detections
+                .iter()
+                .filter(|d| d.local == Some(k))
+                .count()
+        };
         out.push_str(&format!(
             "\nLocal verdicts: {} passed, {} failed ({} simple detections, {} rules with inline \
              filters, {} correlation rules){}\n",
@@ -88,11 +93,10 @@ fn why(t: &UnitTestResult) -> String {
     match t.trigger_alert {
         Some(true) => "expected no alert, got one".into(),
         Some(false) => "expected an alert, got none".into(),
-        None => t
-            .functions
-            .iter()
-            .find(|f| !f.passed)
-            .map_or_else(|| "failed".into(), |f| format!("[{}] {}", f.name, f.output_text)),
+        None => t.functions.iter().find(|f| !f.passed).map_or_else(
+            || "failed".into(),
+            |f| format!("[{}] {}", f.name, f.output_text),
+        ),
     }
 }
 

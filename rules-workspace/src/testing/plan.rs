@@ -90,7 +90,11 @@ fn code_file(item: &AnalysisItem) -> Option<String> {
 }
 
 /// A request running `tests` of `item` with `code_item`'s code (a derived rule's base).
-pub(super) fn run_request(item: &AnalysisItem, code_item: &AnalysisItem, tests: &[&Node]) -> RunDetection {
+pub(super) fn run_request(
+    item: &AnalysisItem,
+    code_item: &AnalysisItem,
+    tests: &[&Node],
+) -> RunDetection {
     RunDetection {
         id: item.id.clone(),
         analysis_type: item.analysis_type.as_str().to_owned(),

@@ -103,11 +103,8 @@ def _project(value, steps, ci):
                 got = _project(element, rest, ci) if rest else element
                 if got is _MISSING or got is None:
                     continue
-                # A projection inside a projection flattens, as in JMESPath `a[*].b[*]`.
-                if None in rest and isinstance(got, list):
-                    found.extend(got)
-                else:
-                    found.append(got)
+                # As JMESPath: `a[*].b[*]` is a list of lists (it does not flatten).
+                found.append(got)
             return found
         value = _lookup(value, step, ci) if isinstance(step, str) else _index(value, step)
         if value is _MISSING:

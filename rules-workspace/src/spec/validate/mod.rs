@@ -191,7 +191,9 @@ fn check_match_language(out: &mut Classified) {
                 span: Some(p.span),
                 summary: p.message,
                 message: String::new(),
-                hint: Some("see docs/match-language.md for the conditions and their operands".into()),
+                hint: Some(
+                    "see docs/match-language.md for the conditions and their operands".into(),
+                ),
                 pat: false,
             });
         }
