@@ -30,6 +30,15 @@ pub fn typescript() -> String {
         text.push_str(decl);
         text.push('\n');
     }
+    // Values the editor offers, from the tables the core checks against.
+    let names: Vec<String> = rules_workspace::matchlang::condition_names()
+        .map(|c| format!("\"{c}\""))
+        .collect();
+    text.push_str(&format!(
+        "\n/** Match-expression conditions Prowl's compiler knows (rules_workspace::matchlang). */\n\
+         export const MATCH_CONDITIONS = [{}] as const;\n",
+        names.join(", ")
+    ));
     text
 }
 

@@ -16,7 +16,8 @@ Flows, on a fresh copy of the demo workspace (a git repository):
   5. a file edited outside the app while open: reloaded when the buffer is clean, a banner when
      it is dirty;
   6. a commit from the git view lands in `git log`;
-  7. a log value containing `<img src=x onerror=…>` is shown as text, never as HTML;
+  7. a log value containing `<img src=x onerror=…>` is shown as text, never as HTML; the demo's
+     Simple Detection runs its tests from its view, each result marked "evaluated locally";
   8. the theme toggle switches between light and dark;
   9. the Environment view, opened from the command palette, shows the workspace's Python
      environment as ready, with panther-core among its packages;
@@ -27,7 +28,7 @@ Flows, on a fresh copy of the demo workspace (a git repository):
      line marked); the network attempt its tests made is listed at rules/net_and_keys.py:7; the
      pack would replace Audit.Capabilities (screenshots audit-view.png, audit-view-sandbox.png).
  11. the Replay view, opened from the activity bar, replays the demo's sample_logs/ (offered as
-     one click): 25 alerts in the table and a chart of alerts over time per detection; an alert
+     one click): 26 alerts in the table and a chart of alerts over time per detection; an alert
      of Demo.AWS.RootConsoleLogin opened, its first event added as a unit test, and the spec on
      disk gained exactly that test (`prowl tests list` before and after, `git diff` adding lines
      only); the detection opens with the test selected (screenshots replay-view.png,
@@ -210,7 +211,7 @@ def write(workspace, rel, text):
         handle.write(text)
 
 
-def open_detection(app, detection_id):
+def open_detection(app, detection_id, code=True):
     search = app.wait(tid("explorer-search"))
     search.clear()
     search.send_keys(detection_id)
@@ -234,7 +235,28 @@ def open_detection(app, detection_id):
         except AssertionError:
             continue
     app.wait(tid("detection-view"))
-    app.wait_until("the code editor", lambda: app.editor_text("code-editor"))
+    if code:
+        app.wait_until("the code editor", lambda: app.editor_text("code-editor"))
+
+
+SIMPLE = "Demo.AWS.KMS.KeyDeletionScheduled"
+
+
+def test_simple_detection_evaluated_locally(app):
+    # A Simple Detection has no Python: PAT skips it without a Panther backend; the window
+    # runs its tests through Prowl's match-language evaluator and says so on each result.
+    open_detection(app, SIMPLE, code=False)
+    app.wait_until("the spec editor", lambda: "Detection:" in app.editor_text("spec-editor"))
+    app.click(tid("run-all-tests"))
+    rows = app.wait_until(
+        "its results",
+        lambda: app.driver.find_elements(By.CSS_SELECTOR, tid("result-row", f'[data-id="{SIMPLE}"]')),
+    )
+    for row in rows:
+        assert row.find_elements(By.CSS_SELECTOR, tid("result-local")), row.text
+        assert "PASS" in row.text, row.text
+    assert len(rows) >= 2, [r.text for r in rows]
+    app.shot("05b-simple-detection-evaluated-locally")
 
 
 def test_explorer(app):
@@ -536,12 +558,13 @@ def test_replay_view(app, ws):
     suggested.click()
     app.click(tid("replay-run"))
     summary = app.wait(tid("replay-summary"), timeout=240)
-    assert summary.get_attribute("data-alerts") == "25", summary.text
+    # 25 from the Python rules, 1 from the Simple Detection (Demo.AWS.KMS.KeyDeletionScheduled).
+    assert summary.get_attribute("data-alerts") == "26", summary.text
     assert summary.get_attribute("data-cancelled") == "false"
     read_line = app.wait(tid("replay-events-read")).text
     assert read_line.replace(",", "").startswith("2691 from 4 files"), read_line
     shown = app.wait(tid("replay-alert-shown")).text
-    assert shown == "25 of 25", shown
+    assert shown == "26 of 26", shown
     rows = app.driver.find_elements(By.CSS_SELECTOR, tid("replay-alert"))
     assert len(rows) >= 10, len(rows)
     chart = app.wait(tid("replay-chart"))
@@ -771,6 +794,7 @@ def main():
         ("break and fix a rule", lambda: test_break_and_fix(app, ws)),
         ("add a test through the test editor", lambda: test_add_test_changes_only_its_lines(app, ws)),
         ("hostile log value shown as text", lambda: test_hostile_value_is_text(app)),
+        ("a Simple Detection's tests, evaluated locally", lambda: test_simple_detection_evaluated_locally(app)),
         ("edits made outside the app", lambda: test_outside_edits(app, ws)),
         ("commit from the git view", lambda: test_commit(app, ws)),
         ("light and dark themes", lambda: test_dark_theme(app)),

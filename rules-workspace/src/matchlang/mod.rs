@@ -29,6 +29,7 @@
 //! element).
 
 pub mod correlation;
+pub mod lookup;
 pub mod simple;
 
 use crate::spec::{Node, Span, Value};

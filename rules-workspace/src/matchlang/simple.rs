@@ -125,6 +125,24 @@ pub fn compile_filters(node: &Node) -> (Json, Vec<Problem>) {
     compile_list(node, Mode::Filter)
 }
 
+/// What a worker receives for a rule's `InlineFilters`: the program, and the data of the
+/// workspace's lookup tables it reads (see [`super::lookup`]).
+pub fn filters_request(node: &Node, items: &[crate::spec::AnalysisItem]) -> Json {
+    let (program, _) = compile_filters(node);
+    let lookups = super::lookup::lookups_for(&program, items);
+    json!({"expression": program, "lookups": lookups})
+}
+
+impl SimpleDetection {
+    /// Adds the data of the workspace's lookup tables the detection reads (see
+    /// [`super::lookup`]).
+    pub fn join_lookups(&mut self, items: &[crate::spec::AnalysisItem]) {
+        if let Some(lookups) = super::lookup::lookups_for(&self.program, items) {
+            self.program["lookups"] = lookups;
+        }
+    }
+}
+
 /// An `AlertTitle` template as parts: a string is literal text, a list is a key path.
 /// `{path}` is a field (dotted KeyPath syntax); `{{` and `}}` are literal braces.
 pub fn parse_template(text: &str) -> Result<Vec<Json>, String> {

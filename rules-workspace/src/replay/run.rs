@@ -226,7 +226,8 @@ pub fn plan_for(ws: &Workspace, options: &ReplayOptions) -> ReplayPlan {
             _ => item,
         };
         let (code, body) = if simple {
-            let compiled = crate::matchlang::simple::compile_simple(&item.spec);
+            let mut compiled = crate::matchlang::simple::compile_simple(&item.spec);
+            compiled.join_lookups(&ws.items);
             let body = crate::matchlang::simple::python_body(&item.id, &item.rel_path, &compiled);
             (item.spec_path.clone(), Some(body))
         } else {
@@ -241,7 +242,7 @@ pub fn plan_for(ws: &Workspace, options: &ReplayOptions) -> ReplayPlan {
             .spec
             .get("InlineFilters")
             .filter(|_| item.analysis_type == AnalysisType::Rule)
-            .map(|f| crate::matchlang::simple::compile_filters(f).0);
+            .map(|f| crate::matchlang::simple::filters_request(f, &ws.items));
         if reads.is_empty() {
             out.skipped
                 .push(skip(if item.analysis_type == AnalysisType::Policy {

@@ -102,6 +102,7 @@ fn why(t: &UnitTestResult) -> String {
 
 /// Evaluates locally the selected detections PAT would skip or run without their filters.
 pub(super) fn run(
+    ws: &crate::workspace::Workspace,
     pool: &mut Pool,
     load: &Load,
     detections: &[&AnalysisItem],
@@ -140,14 +141,15 @@ pub(super) fn run(
             continue;
         }
         let (kind, request) = if plan::is_simple(item) {
-            let compiled = simple::compile_simple(&item.spec);
+            let mut compiled = simple::compile_simple(&item.spec);
+            compiled.join_lookups(&ws.items);
             let body = simple::python_body(&item.id, &item.rel_path, &compiled);
             let mut request = plan::run_request(item, item, &tests);
             request.path = None;
             request.body = Some(body);
             request.source_path = Some(spec_path.clone());
             if let Some(filters) = item.spec.get("InlineFilters") {
-                request.filters = Some(simple::compile_filters(filters).0);
+                request.filters = Some(simple::filters_request(filters, &ws.items));
             }
             (LocalKind::SimpleDetection, request)
         } else if item.analysis_type == AnalysisType::Rule {
@@ -163,7 +165,7 @@ pub(super) fn run(
                 continue;
             }
             let mut request = plan::run_request(item, code.unwrap_or(item), &tests);
-            request.filters = Some(simple::compile_filters(filters).0);
+            request.filters = Some(simple::filters_request(filters, &ws.items));
             (LocalKind::InlineFilters, request)
         } else {
             continue;

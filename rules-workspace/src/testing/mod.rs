@@ -392,7 +392,7 @@ pub fn run_observed(
     out.attempts(&loading_attempts, &kept, &ws.root);
     let mut run = out.finish(counted, invalid);
     if options.local && !cancelled {
-        let found = local::run(pool, &load, &detections, options)?;
+        let found = local::run(ws, pool, &load, &detections, options)?;
         if !found.detections.is_empty() {
             run.stderr.push_str(&found.text(options.fail_on_local));
             if options.fail_on_local && found.failed > 0 && run.exit_code == 0 {

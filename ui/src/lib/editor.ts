@@ -2,7 +2,7 @@
 // colours are CSS variables (so light/dark is one attribute on <html>), the three languages,
 // and completion of spec keys in YAML.
 
-import { autocompletion, closeBrackets, closeBracketsKeymap, completionKeymap, type CompletionContext, type CompletionResult } from "@codemirror/autocomplete";
+import { autocompletion, closeBrackets, closeBracketsKeymap, completionKeymap } from "@codemirror/autocomplete";
 import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirror/commands";
 import { json } from "@codemirror/lang-json";
 import { python } from "@codemirror/lang-python";
@@ -35,6 +35,7 @@ import {
 } from "@codemirror/view";
 import { tags as t } from "@lezer/highlight";
 import type { FileLanguage } from "./paths";
+import { specCompletions } from "./spec-completion";
 
 export const editorTheme = EditorView.theme({
   "&": {
@@ -93,32 +94,6 @@ export const highlightStyle = HighlightStyle.define([
   { tag: [t.meta, t.annotation, t.processingInstruction], color: "var(--syn-meta)" },
   { tag: t.invalid, color: "var(--error)" },
 ]);
-
-/** Top-level keys of PAT analysis specs, offered at the start of a YAML line. */
-const SPEC_KEYS = [
-  "AnalysisType", "RuleID", "PolicyID", "QueryName", "DisplayName", "Enabled", "Filename", "Severity",
-  "Description", "Reference", "Runbook", "LogTypes", "ResourceTypes", "Tags", "Reports", "Tests",
-  "DedupPeriodMinutes", "Threshold", "SummaryAttributes", "OutputIds", "Status", "Suppressions",
-  "InlineFilters", "Detection", "AlertTitle", "AlertContext", "GroupBy", "BaseDetection", "ScheduledQueries",
-  "CreateAlert", "Query", "Schedule", "Lookback", "LookbackWindowSeconds", "PackDefinition", "Mappings",
-  "GlobalID", "DataModelID", "LookupName", "Name", "ExpectedResult", "Log", "Resource", "Mocks",
-];
-const SPEC_VALUES = ["Info", "Low", "Medium", "High", "Critical", "true", "false", "rule", "scheduled_rule", "policy", "global", "datamodel", "pack", "experimental", "deprecated"];
-
-function specCompletions(context: CompletionContext): CompletionResult | null {
-  const line = context.state.doc.lineAt(context.pos);
-  const before = line.text.slice(0, context.pos - line.from);
-  const key = /^(\s*-?\s*)([A-Za-z]*)$/.exec(before);
-  if (key) {
-    if (key[2] === "" && !context.explicit) return null;
-    return { from: context.pos - key[2].length, options: SPEC_KEYS.map((label) => ({ label, type: "property", apply: `${label}: ` })), validFor: /^[A-Za-z]*$/ };
-  }
-  const value = /:\s+([A-Za-z_]*)$/.exec(before);
-  if (value && (value[1] !== "" || context.explicit)) {
-    return { from: context.pos - value[1].length, options: SPEC_VALUES.map((label) => ({ label, type: "constant" })), validFor: /^[A-Za-z_]*$/ };
-  }
-  return null;
-}
 
 export function languageExtension(language: FileLanguage): Extension {
   switch (language) {

@@ -20,6 +20,8 @@ Semantics (docs/match-language.md has the full table and the reasons):
   (IsGreaterThan on a string, a CIDR condition on a non-IP) is false, its negation true.
 - Inline filters: a missing field makes the filter expression pass (Panther's documented
   rule), whatever the condition.
+- Enrichment (`p_enrichment.<table>.<selector>…`): the event's own, else the row the
+  workspace's data of that lookup table gives for the selector's value (src/matchlang/lookup.rs).
 """
 
 import ipaddress
@@ -58,9 +60,61 @@ def _index(obj, i):
     return _MISSING
 
 
-def _getter(path, ci):
-    """A function event -> value (or _MISSING)."""
+class _Lookup:  # pylint: disable=too-few-public-methods
+    """A lookup table whose data is in the workspace (see src/matchlang/lookup.rs): the row an
+    event's selector value finds, as Panther attaches it under p_enrichment.<table>.<selector>."""
+
+    def __init__(self, table):
+        self.selectors = {lt: list(sels) for lt, sels in (table.get("selectors") or {}).items()}
+        key = table.get("key")
+        self.exact = {}
+        self.networks = []
+        for row in table.get("rows") or []:
+            value = row.get(key) if isinstance(row, dict) else None
+            if value is None:
+                continue
+            text = value if isinstance(value, str) else json.dumps(value)
+            self.exact.setdefault(text, row)
+            if isinstance(value, str) and "/" in value:
+                net = _network(value)
+                if net is not None:
+                    self.networks.append((net, row))
+
+    def row(self, event, selector):
+        if not isinstance(event, Mapping) or selector not in self.selectors.get(event.get("p_log_type"), ()):
+            return _MISSING
+        steps = selector[2:] if selector.startswith("$.") else selector
+        value = _getter([s for s in steps.split(".") if s], False)(event)
+        for candidate in value if isinstance(value, list) else [value]:
+            if candidate is _MISSING or candidate is None:
+                continue
+            text = candidate if isinstance(candidate, str) else json.dumps(candidate)
+            if text in self.exact:
+                return self.exact[text]
+            address = _address(candidate)
+            if address is not None:
+                for net, row in self.networks:
+                    if net.version == address.version and address in net:
+                        return row
+        return _MISSING
+
+
+def _getter(path, ci, lookups=None):
+    """A function event -> value (or _MISSING). With `lookups`, a p_enrichment.<table> path
+    the event lacks is joined from the workspace's data of that table."""
     steps = list(path or [])
+    if lookups and len(steps) >= 3 and steps[0] == "p_enrichment" and steps[1] in lookups:
+        table, selector, rest = lookups[steps[1]], steps[2], steps[3:]
+        own = _getter(steps, ci)
+        tail = _getter(rest, ci) if rest else (lambda row: row)
+
+        def enriched(event):
+            value = own(event)
+            if value is not _MISSING:
+                return value
+            row = table.row(event, selector) if isinstance(selector, str) else _MISSING
+            return _MISSING if row is _MISSING else tail(row)
+        return enriched
     if None in steps:
         return lambda event: _project(event, steps, ci)
     if len(steps) == 1 and isinstance(steps[0], str):
@@ -300,7 +354,7 @@ def _test(name):
 # ---------------------------------------------------------------------------------------------
 
 
-def compile_expression(program, ci=True, filter_mode=False):
+def compile_expression(program, ci=True, filter_mode=False, lookups=None):
     """A function event -> bool for a program node (see the Rust side for the forms)."""
     # pylint: disable=too-many-return-statements
     op = program[0]
@@ -309,7 +363,7 @@ def compile_expression(program, ci=True, filter_mode=False):
     if op == "false":
         return lambda event: False
     if op in ("all", "any", "one", "none"):
-        parts = [compile_expression(p, ci, filter_mode) for p in program[1]]
+        parts = [compile_expression(p, ci, filter_mode, lookups) for p in program[1]]
         if op == "all":
             if len(parts) == 1:
                 return parts[0]
@@ -320,7 +374,7 @@ def compile_expression(program, ci=True, filter_mode=False):
             return lambda event: sum(1 for p in parts if p(event)) == 1
         return lambda event: not any(p(event) for p in parts)
     if op == "cond":
-        get = _getter(program[1], ci)
+        get = _getter(program[1], ci, lookups)
         test = _test(program[2])
         operand = program[3]
         if filter_mode:
@@ -336,7 +390,7 @@ def compile_expression(program, ci=True, filter_mode=False):
             return equals
         return lambda event: test(get(event), operand)
     if op == "pair":
-        left, right = _getter(program[1], ci), _getter(program[3], ci)
+        left, right = _getter(program[1], ci, lookups), _getter(program[3], ci, lookups)
         test = _test(program[2])
         negated = program[2] in _NEGATED
 
@@ -347,7 +401,7 @@ def compile_expression(program, ci=True, filter_mode=False):
             return test(left(event), y)
         return pair
     if op == "each":
-        get = _getter(program[1], ci)
+        get = _getter(program[1], ci, lookups)
         quantifier = program[2]
         parts = [compile_expression(p, ci, filter_mode) for p in program[3]]
 
@@ -387,21 +441,22 @@ class SimpleDetection:
     def __init__(self, program):
         if isinstance(program, str):
             program = json.loads(program)
-        self._match = compile_expression(program["detection"])
+        lookups = {name: _Lookup(t) for name, t in (program.get("lookups") or {}).items()}
+        self._match = compile_expression(program["detection"], lookups=lookups)
         title = program.get("title")
         self._title = None if title is None else [
-            part if isinstance(part, str) else _getter(part, True) for part in title
+            part if isinstance(part, str) else _getter(part, True, lookups) for part in title
         ]
         context = program.get("context")
         self._context = None if context is None else [
-            (name, _getter(path, True)) for name, path in context
+            (name, _getter(path, True, lookups)) for name, path in context
         ]
         severities = program.get("severities")
         self._severities = None if severities is None else [
-            (change_to, compile_expression(cond)) for change_to, cond in severities
+            (change_to, compile_expression(cond, lookups=lookups)) for change_to, cond in severities
         ]
         group_by = program.get("group_by")
-        self._group_by = None if group_by is None else [_getter(p, True) for p in group_by]
+        self._group_by = None if group_by is None else [_getter(p, True, lookups) for p in group_by]
 
     def rule(self, event):
         return self._match(_unwrap(event))
@@ -441,7 +496,7 @@ def simple_detection(program):
 _FILTER_CLASS = None
 
 
-def inline_filter(program):
+def inline_filter(request):
     """panther-core's runtime filter for a rule's InlineFilters: panther-core runs it before
     rule(), for rules only, as at run time (a filter that does not pass means no match)."""
     global _FILTER_CLASS  # pylint: disable=global-statement
@@ -459,9 +514,15 @@ def inline_filter(program):
                 return self._compiled(_unwrap(event))
 
         _FILTER_CLASS = InlineFilter
-    if isinstance(program, str):
-        program = json.loads(program)
-    return _FILTER_CLASS(compile_expression(program, ci=False, filter_mode=True))
+    if isinstance(request, str):
+        request = json.loads(request)
+    # {"expression": program, "lookups": tables} (a bare program is accepted too).
+    if isinstance(request, dict):
+        program, lookups = request.get("expression"), request.get("lookups")
+    else:
+        program, lookups = request, None
+    joined = {name: _Lookup(t) for name, t in (lookups or {}).items()}
+    return _FILTER_CLASS(compile_expression(program, ci=False, filter_mode=True, lookups=joined))
 
 
 def evaluate(program, events, ci=True, filter_mode=False):

@@ -1862,3 +1862,6 @@ git: Status | null,
  * [`crate::trust`]).
  */
 trust: TrustState, };
+
+/** Match-expression conditions Prowl's compiler knows (rules_workspace::matchlang). */
+export const MATCH_CONDITIONS = ["Equals", "DoesNotEqual", "IEquals", "IDoesNotEqual", "StartsWith", "DoesNotStartWith", "IStartsWith", "IDoesNotStartWith", "EndsWith", "DoesNotEndWith", "IEndsWith", "IDoesNotEndWith", "Contains", "DoesNotContain", "IContains", "IDoesNotContain", "Has", "DoesNotHave", "IsGreaterThan", "IsGreaterThanOrEquals", "IsLessThan", "IsLessThanOrEquals", "IsIn", "IsNotIn", "IsIPAddressInCIDR", "IsIPAddressNotInCIDR", "CIDRContainsIPAddresses", "CIDRDoesNotContainIPAddresses", "Exists", "DoesNotExist", "IsNull", "IsNotNull", "IsNullOrEmpty", "IsNotNullOrEmpty", "IsIPAddress", "IsIPv4Address", "IsIPv6Address", "IsIPAddressPublic", "IsIPAddressPrivate", "AllElements", "AnyElement", "NoElement", "OnlyOneElement", "AlwaysTrue", "AlwaysFalse"] as const;
