@@ -55,17 +55,17 @@ fn replaying_the_demo_logs_gives_its_alerts_and_an_event_becomes_a_unit_test() {
         "nothing to replay",
     );
 
-    // The demo's logs (a path relative to the workspace): 25 alerts, as `prowl replay` gives.
+    // The demo's logs (a path relative to the workspace): 26 alerts (25 from Python rules, 1 from the Simple Detection), as `prowl replay` gives.
     let view = call(
         &h,
         "run_replay",
         json!({"sources": ["sample_logs"], "filter": null, "onProgress": "__CHANNEL__:2"}),
     );
     let report = &view["report"];
-    assert_eq!(report["alerts_total"], 25, "{report}");
+    assert_eq!(report["alerts_total"], 26, "{report}");
     assert_eq!(report["read"]["events"], 2691);
     assert_eq!(report["cancelled"], false);
-    assert_eq!(report["alerts"].as_array().unwrap().len(), 25);
+    assert_eq!(report["alerts"].as_array().unwrap().len(), 26);
     assert_eq!(view["kept"]["alerts"], 200);
     assert_eq!(view["sources"], json!([root.join("sample_logs")]));
 
@@ -199,8 +199,8 @@ fn impact_shows_what_a_threshold_edit_does_against_the_last_commit() {
         json!({"sources": ["sample_logs"], "filter": null, "onProgress": "__CHANNEL__:1"}),
     );
     let impact = &same["impact"];
-    assert_eq!(impact["alerts_before"], 25, "{impact}");
-    assert_eq!(impact["alerts_after"], 25);
+    assert_eq!(impact["alerts_before"], 26, "{impact}");
+    assert_eq!(impact["alerts_after"], 26);
     assert_eq!(impact["detections"], json!([]));
     assert_eq!(same["events"], 2691);
     let (head, _) = rules_workspace::fork::Repo::discover(&ws)
