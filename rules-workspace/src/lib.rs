@@ -41,6 +41,7 @@ pub mod filter;
 pub mod fork;
 pub mod matchlang;
 pub mod parallel;
+pub mod remote;
 pub mod replay;
 pub mod session;
 pub mod spec;

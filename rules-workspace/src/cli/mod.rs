@@ -77,9 +77,38 @@ pub enum Command {
     /// transpiles): a Simple Detection's Python module, a rule's InlineFilters program, with
     /// their problems at their lines.
     Transpile(TranspileArgs),
+    /// Write the archive PAT's `zip` writes (and `upload` sends): the selected specs and the
+    /// files their `Filename` names, after the unit tests (unless --skip-tests).
+    Zip(ZipArgs),
     /// Internal: a Python worker process serving framed requests on stdin/stdout.
     #[command(hide = true)]
     Worker(WorkerArgs),
+}
+
+/// `prowl zip`.
+#[derive(Debug, Args)]
+pub struct ZipArgs {
+    /// The workspace to read and how to read it.
+    #[command(flatten)]
+    pub workspace: WorkspaceArgs,
+    /// The folder the archive goes to (created if missing).
+    #[arg(long, default_value = ".")]
+    pub out: PathBuf,
+    /// Write the archive without running the unit tests first.
+    #[arg(long)]
+    pub skip_tests: bool,
+    /// As for `prowl test`: fail detections with fewer tests than this.
+    #[arg(long, default_value_t = 0)]
+    pub minimum_tests: usize,
+    /// As for `prowl test`: skip detections that are not enabled.
+    #[arg(long)]
+    pub skip_disabled_tests: bool,
+    /// As for `prowl test`: a destination name `destinations()` may return (repeatable).
+    #[arg(long = "available-destination", value_name = "NAME")]
+    pub available_destinations: Vec<String>,
+    /// How the first sync of the workspace's Python environment may proceed.
+    #[command(flatten)]
+    pub approval: env::ApprovalArgs,
 }
 
 /// `prowl transpile SPEC`.
@@ -293,6 +322,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::List(args) => list(&args, &style),
         Command::Show(args) => show(&args, &style),
         Command::Transpile(args) => transpile(&args),
+        Command::Zip(args) => zip(&args),
         Command::Demo(args) => demo(&args, &style),
         Command::App(args) => app(&args),
         Command::Git(args) => git::run(&args, &style),
@@ -416,6 +446,44 @@ fn show(args: &ShowArgs, style: &output::Style) -> Result<ExitCode, CliError> {
         Format::Json => output::print_item_json(&ws, index),
         _ => output::print_item_text(&ws, index, style),
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn zip(args: &ZipArgs) -> Result<ExitCode, CliError> {
+    let (ws, filters) = open(&args.workspace)?;
+    if !args.skip_tests {
+        // As PAT: the tests first; a failing run writes no archive and gives its exit code.
+        let mut pool = worker_pool(&args.workspace.path, &args.approval, None)?;
+        let options = crate::testing::TestOptions {
+            filters: filters.clone(),
+            minimum_tests: args.minimum_tests,
+            skip_disabled_tests: args.skip_disabled_tests,
+            available_destinations: args.available_destinations.clone(),
+            path_label: args.workspace.path.display().to_string(),
+            local: false,
+            ..crate::testing::TestOptions::default()
+        };
+        let run = crate::testing::run(&ws, &mut pool, &options)?;
+        pool.shutdown();
+        use std::io::Write;
+        let _ = std::io::stdout().write_all(run.stdout.as_bytes());
+        let _ = std::io::stderr().write_all(run.stderr.as_bytes());
+        if run.exit_code != 0 {
+            eprintln!("prowl: the tests failed, so no archive was written");
+            return Ok(ExitCode::from(run.exit_code.clamp(1, 255) as u8));
+        }
+    }
+    // PAT's log lines, on stderr as PAT writes them (the archive's path is the last one).
+    eprintln!(
+        "INFO: Zipping analysis items in {} to {}",
+        args.workspace.path.display(),
+        args.out.display()
+    );
+    if !args.out.exists() {
+        eprintln!("INFO: Creating directory: {}", args.out.display());
+    }
+    let path = crate::remote::zip::write(&ws, &filters, &args.out).map_err(ErrorInfo::from)?;
+    eprintln!("INFO: {}", path.display());
     Ok(ExitCode::SUCCESS)
 }
 

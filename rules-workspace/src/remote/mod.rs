@@ -1,0 +1,6 @@
+//! The remote side: what Prowl sends to a Panther instance, as PAT 1.6.3 sends it.
+//!
+//! For now the archive PAT's `zip` writes ([`zip`]); uploading, validation on the server,
+//! deletion and drift build on it.
+
+pub mod zip;
