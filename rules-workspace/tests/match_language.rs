@@ -644,3 +644,49 @@ fn simple_detections_match_hand_transpiled_python_event_by_event() {
 fn indent(yaml: &str) -> String {
     yaml.lines().map(|l| format!("  {l}\n")).collect()
 }
+
+#[test]
+fn match_expression_problems_are_warnings_at_their_line() {
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(ws.path().join("rules")).unwrap();
+    std::fs::write(
+        ws.path().join("rules/simple.yml"),
+        "AnalysisType: rule\nRuleID: Simple.Typo\nEnabled: true\nLogTypes: [Custom.X]\nSeverity: Low\nDetection:\n  - KeyPath: a\n    Condition: Equalz\n    Value: x\n",
+    )
+    .unwrap();
+    std::fs::write(
+        ws.path().join("rules/corr.yml"),
+        "AnalysisType: correlation_rule\nRuleID: Corr.Missing\nEnabled: true\nSeverity: Low\nDetection:\n  - Group:\n      - ID: a\n        RuleID: Simple.Typo\n      - ID: b\n        RuleID: Not.In.Workspace\n    Schedule:\n      RateMinutes: 5\n      TimeoutMinutes: 1\n",
+    )
+    .unwrap();
+    let (code, out, _) = prowl(&["validate", ws.path().to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code, 0, "warnings only: PAT's verdict stands\n{out}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let found: Vec<(String, u64, String)> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "match-expression")
+        .map(|d| {
+            assert_eq!(d["severity"], "warning");
+            (
+                d["rel_path"].as_str().unwrap().to_owned(),
+                d["span"]["line"].as_u64().unwrap(),
+                d["summary"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert_eq!(
+        (found[0].0.as_str(), found[0].1),
+        ("rules/corr.yml", 10),
+        "{found:?}"
+    );
+    assert!(found[0].2.contains("Not.In.Workspace"));
+    assert_eq!(
+        (found[1].0.as_str(), found[1].1),
+        ("rules/simple.yml", 8),
+        "{found:?}"
+    );
+    assert!(found[1].2.contains("Equalz"));
+}

@@ -447,6 +447,24 @@ pub fn run_tests(
     Ok(verdicts)
 }
 
+/// The `RuleID` of every member, with its place.
+pub fn member_rule_ids(spec: &Node) -> Vec<(String, Span)> {
+    let block = spec
+        .get("Detection")
+        .and_then(Node::as_list)
+        .and_then(|l| l.first());
+    let members = block.and_then(|b| b.get("Sequence").or_else(|| b.get("Group")));
+    members
+        .and_then(Node::as_list)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|m| {
+            let n = m.get("RuleID")?;
+            Some((n.as_str()?.to_owned(), n.span))
+        })
+        .collect()
+}
+
 /// The member IDs a correlation rule's tests may name, per member (for the editor).
 pub fn member_ids(spec: &Node) -> BTreeMap<String, BTreeSet<String>> {
     read(spec)

@@ -168,11 +168,23 @@ fn run<'a>(
 fn check_match_language(out: &mut Classified) {
     use crate::matchlang::{correlation, simple};
     let mut found = Vec::new();
+    let ids: std::collections::HashSet<&str> = out.items.iter().map(|i| i.id.as_str()).collect();
     for item in &out.items {
         let mut problems = Vec::new();
         if item.analysis_type == AnalysisType::CorrelationRule {
             if let Err(p) = correlation::read(&item.spec) {
                 problems.extend(p);
+            }
+            // Members naming a detection the workspace does not have never emit a signal.
+            for (rule_id, span) in correlation::member_rule_ids(&item.spec) {
+                if !ids.contains(rule_id.as_str()) {
+                    problems.push(crate::matchlang::Problem {
+                        span,
+                        message: format!(
+                            "`{rule_id}` is not a detection of this workspace: this member never matches"
+                        ),
+                    });
+                }
             }
         } else if item.analysis_type.is_detection() {
             if item.spec.get("Detection").is_some() {
