@@ -81,6 +81,10 @@ impl Verdict {
 
 const MINUTE_MS: i64 = 60_000;
 
+/// Choices of step times tried per join value before a test is refused (a few hundred
+/// thousand take milliseconds; real tests need tens).
+const SEARCH_BUDGET: u64 = 500_000;
+
 fn int(node: Option<&Node>) -> Option<i64> {
     match node.map(|n| &n.value) {
         Some(Value::Int(i)) => i64::try_from(*i).ok(),
@@ -292,11 +296,13 @@ fn signals(test: &Node) -> Result<Vec<Signal>, String> {
 }
 
 impl Correlation {
-    /// Whether the rule fires on these signals.
-    fn fires(&self, signals: &[Signal]) -> bool {
+    /// Whether the rule fires on these signals; an error when a sequence has so many
+    /// signals that choosing the steps' times would take too long (a test, not a log).
+    fn fires(&self, signals: &[Signal]) -> Result<bool, String> {
         let Some(now) = signals.iter().map(|s| s.at).max() else {
-            return false;
+            return Ok(false);
         };
+        let budget = std::cell::Cell::new(SEARCH_BUDGET);
         let start = now.saturating_sub(self.lookback_ms);
         let in_window: Vec<&Signal> = signals.iter().filter(|s| s.at >= start).collect();
         let values: BTreeSet<Option<&str>> = if self.joined {
@@ -304,7 +310,7 @@ impl Correlation {
         } else {
             [None].into()
         };
-        values.into_iter().any(|v| {
+        for v in values {
             // Per member: the times of its signals that count for value `v`, in order.
             let times: Vec<Vec<i64>> = self
                 .members
@@ -325,8 +331,8 @@ impl Correlation {
                     t
                 })
                 .collect();
-            if self.sequence {
-                self.sequence_holds(&times)
+            let holds = if self.sequence {
+                self.sequence_holds(&times, &budget)
             } else {
                 self.members.iter().zip(&times).all(|(m, t)| {
                     if m.absence {
@@ -335,11 +341,21 @@ impl Correlation {
                         t.len() >= m.min && m.max.is_none_or(|max| t.len() <= max)
                     }
                 })
+            };
+            if budget.get() == 0 {
+                return Err(format!(
+                    "too many signals to order ({} steps tried): a test this large is not evaluated",
+                    SEARCH_BUDGET
+                ));
             }
-        })
+            if holds {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
-    fn sequence_holds(&self, times: &[Vec<i64>]) -> bool {
+    fn sequence_holds(&self, times: &[Vec<i64>], budget: &std::cell::Cell<u64>) -> bool {
         // Present steps whose count allows them, and their possible completion times.
         let mut candidates: Vec<Vec<i64>> = Vec::with_capacity(self.members.len());
         for (m, t) in self.members.iter().zip(times) {
@@ -350,13 +366,16 @@ impl Correlation {
             if t.len() < m.min || m.max.is_some_and(|max| t.len() > max) {
                 return false;
             }
-            candidates.push(t[m.min - 1..].to_vec());
+            // Equal times are one choice.
+            let mut c = t[m.min - 1..].to_vec();
+            c.dedup();
+            candidates.push(c);
         }
         let present: Vec<usize> = (0..self.members.len())
             .filter(|&i| !self.members[i].absence)
             .collect();
         let mut chosen: Vec<Option<i64>> = vec![None; self.members.len()];
-        self.assign(&present, 0, &candidates, times, &mut chosen)
+        self.assign(&present, 0, &candidates, times, &mut chosen, budget)
     }
 
     /// Depth-first choice of a completion time per present step.
@@ -367,7 +386,12 @@ impl Correlation {
         candidates: &[Vec<i64>],
         times: &[Vec<i64>],
         chosen: &mut Vec<Option<i64>>,
+        budget: &std::cell::Cell<u64>,
     ) -> bool {
+        if budget.get() == 0 {
+            return false;
+        }
+        budget.set(budget.get() - 1);
         if next == present.len() {
             return self.absences_hold(times, chosen);
         }
@@ -381,7 +405,7 @@ impl Correlation {
                         (Some(a), Some(b)) => b >= a && b - a <= tr.within_ms,
                         _ => true,
                     });
-            if consistent && self.assign(present, next + 1, candidates, times, chosen) {
+            if consistent && self.assign(present, next + 1, candidates, times, chosen, budget) {
                 return true;
             }
         }
@@ -429,11 +453,19 @@ pub fn run_tests(
             .unwrap_or_default();
         let expected = test.get("ExpectedResult").is_some_and(Node::is_truthy);
         let verdict = match signals(test) {
-            Ok(signals) => Verdict {
-                name,
-                expected,
-                fired: Some(rule.fires(&signals)),
-                error: None,
+            Ok(signals) => match rule.fires(&signals) {
+                Ok(fired) => Verdict {
+                    name,
+                    expected,
+                    fired: Some(fired),
+                    error: None,
+                },
+                Err(error) => Verdict {
+                    name,
+                    expected,
+                    fired: None,
+                    error: Some(error),
+                },
             },
             Err(error) => Verdict {
                 name,

@@ -190,8 +190,9 @@ pub fn python_body(id: &str, rel_spec: &str, compiled: &SimpleDetection) -> Stri
     let program = serde_json::to_string(&compiled.program).unwrap_or_else(|_| "{}".into());
     // A JSON string literal is also a Python string literal.
     let literal = serde_json::to_string(&program).unwrap_or_else(|_| "\"{}\"".into());
+    // The ID and path are quoted (`{:?}`): a newline in either stays inside the comment.
     let mut body = format!(
-        "# Simple Detection {id} ({rel_spec}), compiled by Prowl: see docs/match-language.md.\n\
+        "# Simple Detection {id:?} ({rel_spec:?}), compiled by Prowl: see docs/match-language.md.\n\
          import prowl_match as _prowl_match\n\n\
          _DETECTION = _prowl_match.simple_detection({literal})\n"
     );

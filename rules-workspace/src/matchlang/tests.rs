@@ -159,3 +159,57 @@ Tests:\n  - {Name: in time, ExpectedResult: true, RuleOutputs: [{ID: login, Matc
     let problems = correlation::read(&bad).unwrap_err();
     assert!(problems[0].message.contains("`b`"), "{problems:?}");
 }
+
+#[test]
+fn a_sequence_with_too_many_signals_is_refused_not_hung() {
+    // Four present steps with 60 signals each, all within each other's time frame, and an
+    // absent last step whose signals follow every choice: each of the 60^4 orders is
+    // consistent until the absence check fails. The search stops at its budget and the test
+    // is reported as not evaluated, instead of running for hours.
+    let times: String = (0..60)
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut outputs = String::new();
+    for s in ["a", "b", "c", "d", "e"] {
+        outputs.push_str(&format!("{{ID: {s}, Matches: {{k: {{v: [{times}]}}}}}}, "));
+    }
+    let spec = node(&format!(
+        "Detection:\n  - Sequence: [{{ID: a, RuleID: r}}, {{ID: b, RuleID: r}}, {{ID: c, RuleID: r}}, {{ID: d, RuleID: r}}, {{ID: e, RuleID: r, Absence: true}}]\n    Transitions:\n      - {{From: a, To: b, WithinTimeFrameMinutes: 100}}\n      - {{From: b, To: c, WithinTimeFrameMinutes: 100}}\n      - {{From: c, To: d, WithinTimeFrameMinutes: 100}}\n      - {{From: d, To: e, WithinTimeFrameMinutes: 100}}\n    LookbackWindowMinutes: 1000\n    Schedule: {{TimeoutMinutes: 1}}\nTests:\n  - {{Name: big, ExpectedResult: false, RuleOutputs: [{outputs}]}}\n"
+    ));
+    let verdicts = correlation::run_tests(&spec, &|_| true).unwrap();
+    assert_eq!(verdicts[0].fired, None, "{verdicts:?}");
+    assert!(
+        verdicts[0]
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("too many signals"),
+        "{verdicts:?}"
+    );
+    assert!(!verdicts[0].passed());
+}
+
+#[test]
+fn a_generated_module_cannot_be_broken_out_of() {
+    let compiled = compile_simple(&node(
+        "Detection: [{KeyPath: a, Condition: Equals, Value: \"x\\\"\\n'''\"}]\n",
+    ));
+    let body = super::simple::python_body("Id\nimport os", "rules/a\nb.yml", &compiled);
+    // Every line is a comment, the import, the program or a function.
+    for line in body.lines() {
+        assert!(
+            line.is_empty()
+                || line.starts_with('#')
+                || line.starts_with("import prowl_match")
+                || line.starts_with("_DETECTION = _prowl_match.simple_detection(\"")
+                || line.starts_with("def ")
+                || line.starts_with("    return _DETECTION."),
+            "{line}"
+        );
+    }
+    assert_eq!(
+        body.lines().filter(|l| l.starts_with("_DETECTION")).count(),
+        1
+    );
+}
