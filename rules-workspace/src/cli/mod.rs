@@ -99,7 +99,7 @@ pub enum RemoteCommand {
 /// Where the instance is and how to sign in, as PAT takes them.
 #[derive(Debug, Args)]
 pub struct RemoteArgs {
-    /// The API host (`acme.runpanther.net` becomes https://api.acme.runpanther.net/public/graphql)
+    /// The API host (`acme.runpanther.net` becomes `https://api.acme.runpanther.net/public/graphql`)
     /// or a full URL used as written. Default: PANTHER_API_HOST.
     #[arg(long)]
     pub api_host: Option<String>,
