@@ -11,10 +11,9 @@
 //!   `InlineFilters` runs its tests again with the filters applied before `rule()`.
 //! - A correlation rule's tests are evaluated here, without a worker.
 
-use super::plan::{self, DetectionRequest};
+use super::plan;
 use super::TestOptions;
-use crate::engine::messages::{DetectionResult, LocalKind, PyError, Request, UnitTestResult};
-use crate::engine::pool::{Load, Pool};
+use crate::engine::messages::{DetectionResult, LocalKind, PyError, UnitTestResult};
 use crate::engine::EngineError;
 use crate::matchlang::{correlation, simple};
 use crate::spec::{AnalysisItem, AnalysisType, Node};
@@ -100,14 +99,74 @@ fn why(t: &UnitTestResult) -> String {
     }
 }
 
-/// Evaluates locally the selected detections PAT would skip or run without their filters.
-pub(super) fn run(
+/// What the local evaluation will run: a slot per detection in PAT's order (correlation rules
+/// already answered), and the requests for the workers. The requests run in the same pool run
+/// as PAT's own (after them), so the workspace is loaded once.
+pub(super) struct LocalPlan {
+    slots: Vec<Option<DetectionResult>>,
+    /// (slot, request).
+    requests: Vec<(usize, crate::engine::messages::RunDetection)>,
+    correlation_ms: f64,
+}
+
+impl LocalPlan {
+    /// The worker requests, in order (answer `k` with [`LocalPlan::answer`]).
+    pub(super) fn requests(&self) -> impl Iterator<Item = &crate::engine::messages::RunDetection> {
+        self.requests.iter().map(|(_, r)| r)
+    }
+
+    /// Records the answer to request `k`.
+    pub(super) fn answer(&mut self, k: usize, answer: Result<DetectionResult, EngineError>) {
+        let (slot, request) = &self.requests[k];
+        let mut answer = match answer {
+            Ok(a) => a,
+            Err(e) => {
+                DetectionResult::engine_failure(&request.id, &request.spec_path, e.to_string())
+            }
+        };
+        answer.local = self.slots[*slot].as_ref().and_then(|s| s.local);
+        self.slots[*slot] = Some(answer);
+    }
+
+    /// The verdicts (detections whose request was never answered, in a cancelled run, are left
+    /// out).
+    pub(super) fn finish(self) -> LocalRun {
+        let requested: std::collections::BTreeSet<usize> =
+            self.requests.iter().map(|(s, _)| *s).collect();
+        let detections: Vec<DetectionResult> = self
+            .slots
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, d)| d.filter(|d| !requested.contains(&i) || !d.matcher.is_empty()))
+            .collect();
+        let mut run = LocalRun {
+            correlation_ms: self.correlation_ms,
+            ..LocalRun::default()
+        };
+        for d in &detections {
+            if d.setup_error.is_some() {
+                run.failed += 1;
+            }
+            for t in &d.results {
+                if t.clean_pass() {
+                    run.passed += 1;
+                } else {
+                    run.failed += 1;
+                }
+            }
+        }
+        run.detections = detections;
+        run
+    }
+}
+
+/// Plans the local evaluation of the selected detections PAT would skip or run without their
+/// filters.
+pub(super) fn plan(
     ws: &crate::workspace::Workspace,
-    pool: &mut Pool,
-    load: &Load,
     detections: &[&AnalysisItem],
     options: &TestOptions,
-) -> Result<LocalRun, EngineError> {
+) -> LocalPlan {
     let wanted_test = |t: &Node| {
         options.test_names.is_empty()
             || t.get("Name")
@@ -115,7 +174,7 @@ pub(super) fn run(
                 .is_some_and(|n| options.test_names.iter().any(|x| x == n))
     };
     let mut slots: Vec<Option<DetectionResult>> = Vec::new();
-    let mut requests: Vec<(usize, DetectionRequest)> = Vec::new();
+    let mut requests = Vec::new();
     let mut correlation_ms = 0.0;
     for &item in detections {
         if options.only.as_ref().is_some_and(|w| !w.contains(&item.id)) {
@@ -170,59 +229,20 @@ pub(super) fn run(
         } else {
             continue;
         };
+        // A placeholder until the worker answers (its empty `matcher` marks it unanswered).
         slots.push(Some(DetectionResult {
             id: item.id.clone(),
             local: Some(kind),
+            matcher: String::new(),
             ..DetectionResult::default()
         }));
-        requests.push((
-            slots.len() - 1,
-            DetectionRequest {
-                body: request,
-                code_item: item,
-            },
-        ));
+        requests.push((slots.len() - 1, request));
     }
-    if !requests.is_empty() {
-        let jobs = requests
-            .iter()
-            .enumerate()
-            .map(|(i, (_, r))| vec![(i, Request::RunDetection(r.body.clone()))])
-            .collect();
-        pool.run(load, jobs, options.timeout, &mut |index, answer| {
-            let (slot, request) = &requests[index];
-            let mut answer: DetectionResult = match answer {
-                Ok(a) => a,
-                Err(e) => DetectionResult::engine_failure(
-                    &request.body.id,
-                    &request.body.spec_path,
-                    e.to_string(),
-                ),
-            };
-            answer.local = slots[*slot].as_ref().and_then(|s| s.local);
-            slots[*slot] = Some(answer);
-            true
-        });
-    }
-    let detections: Vec<DetectionResult> = slots.into_iter().flatten().collect();
-    let mut run = LocalRun {
+    LocalPlan {
+        slots,
+        requests,
         correlation_ms,
-        ..LocalRun::default()
-    };
-    for d in &detections {
-        if d.setup_error.is_some() {
-            run.failed += 1;
-        }
-        for t in &d.results {
-            if t.clean_pass() {
-                run.passed += 1;
-            } else {
-                run.failed += 1;
-            }
-        }
     }
-    run.detections = detections;
-    Ok(run)
 }
 
 /// A correlation rule's tests, evaluated here, as a detection result.

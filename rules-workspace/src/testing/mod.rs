@@ -325,13 +325,31 @@ pub fn run_observed(
         schedule::sequential(&requests)
     };
 
+    // Prowl's local verdicts (what PAT skips without a backend) run in the same pool run,
+    // after PAT's requests, so the workspace is loaded once; each is a job of its own.
+    let mut local_plan = options.local.then(|| local::plan(ws, &detections, options));
+    let mut jobs = jobs;
+    if let Some(lp) = &local_plan {
+        jobs.extend(
+            lp.requests()
+                .enumerate()
+                .map(|(k, r)| vec![(requests.len() + k, Request::RunDetection(r.clone()))]),
+        );
+    }
+
     // 3. Run on the pool; print in PAT's order as the answers arrive.
     let mut collector = collect::Collector::new(out, options, plans, requests.len());
     collector.advance();
     let mut done = 0;
     let mut cancelled = false;
-    if !requests.is_empty() {
+    if !jobs.is_empty() {
         pool.run(&load, jobs, options.timeout, &mut |index, answer| {
+            if index >= requests.len() {
+                if let Some(lp) = local_plan.as_mut() {
+                    lp.answer(index - requests.len(), answer);
+                }
+                return !cancelled;
+            }
             let request = &requests[index].body;
             let answer = match answer {
                 Ok(a) => a,
@@ -391,8 +409,10 @@ pub fn run_observed(
     out.recap(&kept, &ws.root);
     out.attempts(&loading_attempts, &kept, &ws.root);
     let mut run = out.finish(counted, invalid);
-    if options.local && !cancelled {
-        let found = local::run(ws, pool, &load, &detections, options)?;
+    if let Some(found) = local_plan
+        .filter(|_| !cancelled)
+        .map(local::LocalPlan::finish)
+    {
         if !found.detections.is_empty() {
             run.stderr.push_str(&found.text(options.fail_on_local));
             if options.fail_on_local && found.failed > 0 && run.exit_code == 0 {
