@@ -690,3 +690,96 @@ fn match_expression_problems_are_warnings_at_their_line() {
     );
     assert!(found[1].2.contains("Equalz"));
 }
+
+#[test]
+fn lookup_data_outside_the_workspace_is_never_joined() {
+    // The passing fixture joins ml_owners.csv; here the same table's data is a link to a file
+    // outside the workspace (and then a `..` path): Prowl's process is not sandboxed, so it
+    // reads neither, and the event that only the join would make match does not.
+    let outer = tempfile::tempdir().unwrap();
+    let ws = outer.path().join("ws");
+    std::fs::create_dir_all(ws.join("rules")).unwrap();
+    std::fs::create_dir_all(ws.join("lookup_tables")).unwrap();
+    std::fs::write(
+        outer.path().join("owners.csv"),
+        "ip,tier\n203.0.113.7,hostile\n",
+    )
+    .unwrap();
+    let table = |file: &str| {
+        format!("AnalysisType: lookup_table\nLookupName: owners\nEnabled: true\nFilename: {file}\nSchema: Custom.Owners\nLogTypeMap:\n  PrimaryKey: ip\n  AssociatedLogTypes:\n    - LogType: Custom.X\n      Selectors: [srcAddr]\n")
+    };
+    std::fs::write(
+        ws.join("rules/joined.yml"),
+        "AnalysisType: rule\nRuleID: Joined\nEnabled: true\nLogTypes: [Custom.X]\nSeverity: Low\nDetection:\n  - Enrichment: {Table: owners, Selector: srcAddr, FieldPath: tier}\n    Condition: Equals\n    Value: hostile\nTests:\n  - Name: only a join would match\n    ExpectedResult: false\n    Log: {p_log_type: Custom.X, srcAddr: 203.0.113.7}\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(
+        outer.path().join("owners.csv"),
+        ws.join("lookup_tables/owners.csv"),
+    )
+    .unwrap();
+    for file in ["owners.csv", "../../owners.csv"] {
+        std::fs::write(ws.join("lookup_tables/owners.yml"), table(file)).unwrap();
+        let (_, report) = prowl_test(&ws, &[]);
+        let results = local_results(&report);
+        assert_eq!(results.len(), 1, "{report}");
+        assert!(
+            results[0].3,
+            "{file}: the outside data was joined: {report}"
+        );
+    }
+    // Inside the workspace, the same data is joined (the test then fails on purpose).
+    std::fs::remove_file(ws.join("lookup_tables/owners.csv")).unwrap();
+    std::fs::copy(
+        outer.path().join("owners.csv"),
+        ws.join("lookup_tables/owners.csv"),
+    )
+    .unwrap();
+    std::fs::write(ws.join("lookup_tables/owners.yml"), table("owners.csv")).unwrap();
+    let (_, report) = prowl_test(&ws, &[]);
+    assert!(
+        !local_results(&report)[0].3,
+        "the data inside the workspace is joined"
+    );
+}
+
+#[test]
+fn transpile_and_junit_show_what_ran_locally() {
+    let spec = match_fixture("passing").join("rules/ml_alert_keys.yml");
+    let (code, out, err) = prowl(&["transpile", spec.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("import prowl_match") && out.contains("def rule(event):"),
+        "{out}"
+    );
+    let (code, out, _) = prowl(&["transpile", spec.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code, 0);
+    let json: Value = serde_json::from_str(&out).unwrap();
+    assert!(
+        json["body"].as_str().unwrap().contains("def title(event):"),
+        "{json}"
+    );
+    assert_eq!(json["problems"], json!([]));
+    // A problem is reported at its line.
+    let bad = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(bad.path(), "AnalysisType: rule\nRuleID: X\nDetection:\n  - {KeyPath: a, Condition: Equalz, Value: 1}\n").unwrap();
+    let (_, _, err) = prowl(&["transpile", bad.path().to_str().unwrap()]);
+    assert!(err.contains(":4:") && err.contains("Equalz"), "{err}");
+    // JUnit names the suites evaluated locally.
+    let out = Command::new(env!("CARGO_BIN_EXE_prowl"))
+        .arg("test")
+        .arg(match_fixture("failing"))
+        .args(["--format", "junit"])
+        .env("PROWL_PYTHON_ENV", test_env())
+        .output()
+        .unwrap();
+    let xml = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        xml.contains("(evaluated locally: correlation rule)"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("(evaluated locally: simple detection)"),
+        "{xml}"
+    );
+}

@@ -214,3 +214,31 @@ fn failing_tests_write_no_archive_and_invalid_specs_are_refused() {
         "nothing half-written"
     );
 }
+
+#[test]
+fn files_outside_the_workspace_are_never_archived() {
+    let outer = tempfile::tempdir().unwrap();
+    let ws = outer.path().join("ws");
+    rules_workspace::testkit::copy_dir(&demo_base(), &ws);
+    std::fs::write(outer.path().join("secret.py"), "TOKEN = 'do-not-upload'\n").unwrap();
+    let spec = |file: &str| {
+        format!("AnalysisType: rule\nRuleID: Zip.Outside\nFilename: {file}\nEnabled: true\nLogTypes: [AWS.CloudTrail]\nSeverity: Low\n")
+    };
+    let out = outer.path().join("out");
+    // A `..` out of the workspace, then a link leading out of it.
+    std::fs::write(ws.join("rules/outside.yml"), spec("../../secret.py")).unwrap();
+    let (code, err) = prowl_zip(&ws, &out, &["--skip-tests"]);
+    assert_ne!(code, 0, "{err}");
+    assert!(err.contains("inside the workspace"), "{err}");
+    std::os::unix::fs::symlink(outer.path().join("secret.py"), ws.join("rules/linked.py")).unwrap();
+    std::fs::write(ws.join("rules/outside.yml"), spec("linked.py")).unwrap();
+    let (code, err) = prowl_zip(&ws, &out, &["--skip-tests"]);
+    assert_ne!(code, 0, "{err}");
+    assert!(err.contains("rules/linked.py"), "{err}");
+    assert!(archive_in(&out).is_none());
+    assert_eq!(
+        std::fs::read_dir(&out).map_or(0, |d| d.count()),
+        0,
+        "nothing half-written"
+    );
+}

@@ -8,11 +8,12 @@
 //! already; when an event lacks it and the workspace has the table's data (`Filename`: JSON
 //! lines, a JSON array, or CSV with a header row), `prowl_match` joins it the same way. Tables
 //! whose data lives elsewhere (`Refresh` from S3) cannot be joined: their tests must carry
-//! `p_enrichment`.
+//! `p_enrichment`. A data file outside the workspace (or a link leading out of it) is never read.
 
 use crate::spec::{AnalysisItem, AnalysisType, Node};
 use serde_json::{json, Map, Value as Json};
 use std::collections::BTreeSet;
+use std::path::Path;
 
 /// The largest data file read for a join (a lookup table bigger than this is left out).
 const MAX_DATA_BYTES: u64 = 16 * 1024 * 1024;
@@ -63,11 +64,13 @@ pub fn lookups_for(program: &Json, items: &[AnalysisItem]) -> Option<Json> {
 
 fn read_table(item: &AnalysisItem) -> Option<Json> {
     let file = item.spec.get("Filename").and_then(Node::as_str)?;
+    // Only a file inside the workspace (the spec's path less its workspace-relative part): a
+    // hostile spec must not make Prowl's unsandboxed process read `~/.ssh` into a worker.
+    let depth = Path::new(&item.rel_path).components().count();
+    let root = item.spec_path.ancestors().nth(depth)?;
     let path = item.spec_path.parent()?.join(file);
-    if std::fs::metadata(&path).ok()?.len() > MAX_DATA_BYTES {
-        return None;
-    }
-    let text = std::fs::read_to_string(&path).ok()?;
+    let bytes = crate::workspace::read_inside(root, &path, MAX_DATA_BYTES).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
     let map = item.spec.get("LogTypeMap")?;
     let key = map.get("PrimaryKey").and_then(Node::as_str)?;
     let mut selectors = Map::new();

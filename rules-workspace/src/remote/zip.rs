@@ -19,12 +19,19 @@ use crate::workspace::Workspace;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// The largest file put in an archive (Panther's API refuses uploads far smaller).
+const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
+
 /// Why no archive was written.
 #[derive(Debug, thiserror::Error)]
 pub enum ZipError {
     /// Some specs are invalid: the server would refuse them.
     #[error("{} spec file(s) are invalid, so no archive was written: {}", .0.len(), .0.join(", "))]
     Invalid(Vec<String>),
+    /// A spec's `Filename` names a file that is missing, not regular, too large, or outside the
+    /// workspace.
+    #[error("{0}: not a readable file inside the workspace, so no archive was written")]
+    Outside(String),
     /// Reading a file or writing the archive failed.
     #[error("{0}")]
     Io(String),
@@ -38,6 +45,7 @@ impl crate::error::UserError for ZipError {
     fn name(&self) -> &'static str {
         match self {
             ZipError::Invalid(_) => "invalid",
+            ZipError::Outside(_) => "outside_workspace",
             ZipError::Io(_) => "io",
         }
     }
@@ -45,6 +53,9 @@ impl crate::error::UserError for ZipError {
     fn hint(&self) -> Option<String> {
         match self {
             ZipError::Invalid(_) => Some("run `prowl validate` to see each problem".into()),
+            ZipError::Outside(_) => Some(
+                "a spec's Filename must name a file inside the workspace (no `..` out of it, no link leading out)".into(),
+            ),
             ZipError::Io(_) => None,
         }
     }
@@ -71,13 +82,14 @@ pub fn entries(ws: &Workspace, filters: &Filters) -> Vec<String> {
     out
 }
 
-/// `os.path.relpath`'s spelling of a path inside the workspace: no `.` steps, `..` applied.
+/// `os.path.relpath`'s spelling of a path: no `.` steps, `..` applied where it can be (a `..`
+/// leading out of the workspace is kept, and `write` refuses the entry).
 fn normalise(path: &Path) -> String {
     let mut parts: Vec<String> = Vec::new();
     for c in path.components() {
         match c {
             std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
+            std::path::Component::ParentDir if parts.last().is_some_and(|p| p != "..") => {
                 parts.pop();
             }
             other => parts.push(other.as_os_str().to_string_lossy().into_owned()),
@@ -109,7 +121,11 @@ pub fn write(ws: &Workspace, filters: &Filters, out_dir: &Path) -> Result<PathBu
         let options = ::zip::write::SimpleFileOptions::default()
             .compression_method(::zip::CompressionMethod::Deflated);
         for entry in entries(ws, filters) {
-            let bytes = std::fs::read(ws.root.join(&entry)).map_err(|e| io(&entry, e))?;
+            // Never a file outside the workspace (a `Filename` of `../../.ssh/id_rsa`, or a
+            // link out of it): the archive goes to a server.
+            let bytes =
+                crate::workspace::read_inside(&ws.root, &ws.root.join(&entry), MAX_FILE_BYTES)
+                    .map_err(|_| ZipError::Outside(entry.clone()))?;
             zip.start_file(entry.as_str(), options)
                 .map_err(|e| ZipError::Io(format!("{entry}: {e}")))?;
             zip.write_all(&bytes).map_err(|e| io(&entry, e))?;
@@ -193,5 +209,6 @@ mod tests {
         assert_eq!(stamp.len(), 19);
         assert!(!stamp.contains(':'));
         assert_eq!(normalise(Path::new("rules/./a/../b.py")), "rules/b.py");
+        assert_eq!(normalise(Path::new("rules/../../x")), "../x");
     }
 }
