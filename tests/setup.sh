@@ -29,6 +29,13 @@ ensure_system() {
   # libgit2's HTTPS transport builds against the system OpenSSL.
   [ -f /usr/include/openssl/ssl.h ] || missing+=(libssl-dev)
   command -v git >/dev/null || missing+=(git)
+  # Remote profiles keep their tokens in the Secret Service through libsecret's secret-tool;
+  # the tests run a real one (gnome-keyring in its own D-Bus session) and make a TLS
+  # certificate with openssl.
+  command -v secret-tool >/dev/null || missing+=(libsecret-tools)
+  command -v gnome-keyring-daemon >/dev/null || missing+=(gnome-keyring)
+  command -v dbus-run-session >/dev/null || missing+=(dbus)
+  command -v openssl >/dev/null || missing+=(openssl)
   command -v python3 >/dev/null || missing+=(python3)
   if command -v python3 >/dev/null && ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
     missing+=(python3-venv)

@@ -10,6 +10,7 @@ mod audit;
 mod env;
 mod git;
 mod output;
+mod remote;
 mod replay;
 mod replay_run;
 mod tests_edit;
@@ -77,55 +78,16 @@ pub enum Command {
     /// transpiles): a Simple Detection's Python module, a rule's InlineFilters program, with
     /// their problems at their lines.
     Transpile(TranspileArgs),
-    /// A remote Panther instance: `check` the connection (more to come: upload, validate,
-    /// delete, diff).
+    /// A remote Panther instance: check the connection, upload, validate on the server,
+    /// delete, see the drift; profiles with the token in the system keyring.
     #[command(subcommand)]
-    Remote(RemoteCommand),
+    Remote(remote::RemoteCommand),
     /// Write the archive PAT's `zip` writes (and `upload` sends): the selected specs and the
     /// files their `Filename` names, after the unit tests (unless --skip-tests).
     Zip(ZipArgs),
     /// Internal: a Python worker process serving framed requests on stdin/stdout.
     #[command(hide = true)]
     Worker(WorkerArgs),
-}
-
-/// `prowl remote …`.
-#[derive(Debug, Subcommand)]
-pub enum RemoteCommand {
-    /// Check the connection and print the instance's Panther version (PAT's `check-connection`).
-    Check(RemoteArgs),
-}
-
-/// Where the instance is and how to sign in, as PAT takes them.
-#[derive(Debug, Args)]
-pub struct RemoteArgs {
-    /// The API host (`acme.runpanther.net` becomes `https://api.acme.runpanther.net/public/graphql`)
-    /// or a full URL used as written. Default: PANTHER_API_HOST.
-    #[arg(long)]
-    pub api_host: Option<String>,
-    /// The API token. Default: PANTHER_API_TOKEN (better: the command line keeps it in your
-    /// shell's history).
-    #[arg(long)]
-    pub api_token: Option<String>,
-}
-
-impl RemoteArgs {
-    fn client(&self) -> Result<crate::remote::client::Client, crate::remote::client::RemoteError> {
-        use crate::remote::client::{Client, RemoteError, Token};
-        let from_env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        let host = self
-            .api_host
-            .clone()
-            .or_else(|| from_env("PANTHER_API_HOST"))
-            .ok_or(RemoteError::NoHost)?;
-        let token = self
-            .api_token
-            .clone()
-            .or_else(|| from_env("PANTHER_API_TOKEN"))
-            .and_then(|t| Token::new(&t))
-            .ok_or(RemoteError::NoToken)?;
-        Ok(Client::new(&host, token))
-    }
 }
 
 /// `prowl zip`.
@@ -366,7 +328,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Show(args) => show(&args, &style),
         Command::Transpile(args) => transpile(&args),
         Command::Zip(args) => zip(&args),
-        Command::Remote(RemoteCommand::Check(args)) => remote_check(&args),
+        Command::Remote(cmd) => remote::run(&cmd),
         Command::Demo(args) => demo(&args, &style),
         Command::App(args) => app(&args),
         Command::Git(args) => git::run(&args, &style),
@@ -491,26 +453,6 @@ fn show(args: &ShowArgs, style: &output::Style) -> Result<ExitCode, CliError> {
         _ => output::print_item_text(&ws, index, style),
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn remote_check(args: &RemoteArgs) -> Result<ExitCode, CliError> {
-    let client = args.client().map_err(ErrorInfo::from)?;
-    // PAT's log lines, on stderr.
-    eprintln!("INFO: Panther Public API endpoint: {}", client.url());
-    eprintln!("INFO: checking connection to {}...", client.url());
-    match client.panther_version().map_err(ErrorInfo::from)? {
-        Some(version) => {
-            eprintln!(
-                "INFO: connection successful: connected to Panther backend on version: {version}"
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        None => {
-            eprintln!("INFO: connection failed");
-            eprintln!("ERROR: did not receive version in response");
-            Ok(ExitCode::from(1))
-        }
-    }
 }
 
 fn zip(args: &ZipArgs) -> Result<ExitCode, CliError> {

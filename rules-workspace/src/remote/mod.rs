@@ -1,7 +1,14 @@
 //! The remote side: what Prowl sends to a Panther instance, as PAT 1.6.3 sends it.
 //!
-//! For now the archive PAT's `zip` writes ([`zip`]) and the API client ([`client`]) with the
-//! connection check; uploading, validation on the server, deletion and drift build on them.
+//! - [`zip`]: the archive PAT's `zip` writes and `upload` sends;
+//! - [`client`]: the GraphQL client (time limits, retries, errors that never hold the token);
+//! - [`ops`]: PAT's operations and flows (upload with polling and retries, validation,
+//!   deletion in batches);
+//! - [`profiles`]: named instances, their tokens in the system keyring;
+//! - [`drift`]: what the instance has against what an upload would send.
 
 pub mod client;
+pub mod drift;
+pub mod ops;
+pub mod profiles;
 pub mod zip;

@@ -63,10 +63,20 @@ impl crate::error::UserError for ZipError {
 
 /// The archive's entries, in order: paths relative to the workspace root, `/`-separated.
 pub fn entries(ws: &Workspace, filters: &Filters) -> Vec<String> {
-    let filters = filters.clone().with_status_filters();
+    entries_for(ws, &selection(ws, filters))
+}
+
+/// The items an archive holds: the selection with PAT's forced
+/// `Status!=experimental,deprecated`.
+pub fn selection(ws: &Workspace, filters: &Filters) -> Vec<usize> {
+    ws.select(&filters.clone().with_status_filters())
+}
+
+/// The entries of an archive of these items (indices into `ws.items`, in walk order).
+pub fn entries_for(ws: &Workspace, items: &[usize]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    for i in ws.select(&filters) {
+    for &i in items {
         let item = &ws.items[i];
         let mut add = |rel: String| {
             if seen.insert(rel.clone()) {
@@ -98,8 +108,13 @@ fn normalise(path: &Path) -> String {
     parts.join("/")
 }
 
-/// Writes the archive of `ws`'s selection into `out_dir` (created if missing); returns its path.
-pub fn write(ws: &Workspace, filters: &Filters, out_dir: &Path) -> Result<PathBuf, ZipError> {
+/// The archive of `ws`'s selection, in memory (what `upload` and `validate` send).
+pub fn bytes(ws: &Workspace, filters: &Filters) -> Result<Vec<u8>, ZipError> {
+    bytes_for(ws, &selection(ws, filters))
+}
+
+/// The archive of these items (indices into `ws.items`), in memory.
+pub fn bytes_for(ws: &Workspace, items: &[usize]) -> Result<Vec<u8>, ZipError> {
     let invalid: std::collections::BTreeSet<String> = ws
         .diagnostics
         .iter()
@@ -109,33 +124,38 @@ pub fn write(ws: &Workspace, filters: &Filters, out_dir: &Path) -> Result<PathBu
     if !invalid.is_empty() {
         return Err(ZipError::Invalid(invalid.into_iter().collect()));
     }
+    let mut zip = ::zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = ::zip::write::SimpleFileOptions::default()
+        .compression_method(::zip::CompressionMethod::Deflated);
+    for entry in entries_for(ws, items) {
+        // Never a file outside the workspace (a `Filename` of `../../.ssh/id_rsa`, or a link
+        // out of it): the archive goes to a server.
+        let bytes = crate::workspace::read_inside(&ws.root, &ws.root.join(&entry), MAX_FILE_BYTES)
+            .map_err(|_| ZipError::Outside(entry.clone()))?;
+        zip.start_file(entry.as_str(), options)
+            .map_err(|e| ZipError::Io(format!("{entry}: {e}")))?;
+        zip.write_all(&bytes)
+            .map_err(|e| ZipError::Io(format!("{entry}: {e}")))?;
+    }
+    Ok(zip
+        .finish()
+        .map_err(|e| ZipError::Io(e.to_string()))?
+        .into_inner())
+}
+
+/// Writes the archive of `ws`'s selection into `out_dir` (created if missing); returns its path.
+pub fn write(ws: &Workspace, filters: &Filters, out_dir: &Path) -> Result<PathBuf, ZipError> {
+    let archive = bytes(ws, filters)?;
     let io = |what: &str, e: std::io::Error| ZipError::Io(format!("{what}: {e}"));
     std::fs::create_dir_all(out_dir).map_err(|e| io(&out_dir.display().to_string(), e))?;
     let name = format!("panther-analysis-{}-{}.zip", local_time_stamp(), uuid4());
     let path = out_dir.join(&name);
     let partial = out_dir.join(format!(".{name}.partial"));
     let result = (|| -> Result<(), ZipError> {
-        let file =
+        let mut file =
             std::fs::File::create(&partial).map_err(|e| io(&partial.display().to_string(), e))?;
-        let mut zip = ::zip::ZipWriter::new(std::io::BufWriter::new(file));
-        let options = ::zip::write::SimpleFileOptions::default()
-            .compression_method(::zip::CompressionMethod::Deflated);
-        for entry in entries(ws, filters) {
-            // Never a file outside the workspace (a `Filename` of `../../.ssh/id_rsa`, or a
-            // link out of it): the archive goes to a server.
-            let bytes =
-                crate::workspace::read_inside(&ws.root, &ws.root.join(&entry), MAX_FILE_BYTES)
-                    .map_err(|_| ZipError::Outside(entry.clone()))?;
-            zip.start_file(entry.as_str(), options)
-                .map_err(|e| ZipError::Io(format!("{entry}: {e}")))?;
-            zip.write_all(&bytes).map_err(|e| io(&entry, e))?;
-        }
-        let mut writer = zip.finish().map_err(|e| ZipError::Io(e.to_string()))?;
-        writer.flush().map_err(|e| io("the archive", e))?;
-        writer
-            .get_ref()
-            .sync_all()
-            .map_err(|e| io("the archive", e))?;
+        file.write_all(&archive).map_err(|e| io("the archive", e))?;
+        file.sync_all().map_err(|e| io("the archive", e))?;
         Ok(())
     })();
     if let Err(e) = result {
