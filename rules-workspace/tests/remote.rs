@@ -184,7 +184,10 @@ fn failures_are_clear_and_never_show_the_token() {
     let server = serve(401, r#"{"message":"Unauthorized"}"#);
     let (code, out, err) = check(&server.url, Some(TOKEN));
     assert_ne!(code, 0);
-    assert!(err.contains("401") && err.contains("refused the API token"), "{err}");
+    assert!(
+        err.contains("401") && err.contains("refused the API token"),
+        "{err}"
+    );
     assert!(err.contains("prowl remote login"), "{err}");
     assert!(!out.contains(TOKEN) && !err.contains(TOKEN), "{err}");
     // GraphQL errors, whatever the status.

@@ -1013,3 +1013,202 @@ fn drift_lists_what_an_upload_would_change() {
     );
     assert!(run.out.contains("Only on the instance: 1"), "{}", run.out);
 }
+
+/// Runs `prowl remote ARGS` inside its own D-Bus session with a real Secret Service
+/// (gnome-keyring, unlocked with a test password; its files under `home`).
+fn in_keyring_session(
+    home: &Path,
+    config: &Path,
+    ws: Option<&Path>,
+    args: &[&str],
+    stdin: &str,
+) -> Run {
+    let start = Instant::now();
+    let script = "printf test-password | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec \"$@\"";
+    let mut cmd = Command::new("dbus-run-session");
+    cmd.args([
+        "--",
+        "sh",
+        "-c",
+        script,
+        "sh",
+        env!("CARGO_BIN_EXE_prowl"),
+        "remote",
+    ])
+    .args(args)
+    .env("HOME", home)
+    .env_remove("XDG_CONFIG_HOME")
+    .env_remove("PANTHER_API_TOKEN")
+    .env_remove("PANTHER_API_HOST")
+    .env_remove("PROWL_PROFILE")
+    .env("PROWL_CONFIG_DIR", config)
+    .env("PROWL_REMOTE_TIME_SCALE", "0.01")
+    .env("PROWL_PYTHON_ENV", test_env())
+    .env("NO_COLOR", "1")
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    if let Some(ws) = ws {
+        cmd.current_dir(ws);
+    }
+    let mut child = cmd
+        .spawn()
+        .expect("dbus-run-session (Debian's dbus) and gnome-keyring run the keyring tests; tests/setup.sh installs them");
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), stdin.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        out: String::from_utf8_lossy(&out.stdout).into_owned(),
+        err: String::from_utf8_lossy(&out.stderr).into_owned(),
+        took: start.elapsed(),
+    }
+}
+
+/// Every file under `dir` that holds `needle`.
+fn files_holding(dir: &Path, needle: &str) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if std::fs::read(&p)
+                .map(|b| b.windows(needle.len()).any(|w| w == needle.as_bytes()))
+                .unwrap_or(false)
+            {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn profiles_keep_the_token_in_the_keyring_and_never_on_disk() {
+    let server = start();
+    let home = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let ws = demo();
+    let (h, c) = (home.path(), config.path());
+
+    // A wrong token: refused at login, nothing kept.
+    let run = in_keyring_session(
+        h,
+        c,
+        None,
+        &["login", "--profile", "staging", "--api-host", &server.url],
+        "not-the-token\n",
+    );
+    assert_ne!(run.code, 0);
+    assert!(run.err.contains("refused the API token"), "{}", run.err);
+    assert!(!c.join("profiles.toml").exists());
+
+    let run = in_keyring_session(
+        h,
+        c,
+        None,
+        &["login", "--profile", "staging", "--api-host", &server.url],
+        &format!("{TOKEN}\n"),
+    );
+    assert_eq!(run.code, 0, "{}", run.err);
+    assert!(
+        run.err.contains("connected to") && run.err.contains("Panther 1.118.3"),
+        "{}",
+        run.err
+    );
+    let toml = std::fs::read_to_string(c.join("profiles.toml")).unwrap();
+    assert!(
+        toml.contains("[profiles.staging]") && toml.contains(&server.url),
+        "{toml}"
+    );
+    assert!(toml.contains("default = \"staging\""), "{toml}");
+
+    let run = in_keyring_session(h, c, None, &["profiles", "--format", "json"], "");
+    assert_eq!(run.code, 0, "{}", run.err);
+    let rows: Value = serde_json::from_str(&run.out).unwrap();
+    assert_eq!(rows[0]["name"], "staging");
+    assert_eq!(rows[0]["token"], "in keyring");
+    assert_eq!(rows[0]["default"], true);
+
+    // The default profile is used with no host or token given.
+    server.reset();
+    let run = in_keyring_session(h, c, None, &["check"], "");
+    assert_eq!(run.code, 0, "{}", run.err);
+    let run = in_keyring_session(h, c, Some(ws.path()), &["upload", ".", "--skip-tests"], "");
+    assert_eq!(run.code, 0, "{}", run.err);
+    assert!(run.out.contains("Upload Summary"));
+    let seen = server.log();
+    assert!(seen.len() > 3);
+
+    // The token is nowhere on disk in clear: not in the config, the home folder (the keyring's
+    // own files are encrypted), the workspace, nor any output.
+    for dir in [h, c, ws.path()] {
+        assert_eq!(files_holding(dir, TOKEN), Vec::<PathBuf>::new());
+    }
+    assert!(!run.out.contains(TOKEN) && !run.err.contains(TOKEN));
+
+    // Logout removes the token; the profile stays until --forget.
+    let run = in_keyring_session(h, c, None, &["logout", "--profile", "staging"], "");
+    assert_eq!(run.code, 0, "{}", run.err);
+    let run = in_keyring_session(h, c, None, &["check"], "");
+    assert_ne!(run.code, 0);
+    assert!(run.err.contains("no API token"), "{}", run.err);
+    let run = in_keyring_session(
+        h,
+        c,
+        None,
+        &["logout", "--profile", "staging", "--forget"],
+        "",
+    );
+    assert_eq!(run.code, 0, "{}", run.err);
+    assert!(!std::fs::read_to_string(c.join("profiles.toml"))
+        .unwrap()
+        .contains("staging"));
+    let run = in_keyring_session(h, c, None, &["logout", "--profile", "staging"], "");
+    assert!(
+        run.err.contains("no profile named \"staging\""),
+        "{}",
+        run.err
+    );
+}
+
+#[test]
+fn without_a_keyring_login_refuses_to_keep_the_token_elsewhere() {
+    let server = start();
+    let config = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_prowl"));
+    let out = cmd
+        .args([
+            "remote",
+            "login",
+            "--profile",
+            "p",
+            "--api-host",
+            &server.url,
+        ])
+        .env("PROWL_CONFIG_DIR", config.path())
+        .env("PROWL_SECRET_TOOL", "/nonexistent/secret-tool")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut child = out;
+    std::io::Write::write_all(
+        &mut child.stdin.take().unwrap(),
+        format!("{TOKEN}\n").as_bytes(),
+    )
+    .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        err.contains("the system keyring could not store the token"),
+        "{err}"
+    );
+    assert!(err.contains("PANTHER_API_TOKEN"), "{err}");
+    assert!(!config.path().join("profiles.toml").exists());
+    assert!(files_holding(config.path(), TOKEN).is_empty());
+}
