@@ -248,6 +248,15 @@ fn comparable(entry: &Value) -> Value {
             e["variables"]["input"]["data"] = json!(entries);
         }
     }
+    // A correlation rule's spec goes to the instance as YAML: PAT re-dumps it, Prowl sends the
+    // file's own text; the instance parses it, so they are compared as data.
+    if let Some(text) = entry
+        .pointer("/variables/input/yaml")
+        .and_then(Value::as_str)
+    {
+        let doc = rules_workspace::spec::yaml::load_str(text).unwrap();
+        e["variables"]["input"]["yaml"] = doc.root.unwrap().to_json();
+    }
     e
 }
 
@@ -1211,4 +1220,137 @@ fn without_a_keyring_login_refuses_to_keep_the_token_elsewhere() {
     assert!(err.contains("PANTHER_API_TOKEN"), "{err}");
     assert!(!config.path().join("profiles.toml").exists());
     assert!(files_holding(config.path(), TOKEN).is_empty());
+}
+
+#[test]
+fn server_side_tests_go_to_the_instance_as_pats_do() {
+    let server = start();
+    let config = tempfile::tempdir().unwrap();
+    let ws = demo();
+    // The whole demo with its tests: Simple Detections and inline filters are transpiled by the
+    // instance, the correlation rule's tests run there; the same calls with the same inputs.
+    let ops = same_requests_as_pat(
+        &server,
+        ws.path(),
+        &["upload", "--path", "."],
+        &["upload", "."],
+        config.path(),
+        json!({}),
+    );
+    assert_eq!(
+        ops[..5],
+        [
+            "__schema",
+            "schemas",
+            "transpileSimpleDetectionsToPython",
+            "transpileFilters",
+            "testCorrelationRuleYAML"
+        ]
+    );
+    assert!(ops.iter().any(|o| o.starts_with("uploadDetectionEntities")));
+
+    // A correlation test the instance fails stops both uploads.
+    let failing = json!({"correlation_failures": ["Different users"]});
+    server.reset();
+    server.config(failing.clone());
+    let (pat_code, pat_out) = pat(ws.path(), &["upload", "--path", "."], &server.url);
+    assert_ne!(pat_code, 0, "{pat_out}");
+    assert!(!server.ops().iter().any(|o| o.starts_with("upload")));
+    server.reset();
+    server.config(failing.clone());
+    let run = prowl_remote(
+        Some(ws.path()),
+        &[
+            "upload",
+            ".",
+            "--api-host",
+            &server.url,
+            "--api-token",
+            TOKEN,
+        ],
+        config.path(),
+    );
+    assert_ne!(run.code, 0, "{}{}", run.out, run.err);
+    assert!(
+        format!("{}{}", run.out, run.err).contains("[FAIL] Different users"),
+        "{}{}",
+        run.out,
+        run.err
+    );
+    assert!(!server.ops().iter().any(|o| o.starts_with("upload")));
+
+    // `prowl test` with an instance: the verdicts say who gave them.
+    server.reset();
+    server.config(failing);
+    let out = Command::new(env!("CARGO_BIN_EXE_prowl"))
+        .args(["test", ".", "--format", "json", "--api-host", &server.url])
+        .env("PANTHER_API_TOKEN", TOKEN)
+        .env("PROWL_CONFIG_DIR", config.path())
+        .env("PROWL_REMOTE_TIME_SCALE", "0.01")
+        .env("PROWL_PYTHON_ENV", test_env())
+        .current_dir(ws.path())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!stdout.contains(TOKEN));
+    let report: Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("{e}: {stdout}{}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(
+        report["local"]["evaluated_by"],
+        json!(server.url),
+        "{report:#}"
+    );
+    let verdict = |id: &str, test: &str| -> Option<bool> {
+        report["local"]["detections"]
+            .as_array()?
+            .iter()
+            .find(|d| d["id"] == id)?["results"]
+            .as_array()?
+            .iter()
+            .find(|t| t["name"] == test)
+            .and_then(|t| t["passed"].as_bool())
+    };
+    assert_eq!(
+        verdict("Demo.Okta.MFAResetThenAdminGrant", "Different users"),
+        Some(false),
+        "{report:#}"
+    );
+    assert_eq!(
+        verdict("Demo.AWS.KMS.KeyDeletionScheduled", "Key description read"),
+        Some(true),
+        "{report:#}"
+    );
+    assert_eq!(
+        server.ops(),
+        [
+            "transpileSimpleDetectionsToPython",
+            "transpileFilters",
+            "testCorrelationRuleYAML"
+        ]
+    );
+
+    // The instance cannot transpile: a clear error naming the step.
+    server.reset();
+    server.faults(json!([{"op": "transpileSimpleDetectionsToPython", "kind": "graphql_error", "message": "transpiler unavailable", "times": 10}]));
+    let run = prowl_remote(
+        Some(ws.path()),
+        &[
+            "upload",
+            ".",
+            "--api-host",
+            &server.url,
+            "--api-token",
+            TOKEN,
+        ],
+        config.path(),
+    );
+    assert_ne!(run.code, 0);
+    let all = format!("{}{}", run.out, run.err);
+    assert!(
+        all.contains("Error transpiling simple detection(s) to Python")
+            && all.contains("transpiler unavailable"),
+        "{all}"
+    );
+    assert!(!server.ops().iter().any(|o| o.starts_with("upload")));
 }

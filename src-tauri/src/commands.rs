@@ -559,3 +559,78 @@ pub async fn replay_event_test<R: Runtime>(
 ) -> Result<session::replay::EventTest, ErrorInfo> {
     blocking(move || shared(&app).replay_event_test(alert, index, &name, expected)).await
 }
+
+/// The Deploy view's profiles (their tokens only as "in the keyring or not").
+#[tauri::command]
+pub async fn remote_view() -> Result<session::deploy::RemoteView, ErrorInfo> {
+    blocking(session::deploy::remote_view).await
+}
+
+/// Keeps a profile after checking its token against the instance; the token goes to the
+/// keyring and never back to the window.
+#[tauri::command]
+pub async fn remote_login(
+    profile: String,
+    api_host: String,
+    token: String,
+    make_default: bool,
+) -> Result<session::deploy::Connection, ErrorInfo> {
+    blocking(move || session::deploy::login(&profile, &api_host, &token, make_default, true)).await
+}
+
+#[tauri::command]
+pub async fn remote_logout(profile: String, forget: bool) -> Result<(), ErrorInfo> {
+    blocking(move || session::deploy::logout(&profile, forget)).await
+}
+
+/// PAT's `check-connection` for a profile (`None`: PAT's environment variables, else the
+/// default profile).
+#[tauri::command]
+pub async fn remote_check(
+    profile: Option<String>,
+) -> Result<session::deploy::Connection, ErrorInfo> {
+    blocking(move || session::deploy::check(profile.as_deref())).await
+}
+
+/// What an upload of the open workspace would change on the instance.
+#[tauri::command]
+pub async fn remote_drift<R: Runtime>(
+    app: AppHandle<R>,
+    profile: Option<String>,
+) -> Result<Response, ErrorInfo> {
+    blocking(move || json_response(shared(&app).remote_drift(profile.as_deref())?)).await
+}
+
+/// Tests then uploads the open workspace, as `prowl remote upload`; every step goes to
+/// `on_event` as it happens.
+#[tauri::command]
+pub async fn remote_upload<R: Runtime>(
+    app: AppHandle<R>,
+    profile: Option<String>,
+    skip_tests: bool,
+    on_event: Channel<rules_workspace::remote::deploy::Event>,
+) -> Result<Response, ErrorInfo> {
+    blocking(move || {
+        let outcome = shared(&app).deploy(profile.as_deref(), skip_tests, &move |e| {
+            let _ = on_event.send(e.clone());
+        })?;
+        json_response(outcome)
+    })
+    .await
+}
+
+/// Deletes detections (by ID) and saved queries (by name) from the instance, or with
+/// `dry_run` says what would go (and what is linked to them).
+#[tauri::command]
+pub async fn remote_delete(
+    profile: Option<String>,
+    ids: Vec<String>,
+    queries: Vec<String>,
+    dry_run: bool,
+) -> Result<session::deploy::DeleteOutcome, ErrorInfo> {
+    blocking(move || {
+        let client = session::deploy::client(profile.as_deref(), None)?;
+        session::deploy::delete(&client, &ids, &queries, dry_run)
+    })
+    .await
+}

@@ -74,6 +74,12 @@ fn roots(v: &mut Collector) {
     v.visit::<core::replay::ReplayProgress>();
     v.visit::<core::session::replay::AlertEvents>();
     v.visit::<core::session::replay::EventTest>();
+    v.visit::<core::session::deploy::RemoteView>();
+    v.visit::<core::session::deploy::Connection>();
+    v.visit::<core::session::deploy::DriftView>();
+    v.visit::<core::session::deploy::DeployOutcome>();
+    v.visit::<core::session::deploy::DeleteOutcome>();
+    v.visit::<core::remote::deploy::Event>();
 }
 
 struct Collector {

@@ -62,6 +62,13 @@ pub fn configure<R: tauri::Runtime>(
             commands::replay_impact,
             commands::replay_events,
             commands::replay_event_test,
+            commands::remote_view,
+            commands::remote_login,
+            commands::remote_logout,
+            commands::remote_check,
+            commands::remote_drift,
+            commands::remote_upload,
+            commands::remote_delete,
         ])
         .setup(|app| {
             if let Some(window) = app.get_webview_window("main") {

@@ -10,7 +10,9 @@ Whole-process wall time, medians and spread of --runs (Prowl) and --pat-runs (PA
 archive is checked to hold the same entry names as PAT's. Timings are never asserted anywhere.
 
     python3 tests/bench/bench_zip.py [--runs N] [--pat-runs N] [--quick]
-Environment: PROWL_BIN, PROWL_PAT, PROWL_PYTHON_ENV (as bench_test.py), PROWL_PANTHER_ANALYSIS.
+Environment: PROWL_BIN, PROWL_PAT, PROWL_PYTHON_ENV (as bench_test.py), PROWL_PANTHER_ANALYSIS,
+PROWL_PAT_REAL (the `pat` of a venv with the checkout's own packages, panther-detection-helpers
+and the like, which PAT's tests import; default PROWL_PAT).
 """
 import argparse
 import os
@@ -77,25 +79,29 @@ def main():
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--pat-runs", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="a small generated workspace")
+    parser.add_argument("--real-only", action="store_true", help="only PROWL_PANTHER_ANALYSIS")
     args = parser.parse_args()
     binary = prowl_binary()
     pat = os.environ.get("PROWL_PAT", os.path.join(CACHE, "pat-1.6.3", "bin", "pat"))
     print(f"machine: {os.cpu_count()} cores, load {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     env.setdefault("PROWL_PYTHON_ENV", os.path.join(CACHE, "test-env"))
-    tmp = tempfile.mkdtemp(prefix="prowl-bench-zip-")
-    try:
-        ws = os.path.join(tmp, "generated")
-        size = ["--detections", "100"] if args.quick else []
-        subprocess.run([sys.executable, os.path.join(HERE, "generate_workspace.py"), ws, *size], check=True, stdout=subprocess.DEVNULL)
-        measure("generated (panther-analysis scale)", ws, binary, pat, env, args.runs, args.pat_runs)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    if not args.real_only:
+        tmp = tempfile.mkdtemp(prefix="prowl-bench-zip-")
+        try:
+            ws = os.path.join(tmp, "generated")
+            size = ["--detections", "100"] if args.quick else []
+            subprocess.run([sys.executable, os.path.join(HERE, "generate_workspace.py"), ws, *size],
+                           check=True, stdout=subprocess.DEVNULL)
+            measure("generated (panther-analysis scale)", ws, binary, pat, env, args.runs, args.pat_runs)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
     real = os.environ.get("PROWL_PANTHER_ANALYSIS")
     if real:
         real_env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
         real_env.pop("PROWL_PYTHON_ENV", None)
-        measure("PROWL_PANTHER_ANALYSIS", os.path.abspath(real), binary, pat, real_env, args.runs, args.pat_runs)
+        pat_real = os.environ.get("PROWL_PAT_REAL", pat)
+        measure("PROWL_PANTHER_ANALYSIS", os.path.abspath(real), binary, pat_real, real_env, args.runs, args.pat_runs)
     else:
         print("\nPROWL_PANTHER_ANALYSIS is not set: panther-analysis not measured "
               "(clone it with the repository's `fetch`, then point the variable at it)")

@@ -341,10 +341,63 @@ def graphql_reply(op, query, variables):
                             "error": "expected an alert" if failed else None})
         return {op: {"results": results}}
     if op == "transpileFilters":
-        return {op: {"transpiledFilters": [json.dumps({"statement": {"and": []}}) for _ in inp["data"]]}}
+        return {op: {"transpiledFilters": [json.dumps({"statement": filter_statement(json.loads(d))})
+                                           for d in inp["data"]]}}
     if op == "transpileSimpleDetectionsToPython":
-        return {op: {"transpiledPython": ["def rule(event):\n    return True\n" for _ in inp["data"]]}}
+        return {op: {"transpiledPython": [simple_detection_python(json.loads(d)) for d in inp["data"]]}}
     raise ValueError((f"Cannot query field \"{op}\" on type \"Query\".", "GRAPHQL_VALIDATION_FAILED"))
+
+
+# A small transpiler of the match language, enough for the tests' content (Panther's own
+# covers the whole language): key-path conditions, All/Any/None blocks.
+OPERATORS = {
+    "Equals": "==", "DoesNotEqual": "!=", "IsIn": "in", "IsNotIn": "!in",
+    "StartsWith": "starts_with", "EndsWith": "ends_with", "Contains": "contains",
+    "DoesNotContain": "!contains", "IsGreaterThan": ">", "IsLessThan": "<",
+    "IsNullOrEmpty": "empty", "IsNotNullOrEmpty": "!empty",
+}
+
+
+def filter_node(m):
+    for block, key in (("All", "and"), ("Any", "or"), ("None", "not"), ("OnlyOne", "or")):
+        if block in m:
+            return {key: [filter_node(x) for x in m[block]]}
+    op = OPERATORS.get(m.get("Condition"))
+    if op is None:
+        raise ValueError((f"unsupported condition {m.get('Condition')}", "TRANSPILE_FAILED"))
+    node = {"target": m["KeyPath"], "operator": op}
+    if "Values" in m or "Value" in m:
+        node["value"] = m.get("Values", m.get("Value"))
+    return node
+
+
+def filter_statement(filters):
+    return {"and": [filter_node(m) for m in filters]}
+
+
+def python_condition(m):
+    for block, join, neg in (("All", " and ", False), ("Any", " or ", False), ("None", " or ", True)):
+        if block in m:
+            inner = join.join(f"({python_condition(x)})" for x in m[block]) or ("True" if block == "All" else "False")
+            return f"not ({inner})" if neg else inner
+    path = m["KeyPath"].split(".")
+    get = "event.deep_get(" + ", ".join(repr(p) for p in path) + ")"
+    cond, value = m.get("Condition"), m.get("Values", m.get("Value"))
+    table = {
+        "Equals": f"{get} == {value!r}", "DoesNotEqual": f"{get} != {value!r}",
+        "IsIn": f"{get} in {value!r}", "IsNotIn": f"{get} not in {value!r}",
+        "Exists": f"{get} is not None", "DoesNotExist": f"{get} is None",
+        "StartsWith": f"str({get} or '').startswith({value!r})",
+    }
+    if cond not in table:
+        raise ValueError((f"unsupported condition {cond}", "TRANSPILE_FAILED"))
+    return table[cond]
+
+
+def simple_detection_python(spec):
+    detection = spec.get("Detection") or []
+    rule = " and ".join(f"({python_condition(m)})" for m in detection) or "True"
+    return f"def rule(event):\n    return bool({rule})\n"
 
 
 def root_field(query):

@@ -237,6 +237,15 @@ pub struct TestArgs {
     /// Do only what PAT does without a backend: no local verdicts after its report.
     #[arg(long)]
     pub pat_only: bool,
+    /// Send what PAT sends a Panther instance when it has a token (Simple Detections and
+    /// inline filters to transpile, correlation rules' tests) to the instance of
+    /// --profile / --api-host / PANTHER_API_HOST instead of evaluating it locally. Implied by
+    /// --profile, --api-host or --api-token.
+    #[arg(long, conflicts_with = "pat_only")]
+    pub remote: bool,
+    /// The instance for --remote.
+    #[command(flatten)]
+    pub instance: remote::RemoteArgs,
     /// How to print the results: text is PAT's own output.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -453,6 +462,22 @@ fn show(args: &ShowArgs, style: &output::Style) -> Result<ExitCode, CliError> {
         _ => output::print_item_text(&ws, index, style),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The instance `prowl test --remote` sends its server-side tests to.
+fn remote_tests(args: &TestArgs) -> Result<Option<crate::testing::RemoteTests>, CliError> {
+    let i = &args.instance;
+    if !(args.remote || i.api_host.is_some() || i.api_token.is_some() || i.profile.is_some()) {
+        return Ok(None);
+    }
+    let client = i.client()?;
+    eprintln!(
+        "INFO: Simple Detections, inline filters and correlation rules are tested by {}",
+        client.url()
+    );
+    Ok(Some(crate::testing::RemoteTests(std::sync::Arc::new(
+        client,
+    ))))
 }
 
 fn zip(args: &ZipArgs) -> Result<ExitCode, CliError> {
@@ -677,6 +702,7 @@ fn test(args: &TestArgs) -> Result<ExitCode, CliError> {
         only: None,
         local: !args.pat_only,
         fail_on_local: args.fail_on_local,
+        remote: remote_tests(args)?,
         debug,
     };
     if args.watch {

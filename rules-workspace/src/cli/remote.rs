@@ -8,7 +8,8 @@
 use super::{open, usage, worker_pool, CliError, Format, WorkspaceArgs};
 use crate::error::ErrorInfo;
 use crate::remote::client::{Client, Token};
-use crate::remote::{drift, ops, profiles};
+use crate::remote::{deploy, drift, ops, profiles};
+use crate::session::deploy as session_deploy;
 use clap::{Args, Subcommand};
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
@@ -231,121 +232,26 @@ fn check(args: &RemoteArgs) -> Result<ExitCode, CliError> {
     }
 }
 
-fn print_progress(p: &ops::Progress) {
-    match p {
-        ops::Progress::Sent(receipt) => {
-            eprintln!("INFO: the server took the archive (receipt {receipt}); waiting for it")
-        }
-        ops::Progress::Waiting(d) => {
-            eprintln!("INFO: still processing after {} s", d.as_secs())
-        }
-        ops::Progress::Retrying { message, left } => eprintln!(
-            "WARNING: the upload failed ({message}); trying it again in a moment ({left} tries left)"
-        ),
-    }
-}
-
-/// `Custom.*` names PAT always accepts.
-fn custom_log_type(name: &str) -> bool {
-    let Some(rest) = name.strip_prefix("Custom.") else {
-        return false;
-    };
-    let parts: Vec<&str> = rest.split('.').collect();
-    parts.len() <= 6
-        && parts.iter().all(|p| {
-            let mut c = p.chars();
-            c.next().is_some_and(|f| f.is_ascii_uppercase()) && c.all(|x| x.is_ascii_alphanumeric())
-        })
-}
-
-/// The instance's managed log types, as PAT fetches them (none when the call fails or the
-/// instance lists none: then nothing is checked).
-fn managed_log_types(client: &Client) -> Vec<String> {
-    match ops::managed_schemas(client) {
-        Ok(names) if names.is_empty() => {
-            eprintln!("WARNING: Panther instance returned 0 managed schemas. This may indicate a permissions issue or misconfiguration. Skipping log type validation.");
-            names
-        }
-        Ok(names) => names,
-        Err(e) => {
-            eprintln!("WARNING: Failed to fetch log types from Panther instance: {e}");
-            Vec::new()
-        }
-    }
-}
-
-/// Leaves the unsupported items out of the selection, with PAT's warnings.
-fn skip_unsupported(
-    ws: &crate::workspace::Workspace,
-    selection: &mut Vec<usize>,
-    unsupported: &[(usize, String, String)],
-) {
-    for (_, path, message) in unsupported {
-        eprintln!(
-            "WARNING: Skipping {}: {message}",
-            ws.root.join(path).display()
-        );
-    }
-    if !unsupported.is_empty() {
-        eprintln!("WARNING: Skipped {} item(s) due to unsupported log types. These log types may not be available in your Panther instance.", unsupported.len());
-        selection.retain(|i| !unsupported.iter().any(|(u, _, _)| u == i));
-    }
-}
-
-/// Items whose `LogTypes` the instance does not have: (index, spec path, PAT's message).
-fn unsupported_log_types(
-    ws: &crate::workspace::Workspace,
-    selection: &[usize],
-    managed: &[String],
-) -> Vec<(usize, String, String)> {
-    if managed.is_empty() {
-        return Vec::new();
-    }
-    let mut out = Vec::new();
-    for &i in selection {
-        let item = &ws.items[i];
-        let bad: Vec<&str> = item
-            .log_types
-            .iter()
-            .filter(|lt| !managed.contains(lt) && !custom_log_type(lt))
-            .map(String::as_str)
-            .collect();
-        if !bad.is_empty() {
-            out.push((
-                i,
-                item.rel_path.clone(),
-                format!(
-                    "LogTypes not supported by Panther instance: {}",
-                    bad.join(", ")
-                ),
-            ));
-        }
-    }
-    out
+/// Prints a deployment's event as PAT's log line (stderr).
+fn print_event(e: deploy::Event) {
+    eprintln!("{}", e.pat_line());
 }
 
 fn upload(args: &UploadArgs) -> Result<ExitCode, CliError> {
-    let client = args.remote.client()?;
+    let client = Arc::new(args.remote.client()?);
     let (ws, filters) = open(&args.workspace)?;
-    eprintln!("INFO: Panther Public API endpoint: {}", client.url());
-    // PAT's order: the introspection, then the tests (which ask for the managed log types),
-    // then the archive.
-    let use_async =
-        !args.no_async && ops::supports_async_upload(&client).map_err(ErrorInfo::from)?;
-    // PAT asks once for the instance's managed log types and checks `LogTypes` against them
-    // (not when the instance lists none): invalid in the tests, left out of the archive
-    // when they are skipped.
-    let managed = managed_log_types(&client);
-    let mut selection = crate::remote::zip::selection(&ws, &filters);
-    let unsupported = unsupported_log_types(&ws, &selection, &managed);
+    // PAT's order: the introspection and the instance's managed log types, then the tests,
+    // then the archive. `LogTypes` the instance lacks are invalid in the tests; left out of the
+    // archive when the tests are skipped.
+    let plan = deploy::plan(&client, &ws, &filters, args.no_async, &mut print_event)?;
     if !args.skip_tests {
-        if !unsupported.is_empty() {
-            for (_, path, message) in &unsupported {
-                eprintln!("ERROR: {path}: {message}");
+        if !plan.unsupported.is_empty() {
+            for u in &plan.unsupported {
+                eprintln!("ERROR: {}: {}", u.path, u.message);
             }
             eprintln!(
                 "prowl: {} item(s) name log types the instance does not have, so nothing was uploaded",
-                unsupported.len()
+                plan.unsupported.len()
             );
             return Ok(ExitCode::from(1));
         }
@@ -356,11 +262,12 @@ fn upload(args: &UploadArgs) -> Result<ExitCode, CliError> {
             skip_disabled_tests: args.skip_disabled_tests,
             available_destinations: args.available_destinations.clone(),
             path_label: args.workspace.path.display().to_string(),
-            // What PAT sends the server for (Simple Detections, inline filters, correlation
-            // rules) runs on Prowl's own evaluator, and a failure there stops the upload as a
-            // failure on the server stops PAT's.
+            // What PAT sends the instance (Simple Detections and inline filters to transpile,
+            // correlation rules' tests) goes to it, as PAT does with a token; a failure there
+            // stops the upload.
             local: true,
             fail_on_local: true,
+            remote: Some(crate::testing::RemoteTests(Arc::clone(&client))),
             ..crate::testing::TestOptions::default()
         };
         let run = crate::testing::run(&ws, &mut pool, &options)?;
@@ -372,37 +279,35 @@ fn upload(args: &UploadArgs) -> Result<ExitCode, CliError> {
             return Ok(ExitCode::from(run.exit_code.clamp(1, 255) as u8));
         }
     }
-    skip_unsupported(&ws, &mut selection, &unsupported);
-    let archive = crate::remote::zip::bytes_for(&ws, &selection).map_err(ErrorInfo::from)?;
-    eprintln!("INFO: Uploading items to Panther");
-    let summary = ops::upload(&client, &archive, use_async, args.max_retries, &mut |p| {
-        print_progress(&p)
-    });
-    let summary = match summary {
-        Ok(s) => s,
-        Err(e) => {
-            let info = ErrorInfo::from(e);
-            return Err(ErrorInfo {
-                message: format!("Failed to upload to Panther: {}", info.message),
-                ..info
-            });
+    // "Upload succeeded" is PAT's last line, after the summary.
+    let mut done = None;
+    let uploaded = deploy::send(&client, &ws, &plan, args.max_retries, &mut |e| {
+        if e.stage == deploy::Stage::Done {
+            done = Some(e);
+        } else {
+            print_event(e);
         }
-    };
+    })?;
+    let summary = &uploaded.summary;
+    let archive = uploaded.archive_bytes;
     match args.format {
         Format::Json => {
             let value = serde_json::json!({
                 "url": client.url(),
                 "asynchronous": summary.asynchronous,
                 "retries": summary.retries,
-                "archive_bytes": archive.len(),
-                "kinds": ops::counts_map(&summary),
+                "archive_bytes": archive,
+                "kinds": ops::counts_map(summary),
+                "items": uploaded.items,
             });
             println!("{}", serde_json::to_string_pretty(&value).expect("JSON"));
         }
         _ => {
             print!("{}", summary.pat_text());
             let _ = std::io::stdout().flush();
-            eprintln!("INFO: Upload succeeded");
+            if let Some(e) = done {
+                print_event(e);
+            }
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -413,13 +318,15 @@ fn server_validate(args: &ServerValidateArgs) -> Result<ExitCode, CliError> {
     let (ws, filters) = open(&args.workspace)?;
     eprintln!("INFO: Panther Public API endpoint: {}", client.url());
     // As PAT: the instance's log types first, items it lacks left out of the archive.
-    let managed = managed_log_types(&client);
+    let managed = deploy::managed_log_types(&client, &mut print_event);
     let mut selection = crate::remote::zip::selection(&ws, &filters);
-    let unsupported = unsupported_log_types(&ws, &selection, &managed);
-    skip_unsupported(&ws, &mut selection, &unsupported);
+    let unsupported = deploy::unsupported_log_types(&ws, &selection, &managed);
+    deploy::skip_unsupported(&ws, &mut selection, &unsupported, &mut print_event);
     let archive = crate::remote::zip::bytes_for(&ws, &selection).map_err(ErrorInfo::from)?;
-    let result =
-        ops::validate(&client, &archive, &mut |p| print_progress(&p)).map_err(ErrorInfo::from)?;
+    let result = ops::validate(&client, &archive, &mut |p| {
+        print_event(deploy::progress_event(&p))
+    })
+    .map_err(ErrorInfo::from)?;
     match args.format {
         Format::Json => println!(
             "{}",
@@ -609,22 +516,23 @@ fn read_token() -> Result<Token, CliError> {
 
 fn login(args: &LoginArgs) -> Result<ExitCode, CliError> {
     let token = read_token()?;
+    let connection = session_deploy::login(
+        &args.profile,
+        &args.api_host,
+        token.expose(),
+        args.default,
+        !args.no_check,
+    )?;
     if !args.no_check {
-        let client = Client::new(&args.api_host, token.clone());
-        let version = client.panther_version().map_err(ErrorInfo::from)?;
         eprintln!(
             "INFO: connected to {} (Panther {})",
-            client.url(),
-            version.as_deref().unwrap_or("of an unknown version")
+            connection.url,
+            connection
+                .panther_version
+                .as_deref()
+                .unwrap_or("of an unknown version")
         );
     }
-    let mut all = profiles::Profiles::load()?;
-    all.set(&args.profile, &args.api_host)?;
-    if args.default {
-        all.default = Some(args.profile.clone());
-    }
-    profiles::store_token(&args.profile, &args.api_host, &token)?;
-    all.save()?;
     eprintln!(
         "INFO: profile {:?} saved (host in {}, token in the system keyring)",
         args.profile,
@@ -634,17 +542,8 @@ fn login(args: &LoginArgs) -> Result<ExitCode, CliError> {
 }
 
 fn logout(args: &LogoutArgs) -> Result<ExitCode, CliError> {
-    let mut all = profiles::Profiles::load()?;
-    if !all.profiles.contains_key(&args.profile) {
-        return Err(profiles::ProfileError::Unknown(args.profile.clone()).into());
-    }
-    profiles::clear_token(&args.profile)?;
+    session_deploy::logout(&args.profile, args.forget)?;
     if args.forget {
-        all.profiles.remove(&args.profile);
-        if all.default.as_deref() == Some(args.profile.as_str()) {
-            all.default = all.profiles.keys().next().cloned();
-        }
-        all.save()?;
         eprintln!("INFO: profile {:?} and its token removed", args.profile);
     } else {
         eprintln!(
@@ -656,37 +555,32 @@ fn logout(args: &LogoutArgs) -> Result<ExitCode, CliError> {
 }
 
 fn list_profiles(args: &ProfilesArgs) -> Result<ExitCode, CliError> {
-    let all = profiles::Profiles::load()?;
-    let rows: Vec<serde_json::Value> = all
-        .profiles
-        .iter()
-        .map(|(name, p)| {
-            let token = match profiles::load_token(name) {
-                Ok(Some(_)) => "in keyring",
-                Ok(None) => "none",
-                Err(_) => "keyring unavailable",
-            };
-            serde_json::json!({
-                "name": name,
-                "api_host": p.api_host,
-                "url": crate::remote::client::graphql_url(&p.api_host),
-                "default": all.default.as_deref() == Some(name.as_str()),
-                "token": token,
-            })
-        })
-        .collect();
+    let view = session_deploy::remote_view()?;
     if args.format == Format::Json {
+        let rows: Vec<serde_json::Value> = view
+            .profiles
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "name": r.name,
+                    "api_host": r.api_host,
+                    "url": r.url,
+                    "default": r.default,
+                    "token": r.token.text(),
+                })
+            })
+            .collect();
         println!("{}", serde_json::to_string_pretty(&rows).expect("JSON"));
-    } else if rows.is_empty() {
+    } else if view.profiles.is_empty() {
         println!("No profiles. Make one with `prowl remote login --profile NAME --api-host HOST`.");
     } else {
-        for r in rows {
+        for r in &view.profiles {
             println!(
                 "{} {:<16} {:<48} token: {}",
-                if r["default"] == true { "*" } else { " " },
-                r["name"].as_str().unwrap_or(""),
-                r["url"].as_str().unwrap_or(""),
-                r["token"].as_str().unwrap_or("")
+                if r.default { "*" } else { " " },
+                r.name,
+                r.url,
+                r.token.text()
             );
         }
     }

@@ -323,6 +323,10 @@ pub struct RunDetection {
     /// `rule()`. Only in Prowl's local verdicts; PAT's run has none without a backend.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub filters: Option<Value>,
+    /// The rule's `InlineFilters` as a Panther instance transpiled them (panther-core's own
+    /// filter JSON, PAT's `_backend_filters`), for tests run against an instance.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backend_filters: Option<Box<Value>>,
     /// The tests to run, in spec order.
     pub tests: Vec<TestCase>,
 }

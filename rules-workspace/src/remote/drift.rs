@@ -37,7 +37,8 @@ const PAGE: usize = 100;
 const MAX_PAGES: usize = 10_000;
 
 /// One compared property of an item.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[ts(rename = "DriftChange")]
 pub struct Change {
     /// `enabled`, `severity`, `tests`, `code`.
     pub field: String,
@@ -48,7 +49,8 @@ pub struct Change {
 }
 
 /// An item on both sides that differs.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+#[ts(rename = "DriftDifferent")]
 pub struct Different {
     /// The REST kind.
     pub kind: String,
@@ -61,7 +63,8 @@ pub struct Different {
 }
 
 /// An item on one side only.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+#[ts(rename = "DriftOneSide")]
 pub struct OneSide {
     /// The REST kind.
     pub kind: String,
@@ -69,14 +72,16 @@ pub struct OneSide {
     pub id: String,
     /// The spec file (workspace side only).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub path: Option<String>,
     /// Whether Panther manages the item (instance side only).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[ts(as = "Option<bool>", optional)]
     pub managed: bool,
 }
 
 /// The drift report.
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, ts_rs::TS)]
 pub struct Drift {
     /// On the instance, not in the upload's selection (an upload leaves them as they are).
     pub only_remote: Vec<OneSide>,

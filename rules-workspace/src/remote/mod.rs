@@ -5,9 +5,11 @@
 //! - [`ops`]: PAT's operations and flows (upload with polling and retries, validation,
 //!   deletion in batches);
 //! - [`profiles`]: named instances, their tokens in the system keyring;
+//! - [`deploy`]: the upload's steps, shared by the CLI and the window;
 //! - [`drift`]: what the instance has against what an upload would send.
 
 pub mod client;
+pub mod deploy;
 pub mod drift;
 pub mod ops;
 pub mod profiles;

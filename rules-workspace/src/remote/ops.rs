@@ -75,7 +75,8 @@ pub fn is_retryable(message: &str) -> bool {
 }
 
 /// New, modified and total items of one kind.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[ts(rename = "UploadCounts")]
 pub struct Counts {
     /// Items the instance did not have.
     pub new: u64,
@@ -86,7 +87,7 @@ pub struct Counts {
 }
 
 /// The result of an upload, by kind (PAT's categories and order).
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct UploadSummary {
     /// `Rules`, `Queries`, … as PAT names them, in PAT's order.
     pub kinds: Vec<(String, Counts)>,
@@ -503,11 +504,158 @@ pub fn validate(
     })
 }
 
+/// `json.dumps(value)` as Python writes it (`", "` and `": "`, non-ASCII escaped), the form
+/// PAT sends specs and filters in.
+pub fn python_json(value: &Value) -> String {
+    let mut out = String::new();
+    write_python_json(value, &mut out);
+    out
+}
+
+fn write_python_json(value: &Value, out: &mut String) {
+    match value {
+        Value::Array(items) => {
+            out.push('[');
+            for (i, v) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_python_json(v, out);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            out.push('{');
+            for (i, (k, v)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_python_string(k, out);
+                out.push_str(": ");
+                write_python_json(v, out);
+            }
+            out.push('}');
+        }
+        Value::String(s) => write_python_string(s, out),
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+fn write_python_string(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 || (c as u32) > 0x7e => {
+                let mut buf = [0u16; 2];
+                for unit in c.encode_utf16(&mut buf) {
+                    out.push_str(&format!("\\u{unit:04x}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+const TRANSPILE_SDL: &str = "mutation TranspileSimpleDetectionsToPython($input: TranspileSimpleDetectionsToPythonInput!) {\n  transpileSimpleDetectionsToPython(input: $input) {\n    transpiledPython\n  }\n}";
+const TRANSPILE_FILTERS: &str = "mutation TranspileFilters($input: TranspileFiltersInput!) {\n  transpileFilters(input: $input) {\n    transpiledFilters\n  }\n}";
+const TEST_CORRELATION: &str = "mutation TestCorrelationRule($input: TestCorrelationRuleYAMLInput!) {\n  testCorrelationRuleYAML(input: $input) {\n    results {\n      error\n      name\n      passed\n    }\n  }\n}";
+
+/// The instance's Python for Simple Detections (specs as JSON, one result per spec, in order).
+pub fn transpile_simple_detections(
+    client: &Client,
+    specs: &[Value],
+) -> Result<Vec<String>, RemoteError> {
+    let data: Vec<String> = specs.iter().map(python_json).collect();
+    let reply = client.execute(TRANSPILE_SDL, Some(json!({"data": data})))?;
+    let out = strings(reply.pointer("/transpileSimpleDetectionsToPython/transpiledPython"));
+    if out.len() != specs.len() {
+        return Err(RemoteError::NotGraphQl {
+            url: client.url().to_owned(),
+            body: format!(
+                "{} transpiled detections for {} sent",
+                out.len(),
+                specs.len()
+            ),
+        });
+    }
+    Ok(out)
+}
+
+/// The instance's filter JSON for each rule's `InlineFilters` (in order).
+pub fn transpile_filters(client: &Client, filters: &[Value]) -> Result<Vec<Value>, RemoteError> {
+    let data: Vec<String> = filters.iter().map(python_json).collect();
+    let reply = client.execute(
+        TRANSPILE_FILTERS,
+        Some(json!({"data": data, "patVersion": PAT_VERSION})),
+    )?;
+    let out = strings(reply.pointer("/transpileFilters/transpiledFilters"));
+    if out.len() != filters.len() {
+        return Err(RemoteError::NotGraphQl {
+            url: client.url().to_owned(),
+            body: format!(
+                "{} transpiled filters for {} sent",
+                out.len(),
+                filters.len()
+            ),
+        });
+    }
+    out.iter()
+        .map(|s| {
+            serde_json::from_str(s).map_err(|_| RemoteError::NotGraphQl {
+                url: client.url().to_owned(),
+                body: format!("a transpiled filter that is not JSON: {s}"),
+            })
+        })
+        .collect()
+}
+
+/// One correlation-rule test's result from the instance.
+#[derive(Debug, Clone)]
+pub struct CorrelationTest {
+    /// The test's name.
+    pub name: String,
+    /// Whether it passed.
+    pub passed: bool,
+    /// The instance's error, if any.
+    pub error: Option<String>,
+}
+
+/// The instance's run of a correlation rule's tests (`yaml` is the spec).
+pub fn test_correlation_rule(
+    client: &Client,
+    yaml: &str,
+) -> Result<Vec<CorrelationTest>, RemoteError> {
+    let reply = client.execute(TEST_CORRELATION, Some(json!({"yaml": yaml})))?;
+    Ok(reply
+        .pointer("/testCorrelationRuleYAML/results")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|r| CorrelationTest {
+            name: r
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned(),
+            passed: r.get("passed").and_then(Value::as_bool).unwrap_or(false),
+            error: r.get("error").and_then(Value::as_str).map(str::to_owned),
+        })
+        .collect())
+}
+
 /// PAT's batch size for deletions (a DynamoDB limit on Panther's side).
 pub const DELETE_BATCH: usize = 100;
 
 /// What a deletion found (or, in a dry run, would delete).
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, ts_rs::TS)]
 pub struct Deleted {
     /// Detection IDs the server had.
     pub ids: Vec<String>,
@@ -586,6 +734,16 @@ mod tests {
         assert_eq!(base64(b"foo"), "Zm9v");
         assert_eq!(base64(b"foobar"), "Zm9vYmFy");
         assert_eq!(base64(&[0xff, 0xfe, 0x00]), "//4A");
+    }
+
+    #[test]
+    fn python_json_is_json_dumps() {
+        let v: Value =
+            serde_json::from_str(r#"{"b": [1, 2.5, null, true], "a": "é\"\n😀"}"#).unwrap();
+        assert_eq!(
+            python_json(&v),
+            r#"{"b": [1, 2.5, null, true], "a": "\u00e9\"\n\ud83d\ude00"}"#
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //!
 //! The desktop shell's commands are thin wrappers over these functions.
 
+pub mod deploy;
 pub mod replay;
 pub mod shared;
 
@@ -316,17 +317,27 @@ impl Session {
         test_names: Vec<String>,
         observer: &mut dyn FnMut(&Progress) -> bool,
     ) -> Result<TestReport, SessionError> {
-        let started = Instant::now();
         let options = TestOptions {
             test_names,
             only: ids.map(|v| v.into_iter().collect::<BTreeSet<_>>()),
             path_label: self.ws.root.display().to_string(),
             ..TestOptions::default()
         };
+        self.run_tests_with(&options, observer)
+    }
+
+    /// Runs tests with these options (the window's report: what Prowl or the instance
+    /// evaluated shown like any other test).
+    pub fn run_tests_with(
+        &mut self,
+        options: &TestOptions,
+        observer: &mut dyn FnMut(&Progress) -> bool,
+    ) -> Result<TestReport, SessionError> {
+        let started = Instant::now();
         // Split borrows: the pool is created first, then used with the workspace.
         self.pool()?;
         let pool = self.pool.as_mut().expect("pool ensured");
-        let run = testing::run_observed(&self.ws, pool, &options, observer)?;
+        let run = testing::run_observed(&self.ws, pool, options, observer)?;
         // The window shows what Prowl evaluated locally like any other test (each result says
         // `local`): Simple Detections and correlation rules PAT skips, and rules with
         // InlineFilters as Panther runs them (filters applied) instead of PAT's unfiltered run.

@@ -297,6 +297,67 @@ impl SharedSession {
         Ok(report)
     }
 
+    /// The drift between the open workspace and the instance a profile names (`None`: PAT's
+    /// environment variables, else the default profile). The instance is asked without the
+    /// session held; the comparison holds it briefly.
+    pub fn remote_drift(
+        &self,
+        profile: Option<&str>,
+    ) -> Result<super::deploy::DriftView, ErrorInfo> {
+        let client = super::deploy::client(profile, None)?;
+        let remote = crate::remote::drift::remote_items(&client).map_err(ErrorInfo::from)?;
+        let guard = self.session();
+        let session = guard.as_ref().ok_or_else(ErrorInfo::no_workspace)?;
+        Ok(super::deploy::DriftView {
+            url: client.url().to_owned(),
+            drift: crate::remote::drift::drift(
+                &session.ws,
+                &crate::filter::Filters::default(),
+                &remote,
+            ),
+        })
+    }
+
+    /// Uploads the open workspace (see [`Session::deploy`]); the client's retry warnings are
+    /// events too. Like a test run, it holds the session for its length.
+    pub fn deploy(
+        &self,
+        profile: Option<&str>,
+        skip_tests: bool,
+        on: &(dyn Fn(&crate::remote::deploy::Event) + Send + Sync),
+    ) -> Result<super::deploy::DeployOutcome, ErrorInfo> {
+        use crate::remote::deploy::{Event, Level, Stage};
+        let warnings: Arc<Mutex<Vec<String>>> = Arc::default();
+        let sink = Arc::clone(&warnings);
+        let notify: crate::remote::client::Notify = Arc::new(move |m: &str| {
+            lock(&sink).push(m.to_owned());
+        });
+        let client = Arc::new(super::deploy::client(profile, Some(notify))?);
+        let outcome = {
+            let mut guard = self.session();
+            let session = guard.as_mut().ok_or_else(ErrorInfo::no_workspace)?;
+            session.deploy(client, skip_tests, &mut |e| {
+                for w in lock(&warnings).drain(..) {
+                    on(&Event {
+                        stage: e.stage,
+                        level: Level::Warning,
+                        text: w,
+                    });
+                }
+                on(e);
+            })
+        };
+        for w in lock(&warnings).drain(..) {
+            on(&Event {
+                stage: Stage::Done,
+                level: Level::Warning,
+                text: w,
+            });
+        }
+        self.retire_extra_workers_after(EXTRA_WORKERS_IDLE);
+        outcome
+    }
+
     /// Stops the run going on (it reports what finished, `cancelled`).
     pub fn cancel_run(&self) {
         self.cancel.store(true, Ordering::SeqCst);

@@ -29,6 +29,9 @@ pub struct LocalRun {
     pub failed: usize,
     /// Time spent evaluating the correlation rules' tests (milliseconds).
     pub correlation_ms: f64,
+    /// The Panther instance that transpiled and tested them (`prowl test --remote`); none when
+    /// Prowl evaluated them.
+    pub evaluated_by: Option<String>,
 }
 
 impl LocalRun {
@@ -37,9 +40,14 @@ impl LocalRun {
         if self.detections.is_empty() {
             return String::new();
         }
-        let mut out = String::from(
-            "\nEvaluated locally by Prowl (PAT skips these without a Panther backend):\n",
-        );
+        let mut out = match &self.evaluated_by {
+            None => String::from(
+                "\nEvaluated locally by Prowl (PAT skips these without a Panther backend):\n",
+            ),
+            Some(url) => format!(
+                "\nTested by the Panther instance at {url} (as PAT tests them with a token):\n"
+            ),
+        };
         for d in &self.detections {
             let kind = d.local.map_or("", LocalKind::label);
             out.push_str(&format!("\n{} ({kind})\n", d.id));
@@ -64,8 +72,13 @@ impl LocalRun {
                 .count()
         };
         out.push_str(&format!(
-            "\nLocal verdicts: {} passed, {} failed ({} simple detections, {} rules with inline \
+            "\n{} verdicts: {} passed, {} failed ({} simple detections, {} rules with inline \
              filters, {} correlation rules){}\n",
+            if self.evaluated_by.is_some() {
+                "Instance"
+            } else {
+                "Local"
+            },
             self.passed,
             self.failed,
             count(LocalKind::SimpleDetection),
@@ -107,6 +120,7 @@ pub(super) struct LocalPlan {
     /// (slot, request).
     requests: Vec<(usize, crate::engine::messages::RunDetection)>,
     correlation_ms: f64,
+    evaluated_by: Option<String>,
 }
 
 impl LocalPlan {
@@ -141,6 +155,7 @@ impl LocalPlan {
             .collect();
         let mut run = LocalRun {
             correlation_ms: self.correlation_ms,
+            evaluated_by: self.evaluated_by,
             ..LocalRun::default()
         };
         for d in &detections {
@@ -176,6 +191,10 @@ pub(super) fn plan(
     let mut slots: Vec<Option<DetectionResult>> = Vec::new();
     let mut requests = Vec::new();
     let mut correlation_ms = 0.0;
+    let remote = options
+        .remote
+        .as_ref()
+        .map(|r| RemoteAnswers::ask(&r.0, detections, options));
     for &item in detections {
         if options.only.as_ref().is_some_and(|w| !w.contains(&item.id)) {
             continue;
@@ -195,20 +214,46 @@ pub(super) fn plan(
         let spec_path = item.spec_path.display().to_string();
         if item.analysis_type == AnalysisType::CorrelationRule {
             let started = std::time::Instant::now();
-            slots.push(Some(correlation_result(item, &spec_path, &wanted_test)));
+            slots.push(Some(match &remote {
+                Some(r) => r.correlation(ws, item, &spec_path, &wanted_test),
+                None => correlation_result(item, &spec_path, &wanted_test),
+            }));
             correlation_ms += started.elapsed().as_secs_f64() * 1000.0;
             continue;
         }
+        // With an instance: its transpiled filters (a failure to get them is the verdict).
+        let backend_filters = match (&remote, item.spec.get("InlineFilters")) {
+            (Some(r), Some(_)) => match r.filters.get(&item.id) {
+                Some(Ok(f)) => Some(Box::new(f.clone())),
+                Some(Err(e)) => {
+                    slots.push(Some(remote_failure(item, &spec_path, e)));
+                    continue;
+                }
+                None => None,
+            },
+            _ => None,
+        };
         let (kind, request) = if plan::is_simple(item) {
-            let mut compiled = simple::compile_simple(&item.spec);
-            compiled.join_lookups(&ws.items);
-            let body = simple::python_body(&item.id, &item.rel_path, &compiled);
             let mut request = plan::run_request(item, item, &tests);
             request.path = None;
-            request.body = Some(body);
             request.source_path = Some(spec_path.clone());
-            if let Some(filters) = item.spec.get("InlineFilters") {
-                request.filters = Some(simple::filters_request(filters, &ws.items));
+            if let Some(r) = &remote {
+                match r.bodies.get(&item.id) {
+                    Some(Ok(body)) => request.body = Some(body.clone()),
+                    Some(Err(e)) => {
+                        slots.push(Some(remote_failure(item, &spec_path, e)));
+                        continue;
+                    }
+                    None => continue,
+                }
+                request.backend_filters = backend_filters;
+            } else {
+                let mut compiled = simple::compile_simple(&item.spec);
+                compiled.join_lookups(&ws.items);
+                request.body = Some(simple::python_body(&item.id, &item.rel_path, &compiled));
+                if let Some(filters) = item.spec.get("InlineFilters") {
+                    request.filters = Some(simple::filters_request(filters, &ws.items));
+                }
             }
             (LocalKind::SimpleDetection, request)
         } else if item.analysis_type == AnalysisType::Rule {
@@ -224,7 +269,11 @@ pub(super) fn plan(
                 continue;
             }
             let mut request = plan::run_request(item, code.unwrap_or(item), &tests);
-            request.filters = Some(simple::filters_request(filters, &ws.items));
+            if remote.is_some() {
+                request.backend_filters = backend_filters;
+            } else {
+                request.filters = Some(simple::filters_request(filters, &ws.items));
+            }
             (LocalKind::InlineFilters, request)
         } else {
             continue;
@@ -242,6 +291,173 @@ pub(super) fn plan(
         slots,
         requests,
         correlation_ms,
+        evaluated_by: options.remote.as_ref().map(|r| r.0.url().to_owned()),
+    }
+}
+
+/// What the instance answered for a run, asked in PAT's order: every selected Simple
+/// Detection's Python in one call, every selected detection's `InlineFilters` in one call
+/// (those of other detections first, then Simple Detections', as PAT lists them); correlation
+/// rules one by one as the run reaches them.
+struct RemoteAnswers<'a> {
+    client: &'a crate::remote::client::Client,
+    bodies: std::collections::HashMap<String, Result<String, String>>,
+    filters: std::collections::HashMap<String, Result<serde_json::Value, String>>,
+}
+
+impl<'a> RemoteAnswers<'a> {
+    fn ask(
+        client: &'a crate::remote::client::Client,
+        detections: &[&AnalysisItem],
+        options: &TestOptions,
+    ) -> RemoteAnswers<'a> {
+        use crate::remote::ops;
+        let selected: Vec<&AnalysisItem> = detections
+            .iter()
+            .copied()
+            .filter(|i| options.only.as_ref().is_none_or(|w| w.contains(&i.id)))
+            .filter(|i| i.analysis_type != AnalysisType::CorrelationRule)
+            .collect();
+        let mut bodies = std::collections::HashMap::new();
+        let simple: Vec<&AnalysisItem> = selected
+            .iter()
+            .copied()
+            .filter(|i| plan::is_simple(i))
+            .collect();
+        if !simple.is_empty() {
+            let specs: Vec<serde_json::Value> = simple.iter().map(|i| i.spec.to_json()).collect();
+            let answer = ops::transpile_simple_detections(client, &specs);
+            for (k, item) in simple.iter().enumerate() {
+                let body = match &answer {
+                    Ok(found) => Ok(found[k].clone()),
+                    Err(e) => Err(format!(
+                        "Error transpiling simple detection(s) to Python: {e}"
+                    )),
+                };
+                bodies.insert(item.id.clone(), body);
+            }
+        }
+        let mut filters = std::collections::HashMap::new();
+        let mut with_filters: Vec<&AnalysisItem> = selected
+            .iter()
+            .copied()
+            .filter(|i| !plan::is_simple(i) && i.spec.get("InlineFilters").is_some())
+            .collect();
+        with_filters.extend(
+            simple
+                .iter()
+                .copied()
+                .filter(|i| i.spec.get("InlineFilters").is_some()),
+        );
+        if !with_filters.is_empty() {
+            let values: Vec<serde_json::Value> = with_filters
+                .iter()
+                .filter_map(|i| i.spec.get("InlineFilters").map(Node::to_json))
+                .collect();
+            let answer = ops::transpile_filters(client, &values);
+            for (k, item) in with_filters.iter().enumerate() {
+                let f = match &answer {
+                    Ok(found) => Ok(found[k].clone()),
+                    Err(e) => Err(format!("Error transpiling InlineFilter(s): {e}")),
+                };
+                filters.insert(item.id.clone(), f);
+            }
+        }
+        RemoteAnswers {
+            client,
+            bodies,
+            filters,
+        }
+    }
+
+    /// A correlation rule's tests, run by the instance on the spec as written.
+    fn correlation(
+        &self,
+        ws: &crate::workspace::Workspace,
+        item: &AnalysisItem,
+        spec_path: &str,
+        wanted: &dyn Fn(&Node) -> bool,
+    ) -> DetectionResult {
+        let names: Vec<String> = item
+            .spec
+            .get("Tests")
+            .and_then(Node::as_list)
+            .map(|l| {
+                l.iter()
+                    .filter(|t| wanted(t))
+                    .filter_map(|t| t.get("Name").and_then(Node::as_str).map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let answer = crate::workspace::read_inside(&ws.root, &item.spec_path, 16 * 1024 * 1024)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| {
+                crate::remote::ops::test_correlation_rule(
+                    self.client,
+                    &String::from_utf8_lossy(&bytes),
+                )
+                .map_err(|e| e.to_string())
+            });
+        let tests = match answer {
+            Ok(tests) => tests,
+            Err(e) => {
+                return remote_failure(
+                    item,
+                    spec_path,
+                    &format!(
+                        "Error running tests remotely for correlation rule {}: {e}",
+                        item.id
+                    ),
+                )
+            }
+        };
+        let mut result = DetectionResult {
+            id: item.id.clone(),
+            spec_path: Some(spec_path.to_owned()),
+            matcher: "rule".into(),
+            local: Some(LocalKind::CorrelationRule),
+            ..DetectionResult::default()
+        };
+        for t in tests.into_iter().filter(|t| names.contains(&t.name)) {
+            let mut r = UnitTestResult {
+                name: t.name.clone(),
+                passed: t.passed,
+                ..UnitTestResult::default()
+            };
+            if !t.passed {
+                r.failed_entries = vec![t.name.clone()];
+                let message = t.error.unwrap_or_else(|| "failed on the instance".into());
+                r.out_of_band = Some(crate::engine::messages::OutOfBand {
+                    kind: "Instance".into(),
+                    message: message.clone(),
+                    warning: message,
+                });
+            }
+            result.results.push(r);
+        }
+        result
+    }
+}
+
+/// A detection the instance could not transpile or test.
+fn remote_failure(item: &AnalysisItem, spec_path: &str, message: &str) -> DetectionResult {
+    DetectionResult {
+        id: item.id.clone(),
+        spec_path: Some(spec_path.to_owned()),
+        matcher: "rule".into(),
+        local: Some(if item.analysis_type == AnalysisType::CorrelationRule {
+            LocalKind::CorrelationRule
+        } else if plan::is_simple(item) {
+            LocalKind::SimpleDetection
+        } else {
+            LocalKind::InlineFilters
+        }),
+        setup_error: Some(PyError {
+            kind: Some("RemoteError".into()),
+            message: Some(message.to_owned()),
+            traceback: Vec::new(),
+        }),
+        ..DetectionResult::default()
     }
 }
 

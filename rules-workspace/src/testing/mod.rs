@@ -58,6 +58,9 @@ pub struct TestOptions {
     pub local: bool,
     /// Make the local verdicts' failures fail the run (exit code 1).
     pub fail_on_local: bool,
+    /// Send what PAT sends a Panther instance (Simple Detections and inline filters to be
+    /// transpiled, correlation rules' tests) to this one instead of evaluating it locally.
+    pub remote: Option<RemoteTests>,
     /// Profiling switches.
     pub debug: DebugSwitches,
 }
@@ -77,8 +80,19 @@ impl Default for TestOptions {
             only: None,
             local: true,
             fail_on_local: false,
+            remote: None,
             debug: DebugSwitches::default(),
         }
+    }
+}
+
+/// The instance a run sends its server-side tests to.
+#[derive(Clone)]
+pub struct RemoteTests(pub std::sync::Arc<crate::remote::client::Client>);
+
+impl std::fmt::Debug for RemoteTests {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RemoteTests({})", self.0.url())
     }
 }
 

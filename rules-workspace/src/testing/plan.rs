@@ -104,6 +104,7 @@ pub(super) fn run_request(
         body: None,
         source_path: None,
         filters: None,
+        backend_filters: None,
         tests: tests.iter().map(|t| test_case(t)).collect(),
     }
 }
@@ -261,6 +262,7 @@ pub(super) fn plan<'a>(detections: &[&'a AnalysisItem], options: &TestOptions) -
             body: None,
             source_path: None,
             filters: None,
+            backend_filters: None,
             tests,
         };
         plans.push(Plan::Run {

@@ -12,6 +12,12 @@ import type {
   AuditProgress,
   AuditReport,
   AuditSourceKind,
+  DeleteOutcome,
+  DeployEvent,
+  DeployOutcome,
+  DriftView,
+  RemoteConnection,
+  RemoteView,
   Branch,
   ClientErrorCode,
   CloneProgress,
@@ -367,6 +373,46 @@ export function replayEvents(alert: number): Promise<AlertEvents> {
 /** The unit test made of a kept event: the edit for its detection's spec (`name` empty: the default). */
 export function replayEventTest(alert: number, index: number, name: string, expected: boolean): Promise<EventTest> {
   return call("replay_event_test", { alert, index, name, expected });
+}
+
+// ---- Deploy to a Panther instance ----------------------------------------------------------------
+// `profile: null` is PAT's environment variables (PANTHER_API_HOST and PANTHER_API_TOKEN), else
+// the default profile, as `prowl remote` picks. Tokens go to the keyring and never come back.
+
+/** The profiles (a token only as "in the keyring or not") and the environment's instance. */
+export function remoteView(): Promise<RemoteView> {
+  return call("remote_view");
+}
+
+/** Checks the token against the instance, then keeps the profile (host in Prowl's config, token in the keyring). */
+export function remoteLogin(profile: string, apiHost: string, token: string, makeDefault: boolean): Promise<RemoteConnection> {
+  return call("remote_login", { profile, apiHost, token, makeDefault });
+}
+
+/** Removes a profile's token from the keyring (and the profile with `forget`). */
+export function remoteLogout(profile: string, forget: boolean): Promise<null> {
+  return call("remote_logout", { profile, forget });
+}
+
+/** PAT's `check-connection`: the instance's Panther version. */
+export function remoteCheck(profile: string | null): Promise<RemoteConnection> {
+  return call("remote_check", { profile });
+}
+
+/** What an upload of the open workspace would change on the instance. */
+export function remoteDrift(profile: string | null): Promise<DriftView> {
+  return call("remote_drift", { profile });
+}
+
+/** Tests, then uploads the open workspace, as `prowl remote upload`; every step goes to `onEvent`. */
+export async function remoteUpload(profile: string | null, skipTests: boolean, onEvent: (event: DeployEvent) => void): Promise<DeployOutcome> {
+  const ch = channel("remote_upload", onEvent);
+  return call("remote_upload", { profile, skipTests, onEvent: ch });
+}
+
+/** Deletes detections (IDs) and saved queries (names) from the instance; `dryRun` only says what would go. */
+export function remoteDelete(profile: string | null, ids: string[], queries: string[], dryRun: boolean): Promise<DeleteOutcome> {
+  return call("remote_delete", { profile, ids, queries, dryRun });
 }
 
 // ---- Events ----------------------------------------------------------------------------------

@@ -13,6 +13,7 @@
 //   trust      whether the workspace is trusted: the restricted-mode banner, trusting, revoking
 //   audit      the Audit view: a third-party pack's audit, its progress, report and files
 //   replay     the Replay view: logs replayed through the rules, the alerts, their kept events
+//   deploy     the Deploy view: profiles, connection, drift preview, upload, deletion
 //   launcher   the start screen: recent workspaces, open, demo, clone
 //
 // Components read state from the stores (`wb.buffers.get(path)`, `wb.runs.report`) and call the
@@ -37,6 +38,7 @@ import { Layout } from "./stores/layout.svelte";
 import { Notices } from "./stores/notices.svelte";
 import { RecoveryOffers, savedAtText } from "./stores/recovery.svelte";
 import { LogReplay } from "./stores/replay.svelte";
+import { Deploy } from "./stores/deploy.svelte";
 import { TestRuns } from "./stores/runs.svelte";
 import { EditorTabs } from "./stores/tabs.svelte";
 import { WorkspaceTrust } from "./stores/trust.svelte";
@@ -56,6 +58,7 @@ export class Workbench {
   readonly trust: WorkspaceTrust;
   readonly audit: PackAudit;
   readonly replay: LogReplay;
+  readonly deploy: Deploy;
   readonly launcher: Launcher;
 
   constructor() {
@@ -70,6 +73,7 @@ export class Workbench {
     this.trust = new WorkspaceTrust(this.notices);
     this.audit = new PackAudit(this.notices, this.workspace);
     this.replay = new LogReplay(this.notices);
+    this.deploy = new Deploy(this.notices);
     this.launcher = new Launcher(
       (view) => void this.enter(view),
       (warning) => {
@@ -136,6 +140,7 @@ export class Workbench {
     this.recovery.clear();
     this.trust.clear();
     this.replay.clear();
+    this.deploy.clear();
   }
 
   /** Closes the workspace, after asking when files have unsaved changes. */

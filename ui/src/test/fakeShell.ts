@@ -49,6 +49,13 @@ export function fakeApi(real: typeof Api): typeof Api {
     cancelReplay: vi.fn(async () => null),
     replayEvents: vi.fn(),
     replayEventTest: vi.fn(),
+    remoteView: vi.fn(async () => ({ profiles: [], from_environment: null, config_file: "/home/me/.config/prowl/profiles.toml" })),
+    remoteLogin: vi.fn(),
+    remoteLogout: vi.fn(async () => null),
+    remoteCheck: vi.fn(),
+    remoteDrift: vi.fn(),
+    remoteUpload: vi.fn(),
+    remoteDelete: vi.fn(),
     onWorkspaceChanged: vi.fn(async () => () => {}),
   };
 }

@@ -821,6 +821,9 @@ def _run_detection(req):
         # InlineFilters compiled by Prowl (PAT would ask the server to transpile them):
         # panther-core runs them before rule(), as at run time.
         config["filters"] = [sys.modules["prowl_match"].inline_filter(req["filters"])]
+    if req.get("backend_filters") is not None:
+        # InlineFilters as a Panther instance transpiled them (PAT's `_backend_filters`).
+        config["filters"] = req["backend_filters"]
 
     # Build the detection: the module runs here, outside any test capture (PAT prints its output
     # straight to stdout, before the detection ID).

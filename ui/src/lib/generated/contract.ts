@@ -352,6 +352,79 @@ status: Status, };
 
 export type Conflict = "both_modified" | "both_added" | "both_deleted" | "added_by_us" | "added_by_them" | "deleted_by_us" | "deleted_by_them";
 
+export type DeleteOutcome = { 
+/**
+ * Only a dry run: nothing was deleted.
+ */
+dry_run: boolean, 
+/**
+ * Detections (and the saved queries linked to them).
+ */
+detections: Deleted, 
+/**
+ * Saved queries (and the detections linked to them).
+ */
+queries: Deleted, };
+
+export type Deleted = { 
+/**
+ * Detection IDs the server had.
+ */
+ids: Array<string>, 
+/**
+ * Saved queries linked to them.
+ */
+linked_queries: Array<string>, 
+/**
+ * Saved query names the server had.
+ */
+queries: Array<string>, 
+/**
+ * Detections linked to them.
+ */
+linked_detections: Array<string>, };
+
+export type DeployEvent = { 
+/**
+ * The step it belongs to.
+ */
+stage: DeployStage, 
+/**
+ * Its level.
+ */
+level: DeployLevel, 
+/**
+ * The text (without PAT's `INFO: ` prefix).
+ */
+text: string, };
+
+export type DeployLevel = "info" | "warning" | "error";
+
+export type DeployOutcome = { 
+/**
+ * The instance's GraphQL URL.
+ */
+url: string, 
+/**
+ * Selected items the instance cannot run (with the tests, they stop the upload; without,
+ * they are left out of it).
+ */
+unsupported: Array<UnsupportedItem>, 
+/**
+ * The tests run first (none with `skip_tests`, or when the log types stopped the upload).
+ */
+tests: TestReport | null, 
+/**
+ * The upload (none when something before it stopped it).
+ */
+uploaded: Uploaded | null, 
+/**
+ * Every event, in order (PAT's log lines).
+ */
+events: Array<DeployEvent>, };
+
+export type DeployStage = "connecting" | "testing" | "zipping" | "uploading" | "waiting" | "retrying" | "done";
+
 export type DetectionForm = "python" | "simple" | "derived";
 
 export type DetectionImpact = { 
@@ -541,6 +614,88 @@ old_line: number | null,
  * 1-based line number on the new side (equal and inserted lines).
  */
 new_line: number | null, };
+
+export type Drift = { 
+/**
+ * On the instance, not in the upload's selection (an upload leaves them as they are).
+ */
+only_remote: Array<DriftOneSide>, 
+/**
+ * In the selection, not on the instance (an upload adds them).
+ */
+only_local: Array<DriftOneSide>, 
+/**
+ * On both, different (an upload changes them).
+ */
+different: Array<DriftDifferent>, 
+/**
+ * On both and the same.
+ */
+same: number, 
+/**
+ * Selected items of kinds the REST API does not list, by AnalysisType.
+ */
+not_compared: { [key in string]: number }, };
+
+export type DriftChange = { 
+/**
+ * `enabled`, `severity`, `tests`, `code`.
+ */
+field: string, 
+/**
+ * On the instance (a short rendering).
+ */
+remote: string, 
+/**
+ * In the workspace.
+ */
+local: string, };
+
+export type DriftDifferent = { 
+/**
+ * The REST kind.
+ */
+kind: string, 
+/**
+ * The ID (or query name).
+ */
+id: string, 
+/**
+ * The spec file.
+ */
+path: string, 
+/**
+ * What differs.
+ */
+changes: Array<DriftChange>, };
+
+export type DriftOneSide = { 
+/**
+ * The REST kind.
+ */
+kind: string, 
+/**
+ * The ID (or query name).
+ */
+id: string, 
+/**
+ * The spec file (workspace side only).
+ */
+path?: string, 
+/**
+ * Whether Panther manages the item (instance side only).
+ */
+managed?: boolean, };
+
+export type DriftView = { 
+/**
+ * The instance's GraphQL URL.
+ */
+url: string, 
+/**
+ * What differs.
+ */
+drift: Drift, };
 
 export type DynamicStatus = { 
 /**
@@ -1214,6 +1369,28 @@ first: Array<Problem>, };
 
 export type ProblemKind = "not_json" | "not_an_object" | "too_long" | "too_deep" | "no_time" | "no_log_type" | "no_resource_type" | "unknown_log_type" | "binary" | "unsupported_compression" | "truncated_gzip" | "corrupt_gzip" | "unclosed_array" | "trailing_data" | "read_error" | "unreadable" | "not_a_file" | "link_outside";
 
+export type ProfileRow = { 
+/**
+ * Its name.
+ */
+name: string, 
+/**
+ * The API host as given.
+ */
+api_host: string, 
+/**
+ * The GraphQL URL it stands for.
+ */
+url: string, 
+/**
+ * Whether it is the default one.
+ */
+default: boolean, 
+/**
+ * Whether its token is in the keyring.
+ */
+token: TokenState, };
+
 export type Progress = { 
 /**
  * Detections answered so far.
@@ -1327,6 +1504,35 @@ text: string,
  * Seconds since the Unix epoch.
  */
 saved_at: number, };
+
+export type RemoteConnection = { 
+/**
+ * Its GraphQL URL.
+ */
+url: string, 
+/**
+ * The profile used (none: PAT's environment variables).
+ */
+profile: string | null, 
+/**
+ * The Panther version it reported.
+ */
+panther_version: string | null, };
+
+export type RemoteView = { 
+/**
+ * Every profile, by name.
+ */
+profiles: Array<ProfileRow>, 
+/**
+ * The URL `PANTHER_API_HOST` names when it and `PANTHER_API_TOKEN` are both set (used
+ * when no profile is chosen, as `prowl remote` does).
+ */
+from_environment: string | null, 
+/**
+ * The file the profiles are kept in.
+ */
+config_file: string, };
 
 export type Replacement = { 
 /**
@@ -1728,6 +1934,8 @@ elapsed_ms: number,
  */
 cancelled: boolean, };
 
+export type TokenState = "in_keyring" | "missing" | "keyring_unavailable";
+
 export type TrustReason = { "kind": "folder" } | { "kind": "environment" } | { "kind": "demo" } | { "kind": "not_trusted" } | { "kind": "origin_changed", 
 /**
  * The origin when it was trusted.
@@ -1833,6 +2041,80 @@ errored: boolean | null,
  * What the detection tried during this test (see [`Attempt`]).
  */
 attempts?: Array<Attempt>, };
+
+export type UnsupportedItem = { 
+/**
+ * The item's ID.
+ */
+id: string, 
+/**
+ * Its spec file, relative to the workspace root.
+ */
+path: string, 
+/**
+ * PAT's message (`LogTypes not supported by Panther instance: …`).
+ */
+message: string, };
+
+export type UploadCounts = { 
+/**
+ * Items the instance did not have.
+ */
+new: number, 
+/**
+ * Items it had, now changed.
+ */
+modified: number, 
+/**
+ * Items uploaded.
+ */
+total: number, };
+
+export type UploadSummary = { 
+/**
+ * `Rules`, `Queries`, … as PAT names them, in PAT's order.
+ */
+kinds: Array<[string, UploadCounts]>, 
+/**
+ * Whether the upload was asynchronous.
+ */
+asynchronous: boolean, 
+/**
+ * How many times the whole upload was tried again.
+ */
+retries: number, };
+
+export type Uploaded = { 
+/**
+ * The instance's GraphQL URL.
+ */
+url: string, 
+/**
+ * What the instance answered, by kind (PAT's summary).
+ */
+summary: UploadSummary, 
+/**
+ * The archive's size in bytes.
+ */
+archive_bytes: number, 
+/**
+ * The items the archive held, in walk order.
+ */
+items: Array<UploadedItem>, };
+
+export type UploadedItem = { 
+/**
+ * The item's ID (a saved query's name).
+ */
+id: string, 
+/**
+ * Its AnalysisType.
+ */
+analysis_type: AnalysisType, 
+/**
+ * Its spec file, relative to the workspace root.
+ */
+path: string, };
 
 export type Verdict = "clean" | "review" | "dangerous";
 

@@ -12,7 +12,7 @@ import { toShellError, type ShellError } from "../api";
 export interface OutputLine {
   seq: number;
   time: string;
-  source: "workspace" | "engine" | "git" | "env" | "audit" | "replay" | "app";
+  source: "workspace" | "engine" | "git" | "env" | "audit" | "replay" | "deploy" | "app";
   level: "info" | "error";
   text: string;
 }

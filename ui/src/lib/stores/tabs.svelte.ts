@@ -13,7 +13,7 @@ import type { OpenWorkspace } from "./workspace.svelte";
 import { relativeTo, resolve, samePath } from "../paths";
 import { itemPaths } from "../status";
 
-export type Tab = { kind: "item"; id: string } | { kind: "file"; path: string } | { kind: "git" } | { kind: "environment" } | { kind: "audit" } | { kind: "replay" };
+export type Tab = { kind: "item"; id: string } | { kind: "file"; path: string } | { kind: "git" } | { kind: "environment" } | { kind: "audit" } | { kind: "replay" } | { kind: "deploy" };
 
 export function tabKey(tab: Tab): string {
   if (tab.kind === "item") return `item:${tab.id}`;
@@ -21,9 +21,9 @@ export function tabKey(tab: Tab): string {
   return tab.kind;
 }
 
-/** Tabs of a view (git, environment, audit, replay) rather than of the workspace's files. */
+/** Tabs of a view (git, environment, audit, replay, deploy) rather than of the workspace's files. */
 export function isViewTab(key: string | null): boolean {
-  return key === "git" || key === "environment" || key === "audit" || key === "replay";
+  return key === "git" || key === "environment" || key === "audit" || key === "replay" || key === "deploy";
 }
 
 /** A request to show one test of an item's spec in its test editor (after a test was added elsewhere). */
@@ -106,6 +106,10 @@ export class EditorTabs {
 
   openReplay(): void {
     this.#add({ kind: "replay" });
+  }
+
+  openDeploy(): void {
+    this.#add({ kind: "deploy" });
   }
 
   /** Opens item `id` and asks its test editor to select the test named `name`. */
