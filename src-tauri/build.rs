@@ -38,6 +38,13 @@ const COMMANDS: &[&str] = &[
     "replay_impact",
     "replay_events",
     "replay_event_test",
+    "remote_view",
+    "remote_login",
+    "remote_logout",
+    "remote_check",
+    "remote_drift",
+    "remote_upload",
+    "remote_delete",
 ];
 
 fn main() {

@@ -8,6 +8,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=setup.sh
 source "$here/setup.sh"
 ensure_system
+# PAT's Python runs the test Panther server of the Deploy step (it has PyYAML).
+ensure_pat
 ensure_desktop_system
 ensure_ui
 ensure_tauri_driver
@@ -33,11 +35,19 @@ export PROWL_WINDOW_STATE=off
 # The app as users get it: CPU rendering (it sets WEBKIT_DISABLE_COMPOSITING_MODE=1 itself
 # unless PROWL_GPU=1), so no value from the caller's environment.
 unset WEBKIT_DISABLE_COMPOSITING_MODE PROWL_GPU
+# The Deploy step: the test Panther server's waits scaled down (polls, retries), and a Secret
+# Service of the test's own for the profile's token (gnome-keyring in the D-Bus session below,
+# its keyring files in a temporary folder, never the developer's).
+export PROWL_REMOTE_TIME_SCALE=0.01
+PROWL_E2E_KEYRING="$(mktemp -d -t prowl-e2e-keyring.XXXXXX)"
+export PROWL_E2E_KEYRING
+trap 'rm -rf "$PROWL_CONFIG" "$PROWL_E2E_KEYRING"' EXIT
 "$PROWL_CLI" env sync "$here/../rules-workspace/demo/base" >/dev/null
 
 log "end-to-end: the app under Xvfb, driven through WebDriver"
 xvfb-run -a -s "-screen 0 1440x900x24" dbus-run-session -- bash -c '
   set -euo pipefail
+  printf prowl-e2e | XDG_DATA_HOME="$PROWL_E2E_KEYRING" gnome-keyring-daemon --unlock --components=secrets >/dev/null
   "$PROWL_TAURI_DRIVER_BIN" --port 4444 --native-port 4445 > "$PROWL_E2E_ARTIFACTS/tauri-driver.log" 2>&1 &
   driver=$!
   trap "kill $driver 2>/dev/null || true" EXIT

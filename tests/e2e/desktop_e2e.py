@@ -33,19 +33,29 @@ Flows, on a fresh copy of the demo workspace (a git repository):
      disk gained exactly that test (`prowl tests list` before and after, `git diff` adding lines
      only); the detection opens with the test selected (screenshots replay-view.png,
      replay-events.png, replay-test-added.png).
+ 12. the Deploy view, opened from the activity bar, against a Panther server of ours on loopback
+     (tests/remote/panther_server.py) that already holds an old rule the fork lacks and the
+     demo's CloudTrail-stopped rule at another severity: a profile made in the window (its token
+     checked, then kept in a Secret Service of the test's own), the connection shown, the drift
+     previewed (that rule "changes: severity", the old rule "only on the instance"); the upload
+     runs the tests first (the instance transpiling the Simple Detections and inline filters
+     and running the correlation rule's tests), then sends the archive: every item listed with
+     what the preview predicted; the preview read again shows nothing left to add or change; the
+     old rule deleted after the dry run and the confirmation; the token is in no file of the
+     config folder and in no output (screenshots deploy-*.png).
 The demo copy is not trusted (PROWL_CONFIG is an empty folder: nothing is), so the restricted-mode
 banner shows; the first step keeps it restricted, which hides the banner for the session.
 
 Then the app is started again, on a copy of the hostile pack tests/fixtures/sandbox (without its
 runaway detection, which only the time limit stops):
- 12. the restricted-mode banner says the workspace is not trusted, the status bar "Restricted";
+ 13. the restricted-mode banner says the workspace is not trusted, the status bar "Restricted";
      its tests run (in the sandbox): the network and file detections are marked with what they
      tried, their detail lists it ("network — … at rules/network.py:7"), the place opens the
      line; nothing reached the listening server, the planted-file canary is unchanged;
- 13. "Trust this folder" asks once, then the status bar says "Trusted" and the trust store in
+ 14. "Trust this folder" asks once, then the status bar says "Trusted" and the trust store in
      PROWL_CONFIG names the folder; the status bar's "Trusted" revokes it again.
 Screenshots of each main view go to PROWL_E2E_ARTIFACTS (untrusted-pack.png, trusted-pack.png
-for 12 and 13).
+for 13 and 14).
 
 PROWL_CONFIG must be set (tests/run-e2e.sh does, to an empty folder, for tauri-driver and so
 the app): step 12 trusts a folder, which must not land in the developer's own trust store.
@@ -656,6 +666,134 @@ def test_replay_impact(app, ws):
         write(ws, IMPACT_SPEC, text)
 
 
+PANTHER_TOKEN = "prowl-e2e-token-4f1c9a27"
+PANTHER_SERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "remote", "panther_server.py")
+STOPPED_PY = RULE_PY
+STOPPED_YML = RULE_YML
+
+
+def panther_server():
+    """Our Panther server on loopback (PAT's Python has PyYAML): (process, GraphQL URL, control URL)."""
+    python = os.environ.get("PROWL_PAT_PYTHON", "python3")
+    proc = subprocess.Popen([python, PANTHER_SERVER, "--token", PANTHER_TOKEN],
+                            stdout=subprocess.PIPE, text=True)
+    line = proc.stdout.readline().strip()
+    assert line.startswith("READY "), f"the test Panther server did not start: {line!r}"
+    url = line[len("READY "):]
+    return proc, url, url.replace("/public/graphql", "") + "/_control"
+
+
+def control(base, path, value=None):
+    import urllib.request
+    req = urllib.request.Request(f"{base}/{path}", data=json.dumps(value).encode() if value is not None else None,
+                                 method="POST" if value is not None else "GET",
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read() or b"null")
+
+
+def seed_instance(ctl, ws):
+    """The instance before the upload: an old rule the fork lacks, and the demo's
+    CloudTrail-stopped rule at another severity."""
+    import base64
+    import io
+    import zipfile
+    spec = read(ws, STOPPED_YML)
+    assert "Severity: High" in spec, spec
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr(STOPPED_YML, spec.replace("Severity: High", "Severity: Low"))
+        z.writestr(STOPPED_PY, read(ws, STOPPED_PY))
+        z.writestr("rules/legacy/old_rule.yml",
+                   "AnalysisType: rule\nRuleID: Acme.Legacy.OldRule\nFilename: old_rule.py\n"
+                   "Enabled: true\nSeverity: Low\nLogTypes:\n  - AWS.CloudTrail\n")
+        z.writestr("rules/legacy/old_rule.py", "def rule(event):\n    return False\n")
+    control(ctl, "seed", {"zip": base64.b64encode(buf.getvalue()).decode()})
+
+
+def drift_counts(app):
+    d = app.wait(tid("deploy-drift"))
+    return {k: int(d.get_attribute(f"data-{k}")) for k in ("add", "change", "remote", "same")}
+
+
+def test_deploy_view(app, ws, server):
+    _, url, ctl = server
+    seed_instance(ctl, ws)
+    app.click(tid("deploy-view-open"))
+    app.wait(tid("deploy-view"))
+    # No instance yet: the profile form is shown.
+    app.wait(tid("deploy-login"))
+    name = app.wait(tid("deploy-login-name"))
+    name.send_keys(Keys.CONTROL, "a")
+    name.send_keys("e2e")
+    app.wait(tid("deploy-login-host")).send_keys(url)
+    app.wait(tid("deploy-login-token")).send_keys(PANTHER_TOKEN)
+    app.shot("deploy-profile")
+    app.click(tid("deploy-login-save"))
+    conn = app.wait(tid("deploy-connection"))
+    assert conn.get_attribute("data-version"), conn.text
+    assert url in conn.text, conn.text
+    profiles = read(CONFIG, "profiles.toml")
+    assert "e2e" in profiles and url in profiles, profiles
+
+    app.click(tid("deploy-preview"))
+    counts = drift_counts(app)
+    assert counts["remote"] == 1 and counts["change"] == 1 and counts["add"] > 10, counts
+    rows = {r.get_attribute("data-id"): r for r in app.driver.find_elements(By.CSS_SELECTOR, tid("deploy-drift-row"))}
+    assert rows["Acme.Legacy.OldRule"].get_attribute("data-effect") == "remote_only", rows.keys()
+    changed = rows[RULE_ID]
+    assert changed.get_attribute("data-effect") == "change", changed.text
+    assert "severity" in changed.text and "LOW" in changed.text.upper(), changed.text
+    app.shot("deploy-drift")
+
+    app.click(tid("deploy-upload"))
+    outcome = app.wait(tid("deploy-outcome"), timeout=240)
+    assert outcome.get_attribute("data-uploaded") == "yes", outcome.text
+    sent = {i.get_attribute("data-id"): i.get_attribute("data-effect")
+            for i in app.driver.find_elements(By.CSS_SELECTOR, tid("deploy-sent-item"))}
+    assert sent[RULE_ID] == "change", sent
+    assert sent.get("Demo.Okta.MFAResetThenAdminGrant") == "add", sent
+    assert "Acme.Legacy.OldRule" not in sent, sent
+    summary = app.wait(tid("deploy-summary")).text
+    assert "Rules" in summary, summary
+    ops = [e["op"] for e in control(ctl, "log")]
+    for op in ("transpileSimpleDetectionsToPython", "transpileFilters", "testCorrelationRuleYAML",
+               "uploadDetectionEntitiesAsync"):
+        assert op in ops, ops
+    assert ops.index("testCorrelationRuleYAML") < ops.index("uploadDetectionEntitiesAsync"), ops
+    log = app.wait(tid("deploy-progress")).text
+    assert "Upload succeeded" in log, log
+    run_palette_command(app, "Toggle the panel", "View: Toggle the panel")
+    app.shot("deploy-uploaded")
+    # The preview, read again after the upload: only the old rule differs.
+    app.wait_until("the preview after the upload",
+                   lambda: (lambda c: c if c["add"] == 0 and c["change"] == 0 else None)(drift_counts(app)))
+    assert drift_counts(app)["remote"] == 1
+
+    app.click(tid("deploy-choose"))
+    app.click(tid("deploy-delete"))
+    dialog = app.wait(tid("confirm-dialog"))
+    assert "Acme.Legacy.OldRule" in dialog.text, dialog.text
+    app.shot("deploy-delete-confirm")
+    app.click(tid("confirm-ok"))
+    deleted = app.wait(tid("deploy-deleted"))
+    assert "Acme.Legacy.OldRule" in deleted.text, deleted.text
+    app.wait_until("the preview after the deletion", lambda: drift_counts(app)["remote"] == 0)
+    store = control(ctl, "store")
+    assert not any("Acme.Legacy.OldRule" in k for k in store), list(store)
+    app.shot("deploy-deleted")
+    run_palette_command(app, "Toggle the panel", "View: Toggle the panel")
+    # The token: in the keyring only.
+    for root, _, files in os.walk(CONFIG):
+        for f in files:
+            with open(os.path.join(root, f), "rb") as fh:
+                assert PANTHER_TOKEN.encode() not in fh.read(), f
+    for f in os.listdir(ARTIFACTS):
+        if f.endswith(".log"):
+            with open(os.path.join(ARTIFACTS, f), "rb") as fh:
+                assert PANTHER_TOKEN.encode() not in fh.read(), f
+
+
 def hostile_pack():
     """A copy of tests/fixtures/sandbox to open untrusted, as rules-workspace/tests/sandbox.rs
     prepares it: its network detection aims at a server listening here, its file detection at
@@ -764,7 +902,13 @@ def test_untrusted_pack(app, ws, home, listener):
 
 
 def run_steps(app, steps, failures):
+    # PROWL_E2E_ONLY=TEXT runs only the steps whose name holds TEXT (for working on one step;
+    # tests/run-e2e.sh never sets it).
+    only = os.environ.get("PROWL_E2E_ONLY", "")
     for name, step in steps:
+        if only and only not in name:
+            print(f"not run {name} (PROWL_E2E_ONLY)")
+            continue
         started = time.time()
         try:
             step()
@@ -788,6 +932,7 @@ def main():
     git(ws, "config", "user.name", "E2E Tester")
     git(ws, "config", "user.email", "e2e@prowl.invalid")
     app = App(ws)
+    server = panther_server()
     failures = []
     steps = [
         ("explorer", lambda: test_explorer(app)),
@@ -802,11 +947,13 @@ def main():
         ("the Audit view", lambda: test_audit_view(app)),
         ("the Replay view", lambda: test_replay_view(app, ws)),
         ("Impact: an edit's alerts against the last commit", lambda: test_replay_impact(app, ws)),
+        ("the Deploy view: profile, drift, upload, delete", lambda: test_deploy_view(app, ws, server)),
     ]
     try:
         run_steps(app, steps, failures)
     finally:
         app.quit()
+        server[0].kill()
     # A second start of the app, on an untrusted hostile pack.
     hostile, home, listener = hostile_pack()
     app = App(hostile)

@@ -2,7 +2,7 @@
 //! its API token (kept in the system keyring, the Secret Service on Linux, through libsecret's
 //! `secret-tool`; never on disk in clear, never in an argument list).
 //!
-//! `profiles.toml` (in `$PROWL_CONFIG_DIR`, else `$XDG_CONFIG_HOME/prowl`, else
+//! `profiles.toml` (in `$PROWL_CONFIG`, else `$XDG_CONFIG_HOME/prowl`, else
 //! `~/.config/prowl`):
 //!
 //! ```toml
@@ -92,15 +92,9 @@ impl crate::error::UserError for ProfileError {
     }
 }
 
-/// Prowl's config folder.
+/// Prowl's config folder (the trust store's: [`crate::trust::config_dir`]).
 pub fn config_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("PROWL_CONFIG_DIR") {
-        return PathBuf::from(dir);
-    }
-    if let Some(dir) = std::env::var_os("XDG_CONFIG_HOME").filter(|d| !d.is_empty()) {
-        return PathBuf::from(dir).join("prowl");
-    }
-    PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".config/prowl")
+    crate::trust::config_dir()
 }
 
 fn file() -> PathBuf {

@@ -11,7 +11,7 @@
 
 import * as api from "../api";
 import type { ShellError } from "../api";
-import type { DeleteOutcome, DeployEvent, DeployOutcome, DriftView, RemoteConnection, RemoteView } from "../contract";
+import type { DeleteOutcome, DeployEvent, DeployOutcome, Drift, DriftView, RemoteConnection, RemoteView } from "../contract";
 import { deletion, previewRows, type Effect, type PreviewRow } from "../deploy";
 import type { Notices } from "./notices.svelte";
 
@@ -36,6 +36,8 @@ export class Deploy {
   skipTests = $state(false);
   events = $state.raw<DeployEvent[]>([]);
   outcome = $state.raw<DeployOutcome | null>(null);
+  /** The preview as it was when the last upload started: what it predicted for each item sent. */
+  predicted = $state.raw<Drift | null>(null);
   uploadError = $state.raw<ShellError | null>(null);
 
   /** Instance-only rows chosen for deletion, by `kind/id`. */
@@ -86,6 +88,7 @@ export class Deploy {
     this.drift = null;
     this.driftError = null;
     this.outcome = null;
+    this.predicted = null;
     this.uploadError = null;
     this.events = [];
     this.chosen = new Set();
@@ -175,6 +178,7 @@ export class Deploy {
     this.uploadError = null;
     this.outcome = null;
     this.events = [];
+    this.predicted = this.drift?.drift ?? null;
     this.#notices.log("deploy", `Uploading to ${this.connection?.url ?? this.profileLabel}${this.skipTests ? " (tests skipped)" : ""}…`);
     try {
       const outcome = await api.remoteUpload(this.profile, this.skipTests, (e) => {

@@ -139,6 +139,18 @@ describe("upload", () => {
     expect(mocked.remoteDrift).toHaveBeenCalledTimes(1);
   });
 
+  it("keeps the preview the upload started from, while the preview is read again", async () => {
+    const wb = await openWorkbench();
+    await wb.deploy.load();
+    await wb.deploy.preview();
+    const after: DriftView = { url: URL, drift: { ...DRIFT.drift, only_local: [], same: 3 } };
+    mocked.remoteDrift.mockResolvedValueOnce(after);
+    mocked.remoteUpload.mockResolvedValueOnce(OUTCOME);
+    await wb.deploy.upload();
+    await vi.waitFor(() => expect(wb.deploy.drift).toBe(after));
+    expect(wb.deploy.predicted).toBe(DRIFT.drift);
+  });
+
   it("keeps a failed upload's error and says nothing was uploaded when the tests stopped it", async () => {
     const wb = await openWorkbench();
     await wb.deploy.load();
