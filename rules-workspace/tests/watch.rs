@@ -207,3 +207,44 @@ fn watch_reruns_only_what_a_save_touches() {
         }
     }
 }
+
+#[test]
+fn workers_stay_loaded_between_runs_unless_a_helper_keeps_state() {
+    let env = test_env();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("ws");
+    copy_dir(&demo_base(), &root);
+    let watch = Watch::start(&root, &env);
+    let first = watch.next_run();
+    assert!(
+        !first.contains("kept loaded"),
+        "the first run loads: {first}"
+    );
+
+    // The demo's helpers keep no state: a rule's re-runs reuse the loaded workers.
+    let rule = root.join("rules/aws_cloudtrail_rules/demo_aws_cloudtrail_stopped.py");
+    for n in 0..2 {
+        append(&rule, &format!("\n# edit {n}\n"));
+        let run = watch.next_run();
+        assert!(
+            run.contains("ran 1 detection(s)") && run.contains("(workers kept loaded)"),
+            "{run}"
+        );
+    }
+
+    // A helper that keeps state (a function appends to a module-level list): the run after the
+    // change reloads (its content changed), and so does every run after it (a detection may
+    // have changed the helper's state, which a new PAT run would not see).
+    append(
+        &root.join("global_helpers/demo_base_helpers.py"),
+        "\n_SEEN = []\n\n\ndef remember(x):\n    _SEEN.append(x)\n",
+    );
+    let helper = watch.next_run();
+    assert!(!helper.contains("kept loaded"), "{helper}");
+    append(&rule, "\n# edit 3\n");
+    let after = watch.next_run();
+    assert!(
+        after.contains("ran 1 detection(s)") && !after.contains("kept loaded"),
+        "{after}"
+    );
+}

@@ -703,6 +703,7 @@ fn test(args: &TestArgs) -> Result<ExitCode, CliError> {
         local: !args.pat_only,
         fail_on_local: args.fail_on_local,
         remote: remote_tests(args)?,
+        keep_warm: args.watch,
         debug,
     };
     if args.watch {

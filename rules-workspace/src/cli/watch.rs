@@ -13,8 +13,9 @@
 //!   the index: importers of a helper, rules of a data model's log types, derived detections),
 //!   within the user's `--filter`. A Python file that belongs to no item runs everything.
 //! - The pool's workers keep the workspace loaded; they reload only when a helper or a data
-//!   model changed (the load key hashes their content), so a detection's re-run costs its own
-//!   import and tests.
+//!   model changed (the load key hashes their content), or when a helper may keep state
+//!   (`AnalyzeGlobals`, learnt once per load key), so a detection's re-run costs its own import
+//!   and tests; the `watch:` line then says "(workers kept loaded)".
 //!
 //! After each run a line `watch: ran N detection(s) in X ms …` goes to stderr (benchmarks wait
 //! for it); the PAT-style report of that run goes to stdout.
@@ -86,11 +87,16 @@ fn run_once(
     let _ = std::io::stderr().write_all(run.stderr.as_bytes());
     let failed = run.detections.iter().filter(|d| d.has_problems()).count();
     eprintln!(
-        "watch: ran {} detection(s) in {:.1} ms: {} with problems, exit code {}",
+        "watch: ran {} detection(s) in {:.1} ms: {} with problems, exit code {}{}",
         run.detections.len(),
         elapsed.as_secs_f64() * 1000.0,
         failed,
-        run.exit_code
+        run.exit_code,
+        if pool.last_load_reused() {
+            " (workers kept loaded)"
+        } else {
+            ""
+        }
     );
     Ok(())
 }

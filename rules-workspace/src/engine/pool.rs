@@ -101,6 +101,11 @@ pub struct Pool {
     slots: Vec<Slot>,
     /// The first worker's answer to the load with this key (replayed while nothing changed).
     primary: Option<(u64, LoadAnswer)>,
+    /// What the harness found of the global helpers loaded with this key (kept across
+    /// invalidations: it is a property of their code, not of a worker's state).
+    traits: Option<(u64, super::messages::GlobalTraits)>,
+    /// The last `load_primary` found the workspace still loaded.
+    reused: bool,
 }
 
 impl Pool {
@@ -110,7 +115,28 @@ impl Pool {
             options,
             slots: (0..size.max(1)).map(|_| Slot::default()).collect(),
             primary: None,
+            traits: None,
+            reused: false,
         }
+    }
+
+    /// Whether the last run found the workspace still loaded in its first worker (nothing
+    /// changed since the run before, and no helper keeps state).
+    pub fn last_load_reused(&self) -> bool {
+        self.reused
+    }
+
+    /// The helpers' traits found for the load with this key, if they were asked for.
+    pub fn known_traits(&self, key: u64) -> Option<&super::messages::GlobalTraits> {
+        self.traits
+            .as_ref()
+            .filter(|(k, _)| *k == key)
+            .map(|(_, t)| t)
+    }
+
+    /// Remembers the helpers' traits of the load with this key.
+    pub fn remember_traits(&mut self, key: u64, traits: super::messages::GlobalTraits) {
+        self.traits = Some((key, traits));
     }
 
     /// One worker per core.
@@ -154,9 +180,11 @@ impl Pool {
         let slot = &mut self.slots[0];
         if let Some((key, answer)) = &self.primary {
             if *key == load.key && slot.loaded == Some(load.key) && slot.worker.is_some() {
+                self.reused = true;
                 return Ok(answer.clone());
             }
         }
+        self.reused = false;
         self.primary = None;
         if slot.worker.is_none() {
             slot.worker = Some(Worker::spawn(&self.options)?);

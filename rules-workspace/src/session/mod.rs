@@ -321,6 +321,7 @@ impl Session {
             test_names,
             only: ids.map(|v| v.into_iter().collect::<BTreeSet<_>>()),
             path_label: self.ws.root.display().to_string(),
+            keep_warm: true,
             ..TestOptions::default()
         };
         self.run_tests_with(&options, observer)

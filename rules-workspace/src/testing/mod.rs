@@ -61,6 +61,10 @@ pub struct TestOptions {
     /// Send what PAT sends a Panther instance (Simple Detections and inline filters to be
     /// transpiled, correlation rules' tests) to this one instead of evaluating it locally.
     pub remote: Option<RemoteTests>,
+    /// The pool serves more runs after this one (watch mode, the window): the helpers' traits
+    /// are learnt even for a run on one worker, so that helpers known to keep no state let the
+    /// workers stay loaded between runs.
+    pub keep_warm: bool,
     /// Profiling switches.
     pub debug: DebugSwitches,
 }
@@ -81,6 +85,7 @@ impl Default for TestOptions {
             local: true,
             fail_on_local: false,
             remote: None,
+            keep_warm: false,
             debug: DebugSwitches::default(),
         }
     }
@@ -322,14 +327,23 @@ pub fn run_observed(
         .collect();
     let has_globals = !globals.is_empty();
     let parallel = pool.size() > 1 && requests.len() > 1;
-    let traits: GlobalTraits = if has_globals && parallel {
-        pool.call(
-            &load,
-            &Request::AnalyzeGlobals { globals },
-            Duration::from_secs(60),
-        )?
-    } else {
-        GlobalTraits::default()
+    // The helpers' traits: asked once per load key (the same helpers' code), then remembered,
+    // so a narrowed re-run (watch mode, one detection) knows them without asking.
+    let known = pool.known_traits(load.key).cloned();
+    let ask = has_globals && (parallel || options.keep_warm);
+    let stickiness_known = known.is_some() || ask;
+    let traits: GlobalTraits = match known {
+        Some(t) => t,
+        None if ask => {
+            let t: GlobalTraits = pool.call(
+                &load,
+                &Request::AnalyzeGlobals { globals },
+                Duration::from_secs(60),
+            )?;
+            pool.remember_traits(load.key, t.clone());
+            t
+        }
+        None => GlobalTraits::default(),
     };
     let any_sticky = traits.sticky().next().is_some();
     let mut timings = timings::Timings::load(&ws.root);
@@ -395,9 +409,9 @@ pub fn run_observed(
     if debug.timings {
         eprintln!("ran: {:?}", t0.elapsed());
     }
-    if has_globals && (any_sticky || !parallel) {
-        // Helpers that may keep state: the next run starts from fresh modules, as a new PAT
-        // run does.
+    if has_globals && (any_sticky || !stickiness_known) {
+        // Helpers that may keep state (or not known not to): the next run starts from fresh
+        // modules, as a new PAT run does.
         pool.invalidate();
     }
     let collect::Collector {

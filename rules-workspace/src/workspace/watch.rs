@@ -10,6 +10,9 @@ use std::time::{Duration, Instant};
 
 /// How long the tree must stay quiet before a burst ends.
 pub const QUIET: Duration = Duration::from_millis(25);
+/// How long it must stay quiet once every changed file is complete: closed after writing, or
+/// renamed into place (an editor's save is over; only a following write would extend it).
+pub const SETTLED: Duration = Duration::from_millis(3);
 /// The longest a burst may last.
 pub const MAX_WAIT: Duration = Duration::from_millis(500);
 
@@ -54,46 +57,29 @@ pub enum Change {
     CreatedOrRemoved,
 }
 
-/// Waits for events, then collects until the tree has been quiet for [`QUIET`]. Returns the
-/// relevant changed files (deduplicated), or `None` when the watcher has stopped.
+/// Waits for events, then collects until the tree has been quiet for [`QUIET`] ([`SETTLED`]
+/// once every changed file is complete). Returns the relevant changed files (deduplicated), or
+/// `None` when the watcher has stopped.
 fn next_burst(
     rx: &mpsc::Receiver<notify::Result<notify::Event>>,
     root: &Path,
 ) -> Option<Vec<(PathBuf, Change)>> {
-    let mut changed: Vec<(PathBuf, Change)> = Vec::new();
-    let mut add = |event: notify::Result<notify::Event>| {
-        let Ok(event) = event else { return };
-        let kind = match event.kind {
-            EventKind::Create(_) | EventKind::Remove(_) => Change::CreatedOrRemoved,
-            EventKind::Modify(notify::event::ModifyKind::Name(_)) => Change::CreatedOrRemoved,
-            EventKind::Modify(notify::event::ModifyKind::Metadata(_)) => return,
-            EventKind::Modify(_) => Change::Modified,
-            _ => return,
-        };
-        for path in event.paths {
-            if !relevant(root, &path) {
-                continue;
-            }
-            match changed.iter_mut().find(|(p, _)| *p == path) {
-                Some(entry) if kind == Change::CreatedOrRemoved => entry.1 = kind,
-                Some(_) => {}
-                None => changed.push((path, kind)),
-            }
-        }
-    };
-    add(rx.recv().ok()?);
+    let mut burst = Burst::default();
+    burst.add(rx.recv().ok()?, root);
     let first = Instant::now();
     loop {
         let left = MAX_WAIT.saturating_sub(first.elapsed());
         if left.is_zero() {
             break;
         }
-        match rx.recv_timeout(QUIET.min(left)) {
-            Ok(event) => add(event),
+        let quiet = if burst.settled() { SETTLED } else { QUIET };
+        match rx.recv_timeout(quiet.min(left)) {
+            Ok(event) => burst.add(event, root),
             Err(mpsc::RecvTimeoutError::Timeout) => break,
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
         }
     }
+    let mut changed = burst.changed;
     // An editor that saves by writing a temp file and renaming it over the original reports a
     // rename; the file is still there, so it is an ordinary modification.
     for entry in &mut changed {
@@ -102,6 +88,81 @@ fn next_burst(
         }
     }
     Some(changed)
+}
+
+/// The changes of one burst, and which files are complete.
+#[derive(Default)]
+struct Burst {
+    changed: Vec<(PathBuf, Change)>,
+    /// Changed files closed after writing or renamed into place since their last write.
+    complete: Vec<PathBuf>,
+}
+
+impl Burst {
+    fn add(&mut self, event: notify::Result<notify::Event>, root: &Path) {
+        use notify::event::{AccessKind, AccessMode, ModifyKind, RenameMode};
+        let Ok(event) = event else { return };
+        // (the change it makes, whether it completes the file)
+        let (kind, completes) = match event.kind {
+            EventKind::Access(AccessKind::Close(AccessMode::Write)) => (None, true),
+            EventKind::Create(_) | EventKind::Remove(_) => (Some(Change::CreatedOrRemoved), false),
+            EventKind::Modify(ModifyKind::Name(RenameMode::To)) => {
+                (Some(Change::CreatedOrRemoved), true)
+            }
+            EventKind::Modify(ModifyKind::Name(RenameMode::Both)) => {
+                // `paths` is [from, to]: the destination is complete.
+                for (i, path) in event.paths.iter().enumerate() {
+                    if relevant(root, path) {
+                        self.change(path, Change::CreatedOrRemoved, i == 1);
+                    }
+                }
+                return;
+            }
+            EventKind::Modify(ModifyKind::Name(_)) => (Some(Change::CreatedOrRemoved), false),
+            EventKind::Modify(ModifyKind::Metadata(_)) => return,
+            EventKind::Modify(_) => (Some(Change::Modified), false),
+            _ => return,
+        };
+        for path in &event.paths {
+            if !relevant(root, path) {
+                continue;
+            }
+            match kind {
+                Some(kind) => self.change(path, kind, completes),
+                None => {
+                    if self.changed.iter().any(|(p, _)| p == path) && !self.complete.contains(path)
+                    {
+                        self.complete.push(path.clone());
+                    }
+                }
+            }
+        }
+    }
+
+    fn change(&mut self, path: &Path, kind: Change, completes: bool) {
+        match self.changed.iter_mut().find(|(p, _)| p == path) {
+            Some(entry) if kind == Change::CreatedOrRemoved => entry.1 = kind,
+            Some(_) => {}
+            None => self.changed.push((path.to_path_buf(), kind)),
+        }
+        let done = self.complete.iter().position(|p| p == path);
+        match (completes, done) {
+            (true, None) => self.complete.push(path.to_path_buf()),
+            // Written again: not complete until closed again.
+            (false, Some(i)) if kind == Change::Modified => {
+                self.complete.swap_remove(i);
+            }
+            _ => {}
+        }
+    }
+
+    /// Every changed file that is still there is complete (a removal needs no close).
+    fn settled(&self) -> bool {
+        !self.changed.is_empty()
+            && self.changed.iter().all(|(p, kind)| {
+                self.complete.contains(p) || (*kind == Change::CreatedOrRemoved && !p.exists())
+            })
+    }
 }
 
 /// A `.py` file: a detection's or helper's code, whose change alone needs no re-read of specs.
@@ -151,5 +212,62 @@ mod tests {
         assert!(!relevant(root, Path::new("/ws/rules/.a.py.swp")));
         assert!(!relevant(root, Path::new("/elsewhere/a.py")));
         assert!(!relevant(root, Path::new("/ws/README.md")));
+    }
+
+    fn event(kind: EventKind, paths: &[&str]) -> notify::Result<notify::Event> {
+        let mut e = notify::Event::new(kind);
+        for p in paths {
+            e = e.add_path(PathBuf::from(p));
+        }
+        Ok(e)
+    }
+
+    #[test]
+    fn a_burst_settles_once_every_written_file_is_closed_or_renamed_into_place() {
+        use notify::event::{
+            AccessKind, AccessMode, CreateKind, DataChange, ModifyKind, RenameMode,
+        };
+        let root = Path::new("/ws");
+        let write = EventKind::Modify(ModifyKind::Data(DataChange::Any));
+        let close = EventKind::Access(AccessKind::Close(AccessMode::Write));
+        let mut b = Burst::default();
+        b.add(event(write, &["/ws/rules/a.py"]), root);
+        assert!(!b.settled(), "written, not yet closed");
+        b.add(event(close, &["/ws/rules/a.py"]), root);
+        assert!(b.settled());
+        // Written again: open until closed again; another file written too.
+        b.add(event(write, &["/ws/rules/a.py"]), root);
+        b.add(event(write, &["/ws/rules/b.yml"]), root);
+        assert!(!b.settled());
+        b.add(event(close, &["/ws/rules/a.py"]), root);
+        assert!(!b.settled(), "b.yml is still open");
+        b.add(event(close, &["/ws/rules/b.yml"]), root);
+        assert!(b.settled());
+        assert_eq!(b.changed.len(), 2);
+
+        // An editor's atomic save: a temporary file (irrelevant) renamed over the spec.
+        let mut b = Burst::default();
+        b.add(
+            event(
+                EventKind::Create(CreateKind::File),
+                &["/ws/rules/.a.yml.tmp"],
+            ),
+            root,
+        );
+        b.add(event(close, &["/ws/rules/.a.yml.tmp"]), root);
+        assert!(b.changed.is_empty());
+        b.add(
+            event(
+                EventKind::Modify(ModifyKind::Name(RenameMode::Both)),
+                &["/ws/rules/.a.yml.tmp", "/ws/rules/a.yml"],
+            ),
+            root,
+        );
+        assert!(b.settled());
+        // A closed file nobody wrote in this burst changes nothing; irrelevant files never count.
+        let mut b = Burst::default();
+        b.add(event(close, &["/ws/rules/c.py"]), root);
+        b.add(event(write, &["/ws/README.md"]), root);
+        assert!(b.changed.is_empty() && !b.settled());
     }
 }
