@@ -117,6 +117,13 @@ fn span_of_byte(bytes: &[u8], pos: usize) -> Span {
 }
 
 fn check_printable(text: &str) -> Result<(), YamlError> {
+    // Nearly every spec is printable ASCII: one pass over the bytes, no decoding.
+    if text
+        .bytes()
+        .all(|b| matches!(b, 0x09 | 0x0A | 0x0D | 0x20..=0x7E))
+    {
+        return Ok(());
+    }
     for (line_no, line) in text.split('\n').enumerate() {
         for (col, c) in line.chars().enumerate() {
             if !is_yaml_printable(c) {
