@@ -70,6 +70,7 @@ def report(name, workspace, binary, python, runs, pat_runs):
     print(f"  prowl validate : median {p_med * 1000:8.1f} ms  (min {min(p_times) * 1000:.1f}, max {max(p_times) * 1000:.1f}, {runs} runs)  valid {p_sum['valid']}, errors {p_sum['errors']}")
     print(f"  PAT load+valid : median {t_med * 1000:8.1f} ms  (min {min(t_times) * 1000:.1f}, max {max(t_times) * 1000:.1f}, {pat_runs} runs)  valid {t_sum['valid']}, invalid {t_sum['errors']}")
     print(f"  ratio          : Prowl is {t_med / p_med:.0f}x faster")
+    return p_med, t_med
 
 
 def main():
