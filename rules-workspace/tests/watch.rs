@@ -248,3 +248,38 @@ fn workers_stay_loaded_between_runs_unless_a_helper_keeps_state() {
         "{after}"
     );
 }
+
+#[test]
+fn a_stateful_helper_reloads_the_workers_only_after_runs_that_reach_it() {
+    let env = test_env();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("ws");
+    copy_dir(&demo_base(), &root);
+    // Okta's helper keeps state; only the Okta rules import it (no data model does).
+    append(
+        &root.join("global_helpers/demo_okta_helpers.py"),
+        "\n_SEEN = []\n\n\ndef remember(x):\n    _SEEN.append(x)\n",
+    );
+    let watch = Watch::start(&root, &env);
+    let first = watch.next_run();
+    assert!(first.contains("ran 16 detection(s)"), "{first}");
+
+    // The full run reached it: the next run reloads. An AWS rule does not reach it, so the
+    // run after that one finds the workers still loaded.
+    let aws = root.join("rules/aws_cloudtrail_rules/demo_aws_cloudtrail_stopped.py");
+    append(&aws, "\n# edit 1\n");
+    let reload = watch.next_run();
+    assert!(!reload.contains("kept loaded"), "{reload}");
+    append(&aws, "\n# edit 2\n");
+    let kept = watch.next_run();
+    assert!(kept.contains("(workers kept loaded)"), "{kept}");
+
+    // An Okta rule reaches it: it runs on the loaded workers, and the run after it reloads.
+    let okta = root.join("rules/okta_rules/demo_okta_brute_force_logins.py");
+    append(&okta, "\n# edit 3\n");
+    let reached = watch.next_run();
+    assert!(reached.contains("(workers kept loaded)"), "{reached}");
+    append(&aws, "\n# edit 4\n");
+    let after = watch.next_run();
+    assert!(!after.contains("kept loaded"), "{after}");
+}

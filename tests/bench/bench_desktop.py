@@ -38,6 +38,7 @@ user's own is left alone, and a fixed window (PROWL_WINDOW_STATE=off).
 
     ~/.cache/prowl/e2e-venv/bin/python tests/bench/bench_desktop.py [--quick] [--runs N]
                               [--test-runs N] [--detection ID] [--no-full-run] [--keep]
+                              [--real REF]   # panther-analysis at REF (PROWL_PANTHER_ANALYSIS)
 Environment: PROWL_DESKTOP (the app; default <target>/debug/prowl-desktop), PROWL_BIN (the prowl
 CLI, to write and list the workspaces; default the release build, else the debug one: nothing
 is built here), PROWL_TAURI_DRIVER_BIN (default ~/.cache/prowl/tools/bin/tauri-driver),
@@ -763,6 +764,8 @@ def main():
     parser.add_argument("--quick", action="store_true", help="a small generated workspace, for a smoke run")
     parser.add_argument("--no-full-run", action="store_true", help="skip running all tests (and its peak memory)")
     parser.add_argument("--keep", action="store_true", help="keep the workspaces and tauri-driver's log (the path is printed)")
+    parser.add_argument("--real", metavar="REF", help="instead: panther-analysis at this release, from the clone "
+                        "PROWL_PANTHER_ANALYSIS names (exported with git archive, its own managed environment)")
     args = parser.parse_args()
     if min(args.runs, args.test_runs) < 1:
         sys.exit("--runs and --test-runs must be at least 1")
@@ -774,7 +777,15 @@ def main():
     # The app's and the CLI's environment: one shared Python environment for the temporary
     # workspaces, a private cache folder, a fixed window.
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    env.setdefault("PROWL_PYTHON_ENV", os.path.join(CACHE, "test-env"))
+    if args.real:
+        # Real content keeps its own managed environment (its Pipfile's packages).
+        env.pop("PROWL_PYTHON_ENV", None)
+        os.environ.pop("PROWL_PYTHON_ENV", None)
+        if not os.environ.get("PROWL_PANTHER_ANALYSIS"):
+            print("skipped: --real needs PROWL_PANTHER_ANALYSIS (a clone of panther-analysis with its tags)")
+            return
+    else:
+        env.setdefault("PROWL_PYTHON_ENV", os.path.join(CACHE, "test-env"))
     env["PROWL_CACHE"] = os.path.join(tmp, "app-cache")
     env.setdefault("PROWL_WINDOW_STATE", "off")
     os.environ.update(env)  # tauri-driver passes its environment on to the app
@@ -786,20 +797,28 @@ def main():
     profile = "debug" if "/debug/" in desktop else "release" if "/release/" in desktop else "?"
     print(f"prowl-desktop: {desktop} ({profile} build); prowl CLI: {cli}")
     display = f"from {os.environ[WRAPPED]}" if os.environ.get(WRAPPED) else "(the caller's)"
-    print(f"display {os.environ.get('DISPLAY')} {display}; tauri-driver on {DRIVER_PORT}/{NATIVE_PORT}; PROWL_PYTHON_ENV={env['PROWL_PYTHON_ENV']}")
+    print(f"display {os.environ.get('DISPLAY')} {display}; tauri-driver on {DRIVER_PORT}/{NATIVE_PORT}; PROWL_PYTHON_ENV={env.get('PROWL_PYTHON_ENV', '(each workspace its own)')}")
 
     driver = None
     try:
-        demo = os.path.join(tmp, "demo")
-        subprocess.run([cli, "demo", demo], check=True, stdout=subprocess.DEVNULL, env=env)
-        generated = os.path.join(tmp, "generated")
-        size = QUICK_SIZE if args.quick else FULL_SIZE
-        subprocess.run([sys.executable, os.path.join(HERE, "generate_workspace.py"), generated, *size], check=True,
-                       stdout=subprocess.DEVNULL)
-        git_init(generated)
+        if args.real:
+            import bench_real
+            tree = os.path.join(tmp, "panther-analysis")
+            commit = bench_real.export(os.environ["PROWL_PANTHER_ANALYSIS"], args.real, tree)
+            git_init(tree)
+            workspaces = ((f"panther-analysis {args.real} ({commit[:12]})", tree),)
+        else:
+            demo = os.path.join(tmp, "demo")
+            subprocess.run([cli, "demo", demo], check=True, stdout=subprocess.DEVNULL, env=env)
+            generated = os.path.join(tmp, "generated")
+            size = QUICK_SIZE if args.quick else FULL_SIZE
+            subprocess.run([sys.executable, os.path.join(HERE, "generate_workspace.py"), generated, *size], check=True,
+                           stdout=subprocess.DEVNULL)
+            git_init(generated)
+            label = "generated (quick)" if args.quick else "generated (panther-analysis scale)"
+            workspaces = (("demo", demo), (label, generated))
         driver = TauriDriver(os.path.join(tmp, "tauri-driver.log"))
-        label = "generated (quick)" if args.quick else "generated (panther-analysis scale)"
-        for name, ws in (("demo", demo), (label, generated)):
+        for name, ws in workspaces:
             ensure_env(cli, ws, env)
             items = workspace_items(cli, ws, env)
             detection, note = pick_detection(items, args.detection)

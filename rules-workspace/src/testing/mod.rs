@@ -356,6 +356,23 @@ pub fn run_observed(
     // Prowl's local verdicts (what PAT skips without a backend) run in the same pool run,
     // after PAT's requests, so the workspace is loaded once; each is a job of its own.
     let mut local_plan = options.local.then(|| local::plan(ws, &detections, options));
+    // What this run executes, for the question whether it may change a sticky helper's state.
+    let ran: Vec<&AnalysisItem> = {
+        let local_ids: std::collections::BTreeSet<&str> = local_plan
+            .iter()
+            .flat_map(|lp| lp.requests().map(|r| r.id.as_str()))
+            .collect();
+        requests
+            .iter()
+            .map(|r| r.code_item)
+            .chain(
+                selected
+                    .iter()
+                    .copied()
+                    .filter(|i| local_ids.contains(i.id.as_str())),
+            )
+            .collect()
+    };
     let mut jobs = jobs;
     if let Some(lp) = &local_plan {
         jobs.extend(
@@ -409,9 +426,12 @@ pub fn run_observed(
     if debug.timings {
         eprintln!("ran: {:?}", t0.elapsed());
     }
-    if has_globals && (any_sticky || !stickiness_known) {
-        // Helpers that may keep state (or not known not to): the next run starts from fresh
-        // modules, as a new PAT run does.
+    if has_globals
+        && (!stickiness_known
+            || (any_sticky && schedule::touches_sticky(ws, &selected, &ran, &traits)))
+    {
+        // Helpers that may keep state, and this run reached one (or nobody knows): the next run
+        // starts from fresh modules, as a new PAT run does.
         pool.invalidate();
     }
     let collect::Collector {

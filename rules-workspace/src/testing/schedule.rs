@@ -47,16 +47,8 @@ pub(super) fn parallel(
     costed.into_iter().map(|(_, j)| j).collect()
 }
 
-fn group_by_sticky_helpers(
-    ws: &Workspace,
-    selected: &[&AnalysisItem],
-    requests: &[DetectionRequest],
-    traits: &GlobalTraits,
-) -> Vec<Vec<Step>> {
-    let sticky: BTreeSet<&str> = traits.sticky().collect();
-    if sticky.is_empty() {
-        return steps(requests).map(|s| vec![s]).collect();
-    }
+/// The global helpers `item` reaches through its imports and theirs (among `selected`).
+fn reach(ws: &Workspace, selected: &[&AnalysisItem], item: &AnalysisItem) -> BTreeSet<String> {
     let globals: HashMap<&str, &AnalysisItem> = selected
         .iter()
         .filter(|i| i.analysis_type == AnalysisType::Global)
@@ -69,19 +61,53 @@ fn group_by_sticky_helpers(
             .map(|k| ws.index.imports(k).to_vec())
             .unwrap_or_default()
     };
-    // The globals an item reaches through its imports and theirs.
-    let reach = |item: &AnalysisItem| -> BTreeSet<String> {
-        let mut seen = BTreeSet::new();
-        let mut stack = imports(item);
-        while let Some(m) = stack.pop() {
-            if let Some(g) = globals.get(m.as_str()) {
-                if seen.insert(m.clone()) {
-                    stack.extend(imports(g));
-                }
+    let mut seen = BTreeSet::new();
+    let mut stack = imports(item);
+    while let Some(m) = stack.pop() {
+        if let Some(g) = globals.get(m.as_str()) {
+            if seen.insert(m.clone()) {
+                stack.extend(imports(g));
             }
         }
-        seen
-    };
+    }
+    seen
+}
+
+/// Whether a run of these items can change a sticky helper's state: one of them, or a data
+/// model, reaches a helper the harness found sticky. When none does, the workers' modules are
+/// as a fresh load left them, and the next run may reuse them.
+pub(super) fn touches_sticky(
+    ws: &Workspace,
+    selected: &[&AnalysisItem],
+    ran: &[&AnalysisItem],
+    traits: &GlobalTraits,
+) -> bool {
+    let sticky: BTreeSet<&str> = traits.sticky().collect();
+    if sticky.is_empty() {
+        return false;
+    }
+    selected
+        .iter()
+        .filter(|i| i.analysis_type == AnalysisType::DataModel)
+        .chain(ran.iter())
+        .any(|i| {
+            reach(ws, selected, i)
+                .iter()
+                .any(|g| sticky.contains(g.as_str()))
+        })
+}
+
+fn group_by_sticky_helpers(
+    ws: &Workspace,
+    selected: &[&AnalysisItem],
+    requests: &[DetectionRequest],
+    traits: &GlobalTraits,
+) -> Vec<Vec<Step>> {
+    let sticky: BTreeSet<&str> = traits.sticky().collect();
+    if sticky.is_empty() {
+        return steps(requests).map(|s| vec![s]).collect();
+    }
+    let reach = |item: &AnalysisItem| reach(ws, selected, item);
     let models_sticky = selected
         .iter()
         .filter(|i| i.analysis_type == AnalysisType::DataModel)
