@@ -300,6 +300,7 @@ impl Session {
                 local: true,
                 fail_on_local: true,
                 remote: Some(crate::testing::RemoteTests(Arc::clone(&client))),
+                keep_warm: true,
                 ..crate::testing::TestOptions::default()
             };
             let report = self
