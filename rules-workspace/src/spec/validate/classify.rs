@@ -195,7 +195,12 @@ pub(super) fn classify_file(file: &SpecFile, options: &ValidationOptions) -> Fil
             }
         }
     }
-    let json = json_schema::check(&root.to_json()).err().map(|v| {
+    // The tests' events are most of a spec and the schema accepts whatever they hold: checked
+    // without them first; a violation is found again on the whole spec, for PAT's message.
+    let json = json_schema::check(&schema_view(root))
+        .err()
+        .and_then(|_| json_schema::check(&root.to_json()).err())
+        .map(|v| {
         let span = span_at_json_path(root, &v.path);
         diag(
             file,
@@ -292,5 +297,81 @@ fn duplicate_values(root: &Node) -> Option<(Vec<String>, Option<Span>)> {
         None
     } else {
         Some((fields, span))
+    }
+}
+
+/// The spec as PAT's JSON schema sees it, without the values of `Tests[*].Log` and
+/// `Tests[*].Resource` (null in their place): the schema accepts anything there (`true`) and
+/// has no keyword that compares whole values (`const`, `enum` of objects, `uniqueItems`, `not`),
+/// so a spec is valid exactly when this view is.
+fn schema_view(root: &crate::spec::value::Node) -> serde_json::Value {
+    use crate::spec::value::Value;
+    use serde_json::Value as J;
+    let Value::Map(entries) = &root.value else {
+        return root.to_json();
+    };
+    let mut map = serde_json::Map::new();
+    for e in entries {
+        let key = e.key.value.py_str();
+        let value = match (&key[..], &e.value.value) {
+            ("Tests", Value::List(tests)) => J::Array(
+                tests
+                    .iter()
+                    .map(|t| match &t.value {
+                        Value::Map(fields) => {
+                            let mut test = serde_json::Map::new();
+                            for f in fields {
+                                let k = f.key.value.py_str();
+                                let v = if k == "Log" || k == "Resource" {
+                                    J::Null
+                                } else {
+                                    f.value.to_json()
+                                };
+                                test.insert(k, v);
+                            }
+                            J::Object(test)
+                        }
+                        _ => t.to_json(),
+                    })
+                    .collect(),
+            ),
+            _ => e.value.to_json(),
+        };
+        map.insert(key, value);
+    }
+    J::Object(map)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn root(text: &str) -> Node {
+        crate::spec::yaml::load_str(text).unwrap().root.unwrap()
+    }
+
+    #[test]
+    fn the_schema_view_leaves_out_only_the_tests_events_and_gives_the_same_verdict() {
+        let valid = root(
+            "AnalysisType: rule\nRuleID: A\nTests:\n  - Name: t\n    ExpectedResult: true\n    Log:\n      deep: {a: [1, {b: 2}]}\n  - Name: u\n    ExpectedResult: false\n    Resource: [1, 2]\n",
+        );
+        let view = schema_view(&valid);
+        assert_eq!(view["Tests"][0]["Log"], serde_json::Value::Null);
+        assert_eq!(view["Tests"][1]["Resource"], serde_json::Value::Null);
+        assert_eq!(view["Tests"][0]["Name"], "t");
+        assert_eq!(view["RuleID"], "A");
+        assert!(json_schema::check(&view).is_ok());
+        assert!(json_schema::check(&valid.to_json()).is_ok());
+
+        // A test without ExpectedResult: invalid either way, at the same place.
+        let invalid = root("AnalysisType: rule\nRuleID: A\nTests:\n  - Name: t\n    Log: {x: 1}\n");
+        let pruned = json_schema::check(&schema_view(&invalid)).unwrap_err();
+        let full = json_schema::check(&invalid.to_json()).unwrap_err();
+        assert_eq!(pruned.path, full.path);
+
+        // Not a map, or Tests not a list: the whole spec, as before.
+        assert_eq!(schema_view(&root("[1, 2]")), root("[1, 2]").to_json());
+        let odd = root("Tests: {Log: 1}\n");
+        assert_eq!(schema_view(&odd), odd.to_json());
     }
 }
