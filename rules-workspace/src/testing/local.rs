@@ -411,13 +411,7 @@ impl<'a> RemoteAnswers<'a> {
                 )
             }
         };
-        let mut result = DetectionResult {
-            id: item.id.clone(),
-            spec_path: Some(spec_path.to_owned()),
-            matcher: "rule".into(),
-            local: Some(LocalKind::CorrelationRule),
-            ..DetectionResult::default()
-        };
+        let mut result = local_result(item, spec_path, LocalKind::CorrelationRule);
         for t in tests.into_iter().filter(|t| names.contains(&t.name)) {
             let mut r = UnitTestResult {
                 name: t.name.clone(),
@@ -441,22 +435,30 @@ impl<'a> RemoteAnswers<'a> {
 
 /// A detection the instance could not transpile or test.
 fn remote_failure(item: &AnalysisItem, spec_path: &str, message: &str) -> DetectionResult {
+    let kind = if item.analysis_type == AnalysisType::CorrelationRule {
+        LocalKind::CorrelationRule
+    } else if plan::is_simple(item) {
+        LocalKind::SimpleDetection
+    } else {
+        LocalKind::InlineFilters
+    };
     DetectionResult {
-        id: item.id.clone(),
-        spec_path: Some(spec_path.to_owned()),
-        matcher: "rule".into(),
-        local: Some(if item.analysis_type == AnalysisType::CorrelationRule {
-            LocalKind::CorrelationRule
-        } else if plan::is_simple(item) {
-            LocalKind::SimpleDetection
-        } else {
-            LocalKind::InlineFilters
-        }),
         setup_error: Some(PyError {
             kind: Some("RemoteError".into()),
             message: Some(message.to_owned()),
             traceback: Vec::new(),
         }),
+        ..local_result(item, spec_path, kind)
+    }
+}
+
+/// An empty result of `item`, evaluated as `kind` says.
+fn local_result(item: &AnalysisItem, spec_path: &str, kind: LocalKind) -> DetectionResult {
+    DetectionResult {
+        id: item.id.clone(),
+        spec_path: Some(spec_path.to_owned()),
+        matcher: "rule".into(),
+        local: Some(kind),
         ..DetectionResult::default()
     }
 }
@@ -467,13 +469,7 @@ fn correlation_result(
     spec_path: &str,
     wanted: &dyn Fn(&Node) -> bool,
 ) -> DetectionResult {
-    let mut result = DetectionResult {
-        id: item.id.clone(),
-        spec_path: Some(spec_path.to_owned()),
-        matcher: "rule".into(),
-        local: Some(LocalKind::CorrelationRule),
-        ..DetectionResult::default()
-    };
+    let mut result = local_result(item, spec_path, LocalKind::CorrelationRule);
     match correlation::run_tests(&item.spec, wanted) {
         Ok(verdicts) => {
             for v in verdicts {
