@@ -49,4 +49,5 @@ pub mod testing;
 #[doc(hidden)]
 pub mod testkit;
 pub mod trust;
+pub mod upstream;
 pub mod workspace;

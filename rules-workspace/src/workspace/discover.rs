@@ -156,6 +156,22 @@ fn walk(
     }
 }
 
+/// Whether PAT's walk of `.` would read the file at `rel` (relative, `/`-separated) as a spec:
+/// the same rules as [`find_spec_files`], for paths that are not on disk (a git tree's).
+pub fn is_spec_path(rel: &str) -> bool {
+    let (dir, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+    if name.starts_with('.')
+        || !fnmatch("*.y*ml", name)
+        || ["dependabot.yml", "package.json", "package-lock.json"].contains(&rel)
+        || dir
+            .split('/')
+            .any(|p| p.starts_with('.') || p == "__pycache__")
+    {
+        return false;
+    }
+    dir.is_empty() || DIR_PATTERNS.iter().any(|p| fnmatch(p, &format!("./{dir}")))
+}
+
 /// The problem of a spec that is a link resolving outside the root; `None` for a link that
 /// stays inside (or leads nowhere: loading it says so, and nothing outside is read).
 fn link_out(root: &Path, path: &Path, rel: &str) -> Option<WalkProblem> {

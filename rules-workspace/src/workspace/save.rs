@@ -207,10 +207,77 @@ pub fn save_text_in(
     replace_if_unchanged(&target, text, expected, &current)
 }
 
+/// Writes any bytes (a merge's result may be binary) to a workspace file, as
+/// [`save_text_in`] writes text; missing folders are created (a file moved upstream lands in a
+/// folder the fork does not have yet).
+pub fn save_bytes_in(
+    root: &Path,
+    path: &Path,
+    bytes: &[u8],
+    expected: &str,
+) -> Result<String, SaveError> {
+    if let Some(dir) = path.parent() {
+        if !dir.exists() {
+            let inside = dir.starts_with(root)
+                && !dir
+                    .components()
+                    .any(|c| c == std::path::Component::ParentDir);
+            if !inside {
+                return Err(SaveError::OutsideWorkspace {
+                    path: path.to_path_buf(),
+                    target: dir.to_path_buf(),
+                    root: root.to_path_buf(),
+                });
+            }
+            std::fs::create_dir_all(dir).map_err(io(path))?;
+        }
+    }
+    let target = content::resolve_inside(root, path)?;
+    let current = absent_if_missing(content::read_inside(root, &target, MAX_STAMPED_BYTES))?;
+    replace_bytes_if_unchanged(&target, bytes, expected, &current)
+}
+
+/// Deletes a workspace file if it still has `expected` (a link is removed, not its target).
+pub fn remove_in(root: &Path, path: &Path, expected: &str) -> Result<(), SaveError> {
+    let current = match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => ABSENT.to_owned(),
+        Err(e) => return Err(io(path)(e)),
+        Ok(meta) if meta.file_type().is_symlink() => stamp_of(
+            std::fs::read_link(path)
+                .map_err(io(path))?
+                .as_os_str()
+                .as_encoded_bytes(),
+        ),
+        Ok(_) => absent_if_missing(content::read_inside(root, path, MAX_STAMPED_BYTES))?,
+    };
+    if current == ABSENT {
+        return Ok(());
+    }
+    if current != expected {
+        return Err(SaveError::Conflict {
+            path: path.to_path_buf(),
+        });
+    }
+    std::fs::remove_file(path).map_err(io(path))?;
+    if let Some(d) = path.parent().and_then(|d| std::fs::File::open(d).ok()) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
 /// The write itself: temporary file, fsync, permissions, rename, folder sync.
 fn replace_if_unchanged(
     path: &Path,
     text: &str,
+    expected: &str,
+    current: &str,
+) -> Result<String, SaveError> {
+    replace_bytes_if_unchanged(path, text.as_bytes(), expected, current)
+}
+
+fn replace_bytes_if_unchanged(
+    path: &Path,
+    text: &[u8],
     expected: &str,
     current: &str,
 ) -> Result<String, SaveError> {
@@ -227,7 +294,7 @@ fn replace_if_unchanged(
         .prefix(".prowl-save-")
         .tempfile_in(dir)
         .map_err(io(path))?;
-    tmp.write_all(text.as_bytes()).map_err(io(path))?;
+    tmp.write_all(text).map_err(io(path))?;
     tmp.as_file().sync_all().map_err(io(path))?;
     if let Ok(meta) = std::fs::metadata(path) {
         let _ = std::fs::set_permissions(tmp.path(), meta.permissions());
@@ -236,7 +303,7 @@ fn replace_if_unchanged(
     if let Ok(d) = std::fs::File::open(dir) {
         let _ = d.sync_all();
     }
-    Ok(stamp_of(text.as_bytes()))
+    Ok(stamp_of(text))
 }
 
 #[cfg(test)]

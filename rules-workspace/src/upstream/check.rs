@@ -1,0 +1,168 @@
+//! The merged result checked before it is committed: PAT's validation of every item the merge
+//! touched (and of what depends on them: a helper's or a data model's detections), and their
+//! unit tests, with the reason each failing test fails.
+
+use crate::engine::pool::Pool;
+use crate::spec::AnalysisType;
+use crate::testing::{TestError, TestOptions};
+use crate::workspace::Workspace;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One item's problems after the merge.
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+#[ts(rename = "UpstreamItemCheck")]
+pub struct ItemCheck {
+    /// The item's ID.
+    pub id: String,
+    /// Its spec.
+    pub path: String,
+    /// Validation errors (PAT's), with their line.
+    pub invalid: Vec<String>,
+    /// Tests that fail: `name: why`.
+    pub failing: Vec<String>,
+    /// Tests that ran.
+    pub tests: usize,
+}
+
+impl ItemCheck {
+    /// Whether the item is valid and its tests pass.
+    pub fn ok(&self) -> bool {
+        self.invalid.is_empty() && self.failing.is_empty()
+    }
+}
+
+/// The check of a merged tree.
+#[derive(Debug, Clone, Default, serde::Serialize, ts_rs::TS)]
+#[ts(rename = "UpstreamCheck")]
+pub struct CheckReport {
+    /// Every item checked (touched or depending on something touched), problems first.
+    pub items: Vec<ItemCheck>,
+    /// Items that failed validation or tests.
+    pub failed: usize,
+}
+
+/// The indexes of the items touched by the merge and of everything that depends on them.
+pub fn affected(ws: &Workspace, touched: &[String]) -> Vec<usize> {
+    let mut out: BTreeSet<usize> = BTreeSet::new();
+    for id in touched {
+        if let Some(i) = ws.index.get(id) {
+            out.extend(ws.index.affected_by(i, &ws.items));
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// Validates the affected items and runs their tests.
+pub fn verify(
+    ws: &Workspace,
+    pool: &mut Pool,
+    touched: &[String],
+    timeout: std::time::Duration,
+) -> Result<CheckReport, TestError> {
+    let selection = affected(ws, touched);
+    let mut by_id: BTreeMap<String, ItemCheck> = BTreeMap::new();
+    for &i in &selection {
+        let item = &ws.items[i];
+        by_id.insert(
+            item.id.clone(),
+            ItemCheck {
+                id: item.id.clone(),
+                path: item.rel_path.clone(),
+                invalid: Vec::new(),
+                failing: Vec::new(),
+                tests: 0,
+            },
+        );
+    }
+    let rel_to_id: BTreeMap<&str, &str> = selection
+        .iter()
+        .map(|&i| (ws.items[i].rel_path.as_str(), ws.items[i].id.as_str()))
+        .collect();
+    for d in ws.check(&selection) {
+        if !d.is_error() {
+            continue;
+        }
+        let place = match d.span {
+            Some(s) => format!("{}:{}", d.rel_path, s.line),
+            None => d.rel_path.clone(),
+        };
+        let line = format!("{place}: {}", d.summary);
+        match rel_to_id
+            .get(d.rel_path.as_str())
+            .and_then(|id| by_id.get_mut(*id))
+        {
+            Some(c) => c.invalid.push(line),
+            None => {
+                by_id
+                    .entry(d.rel_path.clone())
+                    .or_insert_with(|| ItemCheck {
+                        id: d.rel_path.clone(),
+                        path: d.rel_path.clone(),
+                        invalid: Vec::new(),
+                        failing: Vec::new(),
+                        tests: 0,
+                    })
+                    .invalid
+                    .push(line);
+            }
+        }
+    }
+    let detections: BTreeSet<String> = selection
+        .iter()
+        .filter(|&&i| {
+            ws.items[i].analysis_type.is_detection()
+                || ws.items[i].analysis_type == AnalysisType::CorrelationRule
+        })
+        .map(|&i| ws.items[i].id.clone())
+        .collect();
+    if !detections.is_empty() {
+        let options = TestOptions {
+            only: Some(detections),
+            timeout,
+            path_label: ws.root.display().to_string(),
+            local: true,
+            ..TestOptions::default()
+        };
+        let run = crate::testing::run(ws, pool, &options)?;
+        let all = run
+            .detections
+            .iter()
+            .chain(run.local.iter().flat_map(|l| l.detections.iter()));
+        for det in all {
+            let Some(c) = by_id.get_mut(&det.id) else {
+                continue;
+            };
+            c.tests += det.results.len();
+            if let Some(e) = &det.setup_error {
+                c.failing.push(format!(
+                    "(loading) {}: {}",
+                    e.kind.as_deref().unwrap_or("Error"),
+                    e.message.as_deref().unwrap_or("")
+                ));
+            }
+            for t in &det.results {
+                if t.clean_pass() {
+                    continue;
+                }
+                let why = if let Some(o) = &t.out_of_band {
+                    o.message.clone()
+                } else if t.errored == Some(true) {
+                    "a function raised an exception".to_owned()
+                } else {
+                    match t.trigger_alert {
+                        Some(true) => "the detection matched; the test expects no alert".to_owned(),
+                        Some(false) => {
+                            "the detection did not match; the test expects an alert".to_owned()
+                        }
+                        None => "failed".to_owned(),
+                    }
+                };
+                c.failing.push(format!("{}: {why}", t.name));
+            }
+        }
+    }
+    let mut items: Vec<ItemCheck> = by_id.into_values().collect();
+    items.sort_by_key(|c| (c.ok(), c.id.clone()));
+    let failed = items.iter().filter(|c| !c.ok()).count();
+    Ok(CheckReport { items, failed })
+}
