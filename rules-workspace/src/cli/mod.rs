@@ -15,6 +15,7 @@ mod replay;
 mod replay_run;
 mod tests_edit;
 mod trust;
+mod upstream;
 mod watch;
 
 use crate::error::ErrorInfo;
@@ -85,6 +86,9 @@ pub enum Command {
     /// Write the archive PAT's `zip` writes (and `upload` sends): the selected specs and the
     /// files their `Filename` names, after the unit tests (unless --skip-tests).
     Zip(ZipArgs),
+    /// Bring upstream's changes (a new Panther release) into the fork item by item: status,
+    /// per-item three-way diffs, merge with checks, resolve, commit, abort, undo.
+    Upstream(upstream::UpstreamArgs),
     /// Internal: a Python worker process serving framed requests on stdin/stdout.
     #[command(hide = true)]
     Worker(WorkerArgs),
@@ -346,6 +350,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Trust(args) => trust::run(&args, &style),
         Command::Audit(args) => audit::run(&args),
         Command::Replay(args) => replay::run(&args, &style),
+        Command::Upstream(args) => upstream::run(&args, &style),
         Command::Worker(args) => return crate::engine::embedded::run_worker_with_args(&args.args),
     };
     match result {

@@ -1,6 +1,8 @@
 //! The merged result checked before it is committed: PAT's validation of every item the merge
 //! touched (and of what depends on them: a helper's or a data model's detections), and their
-//! unit tests, with the reason each failing test fails.
+//! unit tests, with the reason each failing test fails. `touched_files` are the files the merge
+//! wrote: a spec among them that no longer loads (conflict markers, broken YAML) is reported
+//! by path.
 
 use crate::engine::pool::Pool;
 use crate::spec::AnalysisType;
@@ -57,6 +59,7 @@ pub fn verify(
     ws: &Workspace,
     pool: &mut Pool,
     touched: &[String],
+    touched_files: &[String],
     timeout: std::time::Duration,
 ) -> Result<CheckReport, TestError> {
     let selection = affected(ws, touched);
@@ -78,8 +81,34 @@ pub fn verify(
         .iter()
         .map(|&i| (ws.items[i].rel_path.as_str(), ws.items[i].id.as_str()))
         .collect();
-    for d in ws.check(&selection) {
-        if !d.is_error() {
+    // Cross-item checks (packs, duplicate IDs) need the whole workspace; only the affected
+    // items' problems are reported.
+    let everything: Vec<usize> = (0..ws.items.len()).collect();
+    let affected_paths: BTreeSet<&str> = selection
+        .iter()
+        .map(|&i| ws.items[i].rel_path.as_str())
+        .chain(touched_files.iter().map(String::as_str))
+        .collect();
+    for d in ws.check(&everything) {
+        if !d.is_error() || !affected_paths.contains(d.rel_path.as_str()) {
+            continue;
+        }
+        if d.file.exists()
+            && std::fs::read_to_string(&d.file).is_ok_and(|t| super::text::has_conflict_markers(&t))
+        {
+            let line = format!("{}: conflict markers: resolve them first", d.rel_path);
+            let entry = by_id
+                .entry(d.rel_path.clone())
+                .or_insert_with(|| ItemCheck {
+                    id: d.rel_path.clone(),
+                    path: d.rel_path.clone(),
+                    invalid: Vec::new(),
+                    failing: Vec::new(),
+                    tests: 0,
+                });
+            if !entry.invalid.contains(&line) {
+                entry.invalid.push(line);
+            }
             continue;
         }
         let place = match d.span {

@@ -954,6 +954,9 @@ impl Planner<'_> {
                 m.bytes = spec.render(&choices, None).into_bytes();
                 m.conflicts = spec.conflicts().into_iter().cloned().collect();
                 m.merged = spec.merged_keys;
+                if m.merged.is_empty() && m.conflicts.is_empty() {
+                    m.merged.push("spec: each side's keys".into());
+                }
                 return m;
             }
             m.notes.push("the spec could not be merged key by key (it does not parse on some side, or is not a block mapping): merged by lines".into());
