@@ -337,7 +337,8 @@ pub struct MergeOptions {
 }
 
 /// A merge written into the working tree.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+#[ts(rename = "UpstreamStarted")]
 pub struct Started {
     /// What was merged.
     pub target: Target,

@@ -280,7 +280,8 @@ pub struct Resolution {
 }
 
 /// The merge of three commits.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+#[ts(rename = "UpstreamPlan")]
 pub struct Plan {
     /// The merge base (full hex).
     pub base: String,
