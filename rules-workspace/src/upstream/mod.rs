@@ -868,6 +868,7 @@ impl Upstream {
         paths.sort();
         paths.dedup();
         // The state first, with every path about to be written: an interruption is resumable.
+        let resuming = state.phase == Phase::Writing;
         state.phase = Phase::Writing;
         for p in &paths {
             state
@@ -881,6 +882,22 @@ impl Upstream {
             let on_disk = save::stamp_on_disk(&abs)?;
             let recorded = state.written.get(p).cloned().unwrap_or_default();
             let head = self.head_bytes(&state.head, p)?;
+            let wanted: Option<Vec<u8>> = match plan.writes.get(p) {
+                Some(w) => w.clone(),
+                None => head.clone(),
+            };
+            let wanted_stamp = wanted
+                .as_deref()
+                .map(save::stamp_of)
+                .unwrap_or_else(|| save::ABSENT.into());
+            if on_disk == wanted_stamp || (wanted_stamp == recorded && !resuming) {
+                // Already right; or the merge's answer for this file did not change, and the
+                // file (with any edit the user made to it since) stays.
+                if on_disk == wanted_stamp {
+                    state.written.insert(p.clone(), wanted_stamp);
+                }
+                continue;
+            }
             let head_stamp = head
                 .as_deref()
                 .map(save::stamp_of)
@@ -889,10 +906,6 @@ impl Upstream {
                 // Edited by the user since: keep a copy before replacing it.
                 self.keep_copy("replaced", p, &abs)?;
             }
-            let wanted: Option<Vec<u8>> = match plan.writes.get(p) {
-                Some(w) => w.clone(),
-                None => head,
-            };
             let stamp = match wanted {
                 Some(bytes) => {
                     let s = save::save_bytes_in(&self.workdir, &abs, &bytes, &on_disk)?;

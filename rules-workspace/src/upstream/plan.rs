@@ -524,10 +524,7 @@ impl Planner<'_> {
                     && !consumed.contains(&tv.id)
                     && tv.analysis_type == bv.analysis_type
                     && (tv.spec_path == bv.spec_path
-                        || (tv.code_path.is_some() && tv.code_path == bv.code_path)
-                        || (self.t.deprecated.contains(id)
-                            && tv.code.is_some()
-                            && tv.code == bv.code))
+                        || (tv.code_path.is_some() && tv.code_path == bv.code_path))
             });
             if let Some(tv) = candidate {
                 renamed.insert(id.clone(), tv.id.clone());
@@ -540,12 +537,23 @@ impl Planner<'_> {
                 continue;
             }
             let b = self.b.items.get(id);
-            let o = self.o.items.get(id);
+            // A side whose spec at the same path no longer parses still has the item.
+            let o = self
+                .o
+                .items
+                .get(id)
+                .cloned()
+                .or_else(|| b.and_then(|b| self.o.broken_version(b)));
             let t = match renamed.get(id) {
-                Some(new) => self.t.items.get(new),
-                None => self.t.items.get(id),
+                Some(new) => self.t.items.get(new).cloned(),
+                None => self
+                    .t
+                    .items
+                    .get(id)
+                    .cloned()
+                    .or_else(|| b.and_then(|b| self.t.broken_version(b))),
             };
-            out.push(self.item(id, b, o, t, renamed.get(id).cloned()));
+            out.push(self.item(id, b, o.as_ref(), t.as_ref(), renamed.get(id).cloned()));
         }
         out
     }
@@ -872,6 +880,11 @@ impl Planner<'_> {
         change.merged.extend(spec.merged);
         change.notes.extend(spec.notes);
         change.line_conflict = spec.line_conflict;
+        if let Some(m) = &change.moved {
+            change
+                .merged
+                .push(format!("{m}; the other side's changes follow"));
+        }
         if let (Some(code), Some(path)) = (code, code_path) {
             if code.bytes.is_empty() && o.code.is_none() && t.code.is_none() {
                 // Neither side has the file.

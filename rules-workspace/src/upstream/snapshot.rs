@@ -53,9 +53,29 @@ pub struct Snapshot {
     pub duplicate_ids: Vec<(String, String)>,
     /// IDs listed in the root `deprecated.txt`, when there is one.
     pub deprecated: BTreeSet<String>,
+    /// Specs that do not parse (or have no ID): path → blob.
+    pub broken: BTreeMap<String, Oid>,
 }
 
 impl Snapshot {
+    /// The item `other` (from another side) as this side has it when its spec, at the same
+    /// path, no longer parses here: the same ID, this side's bytes.
+    pub fn broken_version(&self, other: &ItemVersion) -> Option<ItemVersion> {
+        let spec = *self.broken.get(&other.spec_path)?;
+        Some(ItemVersion {
+            id: other.id.clone(),
+            analysis_type: other.analysis_type.clone(),
+            spec_path: other.spec_path.clone(),
+            spec,
+            code_path: other.code_path.clone(),
+            code: other
+                .code_path
+                .as_ref()
+                .and_then(|c| self.files.get(c))
+                .map(|(oid, _)| *oid),
+        })
+    }
+
     /// The paths an item claims (its spec and its code file).
     pub fn claimed(&self) -> BTreeSet<&str> {
         let mut out = BTreeSet::new();
@@ -69,8 +89,16 @@ impl Snapshot {
     }
 }
 
-/// What a spec blob says about itself: (type, ID, Filename).
-type SpecHead = Option<(String, String, Option<String>)>;
+/// What a spec blob says about itself.
+#[derive(Clone)]
+enum SpecHead {
+    /// (type, ID, Filename).
+    Item(String, String, Option<String>),
+    /// YAML that does not load, or an AnalysisType without its ID.
+    Broken,
+    /// Not an analysis spec (no AnalysisType): a plain file.
+    Other,
+}
 
 /// Parses specs once per blob across the three sides.
 #[derive(Default)]
@@ -82,19 +110,33 @@ impl SpecCache {
             return h.clone();
         }
         let head = (|| {
-            let blob = repo.find_blob(oid).ok()?;
+            let Ok(blob) = repo.find_blob(oid) else {
+                return SpecHead::Other;
+            };
             if blob.size() > MAX_SPEC_BYTES {
-                return None;
+                return SpecHead::Other;
             }
-            let loaded = yaml::load_bytes(blob.content()).ok()?;
-            let root = loaded.root?;
-            let t = AnalysisType::parse(root.get("AnalysisType")?.as_str()?)?;
-            let id = root.get(t.id_field())?.as_str()?.to_owned();
+            let Ok(loaded) = yaml::load_bytes(blob.content()) else {
+                return SpecHead::Broken;
+            };
+            let Some(root) = loaded.root else {
+                return SpecHead::Other;
+            };
+            let Some(t) = root
+                .get("AnalysisType")
+                .and_then(|t| t.as_str())
+                .and_then(AnalysisType::parse)
+            else {
+                return SpecHead::Other;
+            };
+            let Some(id) = root.get(t.id_field()).and_then(|i| i.as_str()) else {
+                return SpecHead::Broken;
+            };
             let filename = root
                 .get("Filename")
                 .and_then(|f| f.as_str())
                 .map(str::to_owned);
-            Some((t.as_str().to_owned(), id, filename))
+            SpecHead::Item(t.as_str().to_owned(), id.to_owned(), filename)
         })();
         self.0.insert(oid, head.clone());
         head
@@ -128,8 +170,13 @@ pub fn read(
         .map(|(p, (oid, _))| (p.clone(), *oid))
         .collect();
     for (path, oid) in specs {
-        let Some((analysis_type, id, filename)) = cache.head(repo, oid) else {
-            continue;
+        let (analysis_type, id, filename) = match cache.head(repo, oid) {
+            SpecHead::Item(t, id, f) => (t, id, f),
+            SpecHead::Broken => {
+                snap.broken.insert(path, oid);
+                continue;
+            }
+            SpecHead::Other => continue,
         };
         if snap.items.contains_key(&id) {
             snap.duplicate_ids.push((id, path));
