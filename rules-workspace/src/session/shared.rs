@@ -20,6 +20,7 @@
 use super::replay::{
     AlertEvents, EventTest, KeepLimits, KeptEvents, ReplayView, SessionReplayError,
 };
+use super::upstream::{self, ItemDetail, UpstreamMemo, UpstreamOutcome, UpstreamView};
 use super::{release_free_memory, Session, SessionError, TestReport};
 use crate::diagnostics::Diagnostic;
 use crate::error::{ErrorInfo, Location};
@@ -78,6 +79,11 @@ pub struct SharedSession {
     replay_cancel: Arc<AtomicBool>,
     /// The last replay's kept events (forgotten when another workspace opens).
     replayed: Mutex<Option<KeptEvents>>,
+    /// The Upstream view's last plan and the check of the merged result (forgotten when
+    /// another workspace opens).
+    upstream: Mutex<UpstreamMemo>,
+    /// Set to stop the upstream fetch going on.
+    upstream_cancel: Arc<AtomicBool>,
 }
 
 /// What the window shows of the workspace's Python environment (its Environment panel).
@@ -146,6 +152,7 @@ impl SharedSession {
         *self.session() = Some(session);
         *lock(&self.root) = Some(root.clone());
         *lock(&self.replayed) = None;
+        lock(&self.upstream).forget();
         release_free_memory();
         self.watch(root.path, on_change);
         Ok(())
@@ -441,6 +448,95 @@ impl SharedSession {
             .as_ref()
             .ok_or(SessionReplayError::NothingReplayed)?;
         Ok(kept.test(alert, index, name, expected)?)
+    }
+
+    /// The Upstream view (see [`upstream::view`]): planning `target` (`None`: the remote's
+    /// default branch) unless a merge is in progress. Never waits for a test run.
+    pub fn upstream_view(&self, target: Option<&str>) -> Result<UpstreamView, ErrorInfo> {
+        upstream::view(&self.root()?, &mut lock(&self.upstream), target)
+    }
+
+    /// One item of the plan with its three versions and the proposed result.
+    pub fn upstream_item(&self, id: &str, target: Option<&str>) -> Result<ItemDetail, ErrorInfo> {
+        upstream::item(&self.root()?, &mut lock(&self.upstream), id, target)
+    }
+
+    /// Points the upstream remote at `url` (adding it when missing).
+    pub fn upstream_set_remote(&self, url: &str) -> Result<UpstreamOutcome, ErrorInfo> {
+        upstream::set_remote(&self.root()?, &mut lock(&self.upstream), url)
+    }
+
+    /// Fetches the upstream remote until done or [`SharedSession::cancel_upstream_fetch`]; the
+    /// session is not held (tests and edits go on meanwhile).
+    pub fn upstream_fetch(
+        &self,
+        target: Option<&str>,
+        progress: &mut dyn FnMut(crate::upstream::FetchProgress),
+    ) -> Result<UpstreamOutcome, ErrorInfo> {
+        self.upstream_cancel.store(false, Ordering::SeqCst);
+        let root = self.root()?;
+        // Nothing is held during the transfer: the view stays readable, tests and edits go on.
+        let fetched = upstream::fetch(&root, progress, &self.upstream_cancel)?;
+        upstream::fetched(&root, &mut lock(&self.upstream), fetched, target)
+    }
+
+    /// Stops the upstream fetch going on (it fails with `upstream.fetch_cancelled`).
+    pub fn cancel_upstream_fetch(&self) {
+        self.upstream_cancel.store(true, Ordering::SeqCst);
+    }
+
+    /// Runs one upstream write on the session (held for its length, like a test run) with the
+    /// Upstream view's memo.
+    fn upstream_write(
+        &self,
+        write: impl FnOnce(&mut Session, &mut UpstreamMemo) -> Result<UpstreamOutcome, ErrorInfo>,
+    ) -> Result<UpstreamOutcome, ErrorInfo> {
+        let outcome = {
+            let mut guard = self.session();
+            let session = guard.as_mut().ok_or_else(ErrorInfo::no_workspace)?;
+            write(session, &mut lock(&self.upstream))
+        };
+        self.retire_extra_workers_after(EXTRA_WORKERS_IDLE);
+        outcome
+    }
+
+    /// Writes the merge into the working tree and checks the result (see
+    /// [`Session::upstream_merge`]).
+    pub fn upstream_merge(
+        &self,
+        target: Option<&str>,
+        stash: bool,
+    ) -> Result<UpstreamOutcome, ErrorInfo> {
+        self.upstream_write(|s, memo| s.upstream_merge(memo, target, stash))
+    }
+
+    /// Answers an item's decision or conflicts (see [`Session::upstream_resolve`]).
+    pub fn upstream_resolve(
+        &self,
+        id: &str,
+        resolution: crate::upstream::Resolution,
+    ) -> Result<UpstreamOutcome, ErrorInfo> {
+        self.upstream_write(|s, memo| s.upstream_resolve(memo, id, resolution))
+    }
+
+    /// Takes Prowl's proposed answer for every open decision.
+    pub fn upstream_accept_proposed(&self) -> Result<UpstreamOutcome, ErrorInfo> {
+        self.upstream_write(|s, memo| s.upstream_accept_proposed(memo))
+    }
+
+    /// Makes the merge commit.
+    pub fn upstream_commit(&self, message: Option<&str>) -> Result<UpstreamOutcome, ErrorInfo> {
+        self.upstream_write(|s, memo| s.upstream_commit(memo, message))
+    }
+
+    /// Stops the merge in progress.
+    pub fn upstream_abort(&self) -> Result<UpstreamOutcome, ErrorInfo> {
+        self.upstream_write(|s, memo| s.upstream_abort(memo))
+    }
+
+    /// Takes back the last upstream merge commit.
+    pub fn upstream_undo(&self) -> Result<UpstreamOutcome, ErrorInfo> {
+        self.upstream_write(|s, memo| s.upstream_undo(memo))
     }
 
     /// The open workspace's Python environment, as the Environment panel shows it.

@@ -400,32 +400,37 @@ pub fn set_remote(
 }
 
 /// Fetches the remote's branches and tags; `progress` sees each step, and the fetch stops
-/// when `cancel` is set.
+/// when `cancel` is set (`upstream.fetch_cancelled`).
 pub fn fetch(
     root: &Path,
-    memo: &mut UpstreamMemo,
-    target: Option<&str>,
     progress: &mut dyn FnMut(FetchProgress),
     cancel: &AtomicBool,
-) -> Result<UpstreamOutcome, ErrorInfo> {
+) -> Result<Fetched, ErrorInfo> {
     let up = open_upstream(root)?;
     let fetched = up.fetch(REMOTE, &mut |p| {
         progress(p);
         !cancel.load(Ordering::SeqCst)
     });
-    let fetched = match fetched {
-        Err(UpstreamError::Fetch { .. }) if cancel.load(Ordering::SeqCst) => {
-            return Err(ErrorInfo::new(
-                "upstream.fetch_cancelled",
-                format!("the fetch of `{REMOTE}` was cancelled"),
-            )
-            .with_hint("what was already fetched stays; fetch again to get the rest"));
-        }
-        other => other?,
-    };
+    match fetched {
+        Err(UpstreamError::Fetch { .. }) if cancel.load(Ordering::SeqCst) => Err(ErrorInfo::new(
+            "upstream.fetch_cancelled",
+            format!("the fetch of `{REMOTE}` was cancelled"),
+        )
+        .with_hint("what was already fetched stays; fetch again to get the rest")),
+        other => Ok(other?),
+    }
+}
+
+/// The view after a fetch.
+pub fn fetched(
+    root: &Path,
+    memo: &mut UpstreamMemo,
+    fetched: Fetched,
+    target: Option<&str>,
+) -> Result<UpstreamOutcome, ErrorInfo> {
     Ok(UpstreamOutcome {
         done: Step::Fetched { fetched },
-        view: view_of(&up, memo, target)?,
+        view: view(root, memo, target)?,
     })
 }
 
@@ -609,7 +614,10 @@ impl Session {
 
     /// Stops the merge in progress: the files it wrote go back to HEAD (the user's edits kept
     /// as copies).
-    pub fn upstream_abort(&mut self, memo: &mut UpstreamMemo) -> Result<UpstreamOutcome, ErrorInfo> {
+    pub fn upstream_abort(
+        &mut self,
+        memo: &mut UpstreamMemo,
+    ) -> Result<UpstreamOutcome, ErrorInfo> {
         let up = open_upstream(&self.ws.root)?;
         let aborted = up.abort()?;
         memo.forget_check();
@@ -630,5 +638,331 @@ impl Session {
             done: Step::Undone { undone },
             view: view_of(&up, memo, None)?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testkit::{git, isolate_git_config};
+    use crate::upstream::Take;
+    use std::collections::BTreeMap;
+
+    const OKTA: &str = "Demo.Okta.BruteForceLogins";
+    const STOPPED: &str = "Demo.AWS.CloudTrail.Stopped";
+    const OKTA_SPEC: &str = "rules/okta_rules/demo_okta_brute_force_logins.yml";
+
+    /// A copy of the demo (release 1.0 plus local tuning, upstream's release 2.0 to merge),
+    /// opened as the window opens it.
+    fn demo() -> (tempfile::TempDir, Session) {
+        isolate_git_config();
+        let dir = tempfile::tempdir().unwrap();
+        let ws = dir.path().join("ws");
+        crate::demo::write_demo(&ws).unwrap();
+        let session = Session::open(&ws).unwrap();
+        (dir, session)
+    }
+
+    fn keys(pairs: &[(&str, Take)]) -> Resolution {
+        Resolution {
+            take: None,
+            keys: pairs
+                .iter()
+                .map(|(k, t)| ((*k).to_owned(), *t))
+                .collect::<BTreeMap<_, _>>(),
+        }
+    }
+
+    #[test]
+    fn the_view_before_a_merge_names_the_two_items_that_need_the_user() {
+        let (_dir, session) = demo();
+        let mut memo = UpstreamMemo::default();
+        let v = view(&session.ws.root, &mut memo, None).unwrap();
+        assert_eq!(v.remote, "upstream");
+        assert!(v
+            .url
+            .as_deref()
+            .is_some_and(|u| u.ends_with("prowl-demo-upstream.git")));
+        assert!(v.merge.is_none() && v.problem.is_none() && v.undo.is_none());
+        assert_eq!(v.default_target.as_ref().unwrap().label, "upstream/main");
+        let plan = v.plan.as_ref().unwrap();
+        let mut open = v.open.clone();
+        open.sort();
+        assert_eq!(open, [STOPPED, OKTA]);
+        // Unchanged items are counted, not listed.
+        assert!(plan.items.iter().all(|i| i.class != ChangeClass::Unchanged));
+        assert_eq!(plan.counts[&ChangeClass::Unchanged], 23);
+        let okta = plan.items.iter().find(|i| i.id == OKTA).unwrap();
+        assert_eq!(okta.outcome, Outcome::Conflict);
+        assert_eq!(okta.conflicts[0].path, "Threshold");
+
+        // One item's texts: the fork's threshold, upstream's, and the markers of the result.
+        let d = item(&session.ws.root, &mut memo, OKTA, None).unwrap();
+        assert_eq!(d.item.id, OKTA);
+        assert!(d
+            .texts
+            .spec
+            .ours
+            .as_deref()
+            .unwrap()
+            .contains("Threshold: 20"));
+        assert!(d
+            .texts
+            .spec
+            .theirs
+            .as_deref()
+            .unwrap()
+            .contains("Threshold: 10"));
+        assert!(d
+            .texts
+            .spec
+            .result
+            .as_deref()
+            .unwrap()
+            .contains("<<<<<<< fork"));
+        let err = item(&session.ws.root, &mut memo, "No.Such.Item", None).unwrap_err();
+        assert_eq!(err.code, "upstream.unknown_item");
+
+        // An unknown target is the plan's problem; the remote is still shown.
+        let v = view(&session.ws.root, &mut memo, Some("v9.9.9")).unwrap();
+        assert!(v.plan.is_none() && v.url.is_some());
+        assert_eq!(v.problem.unwrap().code, "upstream.unknown_target");
+    }
+
+    #[test]
+    fn merge_resolve_accept_and_commit_make_a_merge_commit_with_two_parents() {
+        let (_dir, mut session) = demo();
+        let root = session.ws.root.clone();
+        let head = git(&root, &["rev-parse", "HEAD"]).trim().to_owned();
+        let mut memo = UpstreamMemo::default();
+
+        let merged = session.upstream_merge(&mut memo, None, false).unwrap();
+        let Step::Merged { target, files, .. } = &merged.done else {
+            panic!("{:?}", merged.done)
+        };
+        assert_eq!(target.label, "upstream/main");
+        assert!(*files > 5, "{files}");
+        let v = &merged.view;
+        assert!(v.merge.as_ref().is_some_and(|m| !m.interrupted));
+        assert_eq!(v.markers, [OKTA_SPEC]);
+        let mut open = v.open.clone();
+        open.sort();
+        assert_eq!(open, [STOPPED, OKTA]);
+        // Checked on workers when the test environment is there; said why not otherwise.
+        assert!(v.check.is_some() != v.check_problem.is_some(), "{v:?}");
+        // The session's workspace was read again: the item new upstream is in it.
+        assert!(session
+            .ws
+            .index
+            .get("Demo.AWS.CloudTrail.LoggingTampered")
+            .is_some());
+        // Nothing can be committed yet.
+        let err = session.upstream_commit(&mut memo, None).unwrap_err();
+        assert_eq!(err.code, "upstream.unresolved");
+
+        // The fork's threshold, then Prowl's proposal for the deleted rule.
+        let err = session
+            .upstream_resolve(&mut memo, OKTA, keys(&[("Severity", Take::Ours)]))
+            .unwrap_err();
+        assert_eq!(err.code, "upstream.bad_resolution");
+        let resolved = session
+            .upstream_resolve(&mut memo, OKTA, keys(&[("Threshold", Take::Ours)]))
+            .unwrap();
+        assert_eq!(resolved.view.open, [STOPPED]);
+        assert!(resolved.view.markers.is_empty());
+        let spec = std::fs::read_to_string(root.join(OKTA_SPEC)).unwrap();
+        assert!(spec.contains("Threshold: 20 # Acme") && !spec.contains("<<<<<<<"));
+        if let Some(check) = &resolved.view.check {
+            // The re-check replaced the "conflict markers" entry of the spec.
+            assert!(
+                check.items.iter().all(|c| c.path != OKTA_SPEC || c.ok()),
+                "{check:?}"
+            );
+        }
+        // The view (from the cached plan) agrees with what the core says.
+        let again = view(&root, &mut memo, None).unwrap();
+        assert_eq!(again.open, [STOPPED]);
+        let okta = item(&root, &mut memo, OKTA, None).unwrap();
+        assert_eq!(okta.item.resolved.get("Threshold"), Some(&Take::Ours));
+
+        let accepted = session.upstream_accept_proposed(&mut memo).unwrap();
+        assert!(matches!(accepted.done, Step::Accepted { decisions: 1 }));
+        assert!(accepted.view.open.is_empty());
+        assert!(!root
+            .join("rules/aws_cloudtrail_rules/demo_aws_cloudtrail_stopped.yml")
+            .exists());
+
+        let committed = session
+            .upstream_commit(&mut memo, Some("Merge release 2.0"))
+            .unwrap();
+        let Step::Committed { committed: c } = &committed.done else {
+            panic!("{:?}", committed.done)
+        };
+        assert_eq!(c.pre_merge, head);
+        let parents = git(&root, &["log", "-1", "--format=%P"]);
+        assert_eq!(parents.split_whitespace().count(), 2, "{parents}");
+        assert_eq!(
+            git(&root, &["log", "-1", "--format=%s"]).trim(),
+            "Merge release 2.0"
+        );
+        assert!(git(&root, &["status", "--porcelain"]).trim().is_empty());
+        let v = committed.view;
+        assert!(v.merge.is_none() && v.check.is_none());
+        assert_eq!(v.undo.as_deref(), Some(c.commit.as_str()));
+        assert!(session.ws.index.get(STOPPED).is_none());
+
+        // Undo goes back to the commit before it.
+        let undone = session.upstream_undo(&mut memo).unwrap();
+        assert!(matches!(undone.done, Step::Undone { .. }));
+        assert_eq!(git(&root, &["rev-parse", "HEAD"]).trim(), head);
+        assert!(undone.view.undo.is_none());
+        assert!(session.ws.index.get(STOPPED).is_some());
+        assert_eq!(
+            session.upstream_undo(&mut memo).unwrap_err().code,
+            "upstream.nothing_to_undo"
+        );
+    }
+
+    #[test]
+    fn abort_restores_the_fork_and_a_dirty_tree_merges_only_with_a_stash() {
+        let (_dir, mut session) = demo();
+        let root = session.ws.root.clone();
+        let before = std::fs::read_to_string(root.join(OKTA_SPEC)).unwrap();
+        let mut memo = UpstreamMemo::default();
+
+        // Uncommitted changes: refused, unless stashed.
+        let readme = root.join("README.md");
+        let mine = format!(
+            "{}\nmy note\n",
+            std::fs::read_to_string(&readme).unwrap_or_default()
+        );
+        std::fs::write(&readme, &mine).unwrap();
+        let err = session.upstream_merge(&mut memo, None, false).unwrap_err();
+        assert_eq!(err.code, "upstream.dirty");
+        let merged = session.upstream_merge(&mut memo, None, true).unwrap();
+        assert!(merged.view.merge.as_ref().unwrap().stash.is_some());
+        assert_ne!(
+            std::fs::read_to_string(root.join(OKTA_SPEC)).unwrap(),
+            before
+        );
+        // A second merge while one is in progress is refused.
+        assert_eq!(
+            session
+                .upstream_merge(&mut memo, None, false)
+                .unwrap_err()
+                .code,
+            "upstream.in_progress"
+        );
+
+        let aborted = session.upstream_abort(&mut memo).unwrap();
+        let Step::Aborted { aborted: a } = &aborted.done else {
+            panic!("{:?}", aborted.done)
+        };
+        assert!(a.restored > 5 && a.kept.is_empty(), "{a:?}");
+        assert!(aborted.view.merge.is_none() && aborted.view.check.is_none());
+        assert_eq!(
+            std::fs::read_to_string(root.join(OKTA_SPEC)).unwrap(),
+            before
+        );
+        assert_eq!(std::fs::read_to_string(&readme).unwrap(), mine);
+        assert_eq!(git(&root, &["status", "--porcelain"]).trim(), "M README.md");
+        assert!(session
+            .ws
+            .index
+            .get("Demo.AWS.CloudTrail.LoggingTampered")
+            .is_none());
+        assert_eq!(
+            session.upstream_abort(&mut memo).unwrap_err().code,
+            "upstream.no_merge"
+        );
+    }
+
+    #[test]
+    fn a_remote_is_set_and_fetched_with_progress_and_can_be_cancelled() {
+        let (dir, session) = demo();
+        let root = session.ws.root.clone();
+        let mut memo = UpstreamMemo::default();
+        // A second copy of upstream with a new commit and a release tag, as a new remote URL.
+        let mirror = dir.path().join("mirror");
+        git(
+            dir.path(),
+            &[
+                "clone",
+                "-q",
+                root.join(".git/prowl-demo-upstream.git").to_str().unwrap(),
+                mirror.to_str().unwrap(),
+            ],
+        );
+        std::fs::write(mirror.join("NOTES.md"), "release notes\n").unwrap();
+        git(&mirror, &["add", "NOTES.md"]);
+        git(
+            &mirror,
+            &[
+                "-c",
+                "user.name=U",
+                "-c",
+                "user.email=u@x",
+                "commit",
+                "-qm",
+                "notes",
+            ],
+        );
+        git(&mirror, &["tag", "v2.1.0"]);
+        let main = git(&mirror, &["rev-parse", "HEAD"]).trim().to_owned();
+        let err = set_remote(&root, &mut memo, "  ").unwrap_err();
+        assert_eq!(err.code, "upstream.no_url");
+        let set = set_remote(&root, &mut memo, mirror.to_str().unwrap()).unwrap();
+        assert!(matches!(set.done, Step::RemoteSet));
+        assert_eq!(set.view.url.as_deref(), mirror.to_str());
+
+        let cancel = AtomicBool::new(true);
+        let err = fetch(&root, &mut |_| {}, &cancel).unwrap_err();
+        assert_eq!(err.code, "upstream.fetch_cancelled");
+
+        let cancel = AtomicBool::new(false);
+        let mut seen = 0;
+        let got = fetch(&root, &mut |_| seen += 1, &cancel).unwrap();
+        assert!(got.releases.contains(&"v2.1.0".to_owned()), "{got:?}");
+        assert!(seen > 0 && got.received_objects > 0, "{got:?}");
+        let after = fetched(&root, &mut memo, got, Some("v2.1.0")).unwrap();
+        assert!(after.view.releases.contains(&"v2.1.0".to_owned()));
+        assert_eq!(after.view.target.as_ref().unwrap().label, "v2.1.0");
+        assert_eq!(after.view.target.as_ref().unwrap().commit, main);
+        assert_eq!(after.view.open.len(), 2);
+    }
+
+    #[test]
+    fn a_recheck_replaces_only_the_entries_of_what_it_covered() {
+        use crate::upstream::check::ItemCheck;
+        let entry = |id: &str, path: &str, invalid: &[&str]| ItemCheck {
+            id: id.into(),
+            path: path.into(),
+            invalid: invalid.iter().map(|s| (*s).to_owned()).collect(),
+            failing: Vec::new(),
+            tests: 1,
+        };
+        let mut memo = UpstreamMemo {
+            check: Some(CheckReport {
+                items: vec![
+                    entry("a.yml", "a.yml", &["a.yml: conflict markers"]),
+                    entry("B", "b.yml", &["b.yml:3: bad"]),
+                    entry("C", "c.yml", &[]),
+                ],
+                failed: 2,
+            }),
+            ..UpstreamMemo::default()
+        };
+        memo.merge_check(
+            CheckReport {
+                items: vec![entry("A", "a.yml", &[])],
+                failed: 0,
+            },
+            &["A".into()],
+            &["a.yml".into()],
+        );
+        let check = memo.check.unwrap();
+        let ids: Vec<&str> = check.items.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["B", "A", "C"]);
+        assert_eq!(check.failed, 1);
     }
 }
