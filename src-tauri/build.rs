@@ -45,6 +45,17 @@ const COMMANDS: &[&str] = &[
     "remote_drift",
     "remote_upload",
     "remote_delete",
+    "upstream_view",
+    "upstream_set_remote",
+    "upstream_fetch",
+    "cancel_upstream_fetch",
+    "upstream_item",
+    "upstream_merge",
+    "upstream_resolve",
+    "upstream_accept_proposed",
+    "upstream_commit",
+    "upstream_abort",
+    "upstream_undo",
 ];
 
 fn main() {

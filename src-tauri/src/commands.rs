@@ -634,3 +634,114 @@ pub async fn remote_delete(
     })
     .await
 }
+
+/// The Upstream view: the remote, its releases, the plan of merging `target` (`None`: the
+/// remote's default branch) or of the merge in progress, what is open, the merged result's
+/// check.
+#[tauri::command]
+pub async fn upstream_view<R: Runtime>(
+    app: AppHandle<R>,
+    target: Option<String>,
+) -> Result<Response, ErrorInfo> {
+    blocking(move || json_response(shared(&app).upstream_view(target.as_deref())?)).await
+}
+
+/// Points the upstream remote at `url` (adding it when missing).
+#[tauri::command]
+pub async fn upstream_set_remote<R: Runtime>(
+    app: AppHandle<R>,
+    url: String,
+) -> Result<Response, ErrorInfo> {
+    blocking(move || json_response(shared(&app).upstream_set_remote(&url)?)).await
+}
+
+/// Fetches the upstream remote; progress on `on_progress`, `cancel_upstream_fetch` stops it.
+#[tauri::command]
+pub async fn upstream_fetch<R: Runtime>(
+    app: AppHandle<R>,
+    target: Option<String>,
+    on_progress: Channel<rules_workspace::upstream::FetchProgress>,
+) -> Result<Response, ErrorInfo> {
+    blocking(move || {
+        let mut throttle = Throttle::default();
+        let outcome = shared(&app).upstream_fetch(target.as_deref(), &mut |p| {
+            if throttle.due(p.total_objects > 0 && p.received_objects == p.total_objects) {
+                let _ = on_progress.send(p);
+            }
+        })?;
+        json_response(outcome)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn cancel_upstream_fetch<R: Runtime>(app: AppHandle<R>) -> Result<(), ErrorInfo> {
+    shared(&app).cancel_upstream_fetch();
+    Ok(())
+}
+
+/// One item of the plan with its three versions and the proposed result.
+#[tauri::command]
+pub async fn upstream_item<R: Runtime>(
+    app: AppHandle<R>,
+    id: String,
+    target: Option<String>,
+) -> Result<Response, ErrorInfo> {
+    blocking(move || json_response(shared(&app).upstream_item(&id, target.as_deref())?)).await
+}
+
+/// Writes the merge into the working tree (`stash`: uncommitted changes stashed first) and
+/// checks the merged result on the session's workers.
+#[tauri::command]
+pub async fn upstream_merge<R: Runtime>(
+    app: AppHandle<R>,
+    target: Option<String>,
+    stash: bool,
+) -> Result<Response, ErrorInfo> {
+    blocking(move || json_response(shared(&app).upstream_merge(target.as_deref(), stash)?)).await
+}
+
+/// Answers an item's (or a file's) decision or conflicts: a side for all of it (`take`), or
+/// per spec key (`keys`).
+#[tauri::command]
+pub async fn upstream_resolve<R: Runtime>(
+    app: AppHandle<R>,
+    id: String,
+    take: Option<rules_workspace::upstream::Take>,
+    keys: Option<std::collections::BTreeMap<String, rules_workspace::upstream::Take>>,
+) -> Result<Response, ErrorInfo> {
+    blocking(move || {
+        let resolution = rules_workspace::upstream::Resolution {
+            take,
+            keys: keys.unwrap_or_default(),
+        };
+        json_response(shared(&app).upstream_resolve(&id, resolution)?)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn upstream_accept_proposed<R: Runtime>(
+    app: AppHandle<R>,
+) -> Result<Response, ErrorInfo> {
+    blocking(move || json_response(shared(&app).upstream_accept_proposed()?)).await
+}
+
+/// Makes the merge commit (both parents) once nothing is open.
+#[tauri::command]
+pub async fn upstream_commit<R: Runtime>(
+    app: AppHandle<R>,
+    message: Option<String>,
+) -> Result<Response, ErrorInfo> {
+    blocking(move || json_response(shared(&app).upstream_commit(message.as_deref())?)).await
+}
+
+#[tauri::command]
+pub async fn upstream_abort<R: Runtime>(app: AppHandle<R>) -> Result<Response, ErrorInfo> {
+    blocking(move || json_response(shared(&app).upstream_abort()?)).await
+}
+
+#[tauri::command]
+pub async fn upstream_undo<R: Runtime>(app: AppHandle<R>) -> Result<Response, ErrorInfo> {
+    blocking(move || json_response(shared(&app).upstream_undo()?)).await
+}

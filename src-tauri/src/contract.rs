@@ -80,6 +80,11 @@ fn roots(v: &mut Collector) {
     v.visit::<core::session::deploy::DeployOutcome>();
     v.visit::<core::session::deploy::DeleteOutcome>();
     v.visit::<core::remote::deploy::Event>();
+    v.visit::<core::session::upstream::UpstreamView>();
+    v.visit::<core::session::upstream::ItemDetail>();
+    v.visit::<core::session::upstream::UpstreamDone>();
+    v.visit::<core::upstream::FetchProgress>();
+    v.visit::<core::upstream::Take>();
 }
 
 struct Collector {

@@ -69,6 +69,17 @@ pub fn configure<R: tauri::Runtime>(
             commands::remote_drift,
             commands::remote_upload,
             commands::remote_delete,
+            commands::upstream_view,
+            commands::upstream_set_remote,
+            commands::upstream_fetch,
+            commands::cancel_upstream_fetch,
+            commands::upstream_item,
+            commands::upstream_merge,
+            commands::upstream_resolve,
+            commands::upstream_accept_proposed,
+            commands::upstream_commit,
+            commands::upstream_abort,
+            commands::upstream_undo,
         ])
         .setup(|app| {
             if let Some(window) = app.get_webview_window("main") {

@@ -20,7 +20,7 @@
 use super::replay::{
     AlertEvents, EventTest, KeepLimits, KeptEvents, ReplayView, SessionReplayError,
 };
-use super::upstream::{self, ItemDetail, UpstreamMemo, UpstreamOutcome, UpstreamView};
+use super::upstream::{self, ItemDetail, UpstreamDone, UpstreamMemo, UpstreamView};
 use super::{release_free_memory, Session, SessionError, TestReport};
 use crate::diagnostics::Diagnostic;
 use crate::error::{ErrorInfo, Location};
@@ -462,7 +462,7 @@ impl SharedSession {
     }
 
     /// Points the upstream remote at `url` (adding it when missing).
-    pub fn upstream_set_remote(&self, url: &str) -> Result<UpstreamOutcome, ErrorInfo> {
+    pub fn upstream_set_remote(&self, url: &str) -> Result<UpstreamDone, ErrorInfo> {
         upstream::set_remote(&self.root()?, &mut lock(&self.upstream), url)
     }
 
@@ -472,7 +472,7 @@ impl SharedSession {
         &self,
         target: Option<&str>,
         progress: &mut dyn FnMut(crate::upstream::FetchProgress),
-    ) -> Result<UpstreamOutcome, ErrorInfo> {
+    ) -> Result<UpstreamDone, ErrorInfo> {
         self.upstream_cancel.store(false, Ordering::SeqCst);
         let root = self.root()?;
         // Nothing is held during the transfer: the view stays readable, tests and edits go on.
@@ -489,8 +489,8 @@ impl SharedSession {
     /// Upstream view's memo.
     fn upstream_write(
         &self,
-        write: impl FnOnce(&mut Session, &mut UpstreamMemo) -> Result<UpstreamOutcome, ErrorInfo>,
-    ) -> Result<UpstreamOutcome, ErrorInfo> {
+        write: impl FnOnce(&mut Session, &mut UpstreamMemo) -> Result<UpstreamDone, ErrorInfo>,
+    ) -> Result<UpstreamDone, ErrorInfo> {
         let outcome = {
             let mut guard = self.session();
             let session = guard.as_mut().ok_or_else(ErrorInfo::no_workspace)?;
@@ -506,7 +506,7 @@ impl SharedSession {
         &self,
         target: Option<&str>,
         stash: bool,
-    ) -> Result<UpstreamOutcome, ErrorInfo> {
+    ) -> Result<UpstreamDone, ErrorInfo> {
         self.upstream_write(|s, memo| s.upstream_merge(memo, target, stash))
     }
 
@@ -515,27 +515,27 @@ impl SharedSession {
         &self,
         id: &str,
         resolution: crate::upstream::Resolution,
-    ) -> Result<UpstreamOutcome, ErrorInfo> {
+    ) -> Result<UpstreamDone, ErrorInfo> {
         self.upstream_write(|s, memo| s.upstream_resolve(memo, id, resolution))
     }
 
     /// Takes Prowl's proposed answer for every open decision.
-    pub fn upstream_accept_proposed(&self) -> Result<UpstreamOutcome, ErrorInfo> {
+    pub fn upstream_accept_proposed(&self) -> Result<UpstreamDone, ErrorInfo> {
         self.upstream_write(|s, memo| s.upstream_accept_proposed(memo))
     }
 
     /// Makes the merge commit.
-    pub fn upstream_commit(&self, message: Option<&str>) -> Result<UpstreamOutcome, ErrorInfo> {
+    pub fn upstream_commit(&self, message: Option<&str>) -> Result<UpstreamDone, ErrorInfo> {
         self.upstream_write(|s, memo| s.upstream_commit(memo, message))
     }
 
     /// Stops the merge in progress.
-    pub fn upstream_abort(&self) -> Result<UpstreamOutcome, ErrorInfo> {
+    pub fn upstream_abort(&self) -> Result<UpstreamDone, ErrorInfo> {
         self.upstream_write(|s, memo| s.upstream_abort(memo))
     }
 
     /// Takes back the last upstream merge commit.
-    pub fn upstream_undo(&self) -> Result<UpstreamOutcome, ErrorInfo> {
+    pub fn upstream_undo(&self) -> Result<UpstreamDone, ErrorInfo> {
         self.upstream_write(|s, memo| s.upstream_undo(memo))
     }
 

@@ -157,8 +157,8 @@ pub enum Step {
 
 /// A write and the view after it.
 #[derive(Debug, Clone, Serialize, TS)]
-#[ts(rename = "UpstreamOutcome")]
-pub struct UpstreamOutcome {
+#[ts(rename = "UpstreamDone")]
+pub struct UpstreamDone {
     /// What was done.
     pub done: Step,
     /// The view afterwards.
@@ -384,7 +384,7 @@ pub fn set_remote(
     root: &Path,
     memo: &mut UpstreamMemo,
     url: &str,
-) -> Result<UpstreamOutcome, ErrorInfo> {
+) -> Result<UpstreamDone, ErrorInfo> {
     let url = url.trim();
     if url.is_empty() {
         return Err(ErrorInfo::new("upstream.no_url", "no URL was given").with_hint(
@@ -393,7 +393,7 @@ pub fn set_remote(
     }
     let up = open_upstream(root)?;
     up.set_remote(REMOTE, url)?;
-    Ok(UpstreamOutcome {
+    Ok(UpstreamDone {
         done: Step::RemoteSet,
         view: view_of(&up, memo, None)?,
     })
@@ -427,8 +427,8 @@ pub fn fetched(
     memo: &mut UpstreamMemo,
     fetched: Fetched,
     target: Option<&str>,
-) -> Result<UpstreamOutcome, ErrorInfo> {
-    Ok(UpstreamOutcome {
+) -> Result<UpstreamDone, ErrorInfo> {
+    Ok(UpstreamDone {
         done: Step::Fetched { fetched },
         view: view(root, memo, target)?,
     })
@@ -518,13 +518,13 @@ impl Session {
         memo: &mut UpstreamMemo,
         target: Option<&str>,
         stash: bool,
-    ) -> Result<UpstreamOutcome, ErrorInfo> {
+    ) -> Result<UpstreamDone, ErrorInfo> {
         let up = open_upstream(&self.ws.root)?;
         let started = up.merge(REMOTE, target, &MergeOptions { stash })?;
         memo.forget_check();
         memo.keep(&up, &started.plan);
         self.recheck(memo, &started.plan, None);
-        Ok(UpstreamOutcome {
+        Ok(UpstreamDone {
             done: Step::Merged {
                 target: started.target.clone(),
                 files: started.plan.writes.len(),
@@ -541,7 +541,7 @@ impl Session {
         memo: &mut UpstreamMemo,
         id: &str,
         resolution: Resolution,
-    ) -> Result<UpstreamOutcome, ErrorInfo> {
+    ) -> Result<UpstreamDone, ErrorInfo> {
         if resolution.take.is_none() && resolution.keys.is_empty() {
             return Err(
                 ErrorInfo::new("upstream.no_side", format!("no side was chosen for {id}"))
@@ -557,7 +557,7 @@ impl Session {
             .find(|i| i.id == id || i.renamed_to.as_deref() == Some(id))
             .map_or_else(|| id.to_owned(), |i| i.id.clone());
         self.recheck(memo, &plan, Some(std::slice::from_ref(&key)));
-        Ok(UpstreamOutcome {
+        Ok(UpstreamDone {
             done: Step::Resolved { id: key },
             view: view_of(&up, memo, None)?,
         })
@@ -567,7 +567,7 @@ impl Session {
     pub fn upstream_accept_proposed(
         &mut self,
         memo: &mut UpstreamMemo,
-    ) -> Result<UpstreamOutcome, ErrorInfo> {
+    ) -> Result<UpstreamDone, ErrorInfo> {
         let up = open_upstream(&self.ws.root)?;
         let (before, _) = memo.status(&up, None)?;
         let decided: Vec<String> = before
@@ -588,7 +588,7 @@ impl Session {
         } else {
             self.reload()?;
         }
-        Ok(UpstreamOutcome {
+        Ok(UpstreamDone {
             done: Step::Accepted {
                 decisions: decided.len() + files,
             },
@@ -601,12 +601,12 @@ impl Session {
         &mut self,
         memo: &mut UpstreamMemo,
         message: Option<&str>,
-    ) -> Result<UpstreamOutcome, ErrorInfo> {
+    ) -> Result<UpstreamDone, ErrorInfo> {
         let up = open_upstream(&self.ws.root)?;
         let committed = up.commit(message.filter(|m| !m.trim().is_empty()))?;
         memo.forget_check();
         self.reload()?;
-        Ok(UpstreamOutcome {
+        Ok(UpstreamDone {
             done: Step::Committed { committed },
             view: view_of(&up, memo, None)?,
         })
@@ -614,27 +614,24 @@ impl Session {
 
     /// Stops the merge in progress: the files it wrote go back to HEAD (the user's edits kept
     /// as copies).
-    pub fn upstream_abort(
-        &mut self,
-        memo: &mut UpstreamMemo,
-    ) -> Result<UpstreamOutcome, ErrorInfo> {
+    pub fn upstream_abort(&mut self, memo: &mut UpstreamMemo) -> Result<UpstreamDone, ErrorInfo> {
         let up = open_upstream(&self.ws.root)?;
         let aborted = up.abort()?;
         memo.forget_check();
         self.reload()?;
-        Ok(UpstreamOutcome {
+        Ok(UpstreamDone {
             done: Step::Aborted { aborted },
             view: view_of(&up, memo, None)?,
         })
     }
 
     /// Takes back the last upstream merge commit (HEAD returns to the commit before it).
-    pub fn upstream_undo(&mut self, memo: &mut UpstreamMemo) -> Result<UpstreamOutcome, ErrorInfo> {
+    pub fn upstream_undo(&mut self, memo: &mut UpstreamMemo) -> Result<UpstreamDone, ErrorInfo> {
         let up = open_upstream(&self.ws.root)?;
         let undone = up.undo()?;
         memo.forget_check();
         self.reload()?;
-        Ok(UpstreamOutcome {
+        Ok(UpstreamDone {
             done: Step::Undone { undone },
             view: view_of(&up, memo, None)?,
         })

@@ -2116,6 +2116,487 @@ analysis_type: AnalysisType,
  */
 path: string, };
 
+export type UpstreamAborted = { 
+/**
+ * Files restored from HEAD.
+ */
+restored: number, 
+/**
+ * Files the user had edited during the merge, kept as copies (path of the copy).
+ */
+kept: Array<string>, 
+/**
+ * A stash given back, or why not.
+ */
+stash_note: string | null, };
+
+export type UpstreamCheck = { 
+/**
+ * Every item checked (touched or depending on something touched), problems first.
+ */
+items: Array<UpstreamItemCheck>, 
+/**
+ * Items that failed validation or tests.
+ */
+failed: number, };
+
+export type UpstreamClass = "unchanged" | "changed_upstream" | "changed_in_fork" | "changed_both" | "new_upstream" | "new_in_fork" | "added_both" | "deleted_upstream" | "renamed_upstream" | "deleted_in_fork" | "deleted_both";
+
+export type UpstreamCommitted = { 
+/**
+ * The merge commit.
+ */
+commit: string, 
+/**
+ * The commit before it (`prowl upstream undo` goes back to it).
+ */
+pre_merge: string, 
+/**
+ * Files in the commit's change.
+ */
+files: number, 
+/**
+ * A stash given back, or why not.
+ */
+stash_note: string | null, };
+
+export type UpstreamDecision = { 
+/**
+ * Which kind.
+ */
+kind: UpstreamDecisionKind, 
+/**
+ * The question, in words.
+ */
+question: string, 
+/**
+ * The answers.
+ */
+options: Array<UpstreamDecisionOption>, 
+/**
+ * The answer Prowl would pick (the user must still pick one).
+ */
+proposed: UpstreamTake, 
+/**
+ * The answer taken (`prowl upstream resolve`).
+ */
+chosen: UpstreamTake | null, };
+
+export type UpstreamDecisionKind = "deleted_upstream" | "renamed_upstream" | "deleted_in_fork" | "moved_both" | "whole_file";
+
+export type UpstreamDecisionOption = { 
+/**
+ * What `--take` says for it.
+ */
+take: UpstreamTake, 
+/**
+ * What it does, in words.
+ */
+label: string, };
+
+export type UpstreamDone = { 
+/**
+ * What was done.
+ */
+done: UpstreamStep, 
+/**
+ * The view afterwards.
+ */
+view: UpstreamView, };
+
+export type UpstreamFetchProgress = { 
+/**
+ * Objects received.
+ */
+received_objects: number, 
+/**
+ * Objects in the pack.
+ */
+total_objects: number, 
+/**
+ * Bytes received.
+ */
+received_bytes: number, };
+
+export type UpstreamFetched = { 
+/**
+ * The remote.
+ */
+remote: string, 
+/**
+ * Its URL (credentials removed).
+ */
+url: string, 
+/**
+ * Its default branch's commit after the fetch, when known.
+ */
+head: string | null, 
+/**
+ * Tags that look like releases, newest first (at most 20).
+ */
+releases: Array<string>, 
+/**
+ * Objects received.
+ */
+received_objects: number, };
+
+export type UpstreamFile = { 
+/**
+ * Its path.
+ */
+path: string, 
+/**
+ * How it changed.
+ */
+class: UpstreamClass, 
+/**
+ * What the merge does with it.
+ */
+outcome: UpstreamOutcome, 
+/**
+ * Not text: merged only by taking a side.
+ */
+binary: boolean, 
+/**
+ * The choice it needs, when it cannot be merged.
+ */
+decision: UpstreamDecision | null, };
+
+export type UpstreamInProgress = { 
+/**
+ * What is being merged.
+ */
+target: UpstreamTarget, 
+/**
+ * The branch HEAD was on when it started.
+ */
+branch: string | null, 
+/**
+ * The stash made for it (given back at commit or abort).
+ */
+stash: string | null, 
+/**
+ * Writing its files was interrupted: merging again resumes it (or abort).
+ */
+interrupted: boolean, };
+
+export type UpstreamItem = { 
+/**
+ * The item's ID (the fork's, for an ID upstream changed).
+ */
+id: string, 
+/**
+ * `rule`, `policy`, ….
+ */
+analysis_type: string, 
+/**
+ * How it changed.
+ */
+class: UpstreamClass, 
+/**
+ * What the merge does with it.
+ */
+outcome: UpstreamOutcome, 
+/**
+ * Its spec after the merge (or where it was, when it goes).
+ */
+path: string, 
+/**
+ * Its spec at the merge base.
+ */
+base_path: string | null, 
+/**
+ * Its spec in the fork.
+ */
+ours_path: string | null, 
+/**
+ * Its spec upstream.
+ */
+theirs_path: string | null, 
+/**
+ * Its code file after the merge.
+ */
+code_path: string | null, 
+/**
+ * The new ID, for an ID upstream changed in place.
+ */
+renamed_to: string | null, 
+/**
+ * A move of its files, in words (`moved upstream: a.yml -> b.yml`).
+ */
+moved: string | null, 
+/**
+ * Upstream lists the ID in `deprecated.txt`.
+ */
+deprecated: boolean, 
+/**
+ * Spec keys both sides changed differently (resolved ones included, see `resolved`).
+ */
+conflicts: Array<UpstreamKeyConflict>, 
+/**
+ * Keys resolved by a choice, with the side taken.
+ */
+resolved: { [key in string]: UpstreamTake }, 
+/**
+ * A file of the item was merged by lines with conflicts (markers left in it).
+ */
+line_conflict: boolean, 
+/**
+ * Why the item should be read even though it merged (functions both sides changed).
+ */
+review: Array<string>, 
+/**
+ * Keys both sides changed that merged, with how.
+ */
+merged: Array<string>, 
+/**
+ * The choice it needs.
+ */
+decision: UpstreamDecision | null, 
+/**
+ * Notes (a file that could not be merged by key, an upstream item not added).
+ */
+notes: Array<string>, };
+
+export type UpstreamItemCheck = { 
+/**
+ * The item's ID.
+ */
+id: string, 
+/**
+ * Its spec.
+ */
+path: string, 
+/**
+ * Validation errors (PAT's), with their line.
+ */
+invalid: Array<string>, 
+/**
+ * Tests that fail: `name: why`.
+ */
+failing: Array<string>, 
+/**
+ * Tests that ran.
+ */
+tests: number, };
+
+export type UpstreamItemDetail = { 
+/**
+ * The item's change.
+ */
+item: UpstreamItem, 
+/**
+ * Its spec's and code's three versions and the proposed result.
+ */
+texts: UpstreamItemTexts, };
+
+export type UpstreamItemTexts = { 
+/**
+ * The spec.
+ */
+spec: UpstreamThreeWay, 
+/**
+ * The code file.
+ */
+code: UpstreamThreeWay, };
+
+export type UpstreamKeyConflict = { 
+/**
+ * `Severity`, `PackDefinition.IDs`, `Tests[Name of the test]`, `(header)`.
+ */
+path: string, 
+/**
+ * The common ancestor's text.
+ */
+base: string | null, 
+/**
+ * The fork's text.
+ */
+ours: string | null, 
+/**
+ * Upstream's text.
+ */
+theirs: string | null, 
+/**
+ * Why it is a conflict, in words.
+ */
+reason: string, };
+
+export type UpstreamOutcome = "clean" | "merged" | "review" | "conflict" | "decision";
+
+export type UpstreamPlan = { 
+/**
+ * The merge base (full hex).
+ */
+base: string, 
+/**
+ * The fork's commit.
+ */
+ours: string, 
+/**
+ * Upstream's commit.
+ */
+theirs: string, 
+/**
+ * Every item (unchanged ones included), decisions first.
+ */
+items: Array<UpstreamItem>, 
+/**
+ * Files that are not part of an item and changed on some side.
+ */
+files: Array<UpstreamFile>, 
+/**
+ * Items per class.
+ */
+counts: { [key in UpstreamClass]?: number }, };
+
+export type UpstreamStep = { "kind": "remote_set" } | { "kind": "fetched", 
+/**
+ * What the fetch brought.
+ */
+fetched: UpstreamFetched, } | { "kind": "merged", 
+/**
+ * What was merged.
+ */
+target: UpstreamTarget, 
+/**
+ * Files written.
+ */
+files: number, 
+/**
+ * The stash made for it.
+ */
+stashed: string | null, 
+/**
+ * An interrupted write was resumed.
+ */
+resumed: boolean, } | { "kind": "resolved", 
+/**
+ * The item (or file) answered.
+ */
+id: string, } | { "kind": "accepted", 
+/**
+ * How many decisions.
+ */
+decisions: number, } | { "kind": "committed", 
+/**
+ * It.
+ */
+committed: UpstreamCommitted, } | { "kind": "aborted", 
+/**
+ * What was restored.
+ */
+aborted: UpstreamAborted, } | { "kind": "undone", 
+/**
+ * What was undone.
+ */
+undone: UpstreamUndone, };
+
+export type UpstreamTake = "ours" | "theirs" | "both";
+
+export type UpstreamTarget = { 
+/**
+ * As the user named it (or the remote's default branch).
+ */
+label: string, 
+/**
+ * The commit.
+ */
+commit: string, };
+
+export type UpstreamThreeWay = { 
+/**
+ * The file's path after the merge.
+ */
+path: string | null, 
+/**
+ * At the merge base.
+ */
+base: string | null, 
+/**
+ * In the fork.
+ */
+ours: string | null, 
+/**
+ * Upstream.
+ */
+theirs: string | null, 
+/**
+ * The proposed result (with conflict markers where the user must choose); `None` when
+ * the file goes.
+ */
+result: string | null, };
+
+export type UpstreamUndone = { 
+/**
+ * The merge commit (still reachable from `refs/prowl/upstream/undone`).
+ */
+merge: string, 
+/**
+ * HEAD now.
+ */
+head: string, };
+
+export type UpstreamView = { 
+/**
+ * The remote's name.
+ */
+remote: string, 
+/**
+ * Its URL (credentials removed); `None` when the fork has no such remote.
+ */
+url: string | null, 
+/**
+ * Tags that look like releases, newest first (fetched ones).
+ */
+releases: Array<string>, 
+/**
+ * The remote's default branch (`upstream/main`), when fetched.
+ */
+default_target: UpstreamTarget | null, 
+/**
+ * What the plan merges: the merge's target while one is in progress, else the target
+ * asked for (the default branch when none was).
+ */
+target: UpstreamTarget | null, 
+/**
+ * The merge in progress.
+ */
+merge: UpstreamInProgress | null, 
+/**
+ * The plan: every item that changed on some side (unchanged ones are only counted in
+ * `counts`) and the other files; `None` when it could not be made (see `problem`).
+ */
+plan: UpstreamPlan | null, 
+/**
+ * Why there is no plan (no remote, nothing fetched, an unknown target, not a content
+ * repository, no common history).
+ */
+problem: ErrorInfo | null, 
+/**
+ * Items (by ID) and files (by path) that still need the user: during a merge, an untaken
+ * decision or conflict markers still in a file; before one, what the merge would leave
+ * to the user. A merge can be committed when this is empty.
+ */
+open: Array<string>, 
+/**
+ * Files of the merge in progress that still hold conflict markers.
+ */
+markers: Array<string>, 
+/**
+ * The check of the merged result (validation and unit tests of the items the merge
+ * touched), once a merge was written.
+ */
+check: UpstreamCheck | null, 
+/**
+ * Why the merged result could not be checked (no Python environment, …).
+ */
+check_problem: ErrorInfo | null, 
+/**
+ * The upstream merge commit "undo" would take back (HEAD, made by Prowl), if any.
+ */
+undo: string | null, };
+
 export type Verdict = "clean" | "review" | "dangerous";
 
 export type WorkspaceView = { 
