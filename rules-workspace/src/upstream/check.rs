@@ -162,6 +162,17 @@ pub fn verify(
                 continue;
             };
             c.tests += det.results.len();
+            let code_marked = ws
+                .index
+                .get(&det.id)
+                .and_then(|i| ws.items[i].code_path.as_ref())
+                .and_then(|p| std::fs::read_to_string(p).ok())
+                .is_some_and(|t| super::text::has_conflict_markers(&t));
+            if code_marked {
+                c.failing
+                    .push("(loading) conflict markers in the code: resolve them first".into());
+                continue;
+            }
             if let Some(e) = &det.setup_error {
                 c.failing.push(format!(
                     "(loading) {}: {}",
