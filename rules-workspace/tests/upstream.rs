@@ -1012,3 +1012,147 @@ mod format {
         }
     }
 }
+
+#[test]
+fn a_huge_file_changed_on_both_sides_is_a_choice_not_a_line_merge() {
+    let s = scenario();
+    let big = |seed: &str| -> Vec<u8> {
+        let mut v = Vec::with_capacity(17 << 20);
+        for i in 0..(17 << 20) / 32 {
+            v.extend_from_slice(format!("{seed} line {i:020}\n").as_bytes());
+        }
+        v
+    };
+    // Both sides start from the same big file, then each changes it.
+    for (dir, seed) in [(&s.upstream, "up"), (&s.fork, "fork")] {
+        std::fs::create_dir_all(dir.join("data")).unwrap();
+        std::fs::write(dir.join("data/huge.txt"), big(seed)).unwrap();
+    }
+    // The fork and upstream add the file with different content: added on both sides.
+    commit_all(&s.upstream, "huge upstream");
+    commit_all(&s.fork, "huge fork");
+    let up = Upstream::open(&s.fork).unwrap();
+    up.fetch("upstream", &mut |_| true).unwrap();
+    let plan = up.status("upstream", Some("main")).unwrap().0;
+    let f = plan
+        .files
+        .iter()
+        .find(|f| f.path == "data/huge.txt")
+        .unwrap();
+    assert_eq!(f.outcome, Outcome::Decision, "{f:?}");
+    assert!(!plan.writes.contains_key("data/huge.txt"));
+}
+
+/// Real releases: a fork that changed nothing, merged with a later release and every
+/// decision answered for upstream, is exactly that release's tree (items matched by ID, moves,
+/// renames in place and deletions included). Needs PROWL_PANTHER_ANALYSIS (a clone of
+/// panther-analysis with its tags); without it the test says so and checks nothing.
+#[test]
+fn an_unchanged_fork_merged_with_a_real_release_becomes_that_release() {
+    let Some(pa) = std::env::var_os("PROWL_PANTHER_ANALYSIS").map(PathBuf::from) else {
+        eprintln!("SKIPPED: set PROWL_PANTHER_ANALYSIS to a clone of panther-analysis with its tags to merge real releases");
+        return;
+    };
+    isolate_git_config();
+    for (base, target) in [("v3.81.0", "v3.97.0"), ("v3.97.0", "v3.99.0")] {
+        let dir = tempfile::tempdir().unwrap();
+        let fork = dir.path().join("fork");
+        git(
+            dir.path(),
+            &[
+                "clone",
+                "-q",
+                "--no-checkout",
+                "-o",
+                "upstream",
+                pa.to_str().unwrap(),
+                "fork",
+            ],
+        );
+        git(&fork, &["checkout", "-q", "-b", "fork", base]);
+        let up = Upstream::open(&fork).unwrap();
+        let t = up.target("upstream", Some(target)).unwrap();
+        let first = up.plan(&t, &Resolutions::default()).unwrap();
+        // Nothing changed in the fork: nothing conflicts, nothing needs review.
+        for i in &first.items {
+            assert!(
+                i.conflicts.is_empty() && !i.line_conflict && i.review.is_empty(),
+                "{base}->{target}: {i:#?}"
+            );
+            assert!(
+                !matches!(
+                    i.class,
+                    ChangeClass::ChangedInFork | ChangeClass::ChangedBoth | ChangeClass::NewInFork
+                ),
+                "{i:#?}"
+            );
+        }
+        let mut res = Resolutions::default();
+        for i in first.items.iter().filter(|i| i.decision.is_some()) {
+            res.items.insert(
+                i.id.clone(),
+                Resolution {
+                    take: Some(Take::Theirs),
+                    keys: BTreeMap::new(),
+                },
+            );
+        }
+        for f in first.files.iter().filter(|f| f.decision.is_some()) {
+            res.items.insert(
+                f.path.clone(),
+                Resolution {
+                    take: Some(Take::Theirs),
+                    keys: BTreeMap::new(),
+                },
+            );
+        }
+        let plan = up.plan(&t, &res).unwrap();
+        assert_eq!(plan.open_questions(), 0);
+        // Apply the writes to the fork's tree in memory and compare with the target's.
+        let listing = |rev: &str| -> BTreeMap<String, String> {
+            git(&fork, &["ls-tree", "-r", rev])
+                .lines()
+                .map(|l| {
+                    let (meta, path) = l.split_once('\t').unwrap();
+                    (
+                        path.to_owned(),
+                        meta.split_whitespace().nth(2).unwrap().to_owned(),
+                    )
+                })
+                .collect()
+        };
+        let mut merged = listing("HEAD");
+        for (path, w) in &plan.writes {
+            match w {
+                Some(bytes) => {
+                    let oid = git2::Oid::hash_object(git2::ObjectType::Blob, bytes).unwrap();
+                    merged.insert(path.clone(), oid.to_string());
+                }
+                None => {
+                    merged.remove(path);
+                }
+            }
+        }
+        let wanted = listing(target);
+        let differ: Vec<&String> = wanted
+            .keys()
+            .chain(merged.keys())
+            .filter(|p| wanted.get(*p) != merged.get(*p))
+            .collect();
+        assert!(
+            differ.is_empty(),
+            "{base}->{target}: the merge differs from the release at {differ:?}"
+        );
+        let renamed = first
+            .items
+            .iter()
+            .filter(|i| i.class == ChangeClass::RenamedUpstream)
+            .count();
+        eprintln!(
+            "{base} -> {target}: {} items, {} files written, {} decisions, {renamed} IDs changed in place",
+            first.items.len(),
+            plan.writes.len(),
+            first.items.iter().filter(|i| i.decision.is_some()).count()
+        );
+    }
+}
