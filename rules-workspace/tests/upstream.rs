@@ -549,7 +549,7 @@ fn files_outside_items_merge_as_files() {
         .unwrap();
     assert!(logo.binary);
     assert_eq!(logo.outcome, Outcome::Decision);
-    assert!(plan.writes.get("deprecated.txt").is_some());
+    assert!(plan.writes.contains_key("deprecated.txt"));
 }
 
 /// Against plain `git merge` on the same commits: every file both merge cleanly has the same
@@ -593,7 +593,6 @@ fn prowl_agrees_with_git_where_git_is_right() {
         .lines()
         .map(str::to_owned)
         .collect();
-    let mut explained = 0;
     for i in &plan.items {
         let files: Vec<&String> = [Some(&i.path), i.code_path.as_ref()]
             .into_iter()
@@ -631,7 +630,6 @@ fn prowl_agrees_with_git_where_git_is_right() {
                     String::from_utf8_lossy(ours),
                     String::from_utf8_lossy(&theirs)
                 );
-                explained += 1;
             }
         }
     }
@@ -642,7 +640,6 @@ fn prowl_agrees_with_git_where_git_is_right() {
             .any(|u| u == "rules/a/sets.yml" || u == "packs/p.yml"),
         "{unmerged:?}"
     );
-    let _ = explained;
 }
 
 #[test]

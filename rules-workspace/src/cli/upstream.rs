@@ -575,13 +575,16 @@ fn print_item(i: &ItemChange, style: &Style) {
     }
 }
 
+/// Which items a group of the report lists.
+type ItemFilter = dyn Fn(&ItemChange) -> bool;
+
 fn print_plan(plan: &Plan, all: bool, style: &Style) {
     let counts: Vec<String> = ChangeClass::ALL
         .iter()
         .filter_map(|c| plan.counts.get(c).map(|n| format!("{n} {}", c.label())))
         .collect();
     println!("items: {}", counts.join(", "));
-    let groups: [(&str, &dyn Fn(&ItemChange) -> bool); 4] = [
+    let groups: [(&str, &ItemFilter); 4] = [
         ("need you", &|i| i.needs_user()),
         ("to review", &|i| i.outcome == Outcome::Review),
         ("merged from both sides", &|i| i.outcome == Outcome::Merged),

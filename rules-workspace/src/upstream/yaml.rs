@@ -317,7 +317,7 @@ fn split_list<'a>(
     doc: &Doc,
     node: &'a Node,
     region: Range<usize>,
-    identity: &dyn Fn(&Node) -> Option<String>,
+    identity: &Identity,
 ) -> Option<Split<'a>> {
     let items = node.as_list()?;
     if items.is_empty() {
@@ -352,6 +352,9 @@ fn split_list<'a>(
     }
     cut(doc, region, starts, true, dash_col.unwrap_or(0))
 }
+
+/// How a list element is identified (its value, or the value of one of its keys).
+type Identity = dyn Fn(&Node) -> Option<String>;
 
 fn scalar_identity(node: &Node) -> Option<String> {
     match &node.value {
@@ -722,7 +725,7 @@ impl Merger {
                 ok
             }
             Strategy::Set | Strategy::Keyed(_) => {
-                let identity: Box<dyn Fn(&Node) -> Option<String>> = match kind {
+                let identity: Box<Identity> = match kind {
                     Strategy::Keyed(key) => Box::new(move |n: &Node| {
                         n.get(key).and_then(|v| v.as_str()).map(str::to_owned)
                     }),
