@@ -324,6 +324,9 @@ pub fn run(args: &UpstreamArgs, style: &Style) -> Result<ExitCode, CliError> {
             } else {
                 let touched = started.plan.touched_items();
                 let mut pool = super::worker_pool(up.workdir(), approval, None)?;
+                // Python starts while the merged workspace is read and validated.
+                let size = pool.size();
+                pool.prewarm(size);
                 let ws = crate::workspace::Workspace::open(
                     up.workdir(),
                     &crate::workspace::OpenOptions::default(),
