@@ -43,6 +43,11 @@ import type {
   TestEdit,
   TestReport,
   TrustState,
+  UpstreamDone,
+  UpstreamFetchProgress,
+  UpstreamItemDetail,
+  UpstreamTake,
+  UpstreamView,
   WorkspaceChanged,
   WorkspaceView,
 } from "./contract";
@@ -413,6 +418,67 @@ export async function remoteUpload(profile: string | null, skipTests: boolean, o
 /** Deletes detections (IDs) and saved queries (names) from the instance; `dryRun` only says what would go. */
 export function remoteDelete(profile: string | null, ids: string[], queries: string[], dryRun: boolean): Promise<DeleteOutcome> {
   return call("remote_delete", { profile, ids, queries, dryRun });
+}
+
+// ---- Upstream merge -----------------------------------------------------------------------------
+// The fork's `upstream` remote, as `prowl upstream` uses it. `target`: a branch of the remote, a
+// tag (a release) or a commit; null: the remote's default branch (ignored while a merge is in
+// progress). Every write answers what it did and the view after it.
+
+/** The remote, its releases, the plan of merging `target` (or of the merge in progress), what is open, the merged result's check. */
+export function upstreamView(target: string | null): Promise<UpstreamView> {
+  return call("upstream_view", { target });
+}
+
+/** Points the upstream remote at `url` (adding it when missing). */
+export function upstreamSetRemote(url: string): Promise<UpstreamDone> {
+  return call("upstream_set_remote", { url });
+}
+
+/** Fetches the upstream remote's branches and tags; progress on `onProgress`. */
+export async function upstreamFetch(target: string | null, onProgress: (p: UpstreamFetchProgress) => void): Promise<UpstreamDone> {
+  const ch = channel("upstream_fetch", onProgress);
+  return call("upstream_fetch", { target, onProgress: ch });
+}
+
+/** Stops the fetch going on (it rejects with `upstream.fetch_cancelled`). */
+export function cancelUpstreamFetch(): Promise<null> {
+  return call("cancel_upstream_fetch");
+}
+
+/** One item of the plan with its three versions and the proposed result. */
+export function upstreamItem(id: string, target: string | null): Promise<UpstreamItemDetail> {
+  return call("upstream_item", { id, target });
+}
+
+/** Writes the merge into the working tree (`stash`: uncommitted changes stashed first) and checks the result. */
+export function upstreamMerge(target: string | null, stash: boolean): Promise<UpstreamDone> {
+  return call("upstream_merge", { target, stash });
+}
+
+/** Answers an item's (or a file's) decision or conflicts: a side for all of it, or per spec key. */
+export function upstreamResolve(id: string, take: UpstreamTake | null, keys: Record<string, UpstreamTake> | null): Promise<UpstreamDone> {
+  return call("upstream_resolve", { id, take, keys });
+}
+
+/** Takes Prowl's proposed answer for every open decision. */
+export function upstreamAcceptProposed(): Promise<UpstreamDone> {
+  return call("upstream_accept_proposed");
+}
+
+/** Makes the merge commit (both parents) once nothing is open; `message` null: the default. */
+export function upstreamCommit(message: string | null): Promise<UpstreamDone> {
+  return call("upstream_commit", { message });
+}
+
+/** Stops the merge in progress: the files it wrote go back to HEAD. */
+export function upstreamAbort(): Promise<UpstreamDone> {
+  return call("upstream_abort");
+}
+
+/** Takes back the last upstream merge commit. */
+export function upstreamUndo(): Promise<UpstreamDone> {
+  return call("upstream_undo");
 }
 
 // ---- Events ----------------------------------------------------------------------------------

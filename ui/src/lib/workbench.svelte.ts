@@ -14,6 +14,7 @@
 //   audit      the Audit view: a third-party pack's audit, its progress, report and files
 //   replay     the Replay view: logs replayed through the rules, the alerts, their kept events
 //   deploy     the Deploy view: profiles, connection, drift preview, upload, deletion
+//   upstream   the Upstream view: the upstream merge's plan, an item's three versions, the steps
 //   launcher   the start screen: recent workspaces, open, demo, clone
 //
 // Components read state from the stores (`wb.buffers.get(path)`, `wb.runs.report`) and call the
@@ -39,6 +40,7 @@ import { Notices } from "./stores/notices.svelte";
 import { RecoveryOffers, savedAtText } from "./stores/recovery.svelte";
 import { LogReplay } from "./stores/replay.svelte";
 import { Deploy } from "./stores/deploy.svelte";
+import { UpstreamMerge } from "./stores/upstream.svelte";
 import { TestRuns } from "./stores/runs.svelte";
 import { EditorTabs } from "./stores/tabs.svelte";
 import { WorkspaceTrust } from "./stores/trust.svelte";
@@ -59,6 +61,7 @@ export class Workbench {
   readonly audit: PackAudit;
   readonly replay: LogReplay;
   readonly deploy: Deploy;
+  readonly upstream: UpstreamMerge;
   readonly launcher: Launcher;
 
   constructor() {
@@ -74,6 +77,7 @@ export class Workbench {
     this.audit = new PackAudit(this.notices, this.workspace);
     this.replay = new LogReplay(this.notices);
     this.deploy = new Deploy(this.notices);
+    this.upstream = new UpstreamMerge(this.notices, this.workspace);
     this.launcher = new Launcher(
       (view) => void this.enter(view),
       (warning) => {
@@ -141,6 +145,7 @@ export class Workbench {
     this.trust.clear();
     this.replay.clear();
     this.deploy.clear();
+    this.upstream.clear();
   }
 
   /** Closes the workspace, after asking when files have unsaved changes. */

@@ -56,6 +56,17 @@ export function fakeApi(real: typeof Api): typeof Api {
     remoteDrift: vi.fn(),
     remoteUpload: vi.fn(),
     remoteDelete: vi.fn(),
+    upstreamView: vi.fn(),
+    upstreamSetRemote: vi.fn(),
+    upstreamFetch: vi.fn(),
+    cancelUpstreamFetch: vi.fn(async () => null),
+    upstreamItem: vi.fn(),
+    upstreamMerge: vi.fn(),
+    upstreamResolve: vi.fn(),
+    upstreamAcceptProposed: vi.fn(),
+    upstreamCommit: vi.fn(),
+    upstreamAbort: vi.fn(),
+    upstreamUndo: vi.fn(),
     onWorkspaceChanged: vi.fn(async () => () => {}),
   };
 }

@@ -15,6 +15,14 @@ import type {
   TestReport,
   TestResult,
   TrustState,
+  UpstreamCheck,
+  UpstreamDecision,
+  UpstreamFile,
+  UpstreamItem,
+  UpstreamItemCheck,
+  UpstreamItemDetail,
+  UpstreamKeyConflict,
+  UpstreamView,
 } from "../lib/contract";
 
 export const ROOT = "/ws";
@@ -268,5 +276,134 @@ export function auditReport(partial: Partial<AuditReport> = {}): AuditReport {
     dynamic: { ran: true, skipped: null, sandbox: "namespaces=1 view=1 landlock=7 seccomp=1", environment: "the --against workspace's environment", detections: 2, tests: 3 },
     summary: { verdict: errors > 0 ? "dangerous" : warnings > 0 ? "review" : "clean", errors, warnings, notes, items: 2, python_files: 2 },
     ...partial,
+  };
+}
+
+// ---- Upstream merge: the demo's release 2.0 against Acme's fork, in small --------------------
+
+export const BASE = "d8183a9e63dd535ecb5e754d90e8ba611cf153c6";
+export const OURS = "951eb723d5e6a6ebe4ddaa22353d64062d35f82f";
+export const THEIRS = "3953320d42e0c0400296080874bc9324e4b02e3c";
+
+export function upstreamItem(partial: Partial<UpstreamItem> & { id: string }): UpstreamItem {
+  const file = partial.id.toLowerCase().replace(/\./g, "_");
+  const path = `rules/${file}.yml`;
+  return {
+    analysis_type: "rule",
+    class: "changed_upstream",
+    outcome: "clean",
+    path,
+    base_path: path,
+    ours_path: path,
+    theirs_path: path,
+    code_path: `rules/${file}.py`,
+    renamed_to: null,
+    moved: null,
+    deprecated: false,
+    conflicts: [],
+    resolved: {},
+    line_conflict: false,
+    review: [],
+    merged: [],
+    decision: null,
+    notes: [],
+    ...partial,
+  };
+}
+
+export const THRESHOLD: UpstreamKeyConflict = {
+  path: "Threshold",
+  base: "Threshold: 5\n",
+  ours: "Threshold: 20 # Acme: office NAT and VPN share egress IPs\n",
+  theirs: "Threshold: 10\n",
+  reason: "changed on both sides, in the same lines",
+};
+
+export function deletedUpstream(partial: Partial<UpstreamDecision> = {}): UpstreamDecision {
+  return {
+    kind: "deleted_upstream",
+    question: "upstream deleted it; the fork has it unchanged: keep it as a local item, or take the deletion?",
+    options: [
+      { take: "ours", label: "keep it as a local item" },
+      { take: "theirs", label: "take the deletion" },
+    ],
+    proposed: "theirs",
+    chosen: null,
+    ...partial,
+  };
+}
+
+/** The demo's plan, before a merge: the deleted rule and the Threshold conflict need the user. */
+export function demoItems(): UpstreamItem[] {
+  return [
+    upstreamItem({ id: "Demo.AWS.CloudTrail.Stopped", class: "deleted_upstream", outcome: "decision", theirs_path: null, decision: deletedUpstream() }),
+    upstreamItem({ id: "Demo.Okta.BruteForceLogins", class: "changed_both", outcome: "conflict", code_path: null, conflicts: [THRESHOLD] }),
+    upstreamItem({ id: "Demo.AWS.Review", class: "changed_both", outcome: "review", review: ["both sides changed `rule()`: the lines merged, the logic may not"], merged: ["code: by lines"] }),
+    upstreamItem({ id: "Demo.AWS.ConsoleLoginWithoutMFA", class: "changed_both", outcome: "merged", merged: ["spec: each side's keys", "code: by lines"] }),
+    upstreamItem({ id: "Demo.AWS.CloudTrail.LoggingTampered", class: "new_upstream", base_path: null, ours_path: null }),
+    upstreamItem({ id: "Acme.Local", class: "new_in_fork", base_path: null, theirs_path: null }),
+  ];
+}
+
+export function upstreamFile(partial: Partial<UpstreamFile> & { path: string }): UpstreamFile {
+  return { class: "changed_upstream", outcome: "clean", binary: false, decision: null, ...partial };
+}
+
+export function upstreamView(partial: Partial<UpstreamView> = {}): UpstreamView {
+  const items = demoItems();
+  return {
+    remote: "upstream",
+    url: "/ws/.git/prowl-demo-upstream.git",
+    releases: ["v2.0.0", "v1.0.0"],
+    default_target: { label: "upstream/main", commit: THEIRS },
+    target: { label: "upstream/main", commit: THEIRS },
+    merge: null,
+    plan: {
+      base: BASE,
+      ours: OURS,
+      theirs: THEIRS,
+      items,
+      files: [upstreamFile({ path: "README.md" })],
+      counts: { changed_both: 3, deleted_upstream: 1, new_upstream: 1, new_in_fork: 1, unchanged: 23 },
+    },
+    problem: null,
+    open: ["Demo.AWS.CloudTrail.Stopped", "Demo.Okta.BruteForceLogins"],
+    markers: [],
+    check: null,
+    check_problem: null,
+    undo: null,
+    ...partial,
+  };
+}
+
+export function itemCheck(partial: Partial<UpstreamItemCheck> & { id: string }): UpstreamItemCheck {
+  return { path: partial.id, invalid: [], failing: [], tests: 2, ...partial };
+}
+
+export function upstreamCheck(items: UpstreamItemCheck[]): UpstreamCheck {
+  return { items, failed: items.filter((c) => c.invalid.length + c.failing.length > 0).length };
+}
+
+/** The view once the demo's merge is written: the Threshold conflict's markers in its spec, checked. */
+export function mergedView(partial: Partial<UpstreamView> = {}): UpstreamView {
+  return upstreamView({
+    merge: { target: { label: "upstream/main", commit: THEIRS }, branch: "main", stash: null, interrupted: false },
+    markers: ["rules/demo_okta_bruteforcelogins.yml"],
+    check: upstreamCheck([
+      itemCheck({ id: "rules/demo_okta_bruteforcelogins.yml", invalid: ["rules/demo_okta_bruteforcelogins.yml: conflict markers: resolve them first"], tests: 0 }),
+      itemCheck({ id: "Demo.AWS.ConsoleLoginWithoutMFA", failing: ["MFA used: the detection matched; the test expects no alert"] }),
+      itemCheck({ id: "Demo.AWS.CloudTrail.LoggingTampered", tests: 3 }),
+    ]),
+    ...partial,
+  });
+}
+
+export function itemDetail(item: UpstreamItem, spec: Partial<UpstreamItemDetail["texts"]["spec"]> = {}): UpstreamItemDetail {
+  return {
+    item,
+    texts: {
+      spec: { path: item.path, base: "Threshold: 5\n", ours: "Threshold: 20\n", theirs: "Threshold: 10\n", result: "<<<<<<< fork\nThreshold: 20\n=======\nThreshold: 10\n>>>>>>> upstream\n", ...spec },
+      code: { path: item.code_path, base: "def rule(e):\n    return True\n", ours: "def rule(e):\n    return True\n", theirs: "def rule(e):\n    return True\n", result: "def rule(e):\n    return True\n" },
+    },
   };
 }

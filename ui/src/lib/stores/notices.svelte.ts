@@ -12,7 +12,7 @@ import { toShellError, type ShellError } from "../api";
 export interface OutputLine {
   seq: number;
   time: string;
-  source: "workspace" | "engine" | "git" | "env" | "audit" | "replay" | "deploy" | "app";
+  source: "workspace" | "engine" | "git" | "env" | "audit" | "replay" | "deploy" | "upstream" | "app";
   level: "info" | "error";
   text: string;
 }
