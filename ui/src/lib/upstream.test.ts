@@ -20,6 +20,7 @@ import {
   rows,
   stepMessage,
   targetOptions,
+  upToDate,
 } from "./upstream";
 import { THEIRS, deletedUpstream, itemCheck, mergedView, upstreamCheck, upstreamItem, upstreamView, THRESHOLD } from "../test/fixtures";
 
@@ -119,6 +120,11 @@ describe("the view's words", () => {
     interrupted.merge = { ...interrupted.merge!, interrupted: true };
     expect(canCommit(interrupted)).toBe(false);
     expect(openDecisions(mergedView())).toBe(1);
+    expect(upToDate(upstreamView())).toBe(false);
+    const done = upstreamView({ open: [] });
+    done.plan = { ...done.plan!, base: THEIRS };
+    expect(upToDate(done)).toBe(true);
+    expect(upToDate(mergedView())).toBe(false);
     expect(openDecisions(null)).toBe(0);
   });
 

@@ -268,6 +268,11 @@ export function short(oid: string | null | undefined): string {
   return (oid ?? "").slice(0, 10);
 }
 
+/** Whether the fork already has everything of the target (its merge base is the target): nothing to merge. */
+export function upToDate(view: UpstreamView | null): boolean {
+  return !!view?.plan && !view.merge && view.plan.base === view.plan.theirs;
+}
+
 /** Whether the merge in progress can be committed: written, and nothing open. */
 export function canCommit(view: UpstreamView | null): boolean {
   return !!view?.merge && !view.merge.interrupted && view.open.length === 0;

@@ -175,7 +175,7 @@ describe("the Upstream view", () => {
     mocked.upstreamView.mockResolvedValue(mergedView({ open: [] }));
     mocked.upstreamCommit.mockResolvedValue({
       done: { kind: "committed", committed: { commit: "5add1fa42bbafa25", pre_merge: "951eb723d5e6", files: 15, stash_note: null } },
-      view: upstreamView({ open: [], undo: "5add1fa42bbafa25" }),
+      view: upstreamView({ open: [], undo: "5add1fa42bbafa25", plan: { ...upstreamView().plan!, base: THEIRS } }),
     });
     const t = show(await openWorkbench());
     await settle();
@@ -187,6 +187,10 @@ describe("the Upstream view", () => {
     expect(mocked.upstreamCommit).toHaveBeenCalledWith(null);
     expect(button(t, "upstream-undo").disabled).toBe(false);
     expect(button(t, "upstream-abort").disabled).toBe(true);
+    // Nothing left to merge from that target.
+    expect(byTestId(t, "upstream-status")?.dataset.state).toBe("up_to_date");
+    expect(byTestId(t, "upstream-status")?.textContent).toContain("The fork already contains upstream/main");
+    expect(button(t, "upstream-merge").disabled).toBe(true);
   });
 
   it("offers a stash when the working tree has changes, and says when there is no remote", async () => {
