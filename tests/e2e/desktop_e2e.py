@@ -43,19 +43,27 @@ Flows, on a fresh copy of the demo workspace (a git repository):
      what the preview predicted; the preview read again shows nothing left to add or change; the
      old rule deleted after the dry run and the confirmation; the token is in no file of the
      config folder and in no output (screenshots deploy-*.png).
+ 13. the Upstream view, opened from the activity bar, on the demo's `upstream` remote (release 2.0):
+     the plan before the merge (counts per class, the deleted rule and the Threshold conflict
+     needing the user), a fetch, the merge written and checked (the conflicting spec reported
+     with its markers), the Threshold conflict's three sides and the three-way view, the fork's
+     value kept (the spec checked again clean), the proposed decisions accepted, the merge
+     committed: `git log` shows the merge commit with the fork's HEAD and upstream's release as
+     parents, "Undo last merge" offered (screenshots upstream-*.png). Work left by the earlier
+     steps is committed first, as a user would before merging.
 The demo copy is not trusted (PROWL_CONFIG is an empty folder: nothing is), so the restricted-mode
 banner shows; the first step keeps it restricted, which hides the banner for the session.
 
 Then the app is started again, on a copy of the hostile pack tests/fixtures/sandbox (without its
 runaway detection, which only the time limit stops):
- 13. the restricted-mode banner says the workspace is not trusted, the status bar "Restricted";
+ 14. the restricted-mode banner says the workspace is not trusted, the status bar "Restricted";
      its tests run (in the sandbox): the network and file detections are marked with what they
      tried, their detail lists it ("network — … at rules/network.py:7"), the place opens the
      line; nothing reached the listening server, the planted-file canary is unchanged;
- 14. "Trust this folder" asks once, then the status bar says "Trusted" and the trust store in
+ 15. "Trust this folder" asks once, then the status bar says "Trusted" and the trust store in
      PROWL_CONFIG names the folder; the status bar's "Trusted" revokes it again.
 Screenshots of each main view go to PROWL_E2E_ARTIFACTS (untrusted-pack.png, trusted-pack.png
-for 13 and 14).
+for 14 and 15).
 
 PROWL_CONFIG must be set (tests/run-e2e.sh does, to an empty folder, for tauri-driver and so
 the app): step 12 trusts a folder, which must not land in the developer's own trust store.
@@ -794,6 +802,107 @@ def test_deploy_view(app, ws, server):
                 assert PANTHER_TOKEN.encode() not in fh.read(), f
 
 
+UPSTREAM_CONFLICT = "Demo.Okta.BruteForceLogins"
+UPSTREAM_CONFLICT_SPEC = "rules/okta_rules/demo_okta_brute_force_logins.yml"
+
+
+def upstream_rows(app):
+    return {r.get_attribute("data-id"): r for r in app.driver.find_elements(By.CSS_SELECTOR, tid("upstream-row"))}
+
+
+def test_upstream_view(app, ws):
+    # What the earlier steps left uncommitted (a replayed event's test) is committed first: a
+    # merge starts only on a clean working tree.
+    if git(ws, "status", "--porcelain").strip():
+        git(ws, "add", "-A")
+        git(ws, "commit", "-q", "-m", "Work before the upstream merge")
+    head = git(ws, "rev-parse", "HEAD").strip()
+    app.click(tid("upstream-view-open"))
+    app.wait(tid("upstream-view"))
+    # The plan before anything is written: counts per class, the items that need the user.
+    counts = app.wait_until(
+        "the plan's counts",
+        lambda: {c.get_attribute("data-class"): int(c.get_attribute("data-count"))
+                 for c in app.driver.find_elements(By.CSS_SELECTOR, tid("upstream-count"))})
+    assert counts.get("changed_both", 0) >= 3 and counts.get("new_upstream") == 1, counts
+    assert app.wait(tid("upstream-status")).get_attribute("data-state") == "planned"
+    assert app.wait(tid("upstream-filter-needs_you")).get_attribute("data-count") == "2"
+    assert set(upstream_rows(app)) == {RULE_ID, UPSTREAM_CONFLICT}, set(upstream_rows(app))
+    app.shot("upstream-plan")
+
+    # Fetch: the remote's release tags come into the target picker.
+    app.click(tid("upstream-fetch"))
+    app.wait_until("the releases in the target picker",
+                   lambda: "v2.0.0" in [o.get_attribute("value") for o in app.driver.find_elements(
+                       By.CSS_SELECTOR, tid("upstream-target") + " option")])
+    app.wait(tid("upstream-fetch"))
+
+    # The merge: written into the working tree, then checked by the workers.
+    app.click(tid("upstream-merge"))
+    app.wait_until("the merge written",
+                   lambda: app.driver.find_element(By.CSS_SELECTOR, tid("upstream-status"))
+                   .get_attribute("data-state") == "in_progress", timeout=240)
+    check = app.wait(tid("upstream-check"), timeout=240)
+    assert int(check.get_attribute("data-failed")) >= 1, check.text
+    assert "<<<<<<< fork" in read(ws, UPSTREAM_CONFLICT_SPEC)
+    assert app.wait(tid("upstream-commit")).get_attribute("disabled") is not None
+
+    # The Threshold conflict: its three sides, the check beside it, the three-way view.
+    app.click(tid("upstream-row", f'[data-id="{UPSTREAM_CONFLICT}"]'))
+    app.wait(tid("upstream-detail", f'[data-id="{UPSTREAM_CONFLICT}"]'))
+    conflict = app.wait(tid("upstream-conflict", '[data-key="Threshold"]'))
+    assert conflict.get_attribute("data-state") == "open"
+    assert "Threshold: 20" in app.wait(tid("upstream-conflict-fork")).text
+    assert "Threshold: 10" in app.wait(tid("upstream-conflict-upstream")).text
+    assert app.wait(tid("upstream-item-check")).get_attribute("data-ok") == "false"
+    assert "conflict markers" in app.wait(tid("upstream-check-invalid")).text
+    merge_view = app.wait(tid("upstream-merge-view"))
+    app.wait_until("both sides of the three-way view",
+                   lambda: len(merge_view.find_elements(By.CSS_SELECTOR, ".cm-editor")) == 2)
+    run_palette_command(app, "Toggle the panel", "View: Toggle the panel")
+    app.shot("upstream-conflict")
+    app.driver.execute_script("arguments[0].scrollIntoView({block: 'end'})", merge_view)
+    app.shot("upstream-three-way")
+    # The fork's value: the spec loads again and its tests pass.
+    app.click(tid("upstream-conflict", '[data-key="Threshold"] ') + tid("upstream-take", '[data-take="ours"]'))
+    app.wait_until("the conflict answered for the fork",
+                   lambda: app.driver.find_element(
+                       By.CSS_SELECTOR, tid("upstream-conflict", '[data-key="Threshold"]'))
+                   .get_attribute("data-state") == "ours")
+    app.wait_until("the item checked again",
+                   lambda: app.driver.find_element(By.CSS_SELECTOR, tid("upstream-item-check"))
+                   .get_attribute("data-ok") == "true")
+    spec = read(ws, UPSTREAM_CONFLICT_SPEC)
+    assert "Threshold: 20" in spec and "<<<<<<<" not in spec, spec
+    assert app.wait(tid("upstream-filter-needs_you")).get_attribute("data-count") == "1"
+
+    # The deleted rule's decision: Prowl's proposal taken; then nothing is open.
+    app.click(tid("upstream-accept"))
+    app.wait_until("nothing open",
+                   lambda: app.driver.find_element(By.CSS_SELECTOR, tid("upstream-filter-needs_you"))
+                   .get_attribute("data-count") == "0")
+    commit = app.wait(tid("upstream-commit"))
+    app.wait_until("commit enabled", lambda: commit.get_attribute("disabled") is None)
+    app.shot("upstream-ready")
+    commit.click()
+    app.wait_until("the merge commit",
+                   lambda: git(ws, "rev-parse", "HEAD").strip() != head, timeout=60)
+    parents = git(ws, "log", "-1", "--format=%P").split()
+    assert len(parents) == 2 and parents[0] == head, parents
+    upstream_main = git(ws, "rev-parse", "refs/remotes/upstream/main").strip()
+    assert parents[1] == upstream_main, (parents, upstream_main)
+    subject = git(ws, "log", "-1", "--format=%s").strip()
+    assert subject.startswith("Merge upstream upstream/main"), subject
+    assert git(ws, "status", "--porcelain").strip() == "", git(ws, "status", "--porcelain")
+    app.wait_until("undo offered",
+                   lambda: app.driver.find_element(By.CSS_SELECTOR, tid("upstream-undo"))
+                   .get_attribute("disabled") is None)
+    assert app.wait(tid("upstream-status")).get_attribute("data-state") == "up_to_date"
+    assert app.wait(tid("upstream-merge")).get_attribute("disabled") is not None
+    app.shot("upstream-committed")
+    run_palette_command(app, "Toggle the panel", "View: Toggle the panel")
+
+
 def hostile_pack():
     """A copy of tests/fixtures/sandbox to open untrusted, as rules-workspace/tests/sandbox.rs
     prepares it: its network detection aims at a server listening here, its file detection at
@@ -948,6 +1057,7 @@ def main():
         ("the Replay view", lambda: test_replay_view(app, ws)),
         ("Impact: an edit's alerts against the last commit", lambda: test_replay_impact(app, ws)),
         ("the Deploy view: profile, drift, upload, delete", lambda: test_deploy_view(app, ws, server)),
+        ("the Upstream view: merge, resolve, accept, commit", lambda: test_upstream_view(app, ws)),
     ]
     try:
         run_steps(app, steps, failures)
