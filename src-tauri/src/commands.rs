@@ -664,8 +664,12 @@ pub async fn upstream_fetch<R: Runtime>(
 ) -> Result<Response, ErrorInfo> {
     blocking(move || {
         let mut throttle = Throttle::default();
+        // Every object received is reported once at least (then libgit2 goes on indexing).
+        let mut received_all = false;
         let outcome = shared(&app).upstream_fetch(target.as_deref(), &mut |p| {
-            if throttle.due(p.total_objects > 0 && p.received_objects == p.total_objects) {
+            let last = !received_all && p.received_objects == p.total_objects;
+            received_all |= last;
+            if throttle.due(last) {
                 let _ = on_progress.send(p);
             }
         })?;
