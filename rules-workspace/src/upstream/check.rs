@@ -27,6 +27,16 @@ pub struct ItemCheck {
 }
 
 impl ItemCheck {
+    fn new(id: String, path: String) -> ItemCheck {
+        ItemCheck {
+            id,
+            path,
+            invalid: Vec::new(),
+            failing: Vec::new(),
+            tests: 0,
+        }
+    }
+
     /// Whether the item is valid and its tests pass.
     pub fn ok(&self) -> bool {
         self.invalid.is_empty() && self.failing.is_empty()
@@ -68,13 +78,7 @@ pub fn verify(
         let item = &ws.items[i];
         by_id.insert(
             item.id.clone(),
-            ItemCheck {
-                id: item.id.clone(),
-                path: item.rel_path.clone(),
-                invalid: Vec::new(),
-                failing: Vec::new(),
-                tests: 0,
-            },
+            ItemCheck::new(item.id.clone(), item.rel_path.clone()),
         );
     }
     let rel_to_id: BTreeMap<&str, &str> = selection
@@ -99,13 +103,7 @@ pub fn verify(
             let line = format!("{}: conflict markers: resolve them first", d.rel_path);
             let entry = by_id
                 .entry(d.rel_path.clone())
-                .or_insert_with(|| ItemCheck {
-                    id: d.rel_path.clone(),
-                    path: d.rel_path.clone(),
-                    invalid: Vec::new(),
-                    failing: Vec::new(),
-                    tests: 0,
-                });
+                .or_insert_with(|| ItemCheck::new(d.rel_path.clone(), d.rel_path.clone()));
             if !entry.invalid.contains(&line) {
                 entry.invalid.push(line);
             }
@@ -124,13 +122,7 @@ pub fn verify(
             None => {
                 by_id
                     .entry(d.rel_path.clone())
-                    .or_insert_with(|| ItemCheck {
-                        id: d.rel_path.clone(),
-                        path: d.rel_path.clone(),
-                        invalid: Vec::new(),
-                        failing: Vec::new(),
-                        tests: 0,
-                    })
+                    .or_insert_with(|| ItemCheck::new(d.rel_path.clone(), d.rel_path.clone()))
                     .invalid
                     .push(line);
             }

@@ -433,6 +433,39 @@ fn text_of(bytes: &[u8]) -> Option<String> {
     }
 }
 
+/// The class of something each side has or not; `same` compares two sides' versions.
+fn classify<T>(
+    b: Option<&T>,
+    o: Option<&T>,
+    t: Option<&T>,
+    same: impl Fn(&T, &T) -> bool,
+) -> ChangeClass {
+    match (b, o, t) {
+        (Some(b), Some(o), Some(t)) => match (same(b, o), same(b, t)) {
+            (true, true) => ChangeClass::Unchanged,
+            (true, false) => ChangeClass::ChangedUpstream,
+            (false, true) => ChangeClass::ChangedInFork,
+            (false, false) => ChangeClass::ChangedBoth,
+        },
+        (None, None, Some(_)) => ChangeClass::NewUpstream,
+        (None, Some(_), None) => ChangeClass::NewInFork,
+        (None, Some(_), Some(_)) => ChangeClass::AddedBoth,
+        (Some(_), Some(_), None) => ChangeClass::DeletedUpstream,
+        (Some(_), None, Some(_)) => ChangeClass::DeletedInFork,
+        (Some(_), None, None) | (None, None, None) => ChangeClass::DeletedBoth,
+    }
+}
+
+/// How a line merge settles conflicting regions for a side taken (markers without one).
+fn favor_for(take: Option<Take>) -> Favor {
+    match take {
+        None => Favor::Markers,
+        Some(Take::Ours) => Favor::Ours,
+        Some(Take::Theirs) => Favor::Theirs,
+        Some(Take::Both) => Favor::Union,
+    }
+}
+
 /// Which path wins: the same on both sides, or the side that moved it.
 fn pick_path(b: Option<&str>, o: Option<&str>, t: Option<&str>) -> Result<Option<String>, ()> {
     if o == t || b == t {
@@ -567,20 +600,10 @@ impl Planner<'_> {
         renamed_to: Option<String>,
     ) -> ItemChange {
         let any = o.or(t).or(b).expect("an item is on some side");
-        let class = match (b, o, t) {
-            _ if renamed_to.is_some() => ChangeClass::RenamedUpstream,
-            (Some(b), Some(o), Some(t)) => match (b.same_as(o), b.same_as(t)) {
-                (true, true) => ChangeClass::Unchanged,
-                (true, false) => ChangeClass::ChangedUpstream,
-                (false, true) => ChangeClass::ChangedInFork,
-                (false, false) => ChangeClass::ChangedBoth,
-            },
-            (None, None, Some(_)) => ChangeClass::NewUpstream,
-            (None, Some(_), None) => ChangeClass::NewInFork,
-            (None, Some(_), Some(_)) => ChangeClass::AddedBoth,
-            (Some(_), Some(_), None) => ChangeClass::DeletedUpstream,
-            (Some(_), None, Some(_)) => ChangeClass::DeletedInFork,
-            (Some(_), None, None) | (None, None, None) => ChangeClass::DeletedBoth,
+        let class = if renamed_to.is_some() {
+            ChangeClass::RenamedUpstream
+        } else {
+            classify(b, o, t, |x, y| x.same_as(y))
         };
         let mut change = ItemChange {
             id: id.to_owned(),
@@ -975,12 +998,7 @@ impl Planner<'_> {
             }
             m.notes.push("the spec could not be merged key by key (it does not parse on some side, or is not a block mapping): merged by lines".into());
         }
-        let favor = match res.take {
-            None => Favor::Markers,
-            Some(Take::Ours) => Favor::Ours,
-            Some(Take::Theirs) => Favor::Theirs,
-            Some(Take::Both) => Favor::Union,
-        };
+        let favor = favor_for(res.take);
         let lines = merge_lines(bt.as_bytes(), ot.as_bytes(), tt.as_bytes(), favor);
         m.line_conflict = lines.conflicted;
         m.bytes = lines.text;
@@ -1012,20 +1030,10 @@ impl Planner<'_> {
             let b = self.b.files.get(&path).map(|f| f.0);
             let o = self.o.files.get(&path).map(|f| f.0);
             let t = self.t.files.get(&path).map(|f| f.0);
-            let class = match (b, o, t) {
-                (Some(b), Some(o), Some(t)) => match (b == o, b == t) {
-                    (true, true) => continue,
-                    (true, false) => ChangeClass::ChangedUpstream,
-                    (false, true) => ChangeClass::ChangedInFork,
-                    (false, false) => ChangeClass::ChangedBoth,
-                },
-                (None, None, Some(_)) => ChangeClass::NewUpstream,
-                (None, Some(_), None) => ChangeClass::NewInFork,
-                (None, Some(_), Some(_)) => ChangeClass::AddedBoth,
-                (Some(_), Some(_), None) => ChangeClass::DeletedUpstream,
-                (Some(_), None, Some(_)) => ChangeClass::DeletedInFork,
-                _ => ChangeClass::DeletedBoth,
-            };
+            let class = classify(b.as_ref(), o.as_ref(), t.as_ref(), |x, y| x == y);
+            if class == ChangeClass::Unchanged {
+                continue;
+            }
             let take = self.take(&path);
             let mut change = FileChange {
                 path: path.clone(),
@@ -1059,12 +1067,7 @@ impl Planner<'_> {
                     && x.len().max(y.len()) <= MAX_LINE_MERGE_BYTES
             });
             if let Some((ob, tb)) = mergeable {
-                let favor = match take {
-                    None => Favor::Markers,
-                    Some(Take::Ours) => Favor::Ours,
-                    Some(Take::Theirs) => Favor::Theirs,
-                    Some(Take::Both) => Favor::Union,
-                };
+                let favor = favor_for(take);
                 let m = merge_lines(bb.as_deref().unwrap_or(b""), ob, tb, favor);
                 change.outcome = if m.conflicted {
                     Outcome::Conflict
