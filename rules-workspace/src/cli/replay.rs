@@ -92,6 +92,15 @@ pub struct ReplayArgs {
     /// Worker processes (default: one per core).
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub workers: Option<u16>,
+    /// Run on a Ray cluster: `auto` (the cluster this machine belongs to), `ray://HOST:10001`
+    /// or a head's `HOST:6379`. The nodes read the sources themselves (by the same paths) and
+    /// need only Python and Ray; the driver needs a Python with the cluster's Ray
+    /// (`PROWL_RAY_PYTHON`). The workspace must be trusted (`prowl trust`).
+    #[arg(long, value_name = "ADDRESS", conflicts_with = "read_only")]
+    pub cluster: Option<String>,
+    /// With --cluster: input per task (large JSON-lines files are cut at this size).
+    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_size, requires = "cluster")]
+    pub share_size: usize,
     /// Events per batch sent to a worker.
     #[arg(long, default_value_t = 256, value_name = "N")]
     pub batch: usize,

@@ -205,8 +205,16 @@ pub(super) fn run(args: &ReplayArgs, style: &output::Style) -> Result<ExitCode, 
         Some(rev) => Some(Revision::export(&args.workspace, rev)?),
         None => None,
     };
+    if args.cluster.is_some() && args.compare.is_some() {
+        return Err(usage(
+            "--compare is not available with --cluster yet",
+            Some("replay each revision on the cluster and compare the --out folders, or compare locally"),
+        ));
+    }
     let mut pool = super::worker_pool(&args.workspace, &args.approval, args.workers)?;
-    pool.prewarm(pool.size());
+    if args.cluster.is_none() {
+        pool.prewarm(pool.size());
+    }
     let sources = replay::list_sources(&args.sources)?;
     let keep_all = matches!(args.format, ReplayFormat::Jsonl | ReplayFormat::Csv)
         || args.write_expect.is_some();
@@ -271,18 +279,38 @@ pub(super) fn run(args: &ReplayArgs, style: &output::Style) -> Result<ExitCode, 
             )?;
             (c.after, Some(c.impact))
         }
-        None => (
-            replay::run(
-                &ws,
-                &mut pool,
-                &plan,
-                sources,
-                &options,
-                &mut |p| observer(None, p),
-                sink,
-            )?,
-            None,
-        ),
+        None => match &args.cluster {
+            Some(address) => {
+                let cluster = replay::cluster::ClusterOptions {
+                    share_bytes: args.share_size as u64,
+                    ..replay::cluster::ClusterOptions::new(address)
+                };
+                (
+                    replay::cluster::run_on_cluster(
+                        &ws,
+                        &plan,
+                        sources,
+                        &options,
+                        &cluster,
+                        &mut |p| observer(None, p),
+                        sink,
+                    )?,
+                    None,
+                )
+            }
+            None => (
+                replay::run(
+                    &ws,
+                    &mut pool,
+                    &plan,
+                    sources,
+                    &options,
+                    &mut |p| observer(None, p),
+                    sink,
+                )?,
+                None,
+            ),
+        },
     };
     pool.shutdown();
     if show_progress {
@@ -293,7 +321,8 @@ pub(super) fn run(args: &ReplayArgs, style: &output::Style) -> Result<ExitCode, 
             .map_err(|e| io_error("write to", dir, e))?;
     }
 
-    let mut failed = !report.lost.is_empty();
+    let mut failed =
+        !report.lost.is_empty() || report.cluster.as_ref().is_some_and(|c| c.lost.is_some());
     let actual = Expectations::of(&report, true);
     let mut diff = Vec::new();
     if let Some(want) = &expected {

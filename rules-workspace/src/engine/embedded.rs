@@ -22,6 +22,18 @@ const HARNESS: &str = include_str!("python/prowl_harness.py");
 const AUDIT: &str = include_str!("python/prowl_audit.py");
 const REPLAY: &str = include_str!("python/prowl_replay.py");
 const MATCH: &str = include_str!("python/prowl_match.py");
+const CLUSTER: &str = include_str!("python/prowl_cluster.py");
+
+/// Prowl's Python modules a cluster's node imports from the run's package (file name, text):
+/// the harness, the replay step, the matcher and the cluster task.
+pub fn python_modules() -> [(&'static str, &'static str); 4] {
+    [
+        ("prowl_harness.py", HARNESS),
+        ("prowl_replay.py", REPLAY),
+        ("prowl_match.py", MATCH),
+        ("prowl_cluster.py", CLUSTER),
+    ]
+}
 
 /// The worker as another binary starts it: `args` are what follows `worker` on its command
 /// line (`[--site-packages DIR]`, what `WorkerOptions` passes).

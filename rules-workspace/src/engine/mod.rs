@@ -21,6 +21,8 @@ pub mod protocol;
 pub mod sandbox;
 pub mod worker;
 
+pub use embedded::python_modules;
+
 /// Errors of the engine, each with what to do next.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {

@@ -18,18 +18,58 @@ const BUFFER_BYTES: usize = 256 << 10;
 /// Bytes looked at to tell the format.
 const SNIFF_BYTES: usize = 4096;
 
-/// A reader counting the bytes it passes on, for progress.
+/// A reader counting the bytes it passes on, for progress: those before `limit` only (a
+/// share of a file counts its own bytes, not the end of the record it reads past its range).
 struct Counting<R> {
     inner: R,
     count: Arc<AtomicU64>,
+    at: u64,
+    limit: u64,
 }
 
 impl<R: Read> Read for Counting<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        let next = self.at + n as u64;
+        let counted = next.min(self.limit).saturating_sub(self.at.min(self.limit));
+        self.at = next;
+        self.count.fetch_add(counted, Ordering::Relaxed);
         Ok(n)
     }
+}
+
+/// Whether a file's records can be read by byte ranges: plain (not compressed) JSON lines,
+/// told from its first bytes as a whole read tells them. Arrays, `Records` documents and
+/// compressed files are read whole.
+pub fn splittable(path: &Path) -> io::Result<bool> {
+    let mut file = open_regular(path)?;
+    let prefix = sniff(&mut file)?;
+    Ok(!prefix.starts_with(&[0x1f, 0x8b])
+        && compression_of(&prefix).is_none()
+        && !looks_binary(&prefix)
+        && framing_of(&prefix) == Framing::Lines)
+}
+
+/// Counts the newlines in the first `upto` bytes of `file` (leaving it at `upto`), and tells
+/// whether the last of those bytes is one.
+fn lines_before(file: &mut File, upto: u64) -> io::Result<(u64, bool)> {
+    use std::io::{Seek, SeekFrom};
+    file.seek(SeekFrom::Start(0))?;
+    let mut left = upto;
+    let mut lines = 0u64;
+    let mut last = b'\n';
+    let mut buf = vec![0u8; BUFFER_BYTES];
+    while left > 0 {
+        let want = (left as usize).min(buf.len());
+        let n = file.read(&mut buf[..want])?;
+        if n == 0 {
+            break;
+        }
+        lines += memchr::memchr_iter(b'\n', &buf[..n]).count() as u64;
+        last = buf[n - 1];
+        left -= n as u64;
+    }
+    Ok((lines, last == b'\n'))
 }
 
 /// How a file's records are framed.
@@ -61,6 +101,8 @@ pub(super) struct FileReader {
     state: ArrayState,
     next_index: u64,
     gzip: bool,
+    /// A share's bytes (`start..end`): records starting at or after `end` are the next share's.
+    range: Option<(u64, u64)>,
 }
 
 /// What reading a file gave.
@@ -250,6 +292,26 @@ impl FileReader {
             offset: None,
             detail,
         };
+        if let (Some((start, end)), Input::File(path)) = (source.range, &source.input) {
+            let split =
+                splittable(path).map_err(|e| problem(ProblemKind::Unreadable, e.to_string()))?;
+            if split {
+                return FileReader::open_range(source, path, start, end, counter, max_record_bytes)
+                    .map_err(|e| problem(ProblemKind::ReadError, e.to_string()));
+            }
+            if start > 0 {
+                // Read whole by the share starting at 0.
+                return Ok(FileReader {
+                    name,
+                    splitter: Splitter::new(Box::new(io::empty()), max_record_bytes),
+                    framing: Framing::Lines,
+                    state: ArrayState::Open,
+                    next_index: 0,
+                    gzip: false,
+                    range: Some((start, start)),
+                });
+            }
+        }
         let raw: Box<dyn Read + Send> = match &source.input {
             Input::Stdin => Box::new(io::stdin()),
             Input::File(path) => Box::new(
@@ -259,6 +321,8 @@ impl FileReader {
         let mut raw = Counting {
             inner: raw,
             count: counter.clone(),
+            at: 0,
+            limit: u64::MAX,
         };
         let prefix = sniff(&mut raw).map_err(|e| problem(ProblemKind::ReadError, e.to_string()))?;
         let gzip = prefix.starts_with(&[0x1f, 0x8b]);
@@ -302,7 +366,54 @@ impl FileReader {
             state: ArrayState::Open,
             next_index: 0,
             gzip,
+            range: None,
         })
+    }
+
+    /// A share of a plain JSON-lines file: the records whose first byte is in `start..end`,
+    /// with their lines and offsets in the whole file.
+    fn open_range(
+        source: &SourceFile,
+        path: &Path,
+        start: u64,
+        end: u64,
+        counter: &Arc<AtomicU64>,
+        max_record_bytes: usize,
+    ) -> io::Result<FileReader> {
+        let mut file = open_regular(path)?;
+        let (newlines, at_line_start) = lines_before(&mut file, start)?;
+        let text: Decoded = Box::new(BufReader::with_capacity(
+            BUFFER_BYTES,
+            Counting {
+                inner: file,
+                count: counter.clone(),
+                at: start,
+                limit: end,
+            },
+        ));
+        let mut splitter = Splitter::starting_at(text, max_record_bytes, newlines + 1, start);
+        if !at_line_start {
+            // The line under way at `start` belongs to the share before.
+            let mut scratch = Vec::new();
+            splitter.skip_line(&mut scratch)?;
+        }
+        Ok(FileReader {
+            name: source.name.clone(),
+            splitter,
+            framing: Framing::Lines,
+            state: ArrayState::Open,
+            next_index: 0,
+            gzip: false,
+            range: Some((start, end)),
+        })
+    }
+
+    /// Bytes of text this reader went through (of its share only, for a share).
+    pub(super) fn decoded(&self) -> u64 {
+        match self.range {
+            Some((start, end)) => self.splitter.offset().min(end).saturating_sub(start),
+            None => self.splitter.offset(),
+        }
     }
 
     fn problem_here(&self, kind: ProblemKind, detail: impl Into<String>) -> Problem {
@@ -337,6 +448,9 @@ impl FileReader {
     fn step_line(&mut self, buf: &mut Vec<u8>) -> io::Result<Step> {
         loop {
             match self.splitter.next_line(buf)? {
+                Next::Record(span) if self.range.is_some_and(|(_, end)| span.offset >= end) => {
+                    return Ok(Step::End(None))
+                }
                 Next::Record(span) => {
                     if span.line == 1 && buf.starts_with(b"\xef\xbb\xbf") {
                         buf.drain(..3);

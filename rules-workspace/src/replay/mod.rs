@@ -15,6 +15,7 @@
 //! Comparing: [`compare`] replays the same events through a git revision's detections and the
 //! working tree's, and pairs their alerts (`prowl replay --compare REV`).
 
+pub mod cluster;
 pub mod compare;
 pub mod expect;
 pub mod fields;
@@ -23,6 +24,7 @@ pub mod group;
 pub mod matches;
 pub mod problem;
 pub mod run;
+pub mod share;
 pub mod source;
 mod split;
 pub mod time;
@@ -34,7 +36,7 @@ pub use run::{
     plan, plan_for, run, ReplayError, ReplayOptions, ReplayPlan, ReplayProgress, ReplayReport,
 };
 pub use source::{
-    list_sources, read_only, Event, EventReader, Origin, ReadOptions, ReadStats, SourceError,
-    SourceFile, Sources,
+    list_sources, read_only, splittable, Event, EventReader, Input, Origin, ReadOptions, ReadStats,
+    SourceError, SourceFile, Sources,
 };
 pub use time::EventTime;

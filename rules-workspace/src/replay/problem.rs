@@ -1,12 +1,14 @@
 //! Problems in replay's input: their kinds, where each is, and the tally that counts them by
 //! kind and keeps the first few places of each.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// A kind of problem in the input; each is counted and the replay goes on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, ts_rs::TS)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ts_rs::TS,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ProblemKind {
     /// A line or element that is not JSON.
@@ -117,7 +119,7 @@ impl ProblemKind {
 }
 
 /// One problem and where it is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Problem {
     /// What kind of problem.
     pub kind: ProblemKind,
@@ -156,7 +158,7 @@ pub struct ProblemTally {
 }
 
 /// One kind's count and first places, as reports show them.
-#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
 pub struct ProblemCount {
     /// The kind.
     pub kind: ProblemKind,
@@ -181,6 +183,17 @@ impl ProblemTally {
         entry.0 += 1;
         if entry.1.len() < self.keep {
             entry.1.push(problem);
+        }
+    }
+
+    /// Counts another read's problems after these ones (the shares of a cluster replay, in
+    /// the order of the files): counts add up, first places are kept in order.
+    pub fn merge(&mut self, counts: Vec<ProblemCount>) {
+        for c in counts {
+            let entry = self.kinds.entry(c.kind).or_default();
+            entry.0 += c.count;
+            let room = self.keep.saturating_sub(entry.1.len());
+            entry.1.extend(c.first.into_iter().take(room));
         }
     }
 

@@ -118,6 +118,24 @@ pub struct ReplayPlan {
 }
 
 impl ReplayPlan {
+    /// The detections as the workers build them, in plan order.
+    pub(super) fn requests(&self) -> Vec<&ReplayDetection> {
+        self.detections.iter().map(|d| &d.request).collect()
+    }
+
+    /// Per route, its detections that were built (`live`).
+    pub(super) fn routes_of_live(&self, live: &[bool]) -> Vec<Vec<u32>> {
+        self.routes
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .copied()
+                    .filter(|&d| live.get(d as usize).copied().unwrap_or(false))
+                    .collect()
+            })
+            .collect()
+    }
+
     /// The detections reading `log_type`, by index.
     pub fn route(&self, log_type: &str) -> Option<&[u32]> {
         self.route_of
@@ -301,7 +319,7 @@ pub fn plan_for(ws: &Workspace, options: &ReplayOptions) -> ReplayPlan {
 }
 
 /// The load request of a replay: the workspace's helpers and models, then its detections.
-fn load_request(ws: &Workspace, plan: &ReplayPlan, destinations: &[String]) -> Load {
+pub(super) fn load_request(ws: &Workspace, plan: &ReplayPlan, destinations: &[String]) -> Load {
     let mut load = crate::testing::workspace_load(ws, destinations);
     if let Request::LoadWorkspace(l) = &mut load.request {
         l.replay = Some(plan.detections.iter().map(|d| d.request.clone()).collect());
@@ -439,6 +457,8 @@ pub struct ReplayReport {
     pub cancelled: bool,
     /// Things to know about the result (inline filters not applied, …).
     pub notes: Vec<String>,
+    /// What the cluster did, for a replay on one (`--cluster`).
+    pub cluster: Option<super::cluster::ClusterRun>,
 }
 
 /// Why a replay could not run.
@@ -456,6 +476,9 @@ pub enum ReplayError {
     /// A source could not be listed.
     #[error(transparent)]
     Sources(#[from] super::SourceError),
+    /// The cluster could not run the replay.
+    #[error(transparent)]
+    Cluster(#[from] super::cluster::ClusterError),
     /// The revision to compare with could not be read.
     #[error("cannot compare with {revision}: {message}")]
     Revision {
@@ -474,6 +497,7 @@ impl crate::error::UserError for ReplayError {
             ReplayError::Io(_) => "io",
             ReplayError::Revision { .. } => "git",
             ReplayError::Sources(e) => e.family(),
+            ReplayError::Cluster(e) => e.family(),
         }
     }
 
@@ -484,6 +508,7 @@ impl crate::error::UserError for ReplayError {
             ReplayError::Io(_) => "write_failed",
             ReplayError::Revision { .. } => "revision_unreadable",
             ReplayError::Sources(e) => e.name(),
+            ReplayError::Cluster(e) => e.name(),
         }
     }
 
@@ -497,6 +522,7 @@ impl crate::error::UserError for ReplayError {
                 Some("check the free space of the temp folder and of --out".into())
             }
             ReplayError::Sources(e) => e.hint(),
+            ReplayError::Cluster(e) => e.hint(),
             ReplayError::Revision { .. } => Some(
                 "--compare takes a revision of the workspace's repository: HEAD, a branch, a tag, HEAD~3, a commit ID".into(),
             ),
@@ -505,17 +531,123 @@ impl crate::error::UserError for ReplayError {
 }
 
 /// The kept part of an event in flight: enough to place a match.
-struct InFlight {
-    time: i64,
-    seq: u64,
-    origin: Origin,
+#[derive(Debug, Clone)]
+pub struct InFlight {
+    /// Its event time (ns since the epoch).
+    pub time: i64,
+    /// Its place in the read ([`super::Event::seq`]).
+    pub seq: u64,
+    /// Where it was read.
+    pub origin: Origin,
     /// The event's JSON, when the replay keeps events (`--out`).
-    value: Option<Box<serde_json::value::RawValue>>,
+    pub value: Option<Box<serde_json::value::RawValue>>,
 }
 
-struct Job {
-    events: Vec<InFlight>,
-    wire: Box<serde_json::value::RawValue>,
+/// A batch of events for the detection step: the events' places, and the batch as the
+/// workers read it (`[[route, event], …]`, JSON text written once).
+#[derive(Debug)]
+pub struct Job {
+    /// The events, in the batch's order.
+    pub events: Vec<InFlight>,
+    /// The batch's JSON.
+    pub wire: Box<serde_json::value::RawValue>,
+}
+
+/// Which route each log type takes, and whether a route has a detection that runs.
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
+pub struct RouteTable {
+    /// Log type (or `query:…`, `resource:…`) to route.
+    pub route_of: HashMap<String, u32>,
+    /// Per route: some detection of it was built and runs.
+    pub live: Vec<bool>,
+}
+
+impl RouteTable {
+    /// The routes of `plan`, with the detections marked `live` (built).
+    pub fn new(plan: &ReplayPlan, live: &[bool]) -> RouteTable {
+        RouteTable {
+            route_of: plan.route_of.clone(),
+            live: plan
+                .routes
+                .iter()
+                .map(|r| {
+                    r.iter()
+                        .any(|&d| live.get(d as usize).copied().unwrap_or(false))
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The reading half of the detection step, the same on a local machine and on a cluster's
+/// node: events from `reader`, routed by log type, written as batches of `batch_events`
+/// handed to `send` (which returns `false` to stop). Stops too when `stop` is set. Returns the
+/// events no route takes, by log type.
+pub fn batches(
+    reader: &mut EventReader,
+    table: &RouteTable,
+    batch_events: usize,
+    keep_events: bool,
+    stop: &AtomicBool,
+    events_read: &AtomicU64,
+    mut send: impl FnMut(Job) -> bool,
+) -> BTreeMap<String, u64> {
+    let batch_events = batch_events.max(1);
+    let mut unrouted: BTreeMap<String, u64> = BTreeMap::new();
+    // The batch is written as JSON text as events come: `[[route, event], …]`, each event as
+    // read (a lake export) or serialised from its map (a completed raw log).
+    let mut wire = String::with_capacity(batch_events * 512);
+    let mut kept: Vec<InFlight> = Vec::with_capacity(batch_events);
+    let mut take = |wire: &mut String, kept: &mut Vec<InFlight>| -> bool {
+        wire.push(']');
+        let text = std::mem::replace(wire, String::with_capacity(batch_events * 512));
+        let Ok(wire) = serde_json::value::RawValue::from_string(text) else {
+            return false;
+        };
+        send(Job {
+            events: std::mem::replace(kept, Vec::with_capacity(batch_events)),
+            wire,
+        })
+    };
+    for event in reader.by_ref() {
+        events_read.fetch_add(1, Ordering::Relaxed);
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let route = match table.route_of.get(&*event.log_type) {
+            Some(&r) if table.live.get(r as usize).copied().unwrap_or(false) => r,
+            _ => {
+                *unrouted.entry(event.log_type.to_string()).or_default() += 1;
+                continue;
+            }
+        };
+        let text = match event.raw {
+            Some(raw) => raw,
+            None => match serde_json::value::to_raw_value(&event.value) {
+                Ok(raw) => raw,
+                Err(_) => continue,
+            },
+        };
+        wire.push(if kept.is_empty() { '[' } else { ',' });
+        wire.push('[');
+        wire.push_str(&route.to_string());
+        wire.push(',');
+        wire.push_str(text.get());
+        wire.push(']');
+        kept.push(InFlight {
+            time: event.event_time.unix_nanos(),
+            seq: event.seq,
+            origin: event.origin,
+            value: keep_events.then_some(text),
+        });
+        if kept.len() >= batch_events && !take(&mut wire, &mut kept) {
+            return unrouted;
+        }
+    }
+    if !kept.is_empty() && !stop.load(Ordering::Relaxed) {
+        take(&mut wire, &mut kept);
+    }
+    unrouted
 }
 
 const KEPT_ERRORS: usize = 3;
@@ -574,19 +706,8 @@ impl AlertSink for NoSink {
     }
 }
 
-/// Replays `sources` through the detections of `plan` on `pool`'s workers. `observer` sees
-/// the progress after each batch and returns `false` to stop (the report then covers what
-/// was done, `cancelled`); `sink` receives every alert and its events.
-pub fn run(
-    ws: &Workspace,
-    pool: &mut Pool,
-    plan: &ReplayPlan,
-    sources: Sources,
-    options: &ReplayOptions,
-    observer: &mut dyn FnMut(&ReplayProgress) -> bool,
-    sink: &mut dyn AlertSink,
-) -> Result<ReplayReport, ReplayError> {
-    let started = Instant::now();
+/// An empty report of `plan`'s detections, with the notes about `options`' inputs.
+pub(super) fn new_report(plan: &ReplayPlan, options: &ReplayOptions) -> ReplayReport {
     let mut report = ReplayReport {
         skipped: plan.skipped.clone(),
         detections: plan
@@ -608,6 +729,59 @@ pub fn run(
             ));
         }
     }
+    report
+}
+
+/// The groups of files a replay reads, in order, each with how its records are read: the
+/// logs, then each query's rows, then the resources.
+pub(super) fn input_groups(
+    sources: Sources,
+    options: &ReplayOptions,
+) -> Result<Vec<(Sources, ReadOptions)>, ReplayError> {
+    let mut groups = vec![(
+        sources,
+        ReadOptions {
+            raw_exports: true,
+            ..options.read.clone()
+        },
+    )];
+    let rows = |rows: Rows, log_type: Option<String>| ReadOptions {
+        rows: Some(rows),
+        log_type,
+        time_field: None,
+        source_label: None,
+        raw_exports: true,
+        ..options.read.clone()
+    };
+    for (query, path) in &options.query_results {
+        groups.push((
+            super::list_sources(std::slice::from_ref(path))?,
+            rows(Rows::Query(query.clone()), None),
+        ));
+    }
+    if !options.resources.is_empty() {
+        groups.push((
+            super::list_sources(&options.resources)?,
+            rows(Rows::Resources, options.resource_type.clone()),
+        ));
+    }
+    Ok(groups)
+}
+
+/// Replays `sources` through the detections of `plan` on `pool`'s workers. `observer` sees
+/// the progress after each batch and returns `false` to stop (the report then covers what
+/// was done, `cancelled`); `sink` receives every alert and its events.
+pub fn run(
+    ws: &Workspace,
+    pool: &mut Pool,
+    plan: &ReplayPlan,
+    sources: Sources,
+    options: &ReplayOptions,
+    observer: &mut dyn FnMut(&ReplayProgress) -> bool,
+    sink: &mut dyn AlertSink,
+) -> Result<ReplayReport, ReplayError> {
+    let started = Instant::now();
+    let mut report = new_report(plan, options);
 
     // Load and build the detections on the first worker: a broken helper ends the replay here.
     let load = load_request(ws, plan, &options.available_destinations);
@@ -628,41 +802,17 @@ pub fn run(
         }
         keep_output(&mut report, &prepared.output, prepared.output.len() as u64);
     }
-    let routes: Vec<Vec<u32>> = plan
-        .routes
-        .iter()
-        .map(|r| r.iter().copied().filter(|&d| live[d as usize]).collect())
-        .collect();
+    let routes = plan.routes_of_live(&live);
 
     let workers = options.workers.clamp(1, pool.size());
     report.workers = workers;
     let cancelled = AtomicBool::new(false);
     let events_read = Arc::new(AtomicU64::new(0));
-    let mut reader = EventReader::new(
-        sources,
-        ReadOptions {
-            raw_exports: true,
-            ..options.read.clone()
-        },
-    );
-    let rows = |rows: Rows, log_type: Option<String>| ReadOptions {
-        rows: Some(rows),
-        log_type,
-        time_field: None,
-        source_label: None,
-        ..options.read.clone()
-    };
-    for (query, path) in &options.query_results {
-        reader.add(
-            super::list_sources(std::slice::from_ref(path))?,
-            rows(Rows::Query(query.clone()), None),
-        );
-    }
-    if !options.resources.is_empty() {
-        reader.add(
-            super::list_sources(&options.resources)?,
-            rows(Rows::Resources, options.resource_type.clone()),
-        );
+    let mut groups = input_groups(sources, options)?.into_iter();
+    let (first, first_read) = groups.next().expect("the logs' group");
+    let mut reader = EventReader::new(first, first_read);
+    for (more, read) in groups {
+        reader.add(more, read);
     }
     let bytes_read = reader.bytes_counter();
     let total_bytes = reader.stats().total_bytes;
@@ -673,69 +823,20 @@ pub fn run(
     let keep_events = options.keep_events;
     let route_table = routes.clone();
 
+    let table = RouteTable::new(plan, &live);
     let (read_stats, tally, unrouted) = std::thread::scope(|scope| {
         let (cancelled, events_read) = (&cancelled, &events_read);
-        let plan_ref = plan;
-        let routes_ref = &routes;
+        let table = &table;
         let producer = scope.spawn(move || {
-            let mut unrouted: BTreeMap<String, u64> = BTreeMap::new();
-            // The batch is written as JSON text as events come: `[[route, event], …]`, each
-            // event as read (a lake export) or serialised from its map (a completed raw log).
-            let mut wire = String::with_capacity(batch_events * 512);
-            let mut kept: Vec<InFlight> = Vec::with_capacity(batch_events);
-            let mut seq = 0u64;
-            let send = |wire: &mut String, kept: &mut Vec<InFlight>| -> bool {
-                wire.push(']');
-                let text = std::mem::replace(wire, String::with_capacity(batch_events * 512));
-                let Ok(wire) = serde_json::value::RawValue::from_string(text) else {
-                    return false;
-                };
-                let job = Job {
-                    events: std::mem::replace(kept, Vec::with_capacity(batch_events)),
-                    wire,
-                };
-                job_tx.send(job).is_ok()
-            };
-            for event in reader.by_ref() {
-                seq += 1;
-                events_read.store(seq, Ordering::Relaxed);
-                if cancelled.load(Ordering::Relaxed) {
-                    break;
-                }
-                let Some(route) = plan_ref.route_of.get(&*event.log_type).copied() else {
-                    *unrouted.entry(event.log_type.to_string()).or_default() += 1;
-                    continue;
-                };
-                if routes_ref[route as usize].is_empty() {
-                    *unrouted.entry(event.log_type.to_string()).or_default() += 1;
-                    continue;
-                }
-                let text = match event.raw {
-                    Some(raw) => raw,
-                    None => match serde_json::value::to_raw_value(&event.value) {
-                        Ok(raw) => raw,
-                        Err(_) => continue,
-                    },
-                };
-                wire.push(if kept.is_empty() { '[' } else { ',' });
-                wire.push('[');
-                wire.push_str(&route.to_string());
-                wire.push(',');
-                wire.push_str(text.get());
-                wire.push(']');
-                kept.push(InFlight {
-                    time: event.event_time.unix_nanos(),
-                    seq,
-                    origin: event.origin,
-                    value: keep_events.then_some(text),
-                });
-                if kept.len() >= batch_events && !send(&mut wire, &mut kept) {
-                    break;
-                }
-            }
-            if !kept.is_empty() && !cancelled.load(Ordering::Relaxed) {
-                send(&mut wire, &mut kept);
-            }
+            let unrouted = batches(
+                &mut reader,
+                table,
+                batch_events,
+                keep_events,
+                cancelled,
+                events_read,
+                |job| job_tx.send(job).is_ok(),
+            );
             drop(job_tx);
             (reader.stats(), reader.problems().clone(), unrouted)
         });
@@ -757,7 +858,9 @@ pub fn run(
                 done += job.events.len() as u64;
                 match answer {
                     Ok(a) => {
-                        if let Err(e) = take_answer(plan, &job, a, &mut report, &mut sorter) {
+                        report.events_evaluated += job.events.len() as u64;
+                        if let Err(e) = take_answer(plan, &job.events, a, &mut report, &mut sorter)
+                        {
                             sort_error.get_or_insert(e);
                         }
                     }
@@ -800,13 +903,25 @@ pub fn run(
     report.problem_count = tally.total();
     report.problems = tally.counts();
     report.read = read_stats;
-    // The grouping step, in event-time order.
+    finish(plan, options, sorter, &mut report, sink, started)?;
+    Ok(report)
+}
+
+/// The grouping step over every match, in event-time order, then the report's totals.
+pub(super) fn finish(
+    plan: &ReplayPlan,
+    options: &ReplayOptions,
+    sorter: MatchSorter,
+    report: &mut ReplayReport,
+    sink: &mut dyn AlertSink,
+    started: Instant,
+) -> Result<(), ReplayError> {
     let mut grouper = Grouper::new(plan.detections.iter().map(|d| d.group.clone()).collect());
     let limit = options.alert_limit;
     {
         let mut counted = Tally {
             inner: sink,
-            report: &mut report,
+            report,
             limit,
         };
         for m in sorter.finish() {
@@ -822,10 +937,10 @@ pub fn run(
         report.events_per_second = report.read.events as f64 / seconds;
         report.mb_per_second = report.read.bytes_read as f64 / 1e6 / seconds;
     }
-    Ok(report)
+    Ok(())
 }
 
-fn keep_output(report: &mut ReplayReport, text: &str, printed: u64) {
+pub(super) fn keep_output(report: &mut ReplayReport, text: &str, printed: u64) {
     report.printed += printed;
     if report.output.len() < KEPT_OUTPUT && !text.is_empty() {
         let room = KEPT_OUTPUT - report.output.len();
@@ -837,21 +952,21 @@ fn keep_output(report: &mut ReplayReport, text: &str, printed: u64) {
     }
 }
 
-/// An answer's hits and errors as matches, counted in the report.
-fn take_answer(
+/// An answer's hits and errors as matches, counted in the report; `events` are the events
+/// its indexes name.
+pub(super) fn take_answer(
     plan: &ReplayPlan,
-    job: &Job,
+    events: &[InFlight],
     answer: ReplayBatchAnswer,
     report: &mut ReplayReport,
     sorter: &mut MatchSorter,
 ) -> std::io::Result<()> {
-    report.events_evaluated += job.events.len() as u64;
     report.runs += answer.evaluated;
     keep_output(report, &answer.output, answer.printed);
     let event_json = |e: &InFlight| e.value.clone();
     for hit in answer.matches {
         let (Some(e), Some(d)) = (
-            job.events.get(hit.e as usize),
+            events.get(hit.e as usize),
             plan.detections.get(hit.d as usize),
         ) else {
             continue;
@@ -883,7 +998,7 @@ fn take_answer(
     }
     for err in answer.errors {
         let (Some(e), Some(_)) = (
-            job.events.get(err.e as usize),
+            events.get(err.e as usize),
             plan.detections.get(err.d as usize),
         ) else {
             continue;

@@ -18,6 +18,7 @@
 //!   symbolic links leading out of the folder are passed over and counted.
 
 use super::fields::{self, Completion, Incomplete};
+pub use super::file::splittable;
 use super::file::{FileReader, Step};
 use super::problem::{Problem, ProblemKind, ProblemTally};
 use super::split::{self, RecordSpan};
@@ -123,6 +124,29 @@ pub struct SourceFile {
     pub name: Arc<str>,
     /// Its size in bytes when known (not for standard input).
     pub size: Option<u64>,
+    /// Only the records starting in these bytes (`start..end`) are read: a share of a large
+    /// JSON-lines file on a cluster. Lines keep their numbers in the whole file. A file that
+    /// cannot be split ([`splittable`]) is read whole by its share starting at 0, and not at all
+    /// by the others.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub range: Option<(u64, u64)>,
+    /// Its number in the replay's list of files, for the order of events ([`Event::seq`]);
+    /// `None`: its place in the reader's list.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub number: Option<u64>,
+}
+
+impl SourceFile {
+    /// A whole file, numbered by its place in the list.
+    pub fn new(input: Input, name: Arc<str>, size: Option<u64>) -> SourceFile {
+        SourceFile {
+            input,
+            name,
+            size,
+            range: None,
+            number: None,
+        }
+    }
 }
 
 /// The files a list of sources names, in the order they are read.
@@ -164,11 +188,9 @@ pub fn list_sources(paths: &[PathBuf]) -> Result<Sources, SourceError> {
     for path in paths {
         if path.as_os_str() == "-" {
             if !sources.files.iter().any(|f| f.input == Input::Stdin) {
-                sources.files.push(SourceFile {
-                    input: Input::Stdin,
-                    name: Arc::from("-"),
-                    size: None,
-                });
+                sources
+                    .files
+                    .push(SourceFile::new(Input::Stdin, Arc::from("-"), None));
             }
             continue;
         }
@@ -180,11 +202,11 @@ pub fn list_sources(paths: &[PathBuf]) -> Result<Sources, SourceError> {
             },
         })?;
         if meta.is_file() {
-            sources.files.push(SourceFile {
-                input: Input::File(path.clone()),
-                name: Arc::from(path.display().to_string()),
-                size: Some(meta.len()),
-            });
+            sources.files.push(SourceFile::new(
+                Input::File(path.clone()),
+                Arc::from(path.display().to_string()),
+                Some(meta.len()),
+            ));
         } else if meta.is_dir() {
             let root = std::fs::canonicalize(path).map_err(|e| SourceError::Unreadable {
                 path: path.clone(),
@@ -288,11 +310,11 @@ impl Walk<'_> {
                 self.folder(&path, &real_path);
             } else if meta.is_file() {
                 if self.seen.insert(real_path) {
-                    self.sources.files.push(SourceFile {
-                        input: Input::File(path.clone()),
-                        name: Arc::from(path.display().to_string()),
-                        size: Some(meta.len()),
-                    });
+                    self.sources.files.push(SourceFile::new(
+                        Input::File(path.clone()),
+                        Arc::from(path.display().to_string()),
+                        Some(meta.len()),
+                    ));
                 }
             } else {
                 let kind = kind_of(&meta);
@@ -344,6 +366,17 @@ pub struct Event {
     pub event_time: EventTime,
     /// Where it was read.
     pub origin: Origin,
+    /// Its place in the read: the file's number and the record's offset in it, so that the
+    /// order of events is the same however the files are split among readers.
+    pub seq: u64,
+}
+
+/// Bits of [`Event::seq`] for the offset in a file (1 TiB); the file's number is above them.
+const SEQ_OFFSET_BITS: u32 = 40;
+
+/// [`Event::seq`] of a record: its file's number, then its offset.
+pub fn seq_of(file_number: u64, offset: u64) -> u64 {
+    (file_number << SEQ_OFFSET_BITS) | offset.min((1 << SEQ_OFFSET_BITS) - 1)
 }
 
 /// How to read: what raw events lack and the limits.
@@ -385,7 +418,7 @@ impl Default for ReadOptions {
 }
 
 /// Counts of a read so far.
-#[derive(Debug, Clone, Default, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct ReadStats {
     /// Files opened (standard input counts as one).
     pub files: u64,
@@ -420,8 +453,12 @@ struct Parsed {
 /// (consolidating its free lists) than the second core gave back, and the later pieces of
 /// replay need the cores for the Python workers.
 pub struct EventReader {
-    /// Files to read, each with the index of its completion.
-    pending: VecDeque<(SourceFile, usize)>,
+    /// Files to read, each with the index of its completion and its number.
+    pending: VecDeque<(SourceFile, usize, u64)>,
+    /// The number of the file being read.
+    number: u64,
+    /// The numbers given so far.
+    numbered: u64,
     current: Option<FileReader>,
     max_record_bytes: usize,
     /// How the records of each group of files are completed ([`EventReader::add`]).
@@ -446,8 +483,19 @@ impl EventReader {
             total_bytes: sources.total_bytes(),
             ..ReadStats::default()
         };
+        let numbered = sources.files.len() as u64;
         EventReader {
-            pending: sources.files.into_iter().map(|f| (f, 0)).collect(),
+            pending: sources
+                .files
+                .into_iter()
+                .enumerate()
+                .map(|(i, f)| {
+                    let n = f.number.unwrap_or(i as u64);
+                    (f, 0, n)
+                })
+                .collect(),
+            number: 0,
+            numbered,
             current: None,
             max_record_bytes: options.max_record_bytes,
             completions: vec![completion_of(options)],
@@ -474,8 +522,13 @@ impl EventReader {
         };
         let index = self.completions.len();
         self.completions.push(completion_of(options));
+        let first = self.numbered;
+        self.numbered += sources.files.len() as u64;
         self.pending
-            .extend(sources.files.into_iter().map(|f| (f, index)));
+            .extend(sources.files.into_iter().enumerate().map(|(i, f)| {
+                let n = f.number.unwrap_or(first + i as u64);
+                (f, index, n)
+            }));
     }
 
     /// The problems met so far.
@@ -497,7 +550,7 @@ impl EventReader {
 
     fn finish_file(&mut self) {
         if let Some(file) = self.current.take() {
-            self.stats.bytes_decoded += file.splitter.offset();
+            self.stats.bytes_decoded += file.decoded();
         }
     }
 
@@ -506,8 +559,9 @@ impl EventReader {
     fn next_result(&mut self) -> Option<Result<Parsed, Problem>> {
         loop {
             if self.current.is_none() {
-                let (source, completion) = self.pending.pop_front()?;
+                let (source, completion, number) = self.pending.pop_front()?;
                 self.completion = completion;
+                self.number = number;
                 self.stats.files += 1;
                 match FileReader::open(&source, &self.bytes_read, self.max_record_bytes) {
                     Ok(file) => self.current = Some(file),
@@ -696,12 +750,14 @@ impl Iterator for EventReader {
             if let Some(n) = self.stats.events_by_log_type.get_mut(&*log_type) {
                 *n += 1;
             }
+            let seq = seq_of(self.number, parsed.origin.offset);
             return Some(Event {
                 value: parsed.value,
                 raw: parsed.raw,
                 log_type,
                 event_time: parsed.event_time,
                 origin: parsed.origin,
+                seq,
             });
         }
     }

@@ -58,6 +58,24 @@ impl<R: BufRead> Splitter<R> {
         }
     }
 
+    /// Reads `input`, which starts at `offset` of a stream, on line `line`.
+    pub fn starting_at(input: R, max_len: usize, line: u64, offset: u64) -> Splitter<R> {
+        Splitter {
+            input,
+            line,
+            offset,
+            max_len,
+        }
+    }
+
+    /// Skips the rest of the current line, its newline included.
+    pub fn skip_line(&mut self, scratch: &mut Vec<u8>) -> io::Result<()> {
+        let keep = std::mem::replace(&mut self.max_len, 0);
+        let result = self.next_line(scratch).map(|_| ());
+        self.max_len = keep;
+        result
+    }
+
     /// The current line (1-based).
     pub fn line(&self) -> u64 {
         self.line

@@ -371,7 +371,9 @@ _ATTEMPTS = []
 _ATTEMPTS_DROPPED = [0]
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 _OS_FILE = os.path.abspath(os.__file__)
-_OWN_FILES = frozenset({"prowl_harness.py", "prowl_worker.py", "prowl_replay.py"})
+_OWN_FILES = frozenset(
+    {"prowl_harness.py", "prowl_worker.py", "prowl_replay.py", "prowl_cluster.py"}
+)
 
 
 def _take_attempts():
@@ -1062,7 +1064,7 @@ def _frames(st, exc):
         filename = frame.filename
         if (
             filename == _HARNESS_FILE
-            or filename in _OWN_FILES
+            or os.path.basename(filename) in _OWN_FILES
             or filename.startswith(st.core.dir)
             or filename.startswith("<frozen importlib")
         ):

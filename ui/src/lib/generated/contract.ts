@@ -338,6 +338,70 @@ view: WorkspaceView,
  */
 warnings: Array<string>, };
 
+export type ClusterNode = { 
+/**
+ * Ray's node ID.
+ */
+id: string, 
+/**
+ * Its address.
+ */
+address: string | null, 
+/**
+ * Its CPUs.
+ */
+cpus: number, 
+/**
+ * Its Python (`3.11`).
+ */
+python: string | null, 
+/**
+ * Its Ray.
+ */
+ray: string | null, 
+/**
+ * Its machine (`x86_64`).
+ */
+machine: string | null, 
+/**
+ * Input files it cannot see (the first few).
+ */
+missing: Array<string>, 
+/**
+ * Why it did not answer.
+ */
+error: string | null, };
+
+export type ClusterRun = { 
+/**
+ * The address.
+ */
+address: string, 
+/**
+ * Its Ray version.
+ */
+ray: string, 
+/**
+ * Its nodes.
+ */
+nodes: Array<ClusterNode>, 
+/**
+ * Tasks (shares of the input).
+ */
+tasks: number, 
+/**
+ * Tasks that ended with results.
+ */
+tasks_done: number, 
+/**
+ * Tasks that failed after their retries; their inputs are in the report's `lost`.
+ */
+tasks_failed: number, 
+/**
+ * The cluster was lost before the end: why. The report covers the tasks done.
+ */
+lost: string | null, };
+
 export type Code = "yaml-syntax" | "unreadable" | "analysis-type" | "missing-key" | "unknown-key" | "invalid-value" | "exclusive-keys" | "json-schema" | "duplicate-id" | "duplicate-values" | "table-names" | "pack-member-missing" | "code-file" | "dedup-period" | "scheduled-query-missing" | "base-detection-missing" | "duplicate-key" | "data-model-conflict" | "python-syntax" | "match-expression";
 
 export type Committed = { 
@@ -1674,7 +1738,11 @@ cancelled: boolean,
 /**
  * Things to know about the result (inline filters not applied, …).
  */
-notes: Array<string>, };
+notes: Array<string>, 
+/**
+ * What the cluster did, for a replay on one (`--cluster`).
+ */
+cluster: ClusterRun | null, };
 
 export type ReplayView = { 
 /**
