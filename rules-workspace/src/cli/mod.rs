@@ -7,6 +7,7 @@
 //! missing folder).
 
 mod audit;
+mod cluster;
 mod env;
 mod git;
 mod output;
@@ -71,10 +72,13 @@ pub enum Command {
     /// what its tests try in the sandbox, and a verdict. Exit code 1 when a finding is at or
     /// above --fail-on.
     Audit(audit::AuditArgs),
-    /// Read log files as replay does (JSON lines, arrays, CloudTrail Records, gzip; folders
-    /// and standard input) and count their events by log type and their problems. For now
-    /// only with --read-only: running the detections over them comes next.
+    /// Replay log files (JSON lines, arrays, CloudTrail Records, gzip; folders and standard
+    /// input) through the workspace's detections, with the alerts Panther would raise; locally
+    /// or on a Ray cluster (--cluster). With --read-only, only count events and problems.
     Replay(replay::ReplayArgs),
+    /// Check a Ray cluster for `prowl replay --cluster`: its Ray, and each node's Python,
+    /// machine and CPUs (no workspace is sent).
+    Cluster(cluster::ClusterArgs),
     /// Show what Prowl runs for a spec's YAML match expressions (what Panther's server
     /// transpiles): a Simple Detection's Python module, a rule's InlineFilters program, with
     /// their problems at their lines.
@@ -350,6 +354,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Trust(args) => trust::run(&args, &style),
         Command::Audit(args) => audit::run(&args),
         Command::Replay(args) => replay::run(&args, &style),
+        Command::Cluster(args) => cluster::run(&args, &style),
         Command::Upstream(args) => upstream::run(&args, &style),
         Command::Worker(args) => return crate::engine::embedded::run_worker_with_args(&args.args),
     };

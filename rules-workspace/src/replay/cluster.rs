@@ -397,8 +397,8 @@ fn stage_workspace(
     Ok((load, specs))
 }
 
-/// Prowl's modules and `prowl-read`, beside the workspace in the package.
-fn stage_prowl(dir: &Path, reader: &Path) -> Result<(), ClusterError> {
+/// Prowl's modules and `prowl-read` (when given), beside the workspace in the package.
+fn stage_prowl(dir: &Path, reader: Option<&Path>) -> Result<(), ClusterError> {
     let io = |what: &str, e: std::io::Error| ClusterError::Start {
         what: what.to_owned(),
         message: e.to_string(),
@@ -406,8 +406,10 @@ fn stage_prowl(dir: &Path, reader: &Path) -> Result<(), ClusterError> {
     for (name, text) in crate::engine::python_modules() {
         std::fs::write(dir.join(name), text).map_err(|e| io("the run's package", e))?;
     }
-    std::fs::copy(reader, dir.join("prowl-read"))
-        .map_err(|e| io(&format!("prowl-read ({})", reader.display()), e))?;
+    if let Some(reader) = reader {
+        std::fs::copy(reader, dir.join("prowl-read"))
+            .map_err(|e| io(&format!("prowl-read ({})", reader.display()), e))?;
+    }
     Ok(())
 }
 
@@ -668,6 +670,67 @@ impl Driver {
     }
 }
 
+/// What a connection check found: the cluster's Ray and its nodes.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct ClusterCheck {
+    /// The address checked.
+    pub address: String,
+    /// The driver's (and so the cluster's) Ray version.
+    pub ray: String,
+    /// The live nodes, as their probes answered.
+    pub nodes: Vec<ClusterNode>,
+    /// Their CPUs in all.
+    pub cpus: f64,
+}
+
+/// Connects to the cluster and probes every live node (Python, Ray, machine), without sending
+/// any workspace: the window's connection check, and `prowl replay --cluster … --check`.
+pub fn check_cluster(cluster: &ClusterOptions) -> Result<ClusterCheck, ClusterError> {
+    let dir = tempfile::Builder::new()
+        .prefix("prowl-cluster-check-")
+        .tempdir()
+        .map_err(|e| ClusterError::Start {
+            what: "a temp folder".into(),
+            message: e.to_string(),
+        })?;
+    stage_prowl(dir.path(), None)?;
+    let job = serde_json::json!({
+        "address": cluster.address,
+        "probe_only": true,
+        "paths": [],
+    });
+    let driver = Driver::start(&cluster.python, dir.path(), &job)?;
+    let mut found: Option<Connected> = None;
+    let mut failure: Option<ClusterError> = None;
+    while let Ok(line) = driver.lines.recv() {
+        match serde_json::from_str::<DriverLine>(&line) {
+            Ok(DriverLine::Connected { connected }) => found = Some(connected),
+            Ok(DriverLine::Fatal { fatal, .. }) => {
+                failure = Some(ClusterError::Unreachable {
+                    address: cluster.address.clone(),
+                    message: fatal,
+                });
+                break;
+            }
+            Ok(DriverLine::Finished { .. }) => break,
+            _ => {}
+        }
+    }
+    let stderr = driver.end();
+    if let Some(f) = failure {
+        return Err(f);
+    }
+    let connected = found.ok_or_else(|| ClusterError::Driver {
+        message: last_lines(&stderr),
+    })?;
+    Ok(ClusterCheck {
+        address: cluster.address.clone(),
+        cpus: connected.nodes.iter().map(|n| n.cpus).sum(),
+        ray: connected.ray,
+        nodes: connected.nodes,
+    })
+}
+
 fn last_lines(text: &str) -> String {
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     lines[lines.len().saturating_sub(6)..].join("\n")
@@ -730,7 +793,7 @@ pub fn run_on_cluster(
         .tempdir()?;
     let load = load_request(ws, plan, &options.available_destinations);
     let (load_json, specs_json) = stage_workspace(&ws.root, dir.path(), &load.request, plan)?;
-    stage_prowl(dir.path(), &cluster.reader)?;
+    stage_prowl(dir.path(), Some(&cluster.reader))?;
     let key = format!("{:016x}", load.key);
     let job = serde_json::json!({
         "address": cluster.address,

@@ -18,7 +18,7 @@ then, after it said `prepared`, a second line:
    "shares": [ShareJob, ...]}   what each task reads (`prowl-read`'s input)
 and writes one JSON object per line on standard output, in this order:
   {"connected": {"nodes": [{"id", "address", "cpus", "python", "ray", "machine", "missing"}],
-                 "ray": "2.60.0"}}
+                 "ray": "2.60.0"}}                   (the end, with "probe_only": true)
   {"incompatible": ["why", ...]}                      then it stops
   {"prepared": {load_workspace's answer, "replay": prepare's answer}}
   {"share": i, "result": {...}} or {"share": i, "failed": "why"}   as tasks end
@@ -370,6 +370,9 @@ def drive(job):
     try:
         nodes = _nodes(ray, job.get("paths") or [])
         _say({"connected": {"nodes": nodes, "ray": ray.__version__}})
+        if job.get("probe_only"):
+            _say({"finished": True})
+            return 0
         why = _incompatible(nodes, job, ray.__version__)
         if why or not nodes:
             _say({"incompatible": why or ["the cluster has no live node"]})
