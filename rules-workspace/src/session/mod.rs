@@ -7,11 +7,14 @@
 //!   a run, idle workers let go after a while, paths kept inside the workspace.
 //! - [`replay`]: a replay on the session's workers, the events of its first alerts kept for
 //!   the window (and made into unit tests).
+//! - [`cluster`]: the Ray cluster the user replays on (its address, kept per user) and its
+//!   connection check.
 //! - [`upstream`]: the upstream merge for the window: the plan, one item's three versions, the
 //!   merge checked on the session's workers, choices, commit, abort and undo.
 //!
 //! The desktop shell's commands are thin wrappers over these functions.
 
+pub mod cluster;
 pub mod deploy;
 pub mod replay;
 pub mod shared;

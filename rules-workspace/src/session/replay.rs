@@ -10,16 +10,22 @@
 //!   most [`ALERT_LIMIT`] alerts (every one is still counted);
 //! - the window names an event by its alert's number and its place among the kept events, so
 //!   nothing of the event travels back from the window (its JSON is the one the rule saw);
-//! - standard input is not a source here (a window has none to give).
+//! - standard input is not a source here (a window has none to give);
+//! - a replay on a Ray cluster ([`replay_on_cluster`]) is the same replay with the detection
+//!   step run by `replay::cluster::run_on_cluster`: the same plan, options, kept events and
+//!   report (which then says what the cluster did, `report.cluster`). It needs no local
+//!   worker, so it runs on a workspace read for it and never holds the session.
 
 use super::{Session, SessionError};
 use crate::error::UserError;
 use crate::filter::{FilterError, Filters};
+use crate::replay::cluster::ClusterOptions;
 use crate::replay::{
-    self, Alert, AlertSink, EventTime, Match, MatchKind, ReplayError, ReplayOptions,
+    self, Alert, AlertSink, EventTime, Match, MatchKind, ReplayError, ReplayOptions, ReplayPlan,
     ReplayProgress, ReplayReport, SourceError,
 };
 use crate::spec::edit::TestEdit;
+use crate::workspace::Workspace;
 use serde::Serialize;
 use serde_json::value::RawValue;
 use std::collections::HashMap;
@@ -343,6 +349,52 @@ pub fn resolve_sources(
     Ok(sources.iter().map(|s| root.join(s)).collect())
 }
 
+/// What a front end's replay runs: the filter, the sources resolved, and the plan of the rules
+/// it selects (refused when it selects none).
+struct Prepared {
+    filters: Filters,
+    paths: Vec<PathBuf>,
+    plan: ReplayPlan,
+}
+
+fn prepare(
+    ws: &Workspace,
+    sources: &[String],
+    filter: &[String],
+) -> Result<Prepared, SessionReplayError> {
+    let filters = Filters::parse(filter)?;
+    let paths = resolve_sources(&ws.root, sources)?;
+    let plan = replay::plan(ws, &filters);
+    if plan.detections.is_empty() {
+        return Err(SessionReplayError::NothingToReplay(
+            if plan.skipped.is_empty() {
+                "no rule is selected".into()
+            } else {
+                format!(
+                    "none of the {} selected detections is an enabled rule with Python code",
+                    plan.skipped.len()
+                )
+            },
+        ));
+    }
+    Ok(Prepared {
+        filters,
+        paths,
+        plan,
+    })
+}
+
+/// The options of a front end's replay (on this machine with `workers`, or on a cluster).
+fn options(filters: Filters, workers: usize) -> ReplayOptions {
+    ReplayOptions {
+        filters,
+        workers,
+        keep_events: true,
+        alert_limit: ALERT_LIMIT,
+        ..ReplayOptions::default()
+    }
+}
+
 impl Session {
     /// Replays `sources` (files or folders, relative to the workspace or absolute) through
     /// the enabled rules `filter` selects (`--filter` arguments; none: every rule), on the
@@ -356,31 +408,15 @@ impl Session {
         keep: KeepLimits,
         observer: &mut dyn FnMut(&ReplayProgress) -> bool,
     ) -> Result<(ReplayView, KeptEvents), SessionReplayError> {
-        let filters = Filters::parse(filter)?;
-        let paths = resolve_sources(&self.ws.root, sources)?;
-        let plan = replay::plan(&self.ws, &filters);
-        if plan.detections.is_empty() {
-            return Err(SessionReplayError::NothingToReplay(
-                if plan.skipped.is_empty() {
-                    "no rule is selected".into()
-                } else {
-                    format!(
-                        "none of the {} selected detections is an enabled rule with Python code",
-                        plan.skipped.len()
-                    )
-                },
-            ));
-        }
+        let Prepared {
+            filters,
+            paths,
+            plan,
+        } = prepare(&self.ws, sources, filter)?;
         let listed = replay::list_sources(&paths)?;
         let pool = self.pool()?;
         pool.prewarm(pool.size());
-        let options = ReplayOptions {
-            filters,
-            workers: pool.size(),
-            keep_events: true,
-            alert_limit: ALERT_LIMIT,
-            ..ReplayOptions::default()
-        };
+        let options = options(filters, pool.size());
         let mut kept =
             KeptEvents::new(plan.detections.iter().map(|d| d.id.clone()).collect(), keep);
         let pool = self.pool.as_mut().expect("pool ensured");
@@ -394,6 +430,41 @@ impl Session {
             kept,
         ))
     }
+}
+
+/// [`Session::replay`] on the Ray cluster `cluster` (`replay::cluster::run_on_cluster`): the
+/// same plan, options and kept events, no local worker. The workspace must be trusted
+/// (`cluster.untrusted` otherwise: its code is never sent) and its environment synced (the
+/// nodes install its pins: `cluster.no_environment`). `observer` returning `false` cancels the
+/// cluster's tasks; the report then covers the tasks done (`cancelled`). A cluster lost
+/// mid-run is not an error: `report.cluster.lost` says why and `report.lost` lists the inputs
+/// not covered.
+pub fn replay_on_cluster(
+    ws: &Workspace,
+    sources: &[String],
+    filter: &[String],
+    keep: KeepLimits,
+    cluster: &ClusterOptions,
+    observer: &mut dyn FnMut(&ReplayProgress) -> bool,
+) -> Result<(ReplayView, KeptEvents), SessionReplayError> {
+    let Prepared {
+        filters,
+        paths,
+        plan,
+    } = prepare(ws, sources, filter)?;
+    let listed = replay::list_sources(&paths)?;
+    let options = options(filters, 1);
+    let mut kept = KeptEvents::new(plan.detections.iter().map(|d| d.id.clone()).collect(), keep);
+    let report =
+        replay::cluster::run_on_cluster(ws, &plan, listed, &options, cluster, observer, &mut kept)?;
+    Ok((
+        ReplayView {
+            report,
+            kept: keep,
+            sources: paths,
+        },
+        kept,
+    ))
 }
 
 impl Session {

@@ -398,6 +398,43 @@ impl SharedSession {
         Ok(view)
     }
 
+    /// Replays logs on a Ray cluster (see [`super::replay::replay_on_cluster`]) until done or
+    /// [`SharedSession::cancel_replay`]; the events of the first alerts are kept as for
+    /// [`SharedSession::replay`]. The workspace is read again for it (through the session's
+    /// parse cache, so as it is on disk now): the session is not held, and tests, validation,
+    /// git and the watcher go on while the cluster works. One replay at a time (the window
+    /// runs one at a time; `cancel_replay` stops whichever is going on).
+    pub fn replay_on_cluster(
+        &self,
+        sources: &[String],
+        filter: &[String],
+        keep: KeepLimits,
+        cluster: &crate::replay::cluster::ClusterOptions,
+        progress: &mut dyn FnMut(&crate::replay::ReplayProgress),
+    ) -> Result<ReplayView, ErrorInfo> {
+        self.replay_cancel.store(false, Ordering::SeqCst);
+        let cancel = Arc::clone(&self.replay_cancel);
+        *lock(&self.replayed) = None;
+        let generation = self.generation.load(Ordering::SeqCst);
+        let root = lock(&self.root)
+            .clone()
+            .ok_or_else(ErrorInfo::no_workspace)?;
+        let ws = Workspace::open_cached(&root.path, &root.options, root.cache, None)
+            .map_err(SessionError::from)?;
+        let (view, kept) =
+            super::replay::replay_on_cluster(&ws, sources, filter, keep, cluster, &mut |p| {
+                progress(p);
+                !cancel.load(Ordering::SeqCst)
+            })?;
+        drop(ws);
+        // Another workspace opened meanwhile: these events are not its.
+        if self.generation.load(Ordering::SeqCst) == generation {
+            *lock(&self.replayed) = Some(kept);
+        }
+        release_free_memory();
+        Ok(view)
+    }
+
     /// What the working tree's edits do to the alerts of `sources`, against the last commit
     /// (see [`Session::replay_impact`]); [`SharedSession::cancel_replay`] stops it.
     pub fn replay_impact(
