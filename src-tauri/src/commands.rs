@@ -9,6 +9,8 @@ use rules_workspace::error::ErrorInfo;
 use rules_workspace::fork::{self, Repo};
 use rules_workspace::replay::ReplayProgress;
 use rules_workspace::session;
+use rules_workspace::session::cluster::{ClusterSettings, ClusterSettingsView};
+use rules_workspace::session::replay::KeepLimits;
 use rules_workspace::spec::edit::{self, TestEdit, TestInfo};
 use rules_workspace::testing::Progress;
 use rules_workspace::trust as core_trust;
@@ -489,26 +491,65 @@ pub async fn replay_sources<R: Runtime>(app: AppHandle<R>) -> Result<Vec<PathBuf
     blocking(move || Ok(session::replay::suggested_sources(&shared(&app).root()?))).await
 }
 
+/// Replays logs through the open workspace's rules: on this machine's workers, or on the Ray
+/// cluster at `cluster` (driven by the Python the cluster settings name).
 #[tauri::command]
 pub async fn run_replay<R: Runtime>(
     app: AppHandle<R>,
     sources: Vec<String>,
     filter: Option<Vec<String>>,
+    cluster: Option<String>,
     on_progress: Channel<ReplayProgress>,
 ) -> Result<Response, ErrorInfo> {
     blocking(move || {
         let mut throttle = Throttle::default();
-        let view = shared(&app).replay(
-            &sources,
-            &filter.unwrap_or_default(),
-            session::replay::KeepLimits::default(),
-            &mut |p| {
-                if throttle.due(false) {
-                    let _ = on_progress.send(p.clone());
-                }
-            },
-        )?;
+        let mut send = |p: &ReplayProgress| {
+            if throttle.due(false) {
+                let _ = on_progress.send(p.clone());
+            }
+        };
+        let (filter, keep) = (filter.unwrap_or_default(), KeepLimits::default());
+        let view = match cluster {
+            None => shared(&app).replay(&sources, &filter, keep, &mut send)?,
+            Some(address) => {
+                let options = ClusterSettings::load()?.options(&address)?;
+                shared(&app).replay_on_cluster(&sources, &filter, keep, &options, &mut send)?
+            }
+        };
         json_response(view)
+    })
+    .await
+}
+
+/// The Ray cluster the user replays on, as the Settings view shows it.
+#[tauri::command]
+pub async fn cluster_settings() -> Result<ClusterSettingsView, ErrorInfo> {
+    blocking(|| Ok(ClusterSettings::load()?.view())).await
+}
+
+/// Keeps the cluster's address (and the Ray driver's Python; null: the default) for the user.
+#[tauri::command]
+pub async fn save_cluster_settings(
+    address: Option<String>,
+    python: Option<String>,
+) -> Result<ClusterSettingsView, ErrorInfo> {
+    blocking(move || {
+        let settings = ClusterSettings::new(address.as_deref(), python.as_deref());
+        settings.save()?;
+        Ok(settings.view())
+    })
+    .await
+}
+
+/// "Check connection": connects to the cluster at `address` and probes its nodes (no
+/// workspace is sent), with the Python given (null: the default).
+#[tauri::command]
+pub async fn check_cluster(
+    address: String,
+    python: Option<String>,
+) -> Result<rules_workspace::replay::cluster::ClusterCheck, ErrorInfo> {
+    blocking(move || {
+        session::cluster::check(&ClusterSettings::new(Some(&address), python.as_deref()))
     })
     .await
 }

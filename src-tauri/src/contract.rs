@@ -74,6 +74,8 @@ fn roots(v: &mut Collector) {
     v.visit::<core::replay::ReplayProgress>();
     v.visit::<core::session::replay::AlertEvents>();
     v.visit::<core::session::replay::EventTest>();
+    v.visit::<core::session::cluster::ClusterSettingsView>();
+    v.visit::<core::replay::cluster::ClusterCheck>();
     v.visit::<core::session::deploy::RemoteView>();
     v.visit::<core::session::deploy::Connection>();
     v.visit::<core::session::deploy::DriftView>();

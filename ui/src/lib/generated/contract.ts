@@ -338,6 +338,24 @@ view: WorkspaceView,
  */
 warnings: Array<string>, };
 
+export type ClusterCheck = { 
+/**
+ * The address checked.
+ */
+address: string, 
+/**
+ * The driver's (and so the cluster's) Ray version.
+ */
+ray: string, 
+/**
+ * The live nodes, as their probes answered.
+ */
+nodes: Array<ClusterNode>, 
+/**
+ * Their CPUs in all.
+ */
+cpus: number, };
+
 export type ClusterNode = { 
 /**
  * Ray's node ID.
@@ -401,6 +419,30 @@ tasks_failed: number,
  * The cluster was lost before the end: why. The report covers the tasks done.
  */
 lost: string | null, };
+
+export type ClusterSettings = { 
+/**
+ * The Ray address (`auto`, `ray://HOST:10001`, `HOST:6379`); `None`: no cluster set.
+ */
+address: string | null, 
+/**
+ * A Python with the cluster's Ray; `None`: `$PROWL_RAY_PYTHON`, else `python3`.
+ */
+python: string | null, };
+
+export type ClusterSettingsView = { 
+/**
+ * What is set.
+ */
+settings: ClusterSettings, 
+/**
+ * The Python used when `settings.python` is not set.
+ */
+default_python: string, 
+/**
+ * The file they are kept in.
+ */
+file: string, };
 
 export type Code = "yaml-syntax" | "unreadable" | "analysis-type" | "missing-key" | "unknown-key" | "invalid-value" | "exclusive-keys" | "json-schema" | "duplicate-id" | "duplicate-values" | "table-names" | "pack-member-missing" | "code-file" | "dedup-period" | "scheduled-query-missing" | "base-detection-missing" | "duplicate-key" | "data-model-conflict" | "python-syntax" | "match-expression";
 
