@@ -20,6 +20,8 @@ import type {
   RemoteView,
   Branch,
   ClientErrorCode,
+  ClusterCheck,
+  ClusterSettingsView,
   CloneProgress,
   Cloned,
   Committed,
@@ -340,16 +342,19 @@ export function replaySources(): Promise<string[]> {
 
 /**
  * Replays log files or folders (relative to the workspace, or absolute) through the workspace's
- * enabled rules (`filter`: `--filter` arguments, null for all). The report says `cancelled`
- * after `cancelReplay`; the events of the first alerts are kept for `replayEvents`.
+ * enabled rules (`filter`: `--filter` arguments, null for all), on this machine (`cluster`
+ * null) or on the Ray cluster at `cluster` (`report.cluster` then says what it did). The report
+ * says `cancelled` after `cancelReplay`; the events of the first alerts are kept for
+ * `replayEvents`.
  */
 export async function runReplay(
   sources: string[],
   filter: string[] | null,
+  cluster: string | null,
   onProgress: (progress: ReplayProgress) => void,
 ): Promise<ReplayView> {
   const ch = channel("run_replay", onProgress);
-  return call("run_replay", { sources, filter, onProgress: ch });
+  return call("run_replay", { sources, filter, cluster, onProgress: ch });
 }
 
 /**
@@ -378,6 +383,23 @@ export function replayEvents(alert: number): Promise<AlertEvents> {
 /** The unit test made of a kept event: the edit for its detection's spec (`name` empty: the default). */
 export function replayEventTest(alert: number, index: number, name: string, expected: boolean): Promise<EventTest> {
   return call("replay_event_test", { alert, index, name, expected });
+}
+
+// ---- The Ray cluster replays run on (Settings) ----------------------------------------------
+
+/** The cluster the user set (kept per user in Prowl's config folder) and the default driver Python. */
+export function clusterSettings(): Promise<ClusterSettingsView> {
+  return call("cluster_settings");
+}
+
+/** Keeps the cluster's address and the driver's Python (null or empty: unset / the default). */
+export function saveClusterSettings(address: string | null, python: string | null): Promise<ClusterSettingsView> {
+  return call("save_cluster_settings", { address, python });
+}
+
+/** "Check connection": connects to the cluster at `address` and probes its nodes (no workspace is sent). */
+export function checkCluster(address: string, python: string | null): Promise<ClusterCheck> {
+  return call("check_cluster", { address, python });
 }
 
 // ---- Deploy to a Panther instance ----------------------------------------------------------------

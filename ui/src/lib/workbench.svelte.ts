@@ -13,6 +13,7 @@
 //   trust      whether the workspace is trusted: the restricted-mode banner, trusting, revoking
 //   audit      the Audit view: a third-party pack's audit, its progress, report and files
 //   replay     the Replay view: logs replayed through the rules, the alerts, their kept events
+//   cluster    the Settings view's Ray cluster (kept per user): the address replays may run on, its check
 //   deploy     the Deploy view: profiles, connection, drift preview, upload, deletion
 //   upstream   the Upstream view: the upstream merge's plan, an item's three versions, the steps
 //   launcher   the start screen: recent workspaces, open, demo, clone
@@ -38,6 +39,7 @@ import { Launcher } from "./stores/launcher.svelte";
 import { Layout } from "./stores/layout.svelte";
 import { Notices } from "./stores/notices.svelte";
 import { RecoveryOffers, savedAtText } from "./stores/recovery.svelte";
+import { ReplayCluster } from "./stores/cluster.svelte";
 import { LogReplay } from "./stores/replay.svelte";
 import { Deploy } from "./stores/deploy.svelte";
 import { UpstreamMerge } from "./stores/upstream.svelte";
@@ -60,6 +62,7 @@ export class Workbench {
   readonly trust: WorkspaceTrust;
   readonly audit: PackAudit;
   readonly replay: LogReplay;
+  readonly cluster: ReplayCluster;
   readonly deploy: Deploy;
   readonly upstream: UpstreamMerge;
   readonly launcher: Launcher;
@@ -75,7 +78,8 @@ export class Workbench {
     this.environment = new PythonEnvironment(this.notices, this.workspace);
     this.trust = new WorkspaceTrust(this.notices);
     this.audit = new PackAudit(this.notices, this.workspace);
-    this.replay = new LogReplay(this.notices);
+    this.cluster = new ReplayCluster(this.notices);
+    this.replay = new LogReplay(this.notices, () => this.cluster.saved);
     this.deploy = new Deploy(this.notices);
     this.upstream = new UpstreamMerge(this.notices, this.workspace);
     this.launcher = new Launcher(
@@ -125,7 +129,7 @@ export class Workbench {
     this.notices.log("workspace", `Opened ${view.name} (${view.root}): ${view.items.length} items, ${view.diagnostics.length} problems`);
     this.trust.enter(view.trust);
     this.buffers.startRecoveryCopies();
-    await Promise.all([this.recovery.load(view.root), this.environment.load(), this.replay.load()]);
+    await Promise.all([this.recovery.load(view.root), this.environment.load(), this.replay.load(), this.cluster.load()]);
   }
 
   leave(): void {

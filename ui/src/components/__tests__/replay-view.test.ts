@@ -1,16 +1,18 @@
 // The Replay view mounted in jsdom on a Workbench whose shell is mocked at api.ts: the form
 // offers the workspace's sample_logs/ and runs a replay with its progress and Cancel; the
 // summary, the chart's legend and the alert table (sorted, filtered); an alert's kept events as
-// JSON text, where hostile strings stay text; and "Add as unit test", which goes through
-// edit_tests and save_file on the detection's spec and then shows the detection with the test.
+// JSON text, where hostile strings stay text; "Add as unit test", which goes through
+// edit_tests and save_file on the detection's spec and then shows the detection with the test;
+// and the cluster target: the saved address, Impact not offered, an untrusted workspace not
+// sent, what the cluster did, a lost cluster and the inputs it did not cover.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { flushSync } from "svelte";
 import * as api from "../../lib/api";
 import ReplayView from "../ReplayView.svelte";
-import type { Alert, AlertEvents, ImpactView, ReplayProgress, ReplayView as ReplayResult } from "../../lib/contract";
+import type { Alert, AlertEvents, ClusterRun, ImpactView, ReplayProgress, ReplayView as ReplayResult } from "../../lib/contract";
 import type { Workbench } from "../../lib/workbench.svelte";
-import { ROOT } from "../../test/fixtures";
-import { FakeDisk, RULE } from "../../test/fakeShell";
+import { ROOT, untrusted } from "../../test/fixtures";
+import { FakeDisk, RULE, VIEW } from "../../test/fakeShell";
 import { render, type Mounted } from "../../test/mount";
 import { openWorkbench } from "../../test/workbench";
 
@@ -89,6 +91,7 @@ function result(over: Partial<ReplayResult["report"]> = {}): ReplayResult {
       mb_per_second: 1,
       cancelled: false,
       notes: [],
+      cluster: null,
       ...over,
     },
   };
@@ -146,13 +149,13 @@ describe("the form", () => {
     filter.dispatchEvent(new Event("input", { bubbles: true }));
     let progress: (p: ReplayProgress) => void = () => {};
     let finish: (v: ReplayResult) => void = () => {};
-    mocked.runReplay.mockImplementationOnce((_s, _f, onProgress) => {
+    mocked.runReplay.mockImplementationOnce((_s, _f, _c, onProgress) => {
       progress = onProgress;
       return new Promise((resolve) => (finish = resolve));
     });
     byTestId(target, "replay-run")!.click();
     flushSync();
-    expect(mocked.runReplay).toHaveBeenCalledWith([`${ROOT}/sample_logs`], ["LogTypes=Okta.SystemLog"], expect.any(Function));
+    expect(mocked.runReplay).toHaveBeenCalledWith([`${ROOT}/sample_logs`], ["LogTypes=Okta.SystemLog"], null, expect.any(Function));
     progress({ events_read: 1000, bytes_read: 400 * 1024, total_bytes: 1600 * 1024, events_done: 900, matches: 7, seconds: 0.5 });
     flushSync();
     const box = byTestId(target, "replay-progress")!;
@@ -390,5 +393,155 @@ describe("impact", () => {
     await settle();
     expect(byTestId(target, "replay-error")!.dataset.code).toBe("git.revision_unreadable");
     expect(byTestId(target, "replay-impact-panel")).toBeNull();
+  });
+});
+
+describe("on a cluster", () => {
+  const ADDRESS = "10.0.0.5:6379";
+  const settings = (address: string | null) => ({ settings: { address, python: null }, default_python: "python3", file: "/home/me/.config/prowl/cluster.toml" });
+  const node = (id: string, address: string, error: string | null = null) => ({ id, address, cpus: 4, python: error ? null : "3.11", ray: error ? null : "2.60.0", machine: error ? null : "x86_64", missing: [], error });
+  const RUN: ClusterRun = { address: ADDRESS, ray: "2.60.0", nodes: [node("a1", "10.0.0.5"), node("b2", "10.0.0.6")], tasks: 4, tasks_done: 4, tasks_failed: 0, lost: null };
+
+  async function onCluster(trust = VIEW.trust): Promise<{ wb: Workbench; target: HTMLElement }> {
+    mocked.clusterSettings.mockResolvedValue(settings(ADDRESS));
+    const wb = await openWorkbench({ ...VIEW, trust });
+    const target = show(wb);
+    await settle();
+    byTestId(target, "replay-target-cluster")!.click();
+    flushSync();
+    byTestId(target, "replay-suggested")!.click();
+    flushSync();
+    return { wb, target };
+  }
+
+  it("offers the cluster only once an address is set, and points at Settings", async () => {
+    const wb = await openWorkbench();
+    const target = show(wb);
+    await settle();
+    const cluster = byTestId(target, "replay-target-cluster") as HTMLInputElement;
+    expect(cluster.disabled).toBe(true);
+    expect(cluster.parentElement!.textContent).toContain("Cluster (no address set)");
+    expect(byTestId(target, "replay-target")!.dataset.target).toBe("local");
+    byTestId(target, "replay-cluster-settings")!.click();
+    flushSync();
+    expect(wb.tabs.activeKey).toBe("settings");
+  });
+
+  it("replays on the saved address with progress, and Impact is not offered there", async () => {
+    const { target } = await onCluster();
+    expect(byTestId(target, "replay-target")!.dataset.target).toBe("cluster");
+    expect(byTestId(target, "replay-target-cluster")!.parentElement!.textContent).toContain(`Cluster (${ADDRESS})`);
+    const impact = byTestId(target, "replay-impact") as HTMLButtonElement;
+    expect(impact.disabled).toBe(true);
+    expect(impact.title).toContain("not available on a cluster yet");
+    expect(byTestId(target, "replay-impact-unavailable")!.textContent).toContain("This machine");
+    let progress: (p: ReplayProgress) => void = () => {};
+    let finish: (v: ReplayResult) => void = () => {};
+    mocked.runReplay.mockImplementationOnce((_s, _f, _c, onProgress) => {
+      progress = onProgress;
+      return new Promise((resolve) => (finish = resolve));
+    });
+    byTestId(target, "replay-run")!.click();
+    flushSync();
+    expect(mocked.runReplay).toHaveBeenCalledWith([`${ROOT}/sample_logs`], null, ADDRESS, expect.any(Function));
+    expect(byTestId(target, "replay-progress")!.textContent).toContain(`On the cluster ${ADDRESS}:`);
+    expect(byTestId(target, "replay-progress")!.textContent).toContain("Connecting");
+    progress({ events_read: 2000, bytes_read: 800 * 1024, total_bytes: 1600 * 1024, events_done: 2000, matches: 9, seconds: 1 });
+    flushSync();
+    expect(byTestId(target, "replay-progress")!.textContent).toContain("2,000 events evaluated");
+    // The target is fixed while it runs.
+    expect((byTestId(target, "replay-target-local") as HTMLInputElement).disabled).toBe(true);
+    finish(result({ cluster: RUN, workers: 8 }));
+    await settle();
+    const box = byTestId(target, "replay-cluster")!;
+    expect(box.dataset).toMatchObject({ tasks: "4", done: "4", failed: "0", lost: "false", nodes: "2" });
+    expect(byTestId(target, "replay-cluster-summary")!.textContent).toBe("4 of 4 tasks done on 2 nodes (8 CPUs, Ray 2.60.0)");
+    expect(allByTestId(target, "replay-cluster-node").map((n) => n.dataset.address)).toEqual(["10.0.0.5", "10.0.0.6"]);
+    expect(byTestId(target, "replay-cluster-lost")).toBeNull();
+    expect(byTestId(target, "replay-partial")).toBeNull();
+    // The same results view: the alerts and their events.
+    expect(allByTestId(target, "replay-alert").length).toBe(2);
+  });
+
+  it("says when the cluster was lost and which inputs were not covered", async () => {
+    const { target } = await onCluster();
+    const lostRun: ClusterRun = { ...RUN, nodes: [RUN.nodes[0], node("b2", "10.0.0.6", "node died")], tasks_done: 2, tasks_failed: 1, lost: `the connection to ${IMG} closed` };
+    mocked.runReplay.mockResolvedValueOnce(
+      result({
+        cluster: lostRun,
+        lost: [
+          { events: 0, first: "okta.jsonl (bytes 0–67108864)", reason: "the task failed 3 times: worker died" },
+          { events: 0, first: "aws.jsonl.gz and 2 more files", reason: "not run: the cluster was lost" },
+        ],
+      }),
+    );
+    byTestId(target, "replay-run")!.click();
+    await settle();
+    const box = byTestId(target, "replay-cluster")!;
+    expect(box.dataset).toMatchObject({ done: "2", failed: "1", lost: "true" });
+    expect(byTestId(target, "replay-cluster-summary")!.textContent).toContain("2 of 4 tasks done");
+    expect(byTestId(target, "replay-cluster-summary")!.textContent).toContain("1 failed after their retries");
+    const lost = byTestId(target, "replay-cluster-lost")!;
+    expect(lost.textContent).toContain(`The cluster was lost before the end: the connection to ${IMG} closed`);
+    expect(lost.textContent).toContain("The results cover the tasks done");
+    expect(target.querySelector("img")).toBeNull();
+    expect(byTestId(target, "replay-partial")!.textContent).toContain("the results are partial");
+    expect(allByTestId(target, "replay-lost").map((l) => l.textContent)).toEqual([
+      "okta.jsonl (bytes 0–67108864) was not covered: the task failed 3 times: worker died",
+      "aws.jsonl.gz and 2 more files was not covered: not run: the cluster was lost",
+    ]);
+    const bad = allByTestId(target, "replay-cluster-node").find((n) => n.dataset.ok === "false")!;
+    expect(bad.textContent).toContain("did not answer: node died");
+  });
+
+  it("does not send an untrusted workspace and offers the trust action", async () => {
+    const { wb, target } = await onCluster(untrusted());
+    const note = byTestId(target, "replay-cluster-untrusted")!;
+    expect(note.textContent).toContain("its detections cannot be sent to a cluster");
+    expect((byTestId(target, "replay-run") as HTMLButtonElement).disabled).toBe(true);
+    // This machine still runs it, in the sandbox.
+    byTestId(target, "replay-target-local")!.click();
+    flushSync();
+    expect(byTestId(target, "replay-cluster-untrusted")).toBeNull();
+    expect((byTestId(target, "replay-run") as HTMLButtonElement).disabled).toBe(false);
+    byTestId(target, "replay-target-cluster")!.click();
+    flushSync();
+    mocked.setTrust.mockResolvedValueOnce({ ...VIEW.trust });
+    byTestId(target, "replay-trust")!.click();
+    await settle();
+    expect(wb.notices.confirmRequest?.okLabel).toBe("Trust this folder");
+    wb.notices.confirmRequest!.resolve(true);
+    await settle();
+    expect(mocked.setTrust).toHaveBeenCalledWith(true);
+    expect(byTestId(target, "replay-cluster-untrusted")).toBeNull();
+    expect((byTestId(target, "replay-run") as HTMLButtonElement).disabled).toBe(false);
+  });
+
+  it("shows the shell's refusals with their next step", async () => {
+    const { wb, target } = await onCluster();
+    mocked.runReplay.mockRejectedValueOnce({ code: "cluster.untrusted", message: `${ROOT} is not trusted: its detections are not sent to a cluster`, hint: `review the workspace (\`prowl audit\`), then \`prowl trust ${ROOT}\``, location: null });
+    byTestId(target, "replay-run")!.click();
+    await settle();
+    let error = byTestId(target, "replay-error")!;
+    expect(error.dataset.code).toBe("cluster.untrusted");
+    expect(error.textContent).toContain("not sent to a cluster");
+    expect(byTestId(target, "replay-trust")).not.toBeNull();
+    mocked.runReplay.mockRejectedValueOnce({ code: "cluster.no_environment", message: "the workspace's Python environment is not synced", hint: "run `prowl env sync` first", location: null });
+    byTestId(target, "replay-run")!.click();
+    await settle();
+    expect(byTestId(target, "replay-error")!.dataset.code).toBe("cluster.no_environment");
+    mocked.syncEnvironment.mockResolvedValueOnce({ kind: "synced", environment: (await api.environmentView())! });
+    byTestId(target, "replay-set-up-env")!.click();
+    await settle();
+    expect(wb.tabs.activeKey).toBe("environment");
+    mocked.runReplay.mockRejectedValueOnce({ code: "cluster.unreachable", message: `cannot reach the Ray cluster at ${ADDRESS}: nothing answers`, hint: "check the address", location: null });
+    byTestId(target, "replay-run")!.click();
+    await settle();
+    error = byTestId(target, "replay-error")!;
+    expect(error.dataset.code).toBe("cluster.unreachable");
+    expect(error.textContent).toContain("hint: check the address");
+    byTestId(target, "replay-open-settings")!.click();
+    flushSync();
+    expect(wb.tabs.activeKey).toBe("settings");
   });
 });

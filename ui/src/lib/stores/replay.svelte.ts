@@ -3,15 +3,19 @@
 // progress, cancelling it), the last replay (report, kept-event limits), the alert table's sort
 // and text filter, the selected alert and its kept events.
 //
+// Where it runs: this machine's workers, or the Ray cluster the user set in Settings (the
+// saved address, read when a replay starts); "Impact" runs on this machine only.
+//
 // Invariants: one replay at a time; a new replay forgets the last one at once (the shell drops
 // its kept events when the next starts); a cancelled replay still answers with a report (what
 // was done, `cancelled`); answers that arrive after a newer request (another replay, another
-// alert selected) are dropped. Every string of a replay comes from logs or detections:
-// components render it as text.
+// alert selected) are dropped. Every string of a replay comes from logs or detections (or, on
+// a cluster, from Ray): components render it as text.
 
 import * as api from "../api";
 import type { ShellError } from "../api";
 import type { Alert, AlertEvents, EventTest, ImpactView, ReplayProgress, ReplayView } from "../contract";
+import { runSummary, type ReplayTarget } from "../cluster";
 import { alertChart, filterAlerts, filterArgs, nextSort, sortAlerts, sourceList, type AlertColumn, type SortDirection } from "../replay";
 import type { Notices } from "./notices.svelte";
 
@@ -21,6 +25,8 @@ export interface ReplayRun {
   cancelling: boolean;
   /** "replay", or "impact" (the same logs through the last commit's rules, then the working tree's). */
   kind: "replay" | "impact";
+  /** The cluster's address when it runs on one; null: this machine. */
+  cluster: string | null;
 }
 
 export class LogReplay {
@@ -30,6 +36,8 @@ export class LogReplay {
   filter = $state("");
   /** The workspace's conventional log folders (`sample_logs/`), offered as one-click sources. */
   suggested = $state.raw<string[]>([]);
+  /** Where the next replay runs: this machine, or the cluster set in Settings. */
+  target = $state<ReplayTarget>("local");
   running = $state<ReplayRun | null>(null);
   view = $state.raw<ReplayView | null>(null);
   /** Why the last replay could not run. */
@@ -50,11 +58,25 @@ export class LogReplay {
   selectedAlert = $derived(this.view?.report.alerts.find((a) => a.id === this.selected) ?? null);
 
   readonly #notices: Notices;
+  readonly #clusterAddress: () => string | null;
   #generation = 0;
   #eventsSeq = 0;
 
-  constructor(notices: Notices) {
+  /** `clusterAddress`: the saved cluster address (Settings), null when none is set. */
+  constructor(notices: Notices, clusterAddress: () => string | null = () => null) {
     this.#notices = notices;
+    this.#clusterAddress = clusterAddress;
+  }
+
+  /** The cluster a replay would run on now: the saved address when the target is the cluster. */
+  get cluster(): string | null {
+    return this.target === "cluster" ? this.#clusterAddress() : null;
+  }
+
+  /** Chooses where the next replay runs. */
+  setTarget(target: ReplayTarget): void {
+    if (this.running) return;
+    this.target = target;
   }
 
   /** Reads the workspace's log folders to offer; the first one fills an empty form. */
@@ -74,17 +96,18 @@ export class LogReplay {
   /** Replays the form's sources; returns the view, or null when there is none. */
   async run(): Promise<ReplayView | null> {
     const sources = sourceList(this.sources);
-    if (this.running || sources.length === 0) return null;
+    const cluster = this.cluster;
+    if (this.running || sources.length === 0 || (this.target === "cluster" && !cluster)) return null;
     const generation = ++this.#generation;
     this.view = null;
     this.error = null;
     this.selected = null;
     this.events = null;
     this.eventsError = null;
-    this.running = { progress: null, cancelling: false, kind: "replay" };
-    this.#notices.log("replay", `Replaying ${sources.join(", ")}…`);
+    this.running = { progress: null, cancelling: false, kind: "replay", cluster };
+    this.#notices.log("replay", `Replaying ${sources.join(", ")}${cluster ? ` on the cluster ${cluster}` : ""}…`);
     try {
-      const view = await api.runReplay(sources, filterArgs(this.filter), (progress) => {
+      const view = await api.runReplay(sources, filterArgs(this.filter), cluster, (progress) => {
         if (generation === this.#generation && this.running) this.running.progress = progress;
       });
       if (generation !== this.#generation) return null;
@@ -94,6 +117,11 @@ export class LogReplay {
         "replay",
         `Replay${r.cancelled ? " (stopped)" : ""}: ${r.read.events} events, ${r.matches} matches, ${r.rule_errors} rule errors, ${r.alerts_total} alerts in ${r.seconds.toFixed(2)} s`,
       );
+      const run = r.cluster;
+      if (run) {
+        this.#notices.log("replay", `On the cluster ${run.address}: ${runSummary(run)}`, run.tasks_failed > 0 ? "error" : "info");
+        if (run.lost) this.#notices.log("replay", `The cluster was lost before the end (${run.lost}): the results cover the tasks done`, "error");
+      }
       return view;
     } catch (e) {
       if (generation !== this.#generation) return null;
@@ -112,11 +140,12 @@ export class LogReplay {
    */
   async runImpact(): Promise<ImpactView | null> {
     const sources = sourceList(this.sources);
-    if (this.running || sources.length === 0) return null;
+    // On this machine only (`--compare` is not available on a cluster yet).
+    if (this.running || sources.length === 0 || this.target === "cluster") return null;
     const generation = ++this.#generation;
     this.impact = null;
     this.error = null;
-    this.running = { progress: null, cancelling: false, kind: "impact" };
+    this.running = { progress: null, cancelling: false, kind: "impact", cluster: null };
     this.#notices.log("replay", `Impact: replaying ${sources.join(", ")} through the last commit and the working tree…`);
     try {
       const view = await api.replayImpact(sources, filterArgs(this.filter), (progress) => {
@@ -200,6 +229,7 @@ export class LogReplay {
     this.sources = "";
     this.filter = "";
     this.suggested = [];
+    this.target = "local";
     this.running = null;
     this.view = null;
     this.error = null;

@@ -1,5 +1,5 @@
 // The editor tabs: which are open (an item, a lone file, the git view, the Python environment,
-// the Audit, Replay, Deploy and Upstream views), which is active, the
+// the Audit, Replay, Deploy and Upstream views, Settings), which is active, the
 // order they were used in (to go back), and the recently opened items (Ctrl+P ranks them first).
 //
 // Invariants: a tab is open at most once (by key); the active key is an open tab's or null;
@@ -13,7 +13,7 @@ import type { OpenWorkspace } from "./workspace.svelte";
 import { relativeTo, resolve, samePath } from "../paths";
 import { itemPaths } from "../status";
 
-export type Tab = { kind: "item"; id: string } | { kind: "file"; path: string } | { kind: "git" } | { kind: "environment" } | { kind: "audit" } | { kind: "replay" } | { kind: "deploy" } | { kind: "upstream" };
+export type Tab = { kind: "item"; id: string } | { kind: "file"; path: string } | { kind: "git" } | { kind: "environment" } | { kind: "audit" } | { kind: "replay" } | { kind: "deploy" } | { kind: "upstream" } | { kind: "settings" };
 
 export function tabKey(tab: Tab): string {
   if (tab.kind === "item") return `item:${tab.id}`;
@@ -21,9 +21,9 @@ export function tabKey(tab: Tab): string {
   return tab.kind;
 }
 
-/** Tabs of a view (git, environment, audit, replay, deploy, upstream) rather than of the workspace's files. */
+/** Tabs of a view (git, environment, audit, replay, deploy, upstream, settings) rather than of the workspace's files. */
 export function isViewTab(key: string | null): boolean {
-  return key === "git" || key === "environment" || key === "audit" || key === "replay" || key === "deploy" || key === "upstream";
+  return key === "git" || key === "environment" || key === "audit" || key === "replay" || key === "deploy" || key === "upstream" || key === "settings";
 }
 
 /** A request to show one test of an item's spec in its test editor (after a test was added elsewhere). */
@@ -114,6 +114,10 @@ export class EditorTabs {
 
   openUpstream(): void {
     this.#add({ kind: "upstream" });
+  }
+
+  openSettings(): void {
+    this.#add({ kind: "settings" });
   }
 
   /** Opens item `id` and asks its test editor to select the test named `name`. */
