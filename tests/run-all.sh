@@ -2,7 +2,7 @@
 # Installs what is missing and runs every test: formatting, lints, the engine harness against
 # PAT, the front end's unit tests and type check, the Rust unit and integration tests (snapshot
 # tests, bad-input tests, the YAML fuzz run, the differential tests against PAT, the desktop
-# command layer), and the desktop app end to end under Xvfb (tests/run-e2e.sh; screenshots in
+# command layer, the cluster replay on a real Ray cluster on loopback), and the desktop app end to end under Xvfb (tests/run-e2e.sh; screenshots in
 # ~/.cache/prowl/e2e-artifacts).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -13,6 +13,7 @@ ensure_uv
 ensure_pat
 ensure_desktop_system
 ensure_ui
+ensure_ray
 
 cd "$here/.."
 log "cargo fmt --check"

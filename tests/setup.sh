@@ -95,17 +95,20 @@ ensure_uv() {
 # Ray (from PyPI, pinned) in its own venv on CPython 3.11 (the Python of Prowl's workers): the
 # cluster replay's tests start a real cluster on loopback with it, and drive it from it.
 ensure_ray() {
-  local venv="$PROWL_CACHE/ray-2.60" wanted="ray[default,client]==2.60.0"
+  # boto3 lists s3:// sources in the driver; moto's server is the S3 of the tests.
+  local venv="$PROWL_CACHE/ray-2.60" wanted="ray[default,client]==2.60.0 boto3==1.44.18 moto[server]==5.2.6"
   if [ "$(cat "$venv/.prowl-ok" 2>/dev/null)" != "$wanted with pip" ]; then
     log "installing $wanted from PyPI into $venv (once, about 300 MB)"
     rm -rf "$venv"
     # --seed: with pip, as a Ray installed by pip has (Ray builds runtime environments with it).
     "$PROWL_UV" venv -q --seed --python python3.11 "$venv"
-    "$PROWL_UV" pip install -q --python "$venv/bin/python" "$wanted"
+    # shellcheck disable=SC2086
+    "$PROWL_UV" pip install -q --python "$venv/bin/python" $wanted
     echo "$wanted with pip" > "$venv/.prowl-ok"
   fi
   export PROWL_RAY_PYTHON="$venv/bin/python"
   export PROWL_RAY="$venv/bin/ray"
+  export PROWL_MOTO_SERVER="$venv/bin/moto_server"
 }
 
 # What the desktop app (Tauri 2 on WebKitGTK) needs to build, and its end-to-end tests to run.

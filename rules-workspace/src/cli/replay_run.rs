@@ -215,7 +215,22 @@ pub(super) fn run(args: &ReplayArgs, style: &output::Style) -> Result<ExitCode, 
     if args.cluster.is_none() {
         pool.prewarm(pool.size());
     }
-    let sources = replay::list_sources(&args.sources)?;
+    // `s3://` sources are listed by the cluster's driver and read by its nodes.
+    let (s3, local): (Vec<&PathBuf>, Vec<&PathBuf>) = args
+        .sources
+        .iter()
+        .partition(|p| p.to_str().is_some_and(|p| p.starts_with("s3://")));
+    if !s3.is_empty() && args.cluster.is_none() {
+        return Err(usage(
+            format!(
+                "{} is in S3: only a cluster's nodes read S3",
+                s3[0].display()
+            ),
+            Some("add --cluster ADDRESS, or download the objects and replay the files"),
+        ));
+    }
+    let local: Vec<PathBuf> = local.into_iter().cloned().collect();
+    let sources = replay::list_sources(&local)?;
     let keep_all = matches!(args.format, ReplayFormat::Jsonl | ReplayFormat::Csv)
         || args.write_expect.is_some();
     let options = ReplayOptions {
@@ -283,6 +298,7 @@ pub(super) fn run(args: &ReplayArgs, style: &output::Style) -> Result<ExitCode, 
             Some(address) => {
                 let cluster = replay::cluster::ClusterOptions {
                     share_bytes: args.share_size as u64,
+                    s3: s3.iter().map(|p| p.display().to_string()).collect(),
                     ..replay::cluster::ClusterOptions::new(address)
                 };
                 (

@@ -48,6 +48,9 @@ pub struct ClusterOptions {
     pub share_bytes: u64,
     /// Retries of a task (a node that died, a task that failed).
     pub max_retries: u32,
+    /// `s3://bucket/prefix` sources: the driver lists them, the nodes download their objects
+    /// (credentials from each machine's environment, never from the workspace).
+    pub s3: Vec<String>,
 }
 
 impl ClusterOptions {
@@ -71,6 +74,7 @@ impl ClusterOptions {
             reader,
             share_bytes: 64 << 20,
             max_retries: 3,
+            s3: Vec::new(),
         }
     }
 }
@@ -297,7 +301,13 @@ fn shares(
                 })
             }
         };
-        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+        // An object in S3 is downloaded whole by its task.
+        let remote = path.to_str().is_some_and(|p| p.starts_with("s3://"));
+        let absolute = if remote {
+            path.clone()
+        } else {
+            std::path::absolute(path).unwrap_or_else(|_| path.clone())
+        };
         let size = file.size.unwrap_or(0);
         let base = ShareFile {
             path: absolute.display().to_string(),
@@ -307,7 +317,7 @@ fn shares(
             range: None,
             group: *group,
         };
-        let split = size > share_bytes && super::splittable(path).unwrap_or(false);
+        let split = !remote && size > share_bytes && super::splittable(path).unwrap_or(false);
         if split {
             flush(&mut pack, &mut pack_bytes, &mut out);
             let mut start = 0;
@@ -417,6 +427,12 @@ fn stage_prowl(dir: &Path, reader: Option<&Path>) -> Result<(), ClusterError> {
 fn pinned_requirements(root: &Path) -> Result<(String, Vec<String>), ClusterError> {
     let env = crate::env::PythonEnv::for_workspace(root);
     let manifest = env.manifest().ok_or(ClusterError::NoEnvironment)?;
+    // The Python the pins are for; `PROWL_CLUSTER_EXPECT_PYTHON` asks for another (the tests
+    // check the refusal of nodes on the wrong Python with it: these machines have only 3.11).
+    let python = std::env::var("PROWL_CLUSTER_EXPECT_PYTHON")
+        .ok()
+        .filter(|p| !p.is_empty())
+        .unwrap_or(manifest.python);
     let skip = ["ray", "pip", "setuptools", "wheel", "uv"];
     let pins = manifest
         .packages
@@ -424,7 +440,7 @@ fn pinned_requirements(root: &Path) -> Result<(String, Vec<String>), ClusterErro
         .filter(|p| !skip.contains(&p.name.as_str()))
         .map(|p| format!("{}=={}", p.name, p.version))
         .collect();
-    Ok((manifest.python, pins))
+    Ok((python, pins))
 }
 
 #[derive(Deserialize)]
@@ -489,6 +505,9 @@ enum DriverLine {
     Incompatible {
         incompatible: Vec<String>,
     },
+    Listed {
+        listed: Vec<RemoteObject>,
+    },
     Prepared {
         prepared: PreparedAnswer,
     },
@@ -512,6 +531,13 @@ enum DriverLine {
         #[serde(rename = "finished")]
         _finished: bool,
     },
+}
+
+/// An object a source in S3 names.
+#[derive(Deserialize)]
+struct RemoteObject {
+    name: String,
+    size: u64,
 }
 
 #[derive(Deserialize)]
@@ -768,10 +794,19 @@ pub fn run_on_cluster(
         .iter()
         .map(|r| ShareRead::of(r, parse_time))
         .collect();
-    let names: Vec<Arc<str>> = listed.files.iter().map(|(f, _)| f.name.clone()).collect();
-    let all_live = vec![true; plan.detections.len()];
-    let provisional = RouteTable::new(plan, &all_live);
-    let total_bytes: Option<u64> = listed.files.iter().map(|(f, _)| f.size).sum();
+    let mut listed = listed;
+    if listed
+        .files
+        .iter()
+        .any(|(f, _)| f.input == super::Input::Stdin)
+    {
+        return Err(ClusterError::Input {
+            what: "standard input cannot be replayed on a cluster: the nodes read the inputs themselves".into(),
+        }
+        .into());
+    }
+    let mut names: Vec<Arc<str>> = listed.files.iter().map(|(f, _)| f.name.clone()).collect();
+    let mut total_bytes: Option<u64> = listed.files.iter().map(|(f, _)| f.size).sum();
     let paths: Vec<String> = listed
         .files
         .iter()
@@ -785,7 +820,7 @@ pub fn run_on_cluster(
             super::Input::Stdin => None,
         })
         .collect();
-    let mut shares = shares(&listed, &reads, &provisional, options, cluster.share_bytes)?;
+    let mut shares: Vec<Share> = Vec::new();
 
     // The package: workspace files, Prowl's modules, prowl-read.
     let dir = tempfile::Builder::new()
@@ -804,6 +839,7 @@ pub fn run_on_cluster(
         },
         "python": python,
         "paths": paths,
+        "s3": cluster.s3,
         "key": key,
         "load": load_json,
         "specs": specs_json,
@@ -815,7 +851,6 @@ pub fn run_on_cluster(
 
     let mut run = ClusterRun {
         address: cluster.address.clone(),
-        tasks: shares.len() as u64,
         ..ClusterRun::default()
     };
     report.workers = 0;
@@ -850,6 +885,21 @@ pub fn run_on_cluster(
                 );
                 break;
             }
+            DriverLine::Listed { listed: objects } => {
+                for o in objects {
+                    let name: Arc<str> = Arc::from(o.name.as_str());
+                    names.push(name.clone());
+                    total_bytes = total_bytes.map(|t| t + o.size);
+                    listed.files.push((
+                        super::SourceFile::new(
+                            super::Input::File(PathBuf::from(&o.name)),
+                            name,
+                            Some(o.size),
+                        ),
+                        0,
+                    ));
+                }
+            }
             DriverLine::Prepared { prepared } => {
                 prepared_seen = true;
                 if let Some(fatal) = prepared.fatal {
@@ -872,9 +922,20 @@ pub fn run_on_cluster(
                 // The shares go now: events of routes whose detections were not built are
                 // counted as unrouted on the nodes, as in a local replay.
                 let routes = RouteTable::new(plan, &live);
-                for s in &mut shares {
-                    s.job.routes = routes.clone();
-                }
+                shares = match super::cluster::shares(
+                    &listed,
+                    &reads,
+                    &routes,
+                    options,
+                    cluster.share_bytes,
+                ) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        problem = Some(e.into());
+                        break;
+                    }
+                };
+                run.tasks = shares.len() as u64;
                 let line = serde_json::json!({
                     "routes": plan.routes_of_live(&live),
                     "shares": shares.iter().map(|s| &s.job).collect::<Vec<_>>(),
@@ -919,6 +980,14 @@ pub fn run_on_cluster(
                     }
                     "environment" => {
                         problem = Some(ClusterError::Environment { message: fatal }.into())
+                    }
+                    "s3" => {
+                        problem = Some(
+                            ClusterError::Input {
+                                what: format!("cannot list the S3 sources: {fatal}"),
+                            }
+                            .into(),
+                        )
                     }
                     _ if !prepared_seen => {
                         problem = Some(ClusterError::Driver { message: fatal }.into())

@@ -23,7 +23,9 @@ and writes one JSON object per line on standard output, in this order:
   {"prepared": {load_workspace's answer, "replay": prepare's answer}}
   {"share": i, "result": {...}} or {"share": i, "failed": "why"}   as tasks end
   {"finished": true}
-or, at any point, {"fatal": "why", "kind": "connect" | "lost" | "environment"}.
+or, at any point, {"fatal": "why", "kind": "connect" | "lost" | "environment" | "s3"}.
+With "s3": ["s3://bucket/prefix", ...] in the job, the objects there are listed after the
+probe: {"listed": [{"name": "s3://bucket/key", "size": n}, ...]}; the tasks download them.
 A line `cancel` on standard input (or its end) cancels every task and ends the driver.
 
 The node task
@@ -37,6 +39,7 @@ read counts.
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -55,8 +58,9 @@ _OUTPUT_LIMIT = 64 * 1024
 _LOADED = {"key": None, "answer": None, "root": None}
 
 
-class BatchTimeout(Exception):
-    """A batch ran longer than the replay's batch timeout (a rule that never returns)."""
+class BatchTimeout(BaseException):
+    """A batch ran longer than the replay's batch timeout (a rule that never returns): a
+    BaseException, so that panther-core does not take it for the rule's own error."""
 
 
 def _modules():
@@ -120,7 +124,17 @@ def probe(paths):
     }
 
 
+_TIMED_OUT = [False]
+
+
 def _alarm(_signum, _frame):
+    # panther-core catches everything a rule raises, so the timeout is also remembered here;
+    # a rule that swallows it too gets 5 s more, then the worker ends (Ray retries the task
+    # elsewhere and reports it failed in the end).
+    if _TIMED_OUT[0]:
+        os._exit(70)  # pylint: disable=protected-access
+    _TIMED_OUT[0] = True
+    signal.setitimer(signal.ITIMER_REAL, 5)
     raise BatchTimeout()
 
 
@@ -132,9 +146,11 @@ def run_share(key, load, specs, routes, share, batch_timeout, driver_root):
         raise RuntimeError("loading the workspace failed: %s" % answer["fatal"].get("message"))
     replay = sys.modules["prowl_replay"]
     reader = os.path.join(HERE, "prowl-read")
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+    scratch = tempfile.mkdtemp(prefix="prowl-share-")
+    share = _fetch_s3(dict(share, files=[dict(f) for f in share["files"]]), scratch)
+    job_path = os.path.join(scratch, "share.json")
+    with open(job_path, "w", encoding="utf-8") as handle:
         json.dump(share, handle)
-        job_path = handle.name
     matches, errors = [], []
     output, printed, evaluated, events = [], 0, 0, 0
     kept = 0
@@ -155,6 +171,7 @@ def run_share(key, load, specs, routes, share, batch_timeout, driver_root):
                 continue
             meta, batch = msg["meta"], msg["events"]
             raws = msg.get("raw")
+            _TIMED_OUT[0] = False
             if main_thread and batch_timeout:
                 signal.setitimer(signal.ITIMER_REAL, batch_timeout)
             try:
@@ -162,6 +179,8 @@ def run_share(key, load, specs, routes, share, batch_timeout, driver_root):
             finally:
                 if main_thread:
                     signal.setitimer(signal.ITIMER_REAL, 0)
+            if _TIMED_OUT[0]:
+                raise BatchTimeout()
             events += len(batch)
             evaluated += got["evaluated"]
             printed += got["printed"]
@@ -193,10 +212,7 @@ def run_share(key, load, specs, routes, share, batch_timeout, driver_root):
             signal.signal(signal.SIGALRM, previous or signal.SIG_DFL)
         stderr = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
         code = proc.wait()
-        try:
-            os.unlink(job_path)
-        except OSError:
-            pass
+        shutil.rmtree(scratch, ignore_errors=True)
     if code != 0 or done is None:
         raise RuntimeError("prowl-read failed (exit %s): %s" % (code, stderr.strip()[-2000:]))
     return {
@@ -310,7 +326,10 @@ def _nodes(ray, paths):
     nodes = []
     for n, ref in zip(alive, refs):
         try:
-            info = ray.get(ref, timeout=120)
+            info = ray.get(ref, timeout=60)
+        except ray.exceptions.TaskUnschedulableError:
+            # A node that died moments ago is still listed for a while: it is gone.
+            continue
         except Exception as exc:  # pylint: disable=broad-except
             info = {"error": "%s: %s" % (type(exc).__name__, exc)}
         info.update(
@@ -325,7 +344,7 @@ def _nodes(ray, paths):
 def _incompatible(nodes, job, ray_version):
     why = []
     for n in nodes:
-        name = "node %s" % n.get("address")
+        name = "node %s (%s)" % (n.get("address"), (n.get("id") or "?")[:8])
         if n.get("error"):
             why.append("%s did not answer a probe: %s" % (name, n["error"]))
             continue
@@ -347,6 +366,45 @@ def _incompatible(nodes, job, ray_version):
                 % (name, n["missing_count"], ", ".join(n["missing"]))
             )
     return why
+
+
+def _list_s3(urls):
+    """The objects under each `s3://bucket/prefix`, sorted by key (credentials from the
+    environment, as boto3 finds them)."""
+    import boto3  # pylint: disable=import-outside-toplevel
+
+    client = boto3.client("s3")
+    found = []
+    for url in urls:
+        bucket, _, prefix = url[len("s3://"):].partition("/")
+        objects = []
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            for obj in page.get("Contents") or []:
+                if obj["Key"].endswith("/") or os.path.basename(obj["Key"]).startswith("."):
+                    continue
+                objects.append({"name": "s3://%s/%s" % (bucket, obj["Key"]), "size": obj["Size"]})
+        if not objects:
+            raise FileNotFoundError("no objects under %s" % url)
+        found.extend(sorted(objects, key=lambda o: o["name"]))
+    return found
+
+
+def _fetch_s3(share, into):
+    """Each `s3://` file of a share, downloaded whole into `into` (its name stays the URL)."""
+    import boto3  # pylint: disable=import-outside-toplevel
+
+    client = None
+    for i, f in enumerate(share["files"]):
+        if not f["path"].startswith("s3://"):
+            continue
+        if client is None:
+            client = boto3.client("s3")
+        bucket, _, key = f["path"][len("s3://"):].partition("/")
+        local = os.path.join(into, "%d" % i)
+        client.download_file(bucket, key, local)
+        f["path"] = local
+        f["range"] = None
+    return share
 
 
 def _kind_of(exc):
@@ -373,6 +431,12 @@ def drive(job):
         if job.get("probe_only"):
             _say({"finished": True})
             return 0
+        if job.get("s3"):
+            try:
+                _say({"listed": _list_s3(job["s3"])})
+            except Exception as exc:  # pylint: disable=broad-except
+                _say({"fatal": "%s: %s" % (type(exc).__name__, exc), "kind": "s3"})
+                return 3
         why = _incompatible(nodes, job, ray.__version__)
         if why or not nodes:
             _say({"incompatible": why or ["the cluster has no live node"]})
