@@ -51,6 +51,14 @@ Flows, on a fresh copy of the demo workspace (a git repository):
      committed: `git log` shows the merge commit with the fork's HEAD and upstream's release as
      parents, "Undo last merge" offered (screenshots upstream-*.png). Work left by the earlier
      steps is committed first, as a user would before merging.
+ 13b. with PROWL_RAY set (Ray 2.60: tests/setup.sh's ensure_ray), on a loopback Ray cluster of the
+     test's own (a head on port 6421 and a second node, one CPU each, killed by process group at
+     the end): the Settings view saves the cluster's address and the Python with its Ray, and
+     "Check connection" shows its Ray and both nodes; the Replay view, its cluster target chosen,
+     refuses to send the untrusted demo and offers the trust action; trusted, the replay on the
+     cluster gives the alerts this machine gave, with every task done on both nodes
+     (screenshots settings-cluster.png, replay-cluster-untrusted.png, replay-cluster.png).
+     Without PROWL_RAY the step says so and does nothing.
 The demo copy is not trusted (PROWL_CONFIG is an empty folder: nothing is), so the restricted-mode
 banner shows; the first step keeps it restricted, which hides the banner for the session.
 
@@ -72,6 +80,7 @@ the app): step 12 trusts a folder, which must not land in the developer's own tr
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -84,6 +93,7 @@ from selenium import webdriver
 from selenium.common.exceptions import TimeoutException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.file_detector import UselessFileDetector
 from selenium.webdriver.support.ui import WebDriverWait
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench"))
@@ -674,6 +684,143 @@ def test_replay_impact(app, ws):
         write(ws, IMPACT_SPEC, text)
 
 
+# The cluster step's loopback cluster (the desktop's command test uses 6420, the core's 6390-6399).
+RAY_PORT = 6421
+RAY_TEMPS = ("/tmp/ray-desktop-e2e", "/tmp/ray-desktop-e2e2")
+
+
+class RayCluster:
+    """A loopback Ray cluster of the test's own: a head and a second node, one CPU each, each
+    `ray start --block` leading a session of its own. Stopped by killing each session's process
+    group with killpg(2) — never `ray stop`, which stops every cluster of the machine, and never
+    procps' `kill -KILL -PGID`, which signals every process on Debian 12's procps-ng 4.0.2."""
+
+    def __init__(self, ray, python):
+        self.ray = ray
+        self.python = python
+        self.address = f"127.0.0.1:{RAY_PORT}"
+        self.procs = []
+        try:
+            for head, temp in zip((True, False), RAY_TEMPS):
+                shutil.rmtree(temp, ignore_errors=True)
+                args = [ray, "start"]
+                if head:
+                    args += ["--head", f"--port={RAY_PORT}",
+                             f"--ray-client-server-port={23000 + RAY_PORT % 1000}",
+                             "--include-dashboard=false", "--disable-usage-stats"]
+                else:
+                    args += [f"--address={self.address}"]
+                args += ["--num-cpus=1", f"--temp-dir={temp}", "--block"]
+                self.procs.append(subprocess.Popen(
+                    args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL, start_new_session=True,
+                    env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}))
+                self.wait_for(len(self.procs))
+        except BaseException:
+            self.stop()
+            raise
+
+    def wait_for(self, nodes, timeout=120):
+        """Until `prowl cluster` sees `nodes` live nodes."""
+        end = time.time() + timeout
+        last = ""
+        while time.time() < end:
+            out = subprocess.run([CLI, "cluster", self.address, "--json"], capture_output=True,
+                                 text=True, env={**os.environ, "PROWL_RAY_PYTHON": self.python})
+            if out.returncode == 0 and len(json.loads(out.stdout)["nodes"]) == nodes:
+                return
+            last = out.stderr.strip()
+            time.sleep(0.5)
+        raise AssertionError(f"the cluster at {self.address} did not reach {nodes} nodes: {last}")
+
+    def stop(self):
+        for proc in self.procs:
+            if proc.pid > 1:
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+            proc.wait()
+        self.procs = []
+        for temp in RAY_TEMPS:
+            shutil.rmtree(temp, ignore_errors=True)
+
+
+def replay_alerts(app):
+    """Runs the Replay view's form and answers the summary's alert count once it is shown."""
+    app.click(tid("replay-run"))
+    summary = app.wait(tid("replay-summary"), timeout=240)
+    assert summary.get_attribute("data-cancelled") == "false", summary.text
+    return summary.get_attribute("data-alerts")
+
+
+def test_replay_on_cluster(app):
+    ray = os.environ.get("PROWL_RAY")
+    if not ray:
+        print("        (not run: PROWL_RAY is not set; tests/setup.sh's ensure_ray installs Ray 2.60)")
+        return
+    python = os.environ.get("PROWL_RAY_PYTHON") or os.path.join(os.path.dirname(ray), "python")
+    cluster = RayCluster(ray, python)
+    try:
+        # Settings: the address and the Python with the cluster's Ray, checked, then saved.
+        app.click(tid("settings-view-open"))
+        app.wait(tid("settings-view"))
+        for field, value in (("cluster-address", cluster.address), ("cluster-python", python)):
+            el = app.wait(tid(field))
+            el.send_keys(Keys.CONTROL, "a")
+            # Typed as text: Selenium would otherwise upload a value naming a local file.
+            with app.driver.file_detector_context(UselessFileDetector):
+                el.send_keys(value)
+        app.click(tid("cluster-check"))
+        result = app.wait(tid("cluster-check-result"), timeout=120)
+        assert result.get_attribute("data-nodes") == "2", result.text
+        assert result.get_attribute("data-failed") == "0", result.text
+        assert result.get_attribute("data-ray").startswith("2."), result.text
+        nodes = app.driver.find_elements(By.CSS_SELECTOR, tid("cluster-node"))
+        assert [n.get_attribute("data-ok") for n in nodes] == ["true", "true"], [n.text for n in nodes]
+        assert app.wait(tid("cluster-cpus")).text == "2", app.wait(tid("cluster-cpus")).text
+        app.click(tid("cluster-save"))
+        app.wait_until("the address saved",
+                       lambda: app.wait(tid("cluster-settings")).get_attribute("data-saved") == cluster.address)
+        with open(os.path.join(CONFIG, "cluster.toml"), encoding="utf-8") as handle:
+            assert f'address = "{cluster.address}"' in handle.read()
+        app.shot("settings-cluster")
+
+        # The Replay view: this machine first, for the alerts to compare with.
+        app.click(tid("replay-view-open"))
+        app.wait(tid("replay-view"))
+        if not app.wait(tid("replay-sources")).get_attribute("value").strip():
+            app.click(tid("replay-suggested"))
+        app.click(tid("replay-target-local"))
+        local = replay_alerts(app)
+        # The cluster: the untrusted demo is not sent, Impact is not offered.
+        app.click(tid("replay-target-cluster"))
+        app.wait_until("the cluster target",
+                       lambda: app.wait(tid("replay-target")).get_attribute("data-target") == "cluster")
+        note = app.wait(tid("replay-cluster-untrusted"))
+        assert "cannot be sent to a cluster" in note.text, note.text
+        assert not app.wait(tid("replay-run")).is_enabled()
+        assert not app.wait(tid("replay-impact")).is_enabled()
+        assert "not available on a cluster" in app.wait(tid("replay-impact-unavailable")).text
+        app.shot("replay-cluster-untrusted")
+        app.click(tid("replay-trust"))
+        app.wait(tid("confirm-dialog"))
+        app.click(tid("confirm-ok"))
+        app.wait_until("the workspace trusted",
+                       lambda: not app.driver.find_elements(By.CSS_SELECTOR, tid("replay-cluster-untrusted")))
+        on_cluster = replay_alerts(app)
+        run = app.wait(tid("replay-cluster"))
+        assert run.get_attribute("data-nodes") == "2", run.text
+        assert run.get_attribute("data-lost") == "false", run.text
+        assert run.get_attribute("data-failed") == "0", run.text
+        assert run.get_attribute("data-done") == run.get_attribute("data-tasks"), run.text
+        assert on_cluster == local, (on_cluster, local)
+        assert not app.driver.find_elements(By.CSS_SELECTOR, tid("replay-partial"))
+        app.shot("replay-cluster")
+    finally:
+        cluster.stop()
+
+
 PANTHER_TOKEN = "prowl-e2e-token-4f1c9a27"
 PANTHER_SERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "remote", "panther_server.py")
 STOPPED_PY = RULE_PY
@@ -1058,6 +1205,7 @@ def main():
         ("Impact: an edit's alerts against the last commit", lambda: test_replay_impact(app, ws)),
         ("the Deploy view: profile, drift, upload, delete", lambda: test_deploy_view(app, ws, server)),
         ("the Upstream view: merge, resolve, accept, commit", lambda: test_upstream_view(app, ws)),
+        ("replay on a Ray cluster: settings, check, trust, run", lambda: test_replay_on_cluster(app)),
     ]
     try:
         run_steps(app, steps, failures)
