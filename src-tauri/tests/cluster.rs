@@ -114,6 +114,19 @@ fn an_untrusted_workspace_is_never_sent_to_a_cluster() {
         "cluster.no_address",
         "no cluster address",
     );
+    // S3 only on a cluster (its nodes read it); on one, the trust check still comes first.
+    h.fails(
+        "run_replay",
+        json!({"sources": ["s3://acme-logs/AWSLogs/"], "filter": null, "cluster": null, "onProgress": "__CHANNEL__:4"}),
+        "replay.s3_needs_cluster",
+        "s3://acme-logs/AWSLogs/",
+    );
+    h.fails(
+        "run_replay",
+        json!({"sources": ["s3://acme-logs/AWSLogs/"], "filter": null, "cluster": "127.0.0.1:1", "onProgress": "__CHANNEL__:5"}),
+        "cluster.untrusted",
+        "not trusted",
+    );
     // The form's errors come first, as for a local replay.
     h.fails(
         "run_replay",

@@ -136,6 +136,9 @@ pub enum SessionReplayError {
     /// The filter selects no rule the replay can run.
     #[error("nothing to replay: {0}")]
     NothingToReplay(String),
+    /// An `s3://` source on this machine: only a cluster's nodes read S3.
+    #[error("{0} is in S3: only a cluster's nodes read S3")]
+    S3NeedsCluster(String),
     /// The workers could not be made (the Python environment included).
     #[error(transparent)]
     Session(#[from] SessionError),
@@ -177,6 +180,7 @@ impl UserError for SessionReplayError {
             SessionReplayError::Run(e) => e.name(),
             SessionReplayError::NoSources(_) => "no_sources",
             SessionReplayError::NothingToReplay(_) => "nothing_to_replay",
+            SessionReplayError::S3NeedsCluster(_) => "s3_needs_cluster",
             SessionReplayError::NothingReplayed => "nothing_replayed",
             SessionReplayError::NoSuchEvent { .. } => "no_such_event",
             SessionReplayError::NotAnObject(_) => "not_an_object",
@@ -194,6 +198,9 @@ impl UserError for SessionReplayError {
             }
             SessionReplayError::NothingToReplay(_) => {
                 Some("replay runs enabled rules with Python code: check the filter".into())
+            }
+            SessionReplayError::S3NeedsCluster(_) => {
+                Some("replay it on a cluster, or download the objects and replay the files".into())
             }
             SessionReplayError::NothingReplayed | SessionReplayError::NoSuchEvent { .. } => {
                 Some("replay the logs again".into())
@@ -325,8 +332,13 @@ pub fn suggested_sources(root: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-/// `sources` resolved against `root` (a relative path names a file of the workspace);
-/// standard input (`-`) and an empty list are refused.
+/// Whether a source is an `s3://bucket/prefix` (read by a cluster's nodes only).
+pub fn is_s3(source: &Path) -> bool {
+    source.to_str().is_some_and(|s| s.starts_with("s3://"))
+}
+
+/// `sources` resolved against `root` (a relative path names a file of the workspace; an
+/// `s3://bucket/prefix` stays as it is); standard input (`-`) and an empty list are refused.
 pub fn resolve_sources(
     root: &Path,
     sources: &[String],
@@ -346,7 +358,21 @@ pub fn resolve_sources(
             "standard input cannot be replayed from the window",
         ));
     }
-    Ok(sources.iter().map(|s| root.join(s)).collect())
+    Ok(sources
+        .iter()
+        .map(|s| match s.starts_with("s3://") {
+            true => PathBuf::from(s),
+            false => root.join(s),
+        })
+        .collect())
+}
+
+/// Refuses `s3://` sources on this machine.
+fn local_only(paths: &[PathBuf]) -> Result<(), SessionReplayError> {
+    match paths.iter().find(|p| is_s3(p)) {
+        Some(p) => Err(SessionReplayError::S3NeedsCluster(p.display().to_string())),
+        None => Ok(()),
+    }
 }
 
 /// What a front end's replay runs: the filter, the sources resolved, and the plan of the rules
@@ -413,6 +439,7 @@ impl Session {
             paths,
             plan,
         } = prepare(&self.ws, sources, filter)?;
+        local_only(&paths)?;
         let listed = replay::list_sources(&paths)?;
         let pool = self.pool()?;
         pool.prewarm(pool.size());
@@ -438,7 +465,8 @@ impl Session {
 /// nodes install its pins: `cluster.no_environment`). `observer` returning `false` cancels the
 /// cluster's tasks; the report then covers the tasks done (`cancelled`). A cluster lost
 /// mid-run is not an error: `report.cluster.lost` says why and `report.lost` lists the inputs
-/// not covered.
+/// not covered. `s3://bucket/prefix` sources are listed by the cluster's driver and read by
+/// its nodes (`ClusterOptions::s3`).
 pub fn replay_on_cluster(
     ws: &Workspace,
     sources: &[String],
@@ -452,7 +480,14 @@ pub fn replay_on_cluster(
         paths,
         plan,
     } = prepare(ws, sources, filter)?;
-    let listed = replay::list_sources(&paths)?;
+    let (s3, local): (Vec<&PathBuf>, Vec<&PathBuf>) = paths.iter().partition(|p| is_s3(p));
+    let local: Vec<PathBuf> = local.into_iter().cloned().collect();
+    let listed = replay::list_sources(&local)?;
+    let mut cluster = cluster.clone();
+    cluster
+        .s3
+        .extend(s3.iter().map(|p| p.display().to_string()));
+    let cluster = &cluster;
     let options = options(filters, 1);
     let mut kept = KeptEvents::new(plan.detections.iter().map(|d| d.id.clone()).collect(), keep);
     let report =
@@ -482,6 +517,7 @@ impl Session {
     ) -> Result<ImpactView, SessionReplayError> {
         let filters = Filters::parse(filter)?;
         let paths = resolve_sources(&self.ws.root, sources)?;
+        local_only(&paths)?;
         replay::list_sources(&paths)?;
         // The working tree as it is on disk now, not as the watcher last applied it (a save
         // made a moment ago must count): a re-read through the parse cache.
@@ -620,6 +656,23 @@ mod tests {
         );
         let none = crate::error::ErrorInfo::from(resolve_sources(root, &[" ".into()]).unwrap_err());
         assert_eq!(none.code, "replay.no_sources");
+        // An S3 prefix stays as it is (a cluster's nodes read it), and only a cluster takes it.
+        let s3 = resolve_sources(root, &["s3://acme-logs/AWSLogs/".into(), "logs".into()]).unwrap();
+        assert_eq!(
+            s3,
+            [
+                PathBuf::from("s3://acme-logs/AWSLogs/"),
+                PathBuf::from("/ws/logs")
+            ]
+        );
+        assert!(is_s3(&s3[0]) && !is_s3(&s3[1]));
+        let here = crate::error::ErrorInfo::from(local_only(&s3).unwrap_err());
+        assert_eq!(here.code, "replay.s3_needs_cluster");
+        assert!(
+            here.message.contains("s3://acme-logs/AWSLogs/"),
+            "{}",
+            here.message
+        );
         let stdin =
             crate::error::ErrorInfo::from(resolve_sources(root, &["-".into()]).unwrap_err());
         assert_eq!(stdin.code, "replay.no_sources");
