@@ -97,14 +97,18 @@ ensure_uv() {
 ensure_ray() {
   # boto3 lists s3:// sources in the driver; moto's server is the S3 of the tests.
   local venv="$PROWL_CACHE/ray-2.60" wanted="ray[default,client]==2.60.0 boto3==1.44.18 moto[server]==5.2.6"
-  if [ "$(cat "$venv/.prowl-ok" 2>/dev/null)" != "$wanted with pip" ]; then
+  if [ "$(cat "$venv/.prowl-ok" 2>/dev/null)" != "$wanted with pip on Debian's python" ]; then
     log "installing $wanted from PyPI into $venv (once, about 300 MB)"
     rm -rf "$venv"
     # --seed: with pip, as a Ray installed by pip has (Ray builds runtime environments with it).
-    "$PROWL_UV" venv -q --seed --python python3.11 "$venv"
+    # Debian's CPython 3.11: the interpreter Prowl's local workers embed (libpython3.11), so
+    # the nodes and the local replay run the same build.
+    local python=/usr/bin/python3.11
+    [ -x "$python" ] || python=python3.11
+    "$PROWL_UV" venv -q --seed --python "$python" "$venv"
     # shellcheck disable=SC2086
     "$PROWL_UV" pip install -q --python "$venv/bin/python" $wanted
-    echo "$wanted with pip" > "$venv/.prowl-ok"
+    echo "$wanted with pip on Debian's python" > "$venv/.prowl-ok"
   fi
   export PROWL_RAY_PYTHON="$venv/bin/python"
   export PROWL_RAY="$venv/bin/ray"

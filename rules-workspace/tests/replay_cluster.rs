@@ -44,19 +44,19 @@ struct Node {
 }
 
 impl Node {
-    fn start(ray: &Path, head: bool, temp: &Path, wrap: Option<&str>) -> Node {
+    fn start(ray: &Path, port: u16, head: bool, temp: &Path, wrap: Option<&str>) -> Node {
         let _ = std::fs::remove_dir_all(temp);
         let mut args: Vec<String> = vec!["start".into()];
         if head {
             args.extend([
                 "--head".into(),
-                format!("--port={PORT}"),
-                format!("--ray-client-server-port={}", 23000 + PORT % 1000),
+                format!("--port={port}"),
+                format!("--ray-client-server-port={}", 23000 + port % 1000),
                 "--include-dashboard=false".into(),
                 "--disable-usage-stats".into(),
             ]);
         } else {
-            args.push(format!("--address=127.0.0.1:{PORT}"));
+            args.push(format!("--address=127.0.0.1:{port}"));
         }
         args.extend([
             "--num-cpus=1".into(),
@@ -154,7 +154,7 @@ extern "C" fn kill_nodes() {
             }
         }
     }
-    kill_workers_under(&std::env::temp_dir().join(format!("prowl-ray-test-{PORT}-")));
+    kill_workers_under(&std::env::temp_dir().join("prowl-ray-test-"));
 }
 
 /// Ray's workers lead process groups of their own and may outlive their raylet for a moment:
@@ -183,7 +183,7 @@ fn kill_workers_under(temp: &Path) {
 impl Cluster {
     fn add(&mut self, head: bool, name: &str, hidden: Option<&str>) -> usize {
         let temp = std::env::temp_dir().join(format!("prowl-ray-test-{PORT}-{name}"));
-        let node = Node::start(&self.ray, head, &temp, hidden);
+        let node = Node::start(&self.ray, PORT, head, &temp, hidden);
         GROUPS.lock().unwrap().push(node.child.id() as i32);
         self.nodes.push(node);
         self.nodes.len() - 1
@@ -191,10 +191,22 @@ impl Cluster {
 
     /// Waits until the cluster has `n` live nodes.
     fn wait_for(&self, n: usize) {
+        wait_for_nodes(&self.config, &address(), n);
+    }
+
+    fn drop_node(&mut self, i: usize) {
+        self.nodes[i].kill();
+        let _ = std::fs::remove_dir_all(&self.nodes[i].temp);
+    }
+}
+
+/// Waits until the cluster at `address` has `n` live nodes.
+fn wait_for_nodes(config: &tempfile::TempDir, address: &str, n: usize) {
+    {
         let deadline = Instant::now() + Duration::from_secs(90);
         loop {
-            let out = prowl_cmd(&self.config)
-                .args(["cluster", &address(), "--json"])
+            let out = prowl_cmd(config)
+                .args(["cluster", address, "--json"])
                 .output()
                 .unwrap();
             if out.status.success() {
@@ -210,11 +222,6 @@ impl Cluster {
             );
             std::thread::sleep(Duration::from_millis(500));
         }
-    }
-
-    fn drop_node(&mut self, i: usize) {
-        self.nodes[i].kill();
-        let _ = std::fs::remove_dir_all(&self.nodes[i].temp);
     }
 }
 
@@ -887,5 +894,127 @@ s3.put_object(Bucket="prowl-logs", Key="elsewhere/other.jsonl", Body=b"{}\n")
         error_of(&out).contains("only a cluster's nodes read S3"),
         "{}",
         error_of(&out)
+    );
+}
+
+#[test]
+fn losing_the_cluster_ends_with_a_clear_error_and_the_results_so_far() {
+    let Some(c) = cluster() else { return };
+    // A cluster of its own (one head), lost while the replay runs.
+    const LOST_PORT: u16 = 6398;
+    let temp = std::env::temp_dir().join(format!("prowl-ray-test-{LOST_PORT}-head"));
+    let mut head = Node::start(&c.ray, LOST_PORT, true, &temp, None);
+    GROUPS.lock().unwrap().push(head.child.id() as i32);
+    let address = format!("127.0.0.1:{LOST_PORT}");
+    wait_for_nodes(&c.config, &address, 1);
+    let ws = demo(&c);
+    generate(&ws.path().join("corpus"), 60_000, 4);
+    let out_dir = tempfile::tempdir().unwrap();
+    let run = prowl_cmd(&c.config)
+        // The driver gives up on a dead head after 5 s instead of Ray's 60.
+        .env("RAY_gcs_rpc_server_reconnect_timeout_s", "5")
+        .arg("replay")
+        .args(["corpus", "--cluster", &address, "--share-size", "256K"])
+        .args(["--yes", "--format", "json", "-w"])
+        .arg(ws.path())
+        .arg("--out")
+        .arg(out_dir.path())
+        .current_dir(ws.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !head.runs_a_share() {
+        assert!(Instant::now() < deadline, "no share ran on the head");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Some shares finish, then the whole cluster goes.
+    std::thread::sleep(Duration::from_secs(3));
+    head.kill();
+    let _ = std::fs::remove_dir_all(&temp);
+    let started = Instant::now();
+    let out = run.wait_with_output().unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(150),
+        "the run took {:?} to notice the cluster was gone",
+        started.elapsed()
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", error_of(&out));
+    let report = report_of(&out);
+    let lost = report["cluster"]["lost"].as_str().unwrap_or_default();
+    assert!(
+        !lost.is_empty(),
+        "the report says the cluster was lost: {report}"
+    );
+    let (done, tasks) = (
+        report["cluster"]["tasks_done"].as_u64().unwrap(),
+        report["cluster"]["tasks"].as_u64().unwrap(),
+    );
+    assert!(done >= 1 && done < tasks, "{done} of {tasks} tasks done");
+    assert!(
+        report["lost"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["reason"] == "not run: the cluster was lost"),
+        "the shares not run are listed: {}",
+        report["lost"]
+    );
+    // The results so far are under --out.
+    let written = std::fs::read_to_string(out_dir.path().join("report.json")).unwrap();
+    assert!(written.contains("the cluster was lost"));
+    assert!(out_dir.path().join("alerts.jsonl").exists());
+    assert!(report["read"]["events"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn compare_on_a_cluster_gives_the_local_impact() {
+    let Some(c) = cluster() else { return };
+    // The demo as a git repository, with a rule tuned in the working tree.
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    rules_workspace::demo::write_demo(&ws).unwrap();
+    trust(&c, &ws);
+    let spec = ws.join("rules/github_rules/demo_github_repo_made_public.yml");
+    let text = std::fs::read_to_string(&spec).unwrap();
+    std::fs::write(
+        &spec,
+        text.replace("DedupPeriodMinutes: 1440", "DedupPeriodMinutes: 15"),
+    )
+    .unwrap();
+    generate(&ws.join("corpus"), 20_000, 3);
+    let out = tempfile::tempdir().unwrap();
+    let local = replay(
+        &c,
+        &ws,
+        &["corpus", "--compare", "HEAD"],
+        &out.path().join("local"),
+    );
+    assert_eq!(local.status.code(), Some(0), "{}", error_of(&local));
+    let address = address();
+    let remote = replay(
+        &c,
+        &ws,
+        &[
+            "corpus",
+            "--compare",
+            "HEAD",
+            "--cluster",
+            &address,
+            "--share-size",
+            "512K",
+        ],
+        &out.path().join("cluster"),
+    );
+    assert_eq!(remote.status.code(), Some(0), "{}", error_of(&remote));
+    let whole = |o: &Output| -> Value { serde_json::from_slice(&o.stdout).unwrap() };
+    let (l, r) = (whole(&local), whole(&remote));
+    assert_eq!(r["impact"], l["impact"], "the impact differs");
+    assert_eq!(comparable(&r["report"]), comparable(&l["report"]));
+    let changed = l["impact"].to_string();
+    assert!(
+        changed.contains("Demo.GitHub.RepoMadePublic"),
+        "the tuned rule's alerts changed: {changed}"
     );
 }

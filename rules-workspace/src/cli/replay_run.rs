@@ -205,12 +205,6 @@ pub(super) fn run(args: &ReplayArgs, style: &output::Style) -> Result<ExitCode, 
         Some(rev) => Some(Revision::export(&args.workspace, rev)?),
         None => None,
     };
-    if args.cluster.is_some() && args.compare.is_some() {
-        return Err(usage(
-            "--compare is not available with --cluster yet",
-            Some("replay each revision on the cluster and compare the --out folders, or compare locally"),
-        ));
-    }
     let mut pool = super::worker_pool(&args.workspace, &args.approval, args.workers)?;
     if args.cluster.is_none() {
         pool.prewarm(pool.size());
@@ -264,8 +258,16 @@ pub(super) fn run(args: &ReplayArgs, style: &output::Style) -> Result<ExitCode, 
                 Some(Side::Revision) => " (revision)",
                 Some(Side::WorkingTree) => " (working tree)",
             };
+            let tasks = p.tasks.map_or(String::new(), |t| {
+                let failed = if t.failed > 0 {
+                    format!(", {} failed", t.failed)
+                } else {
+                    String::new()
+                };
+                format!(", tasks {}/{}{failed}", t.done, t.total)
+            });
             eprint!(
-                "\r\x1b[Kreplay{label}: {}{} read, {} events ({:.0}/s), {} matches  (Ctrl+C stops)",
+                "\r\x1b[Kreplay{label}: {}{} read, {} events ({:.0}/s), {} matches{tasks}  (Ctrl+C stops)",
                 megabytes(p.bytes_read),
                 of.unwrap_or_default(),
                 p.events_read,
@@ -280,8 +282,16 @@ pub(super) fn run(args: &ReplayArgs, style: &output::Style) -> Result<ExitCode, 
         Some(s) => s,
         None => &mut none,
     };
-    let (report, impact) = match &revision {
-        Some(revision) => {
+    let cluster = args
+        .cluster
+        .as_ref()
+        .map(|address| replay::cluster::ClusterOptions {
+            share_bytes: args.share_size as u64,
+            s3: s3.iter().map(|p| p.display().to_string()).collect(),
+            ..replay::cluster::ClusterOptions::new(address)
+        });
+    let (report, impact) = match (&revision, &cluster) {
+        (Some(revision), None) => {
             drop(sources);
             let c = compare::compare(
                 &ws,
@@ -294,39 +304,43 @@ pub(super) fn run(args: &ReplayArgs, style: &output::Style) -> Result<ExitCode, 
             )?;
             (c.after, Some(c.impact))
         }
-        None => match &args.cluster {
-            Some(address) => {
-                let cluster = replay::cluster::ClusterOptions {
-                    share_bytes: args.share_size as u64,
-                    s3: s3.iter().map(|p| p.display().to_string()).collect(),
-                    ..replay::cluster::ClusterOptions::new(address)
-                };
-                (
-                    replay::cluster::run_on_cluster(
-                        &ws,
-                        &plan,
-                        sources,
-                        &options,
-                        &cluster,
-                        &mut |p| observer(None, p),
-                        sink,
-                    )?,
-                    None,
-                )
-            }
-            None => (
-                replay::run(
-                    &ws,
-                    &mut pool,
-                    &plan,
-                    sources,
-                    &options,
-                    &mut |p| observer(None, p),
-                    sink,
-                )?,
-                None,
-            ),
-        },
+        (Some(revision), Some(cluster)) => {
+            drop(sources);
+            let c = replay::cluster::compare_on_cluster(
+                &ws,
+                revision,
+                &local,
+                &options,
+                cluster,
+                &mut |side, p| observer(Some(side), p),
+                sink,
+            )?;
+            (c.after, Some(c.impact))
+        }
+        (None, Some(cluster)) => (
+            replay::cluster::run_on_cluster(
+                &ws,
+                &plan,
+                sources,
+                &options,
+                cluster,
+                &mut |p| observer(None, p),
+                sink,
+            )?,
+            None,
+        ),
+        (None, None) => (
+            replay::run(
+                &ws,
+                &mut pool,
+                &plan,
+                sources,
+                &options,
+                &mut |p| observer(None, p),
+                sink,
+            )?,
+            None,
+        ),
     };
     pool.shutdown();
     if show_progress {

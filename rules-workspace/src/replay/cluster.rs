@@ -51,6 +51,9 @@ pub struct ClusterOptions {
     /// `s3://bucket/prefix` sources: the driver lists them, the nodes download their objects
     /// (credentials from each machine's environment, never from the workspace).
     pub s3: Vec<String>,
+    /// The workspace whose trust and environment count for this run, when the detections are
+    /// another folder's: a git revision of it exported for `--compare`.
+    pub as_workspace: Option<PathBuf>,
 }
 
 impl ClusterOptions {
@@ -75,6 +78,7 @@ impl ClusterOptions {
             share_bytes: 64 << 20,
             max_retries: 3,
             s3: Vec::new(),
+            as_workspace: None,
         }
     }
 }
@@ -144,7 +148,15 @@ pub enum ClusterError {
         /// Why.
         what: String,
     },
-    /// The driver's Python or `prowl-read` cannot be started.
+    /// `prowl-read`, the reader sent to the nodes, is not where it was looked for.
+    #[error("cannot find prowl-read at {path}: {message}")]
+    NoReader {
+        /// Where it was looked for.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
+    /// The driver's Python cannot be started.
     #[error("cannot start {what}: {message}")]
     Start {
         /// What.
@@ -190,6 +202,7 @@ impl crate::error::UserError for ClusterError {
             ClusterError::Untrusted { .. } => "untrusted",
             ClusterError::NoEnvironment => "no_environment",
             ClusterError::Input { .. } => "input",
+            ClusterError::NoReader { .. } => "no_reader",
             ClusterError::Start { .. } => "start_failed",
             ClusterError::Unreachable { .. } => "unreachable",
             ClusterError::Incompatible { .. } => "incompatible",
@@ -207,6 +220,9 @@ impl crate::error::UserError for ClusterError {
             ClusterError::NoEnvironment => "run `prowl env sync` first".into(),
             ClusterError::Input { .. } => {
                 "a cluster reads files on storage every node sees, by the same path".into()
+            }
+            ClusterError::NoReader { .. } => {
+                "prowl-read is built and installed beside prowl (`cargo build -p rules-workspace --bins`, or the package); PROWL_READ names another".into()
             }
             ClusterError::Start { .. } => {
                 "set PROWL_RAY_PYTHON to a Python with Ray installed (the cluster's Ray version)".into()
@@ -417,8 +433,10 @@ fn stage_prowl(dir: &Path, reader: Option<&Path>) -> Result<(), ClusterError> {
         std::fs::write(dir.join(name), text).map_err(|e| io("the run's package", e))?;
     }
     if let Some(reader) = reader {
-        std::fs::copy(reader, dir.join("prowl-read"))
-            .map_err(|e| io(&format!("prowl-read ({})", reader.display()), e))?;
+        std::fs::copy(reader, dir.join("prowl-read")).map_err(|e| ClusterError::NoReader {
+            path: reader.to_path_buf(),
+            message: e.to_string(),
+        })?;
     }
     Ok(())
 }
@@ -545,6 +563,38 @@ struct PreparedAnswer {
     fatal: Option<crate::engine::messages::Fatal>,
     #[serde(default)]
     replay: Option<ReplayPrepared>,
+}
+
+/// Takes the results that arrived, in the order of the shares, from `next` on while there is
+/// no gap (`None`: a share that failed); with `over_gaps`, all of them.
+fn apply_in_order(
+    arrived: &mut BTreeMap<usize, Option<ShareResult>>,
+    next: &mut usize,
+    names: &[Arc<str>],
+    plan: &ReplayPlan,
+    report: &mut ReplayReport,
+    sorter: &mut MatchSorter,
+    over_gaps: bool,
+) -> std::io::Result<()> {
+    loop {
+        let entry = match arrived.remove(next) {
+            Some(entry) => entry,
+            None if over_gaps => match arrived.pop_first() {
+                Some((i, entry)) => {
+                    *next = i;
+                    entry
+                }
+                None => return Ok(()),
+            },
+            None => return Ok(()),
+        };
+        *next += 1;
+        if let Some(r) = entry {
+            report.events_evaluated += r.events;
+            let (events, answer) = as_answer(names, r);
+            take_answer(plan, &events, answer, report, sorter)?;
+        }
+    }
 }
 
 /// A share's matches as the local path takes them: its events' places, and the answer with
@@ -757,6 +807,53 @@ pub fn check_cluster(cluster: &ClusterOptions) -> Result<ClusterCheck, ClusterEr
     })
 }
 
+/// `--compare REV` on a cluster: the revision's detections, then the working tree's, each
+/// replayed on the cluster (the revision with the working tree's trust and environment, as a
+/// local comparison runs it with the working tree's workers), and their alerts compared.
+pub fn compare_on_cluster(
+    ws: &Workspace,
+    revision: &super::compare::Revision,
+    sources: &[PathBuf],
+    options: &ReplayOptions,
+    cluster: &ClusterOptions,
+    observer: &mut dyn FnMut(super::compare::Side, &ReplayProgress) -> bool,
+    sink: &mut dyn AlertSink,
+) -> Result<super::compare::Comparison, ReplayError> {
+    let mut on_cluster = |side: super::compare::Side,
+                          side_ws: &Workspace,
+                          plan: &ReplayPlan,
+                          listed: super::Sources,
+                          options: &ReplayOptions,
+                          observer: &mut dyn FnMut(&ReplayProgress) -> bool,
+                          sink: &mut dyn AlertSink| {
+        let options_here = ClusterOptions {
+            as_workspace: match side {
+                super::compare::Side::Revision => Some(ws.root.clone()),
+                super::compare::Side::WorkingTree => None,
+            },
+            ..cluster.clone()
+        };
+        run_on_cluster(
+            side_ws,
+            plan,
+            listed,
+            options,
+            &options_here,
+            observer,
+            sink,
+        )
+    };
+    super::compare::compare_with(
+        ws,
+        revision,
+        sources,
+        options,
+        observer,
+        sink,
+        &mut on_cluster,
+    )
+}
+
 fn last_lines(text: &str) -> String {
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     lines[lines.len().saturating_sub(6)..].join("\n")
@@ -777,13 +874,14 @@ pub fn run_on_cluster(
     sink: &mut dyn AlertSink,
 ) -> Result<ReplayReport, ReplayError> {
     let started = Instant::now();
-    if !crate::trust::is_trusted(&ws.root) {
+    let owner = cluster.as_workspace.as_deref().unwrap_or(&ws.root);
+    if !crate::trust::is_trusted(owner) {
         return Err(ClusterError::Untrusted {
-            root: ws.root.clone(),
+            root: owner.to_path_buf(),
         }
         .into());
     }
-    let (python, pins) = pinned_requirements(&ws.root)?;
+    let (python, pins) = pinned_requirements(owner)?;
     let mut report = super::run::new_report(plan, options);
 
     // The inputs, listed and cut into shares; the events' parse time is fixed here, for all.
@@ -862,6 +960,11 @@ pub fn run_on_cluster(
     let mut done: BTreeMap<usize, ShareDone> = BTreeMap::new();
     let mut events_done = 0u64;
     let mut bytes_done = 0u64;
+    // Results are taken in the order of the shares (the order of a local read), whatever the
+    // order tasks end in: the first errors kept and the detections' output are then a local
+    // replay's.
+    let mut arrived: BTreeMap<usize, Option<ShareResult>> = BTreeMap::new();
+    let mut next_share = 0usize;
     let mut prepared_seen = false;
     let mut cancelled = false;
     let mut problem: Option<ReplayError> = None;
@@ -947,10 +1050,17 @@ pub fn run_on_cluster(
                 run.tasks_done += 1;
                 events_done += r.events;
                 bytes_done += shares.get(share).map_or(0, |s| s.bytes);
-                report.events_evaluated += r.events;
                 done.insert(share, std::mem::take(&mut r.read));
-                let (events, answer) = as_answer(&names, r);
-                if let Err(e) = take_answer(plan, &events, answer, &mut report, &mut sorter) {
+                arrived.insert(share, Some(r));
+                if let Err(e) = apply_in_order(
+                    &mut arrived,
+                    &mut next_share,
+                    &names,
+                    plan,
+                    &mut report,
+                    &mut sorter,
+                    false,
+                ) {
                     problem = Some(e.into());
                     driver.cancel();
                     break;
@@ -965,6 +1075,20 @@ pub fn run_on_cluster(
                         reason: failed,
                     });
                     s.job.files.clear();
+                }
+                arrived.insert(share, None);
+                if let Err(e) = apply_in_order(
+                    &mut arrived,
+                    &mut next_share,
+                    &names,
+                    plan,
+                    &mut report,
+                    &mut sorter,
+                    false,
+                ) {
+                    problem = Some(e.into());
+                    driver.cancel();
+                    break;
                 }
             }
             DriverLine::Fatal { fatal, kind } => {
@@ -1012,6 +1136,11 @@ pub fn run_on_cluster(
             events_done,
             matches: report.matches,
             seconds: started.elapsed().as_secs_f64(),
+            tasks: Some(super::run::TaskProgress {
+                done: run.tasks_done,
+                failed: run.tasks_failed,
+                total: run.tasks,
+            }),
         });
         if !go_on && !cancelled {
             cancelled = true;
@@ -1022,11 +1151,28 @@ pub fn run_on_cluster(
     if let Some(p) = problem {
         return Err(p);
     }
+    // A run that ended early: the results that came, in order, over the gaps.
+    apply_in_order(
+        &mut arrived,
+        &mut next_share,
+        &names,
+        plan,
+        &mut report,
+        &mut sorter,
+        true,
+    )?;
     if !finished && !cancelled && run.lost.is_none() {
-        return Err(ClusterError::Driver {
-            message: last_lines(&stderr),
+        if !prepared_seen {
+            return Err(ClusterError::Driver {
+                message: last_lines(&stderr),
+            }
+            .into());
         }
-        .into());
+        // Mid-run: the results so far are kept, and the report says the cluster was lost.
+        run.lost = Some(format!(
+            "the cluster driver stopped: {}",
+            last_lines(&stderr)
+        ));
     }
     // What was not covered, when the run ended early.
     if run.lost.is_some() || cancelled {

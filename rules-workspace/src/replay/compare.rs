@@ -372,6 +372,19 @@ pub struct Comparison {
     pub after: ReplayReport,
 }
 
+/// One side's replay for a comparison: (side, workspace, plan, sources, options, observer,
+/// sink) → report.
+pub type SideRunner<'a> = dyn FnMut(
+        Side,
+        &Workspace,
+        &super::ReplayPlan,
+        super::Sources,
+        &ReplayOptions,
+        &mut dyn FnMut(&ReplayProgress) -> bool,
+        &mut dyn AlertSink,
+    ) -> Result<ReplayReport, ReplayError>
+    + 'a;
+
 /// Replays `sources` (listed anew for each side: files and folders, never standard input)
 /// through the detections of `revision` on a pool of its own, then through those of `ws` (the
 /// working tree) on `pool`, and compares the alerts. `observer` sees each side's progress and
@@ -384,6 +397,37 @@ pub fn compare(
     options: &ReplayOptions,
     observer: &mut dyn FnMut(Side, &ReplayProgress) -> bool,
     sink: &mut dyn AlertSink,
+) -> Result<Comparison, ReplayError> {
+    let old_options = revision.worker_options(pool.options());
+    let size = pool.size();
+    let mut local = |side: Side,
+                     ws: &Workspace,
+                     plan: &super::ReplayPlan,
+                     listed: super::Sources,
+                     options: &ReplayOptions,
+                     observer: &mut dyn FnMut(&ReplayProgress) -> bool,
+                     sink: &mut dyn AlertSink| match side {
+        Side::Revision => {
+            let mut old_pool = Pool::new(old_options.clone(), size);
+            old_pool.prewarm(options.workers.min(size));
+            let result = run(ws, &mut old_pool, plan, listed, options, observer, sink);
+            old_pool.shutdown();
+            result
+        }
+        Side::WorkingTree => run(ws, pool, plan, listed, options, observer, sink),
+    };
+    compare_with(ws, revision, sources, options, observer, sink, &mut local)
+}
+
+/// [`compare`] with each side's replay run by `run_side` (the local pools, or a cluster).
+pub fn compare_with(
+    ws: &Workspace,
+    revision: &Revision,
+    sources: &[PathBuf],
+    options: &ReplayOptions,
+    observer: &mut dyn FnMut(Side, &ReplayProgress) -> bool,
+    sink: &mut dyn AlertSink,
+    run_side: &mut SideRunner<'_>,
 ) -> Result<Comparison, ReplayError> {
     let options = ReplayOptions {
         alert_limit: options.alert_limit.max(ALERTS_COMPARED),
@@ -401,11 +445,9 @@ pub fn compare(
     let before = if before_plan.detections.is_empty() {
         ReplayReport::default()
     } else {
-        let mut old_pool = Pool::new(revision.worker_options(pool.options()), pool.size());
-        old_pool.prewarm(options.workers.min(pool.size()));
-        let result = run(
+        run_side(
+            Side::Revision,
             &old,
-            &mut old_pool,
             &before_plan,
             super::list_sources(sources)?,
             &options,
@@ -415,9 +457,7 @@ pub fn compare(
                 go_on
             },
             &mut NoSink,
-        );
-        old_pool.shutdown();
-        result?
+        )?
     };
     let after = if after_plan.detections.is_empty() || stopped {
         ReplayReport {
@@ -425,9 +465,9 @@ pub fn compare(
             ..ReplayReport::default()
         }
     } else {
-        run(
+        run_side(
+            Side::WorkingTree,
             ws,
-            pool,
             &after_plan,
             super::list_sources(sources)?,
             &options,

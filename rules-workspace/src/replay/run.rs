@@ -358,6 +358,19 @@ pub struct ReplayProgress {
     pub matches: u64,
     /// Seconds since the start.
     pub seconds: f64,
+    /// On a cluster, its tasks (`None` for a local replay).
+    pub tasks: Option<TaskProgress>,
+}
+
+/// A cluster replay's tasks so far.
+#[derive(Debug, Clone, Copy, Serialize, ts_rs::TS)]
+pub struct TaskProgress {
+    /// Tasks that ended with results.
+    pub done: u64,
+    /// Tasks that failed after their retries.
+    pub failed: u64,
+    /// Tasks in all (0 until the input is split).
+    pub total: u64,
 }
 
 /// An error a detection raised on an event, kept as an example.
@@ -886,6 +899,7 @@ pub fn run(
                     events_done: done,
                     matches: report.matches,
                     seconds: started.elapsed().as_secs_f64(),
+                    tasks: None,
                 }) && sort_error.is_none();
                 if !go_on {
                     cancelled.store(true, Ordering::Relaxed);

@@ -88,7 +88,7 @@ describe("the summary and the form", () => {
   });
 
   it("reads the share of the input read when its size is known", () => {
-    const p: ReplayProgress = { events_read: 10, bytes_read: 50, total_bytes: 200, events_done: 5, matches: 0, seconds: 1 };
+    const p: ReplayProgress = { events_read: 10, bytes_read: 50, total_bytes: 200, events_done: 5, matches: 0, seconds: 1, tasks: null };
     expect(readFraction(p)).toBe(0.25);
     expect(readFraction({ ...p, total_bytes: null })).toBeNull();
   });

@@ -145,6 +145,11 @@ def run_share(key, load, specs, routes, share, batch_timeout, driver_root):
     if answer.get("fatal"):
         raise RuntimeError("loading the workspace failed: %s" % answer["fatal"].get("message"))
     replay = sys.modules["prowl_replay"]
+    # Tracebacks are kept for the first errors of each detection in each share (not in each
+    # worker process, which serves shares in no set order), so the driver keeps the same first
+    # errors whatever the schedule.
+    state = replay._REPLAY  # pylint: disable=protected-access
+    state.tracebacks = [0] * len(state.tracebacks)
     reader = os.path.join(HERE, "prowl-read")
     scratch = tempfile.mkdtemp(prefix="prowl-share-")
     share = _fetch_s3(dict(share, files=[dict(f) for f in share["files"]]), scratch)

@@ -156,7 +156,7 @@ describe("the form", () => {
     byTestId(target, "replay-run")!.click();
     flushSync();
     expect(mocked.runReplay).toHaveBeenCalledWith([`${ROOT}/sample_logs`], ["LogTypes=Okta.SystemLog"], null, expect.any(Function));
-    progress({ events_read: 1000, bytes_read: 400 * 1024, total_bytes: 1600 * 1024, events_done: 900, matches: 7, seconds: 0.5 });
+    progress({ events_read: 1000, bytes_read: 400 * 1024, total_bytes: 1600 * 1024, events_done: 900, matches: 7, seconds: 0.5, tasks: null });
     flushSync();
     const box = byTestId(target, "replay-progress")!;
     expect(box.textContent).toContain("1,000 events read (2,000/s)");
@@ -446,9 +446,10 @@ describe("on a cluster", () => {
     expect(mocked.runReplay).toHaveBeenCalledWith([`${ROOT}/sample_logs`], null, ADDRESS, expect.any(Function));
     expect(byTestId(target, "replay-progress")!.textContent).toContain(`On the cluster ${ADDRESS}:`);
     expect(byTestId(target, "replay-progress")!.textContent).toContain("Connecting");
-    progress({ events_read: 2000, bytes_read: 800 * 1024, total_bytes: 1600 * 1024, events_done: 2000, matches: 9, seconds: 1 });
+    progress({ events_read: 2000, bytes_read: 800 * 1024, total_bytes: 1600 * 1024, events_done: 2000, matches: 9, seconds: 1, tasks: { done: 3, failed: 1, total: 8 } });
     flushSync();
     expect(byTestId(target, "replay-progress")!.textContent).toContain("2,000 events evaluated");
+    expect(byTestId(target, "replay-progress-tasks")!.textContent).toBe("tasks 3/8, 1 failed");
     // The target is fixed while it runs.
     expect((byTestId(target, "replay-target-local") as HTMLInputElement).disabled).toBe(true);
     finish(result({ cluster: RUN, workers: 8 }));

@@ -1682,7 +1682,11 @@ matches: number,
 /**
  * Seconds since the start.
  */
-seconds: number, };
+seconds: number, 
+/**
+ * On a cluster, its tasks (`None` for a local replay).
+ */
+tasks: TaskProgress | null, };
 
 export type ReplayReport = { 
 /**
@@ -1937,6 +1941,20 @@ name: string,
  * Its error.
  */
 error: PyError, };
+
+export type TaskProgress = { 
+/**
+ * Tasks that ended with results.
+ */
+done: number, 
+/**
+ * Tasks that failed after their retries.
+ */
+failed: number, 
+/**
+ * Tasks in all (0 until the input is split).
+ */
+total: number, };
 
 export type TestEdit = { "kind": "add", 
 /**
