@@ -1052,19 +1052,6 @@ pub fn run_on_cluster(
                 bytes_done += shares.get(share).map_or(0, |s| s.bytes);
                 done.insert(share, std::mem::take(&mut r.read));
                 arrived.insert(share, Some(r));
-                if let Err(e) = apply_in_order(
-                    &mut arrived,
-                    &mut next_share,
-                    &names,
-                    plan,
-                    &mut report,
-                    &mut sorter,
-                    false,
-                ) {
-                    problem = Some(e.into());
-                    driver.cancel();
-                    break;
-                }
             }
             DriverLine::Failed { share, failed } => {
                 run.tasks_failed += 1;
@@ -1077,19 +1064,6 @@ pub fn run_on_cluster(
                     s.job.files.clear();
                 }
                 arrived.insert(share, None);
-                if let Err(e) = apply_in_order(
-                    &mut arrived,
-                    &mut next_share,
-                    &names,
-                    plan,
-                    &mut report,
-                    &mut sorter,
-                    false,
-                ) {
-                    problem = Some(e.into());
-                    driver.cancel();
-                    break;
-                }
             }
             DriverLine::Fatal { fatal, kind } => {
                 match kind.as_str() {
@@ -1128,6 +1102,19 @@ pub fn run_on_cluster(
                 finished = true;
                 break;
             }
+        }
+        if let Err(e) = apply_in_order(
+            &mut arrived,
+            &mut next_share,
+            &names,
+            plan,
+            &mut report,
+            &mut sorter,
+            false,
+        ) {
+            problem = Some(e.into());
+            driver.cancel();
+            break;
         }
         let go_on = observer(&ReplayProgress {
             events_read: events_done,
