@@ -374,6 +374,11 @@ pub struct Event {
 /// Bits of [`Event::seq`] for the offset in a file (1 TiB); the file's number is above them.
 const SEQ_OFFSET_BITS: u32 = 40;
 
+/// The file number in an [`Event::seq`].
+pub fn file_of_seq(seq: u64) -> u64 {
+    seq >> SEQ_OFFSET_BITS
+}
+
 /// [`Event::seq`] of a record: its file's number, then its offset.
 pub fn seq_of(file_number: u64, offset: u64) -> u64 {
     (file_number << SEQ_OFFSET_BITS) | offset.min((1 << SEQ_OFFSET_BITS) - 1)

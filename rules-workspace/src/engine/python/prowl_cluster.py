@@ -33,8 +33,8 @@ The node task
 `run_share` loads the workspace once per worker process (the harness's `load_workspace`, then
 `prowl_replay.prepare`, exactly as a local worker), runs `prowl-read` on its share and hands
 each batch to `prowl_replay.batch`: one code path with the local replay. It returns the
-matches and errors with their events' places (time, seq, line, record, offset), and the share's
-read counts.
+matches and errors as `prowl_replay.batch` answers them, their `e` indexing `places` (each event
+once: [time, seq, line, record, offset, event text or None]), and the share's read counts.
 """
 
 import json
@@ -156,7 +156,7 @@ def run_share(key, load, specs, routes, share, batch_timeout, driver_root):
     job_path = os.path.join(scratch, "share.json")
     with open(job_path, "w", encoding="utf-8") as handle:
         json.dump(share, handle)
-    matches, errors = [], []
+    matches, errors, places = [], [], []
     output, printed, evaluated, events = [], 0, 0, 0
     kept = 0
     done = None
@@ -193,17 +193,21 @@ def run_share(key, load, specs, routes, share, batch_timeout, driver_root):
                 text = got["output"][: _OUTPUT_LIMIT - kept]
                 output.append(text)
                 kept += len(text)
+            # The events matched or raised on, once each, with their places; the answer's
+            # `e` indexes become indexes into `places`.
+            here = {}
+
+            def place(e, meta=meta, raws=raws, here=here):
+                if e not in here:
+                    here[e] = len(places)
+                    places.append(list(meta[e]) + [raws[e] if raws is not None else None])
+                return here[e]
+
             for m in got["matches"]:
-                e = m.pop("e")
-                m["at"] = meta[e]
-                if raws is not None:
-                    m["event"] = raws[e]
+                m["e"] = place(m["e"])
                 matches.append(m)
             for err in got["errors"]:
-                e = err.pop("e")
-                err["at"] = meta[e]
-                if raws is not None:
-                    err["event"] = raws[e]
+                err["e"] = place(err["e"])
                 for frame in err.get("traceback") or []:
                     frame["file"] = _node_path(frame.get("file"), driver_root)
                 errors.append(err)
@@ -223,6 +227,7 @@ def run_share(key, load, specs, routes, share, batch_timeout, driver_root):
     return {
         "matches": matches,
         "errors": errors,
+        "places": places,
         "output": "".join(output),
         "printed": printed,
         "evaluated": evaluated,
