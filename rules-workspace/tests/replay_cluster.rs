@@ -1018,3 +1018,34 @@ fn compare_on_a_cluster_gives_the_local_impact() {
         "the tuned rule's alerts changed: {changed}"
     );
 }
+
+#[test]
+fn a_title_built_from_a_set_is_the_local_one() {
+    let Some(c) = cluster() else { return };
+    // Set order follows the string-hash seed: the nodes must use the local workers' seed, or
+    // titles (and dedup strings) built by iterating a set differ from the local replay's (as
+    // in panther-analysis's Okta.Anonymizing.VPN.Login).
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(ws.path().join("rules")).unwrap();
+    std::fs::write(
+        ws.path().join("rules/set_title.yml"),
+        "AnalysisType: rule\nFilename: set_title.py\nRuleID: Cluster.SetTitle\nEnabled: true\nLogTypes:\n  - Okta.SystemLog\nSeverity: Low\n",
+    )
+    .unwrap();
+    std::fs::write(
+        ws.path().join("rules/set_title.py"),
+        "def rule(event):\n    return True\n\n\ndef title(event):\n    return '-'.join({'alpha', 'beta', 'gamma', 'delta', 'epsilon', event.get('user')})\n",
+    )
+    .unwrap();
+    let mut logs = String::new();
+    for i in 0..40 {
+        logs.push_str(&format!(
+            "{{\"p_log_type\":\"Okta.SystemLog\",\"p_event_time\":\"2026-11-01 00:{i:02}:00\",\"user\":\"u{}\"}}\n",
+            i % 5
+        ));
+    }
+    std::fs::write(ws.path().join("events.jsonl"), logs).unwrap();
+    trust(&c, ws.path());
+    let report = same_as_local(&c, ws.path(), &["events.jsonl"], &["--share-size", "1K"]);
+    assert_eq!(report["alerts_total"], 5, "one alert per user: {report}");
+}

@@ -422,7 +422,12 @@ pub fn run_on_cluster(
         "runtime_env": {
             "working_dir": dir.path().display().to_string(),
             "uv": {"packages": pins, "uv_check": false},
-            "env_vars": {"PYTHONDONTWRITEBYTECODE": "1"},
+            // The local workers' string-hash seed, so that set orders (and so titles and dedup
+            // strings built from sets) are theirs on every node.
+            "env_vars": {
+                "PYTHONDONTWRITEBYTECODE": "1",
+                "PYTHONHASHSEED": std::env::var("PYTHONHASHSEED").unwrap_or_else(|_| "0".into()),
+            },
         },
         "python": python,
         "paths": paths,
