@@ -24,6 +24,11 @@ const REPLAY: &str = include_str!("python/prowl_replay.py");
 const MATCH: &str = include_str!("python/prowl_match.py");
 const CLUSTER: &str = include_str!("python/prowl_cluster.py");
 
+/// The harness's source (what `analyze_globals` and the tests run), for keys of what it found.
+pub fn harness_source() -> &'static str {
+    HARNESS
+}
+
 /// Prowl's Python modules a cluster's node imports from the run's package (file name, text):
 /// the harness, the replay step, the matcher and the cluster task.
 pub fn python_modules() -> [(&'static str, &'static str); 4] {

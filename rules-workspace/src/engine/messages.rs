@@ -709,7 +709,7 @@ pub struct Frame {
 }
 
 /// The answer to [`Request::AnalyzeGlobals`].
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct GlobalTraits {
     /// By helper ID.
     pub traits: BTreeMap<String, GlobalTrait>,
@@ -728,7 +728,7 @@ impl GlobalTraits {
 }
 
 /// What the harness found in one helper.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct GlobalTrait {
     /// It prints when imported, or keeps state its functions change.
     pub sticky: bool,

@@ -186,12 +186,26 @@ impl Pool {
         }
         self.reused = false;
         self.primary = None;
+        let (first, others) = self.slots.split_at_mut(1);
+        let slot = &mut first[0];
         if slot.worker.is_none() {
             slot.worker = Some(Worker::spawn(&self.options)?);
         }
         slot.loaded = None;
-        let w = slot.worker.as_mut().expect("worker just started");
-        match w.request::<LoadAnswer>(&load.request, load.timeout) {
+        let options = &self.options;
+        // The other started workers load at the same time, each on its own core, instead of
+        // when the run's first job reaches them. Their answers are not printed (only the
+        // first worker's is); a failure leaves the slot to start again on its first job.
+        let answer = std::thread::scope(|scope| {
+            for other in others.iter_mut().filter(|s| s.worker.is_some()) {
+                scope.spawn(move || {
+                    let _ = other.ensure(options, load);
+                });
+            }
+            let w = slot.worker.as_mut().expect("worker just started");
+            w.request::<LoadAnswer>(&load.request, load.timeout)
+        });
+        match answer {
             Ok(answer) => {
                 if answer.fatal.is_none() {
                     slot.loaded = Some(load.key);

@@ -20,6 +20,7 @@ pub mod pat_text;
 mod plan;
 mod schedule;
 pub mod timings;
+mod traits_cache;
 
 use crate::engine::messages::{DetectionResult, GlobalFile, GlobalTraits, Request};
 use crate::engine::pool::Pool;
@@ -282,10 +283,20 @@ pub fn run_observed(
         );
     }
     let t0 = std::time::Instant::now();
-    let setup = pool.load_primary(&load)?;
-    if debug.timings {
-        eprintln!("load: {:?}", t0.elapsed());
-    }
+    // PAT's decision for each detection and the requests to send are made while the workers
+    // load (nothing of the load goes into them).
+    let (setup, run_plan) = std::thread::scope(|scope| {
+        let planning = scope.spawn(|| plan::plan(&detections, options));
+        let setup = pool.load_primary(&load);
+        if debug.timings {
+            eprintln!("load: {:?}", t0.elapsed());
+        }
+        let run_plan = planning
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (setup, run_plan)
+    });
+    let setup = setup?;
     out.stderr(&setup.stderr);
     out.setup_output(&setup.output);
     if let Some(fatal) = &setup.fatal {
@@ -305,7 +316,7 @@ pub fn run_observed(
         plans,
         requests,
         counted,
-    } = plan::plan(&detections, options);
+    } = run_plan;
     if let Some(dump) = &debug.requests_dump {
         let lines: Vec<String> = requests
             .iter()
@@ -335,16 +346,28 @@ pub fn run_observed(
     let traits: GlobalTraits = match known {
         Some(t) => t,
         None if ask => {
-            let t: GlobalTraits = pool.call(
-                &load,
-                &Request::AnalyzeGlobals { globals },
-                Duration::from_secs(60),
-            )?;
+            // Found by an earlier run for these very helpers, or asked now and kept.
+            let cache = traits_cache::TraitsCache::new(&ws.root, &globals);
+            let t = match cache.get() {
+                Some(t) => t,
+                None => {
+                    let t: GlobalTraits = pool.call(
+                        &load,
+                        &Request::AnalyzeGlobals { globals },
+                        Duration::from_secs(60),
+                    )?;
+                    cache.put(&t);
+                    t
+                }
+            };
             pool.remember_traits(load.key, t.clone());
             t
         }
         None => GlobalTraits::default(),
     };
+    if debug.timings {
+        eprintln!("traits: {:?}", t0.elapsed());
+    }
     let any_sticky = traits.sticky().next().is_some();
     let mut timings = timings::Timings::load(&ws.root);
     let jobs = if parallel {
