@@ -27,12 +27,7 @@ pub fn folder(root: &Path) -> PathBuf {
 }
 
 fn entry_file(root: &Path, path: &Path) -> PathBuf {
-    let h = path
-        .to_string_lossy()
-        .bytes()
-        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-        });
+    let h = crate::env::fnv1a(path.to_string_lossy().as_bytes());
     folder(root).join(format!("{h:016x}.json"))
 }
 

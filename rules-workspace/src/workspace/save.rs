@@ -139,10 +139,7 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SaveError + '_ {
 
 /// The stamp of some bytes: 64-bit FNV-1a of the content and its length.
 pub fn stamp_of(bytes: &[u8]) -> String {
-    let h = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
-    });
-    format!("{h:016x}-{}", bytes.len())
+    format!("{:016x}-{}", crate::env::fnv1a(bytes), bytes.len())
 }
 
 /// The largest file whose stamp is taken: a spec may be this large (`prowl tests edit`

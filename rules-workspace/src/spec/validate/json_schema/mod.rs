@@ -224,12 +224,7 @@ mod tests {
     }
 
     fn fnv1a64(data: &[u8]) -> String {
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for b in data {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        format!("{h:016x}")
+        format!("{:016x}", crate::env::fnv1a(data))
     }
 
     /// The mirror as the compact JSON document `gen_expected.py` fingerprints.
