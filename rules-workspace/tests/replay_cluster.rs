@@ -1049,3 +1049,88 @@ fn a_title_built_from_a_set_is_the_local_one() {
     let report = same_as_local(&c, ws.path(), &["events.jsonl"], &["--share-size", "1K"]);
     assert_eq!(report["alerts_total"], 5, "one alert per user: {report}");
 }
+
+#[test]
+fn the_command_line_uses_the_cluster_saved_in_the_settings() {
+    // No cluster needed: the saved driver Python is the one started (the shell sets none), and
+    // `saved` with nothing saved is refused before anything starts.
+    let config = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    rules_workspace::testkit::copy_dir(&demo_base(), ws.path());
+    let refused = prowl_cmd(&config)
+        .env_remove("PROWL_RAY_PYTHON")
+        .args([
+            "replay",
+            "sample_logs",
+            "--cluster",
+            "saved",
+            "--format",
+            "json",
+            "-w",
+        ])
+        .arg(ws.path())
+        .current_dir(ws.path())
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2), "{}", error_of(&refused));
+    assert!(
+        error_of(&refused).contains("no cluster address is set"),
+        "{}",
+        error_of(&refused)
+    );
+    let missing = config.path().join("no-such-python");
+    std::fs::write(
+        config.path().join("cluster.toml"),
+        format!(
+            "address = \"127.0.0.1:1\"\npython = \"{}\"\n",
+            missing.display()
+        ),
+    )
+    .unwrap();
+    for args in [vec!["cluster"], vec!["cluster", "saved"]] {
+        let out = prowl_cmd(&config)
+            .env_remove("PROWL_RAY_PYTHON")
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        assert!(
+            error_of(&out).contains(&missing.display().to_string()),
+            "{args:?}: the saved Python is the driver's: {}",
+            error_of(&out)
+        );
+    }
+
+    // With the cluster: `prowl cluster` without an address checks the saved one, and
+    // `--cluster saved` replays there with the local replay's results.
+    let Some(c) = cluster() else { return };
+    std::fs::write(
+        c.config.path().join("cluster.toml"),
+        format!("address = \"{}\"\n", address()),
+    )
+    .unwrap();
+    let checked = prowl_cmd(&c.config)
+        .args(["cluster", "--json"])
+        .output()
+        .unwrap();
+    assert!(checked.status.success(), "{}", error_of(&checked));
+    let v: Value = serde_json::from_slice(&checked.stdout).unwrap();
+    assert_eq!(v["address"], address());
+    assert_eq!(v["nodes"].as_array().map_or(0, Vec::len), 2);
+    let ws = demo(&c);
+    let dir = tempfile::tempdir().unwrap();
+    let local = replay(&c, ws.path(), &["sample_logs"], &dir.path().join("local"));
+    let saved = replay(
+        &c,
+        ws.path(),
+        &["sample_logs", "--cluster", "saved"],
+        &dir.path().join("saved"),
+    );
+    assert!(saved.status.success(), "{}", error_of(&saved));
+    assert_eq!(report_of(&saved)["cluster"]["address"], address());
+    assert_eq!(
+        comparable(&report_of(&saved)),
+        comparable(&report_of(&local))
+    );
+    std::fs::remove_file(c.config.path().join("cluster.toml")).unwrap();
+}

@@ -2,16 +2,17 @@
 //! nodes with their Python, machine and CPUs) without sending any workspace.
 
 use super::{output, CliError};
-use crate::replay::cluster::{check_cluster, ClusterOptions};
+use crate::replay::cluster::check_cluster;
 use clap::Args;
 use std::process::ExitCode;
 
 /// `prowl cluster`.
 #[derive(Debug, Args)]
 pub struct ClusterArgs {
-    /// The Ray address: `auto`, `ray://HOST:10001` or `HOST:6379`.
-    #[arg(default_value = "auto")]
-    pub address: String,
+    /// The Ray address: `auto`, `ray://HOST:10001`, `HOST:6379`, or `saved` (the cluster set in
+    /// the app's Settings, `cluster.toml`). Default: the saved one, else `auto`. The driver's
+    /// Python is `$PROWL_RAY_PYTHON`, else the saved one, else `python3`.
+    pub address: Option<String>,
     /// Print the check as JSON.
     #[arg(long)]
     pub json: bool,
@@ -19,7 +20,8 @@ pub struct ClusterArgs {
 
 /// Runs the check and prints the nodes.
 pub(super) fn run(args: &ClusterArgs, style: &output::Style) -> Result<ExitCode, CliError> {
-    let check = check_cluster(&ClusterOptions::new(&args.address))?;
+    let options = crate::session::cluster::cli_options(args.address.as_deref())?;
+    let check = check_cluster(&options)?;
     if args.json {
         output::print_json(&check);
         return Ok(ExitCode::SUCCESS);

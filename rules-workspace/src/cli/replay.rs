@@ -92,10 +92,11 @@ pub struct ReplayArgs {
     /// Worker processes (default: one per core).
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub workers: Option<u16>,
-    /// Run on a Ray cluster: `auto` (the cluster this machine belongs to), `ray://HOST:10001`
-    /// or a head's `HOST:6379`. The nodes read the sources themselves (by the same paths) and
-    /// need only Python and Ray; the driver needs a Python with the cluster's Ray
-    /// (`PROWL_RAY_PYTHON`). The workspace must be trusted (`prowl trust`).
+    /// Run on a Ray cluster: `auto` (the cluster this machine belongs to), `ray://HOST:10001`,
+    /// a head's `HOST:6379`, or `saved` (the cluster set in the app's Settings). The nodes read
+    /// the sources themselves (by the same paths) and need only Python and Ray; the driver
+    /// needs a Python with the cluster's Ray (`PROWL_RAY_PYTHON`, else the one saved with the
+    /// cluster). The workspace must be trusted (`prowl trust`).
     #[arg(long, value_name = "ADDRESS", conflicts_with = "read_only")]
     pub cluster: Option<String>,
     /// With --cluster: input per task (large JSON-lines files are cut at this size).

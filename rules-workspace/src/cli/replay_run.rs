@@ -200,6 +200,11 @@ pub(super) fn run(args: &ReplayArgs, style: &output::Style) -> Result<ExitCode, 
             Some("replay runs enabled rules on logs, scheduled rules on --query-results and policies on --resources: check --filter and the workspace path (-w), or only read the logs with --read-only"),
         ));
     }
+    // The cluster's address (the saved one for `saved`) is known before any worker starts.
+    let cluster_options = match &args.cluster {
+        Some(address) => Some(crate::session::cluster::cli_options(Some(address))?),
+        None => None,
+    };
     // The revision is read before any worker starts: a wrong name fails at once.
     let revision = match &args.compare {
         Some(rev) => Some(Revision::export(&args.workspace, rev)?),
@@ -282,14 +287,11 @@ pub(super) fn run(args: &ReplayArgs, style: &output::Style) -> Result<ExitCode, 
         Some(s) => s,
         None => &mut none,
     };
-    let cluster = args
-        .cluster
-        .as_ref()
-        .map(|address| replay::cluster::ClusterOptions {
-            share_bytes: args.share_size as u64,
-            s3: s3.iter().map(|p| p.display().to_string()).collect(),
-            ..replay::cluster::ClusterOptions::new(address)
-        });
+    let cluster = cluster_options.map(|options| replay::cluster::ClusterOptions {
+        share_bytes: args.share_size as u64,
+        s3: s3.iter().map(|p| p.display().to_string()).collect(),
+        ..options
+    });
     let (report, impact) = match (&revision, &cluster) {
         (Some(revision), None) => {
             drop(sources);

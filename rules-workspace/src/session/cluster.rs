@@ -171,6 +171,46 @@ impl ClusterSettings {
     }
 }
 
+/// The `--cluster` value that names the cluster saved in the window's Settings.
+pub const SAVED: &str = "saved";
+
+/// How the command line reaches a cluster: `address` as given, the saved one for [`SAVED`],
+/// and for none given the saved one when there is one, else `auto` (the cluster this machine
+/// belongs to). The driver's Python is `$PROWL_RAY_PYTHON` when set (the shell's choice),
+/// else the saved one, else `python3`. The settings file is read only when it is needed: a
+/// damaged one is an error when its address is asked for, and is passed over otherwise.
+pub fn cli_options(address: Option<&str>) -> Result<ClusterOptions, ClusterSettingsError> {
+    let saved = if address.is_none_or(|a| a == SAVED) {
+        ClusterSettings::load()?
+    } else {
+        ClusterSettings::load().unwrap_or_default()
+    };
+    resolve(
+        address,
+        &saved,
+        std::env::var_os("PROWL_RAY_PYTHON").is_some(),
+    )
+}
+
+fn resolve(
+    address: Option<&str>,
+    saved: &ClusterSettings,
+    python_from_env: bool,
+) -> Result<ClusterOptions, ClusterSettingsError> {
+    let address = match address {
+        Some(SAVED) => saved
+            .address
+            .clone()
+            .ok_or(ClusterSettingsError::NoAddress)?,
+        Some(given) => given.to_owned(),
+        None => saved.address.clone().unwrap_or_else(|| "auto".into()),
+    };
+    if python_from_env {
+        return ClusterSettings::default().options(&address);
+    }
+    saved.options(&address)
+}
+
 /// Checks the cluster at `settings.address` (connects and probes every node; no workspace is
 /// sent): the window's "Check connection" on what its form holds, saved or not.
 pub fn check(settings: &ClusterSettings) -> Result<ClusterCheck, ErrorInfo> {
@@ -235,5 +275,29 @@ mod tests {
             check(&ClusterSettings::default()).unwrap_err().code,
             "cluster.no_address"
         );
+    }
+
+    #[test]
+    fn the_command_line_takes_the_saved_cluster_when_asked_or_when_none_is_given() {
+        let saved = ClusterSettings::new(Some("10.0.0.5:6379"), Some("/opt/ray/bin/python"));
+        let none = ClusterSettings::default();
+        let addr = |a: Option<&str>, s: &ClusterSettings| resolve(a, s, false).map(|o| o.address);
+        // An address given is used as it is, whatever is saved.
+        assert_eq!(
+            addr(Some("ray://h:10001"), &saved).unwrap(),
+            "ray://h:10001"
+        );
+        // `saved`, or nothing given: the saved address.
+        assert_eq!(addr(Some(SAVED), &saved).unwrap(), "10.0.0.5:6379");
+        assert_eq!(addr(None, &saved).unwrap(), "10.0.0.5:6379");
+        // Nothing saved: `auto` when nothing is given; `saved` is an error with its hint.
+        assert_eq!(addr(None, &none).unwrap(), "auto");
+        let err = ErrorInfo::from(resolve(Some(SAVED), &none, false).unwrap_err());
+        assert_eq!(err.code, "cluster.no_address");
+        // The driver's Python: the saved one, unless the shell set PROWL_RAY_PYTHON.
+        let saved_python = resolve(Some("auto"), &saved, false).unwrap().python;
+        assert_eq!(saved_python, PathBuf::from("/opt/ray/bin/python"));
+        let env_python = resolve(Some("auto"), &saved, true).unwrap().python;
+        assert_eq!(env_python, ClusterOptions::new("auto").python);
     }
 }
