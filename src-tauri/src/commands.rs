@@ -555,22 +555,31 @@ pub async fn check_cluster(
 }
 
 /// The window's "Impact": the same logs through the rules of the last commit and of the
-/// working tree, and the alerts each detection gains, loses and changes.
+/// working tree, and the alerts each detection gains, loses and changes; on this machine's
+/// workers, or on the Ray cluster at `cluster` (both sides there).
 #[tauri::command]
 pub async fn replay_impact<R: Runtime>(
     app: AppHandle<R>,
     sources: Vec<String>,
     filter: Option<Vec<String>>,
+    cluster: Option<String>,
     on_progress: Channel<ReplayProgress>,
 ) -> Result<Response, ErrorInfo> {
     blocking(move || {
         let mut throttle = Throttle::default();
-        let view =
-            shared(&app).replay_impact(&sources, &filter.unwrap_or_default(), &mut |_, p| {
-                if throttle.due(false) {
-                    let _ = on_progress.send(p.clone());
-                }
-            })?;
+        let mut send = |_: _, p: &ReplayProgress| {
+            if throttle.due(false) {
+                let _ = on_progress.send(p.clone());
+            }
+        };
+        let filter = filter.unwrap_or_default();
+        let view = match cluster {
+            None => shared(&app).replay_impact(&sources, &filter, &mut send)?,
+            Some(address) => {
+                let options = ClusterSettings::load()?.options(&address)?;
+                shared(&app).replay_impact_on_cluster(&sources, &filter, &options, &mut send)?
+            }
+        };
         json_response(view)
     })
     .await

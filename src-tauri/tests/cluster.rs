@@ -365,6 +365,55 @@ fn a_replay_on_a_real_cluster_gives_the_local_alerts_and_can_be_cancelled() {
         "{first}"
     );
 
+    // "Impact" on the cluster: both sides there, the same comparison as on this machine.
+    let spec = ws.join("rules/okta_rules/demo_okta_brute_force_logins.yml");
+    let text = std::fs::read_to_string(&spec).unwrap();
+    assert!(
+        text.contains("Threshold: 20"),
+        "the demo's spec changed: {text}"
+    );
+    std::fs::write(&spec, text.replace("Threshold: 20", "Threshold: 3")).unwrap();
+    let impact = |cluster: Value, channel: &str| {
+        call(
+            &h,
+            "replay_impact",
+            json!({"sources": ["sample_logs"], "filter": null, "cluster": cluster, "onProgress": channel}),
+        )
+    };
+    let here = impact(Value::Null, "__CHANNEL__:3");
+    let there = impact(json!(address), "__CHANNEL__:4");
+    // The address given is the one used: nothing answers at this one.
+    h.fails(
+        "replay_impact",
+        json!({"sources": ["sample_logs"], "filter": null, "cluster": "127.0.0.1:1", "onProgress": "__CHANNEL__:5"}),
+        "cluster.unreachable",
+        "127.0.0.1:1",
+    );
+    std::fs::write(&spec, text).unwrap();
+    for key in [
+        "alerts_before",
+        "alerts_after",
+        "added",
+        "removed",
+        "changed",
+        "unchanged_detections",
+        "commit",
+        "cancelled",
+    ] {
+        assert_eq!(there["impact"][key], here["impact"][key], "{key}: {there}");
+    }
+    let moved = |v: &Value| -> Vec<Value> {
+        v["impact"]["detections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| json!([d["id"], d["alerts_before"], d["alerts_after"]]))
+            .collect()
+    };
+    assert!(!moved(&here).is_empty(), "the edit moves alerts: {here}");
+    assert_eq!(moved(&there), moved(&here));
+    assert_eq!(there["events"], here["events"]);
+
     // Cancelled as soon as the cluster answers: the report says so (what was done, if any).
     let app = h.app.handle().clone();
     let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));

@@ -502,6 +502,49 @@ pub fn replay_on_cluster(
     ))
 }
 
+/// [`Session::replay_impact`] on the Ray cluster `cluster` (`prowl replay --compare HEAD
+/// --cluster`): both sides run there, the last commit's with the working tree's trust and
+/// environment (`replay::cluster::compare_on_cluster`). `s3://bucket/prefix` sources are read
+/// by the nodes. `observer` sees each side's progress in turn and returns `false` to stop.
+pub fn replay_impact_on_cluster(
+    ws: &Workspace,
+    sources: &[String],
+    filter: &[String],
+    cluster: &ClusterOptions,
+    observer: &mut dyn FnMut(replay::compare::Side, &ReplayProgress) -> bool,
+) -> Result<ImpactView, SessionReplayError> {
+    let filters = Filters::parse(filter)?;
+    let paths = resolve_sources(&ws.root, sources)?;
+    let (s3, local): (Vec<&PathBuf>, Vec<&PathBuf>) = paths.iter().partition(|p| is_s3(p));
+    let local: Vec<PathBuf> = local.into_iter().cloned().collect();
+    replay::list_sources(&local)?;
+    let revision = replay::compare::Revision::export(&ws.root, "HEAD")?;
+    let mut cluster = cluster.clone();
+    cluster
+        .s3
+        .extend(s3.iter().map(|p| p.display().to_string()));
+    let options = ReplayOptions {
+        filters,
+        workers: 1,
+        alert_limit: ALERT_LIMIT,
+        ..ReplayOptions::default()
+    };
+    let c = replay::cluster::compare_on_cluster(
+        ws,
+        &revision,
+        &local,
+        &options,
+        &cluster,
+        observer,
+        &mut replay::run::NoSink,
+    )?;
+    Ok(ImpactView {
+        impact: c.impact,
+        events: c.after.read.events.max(c.before.read.events),
+        sources: paths,
+    })
+}
+
 impl Session {
     /// Replays `sources` through the rules `filter` selects as they are in the last commit
     /// (HEAD, read with git, no checkout) and as they are in the working tree (read again from

@@ -457,6 +457,39 @@ impl SharedSession {
         Ok(view)
     }
 
+    /// [`SharedSession::replay_impact`] on a Ray cluster (see
+    /// [`super::replay::replay_impact_on_cluster`]): the workspace is read again for it, as for
+    /// [`SharedSession::replay_on_cluster`], and the session is not held meanwhile;
+    /// [`SharedSession::cancel_replay`] stops it.
+    pub fn replay_impact_on_cluster(
+        &self,
+        sources: &[String],
+        filter: &[String],
+        cluster: &crate::replay::cluster::ClusterOptions,
+        progress: &mut dyn FnMut(crate::replay::compare::Side, &crate::replay::ReplayProgress),
+    ) -> Result<crate::session::replay::ImpactView, ErrorInfo> {
+        self.replay_cancel.store(false, Ordering::SeqCst);
+        let cancel = Arc::clone(&self.replay_cancel);
+        let root = lock(&self.root)
+            .clone()
+            .ok_or_else(ErrorInfo::no_workspace)?;
+        let ws = Workspace::open_cached(&root.path, &root.options, root.cache, None)
+            .map_err(SessionError::from)?;
+        let view = super::replay::replay_impact_on_cluster(
+            &ws,
+            sources,
+            filter,
+            cluster,
+            &mut |side, p| {
+                progress(side, p);
+                !cancel.load(Ordering::SeqCst)
+            },
+        )?;
+        drop(ws);
+        release_free_memory();
+        Ok(view)
+    }
+
     /// Stops the replay going on (it reports what was done, `cancelled`).
     pub fn cancel_replay(&self) {
         self.replay_cancel.store(true, Ordering::SeqCst);

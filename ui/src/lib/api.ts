@@ -359,15 +359,17 @@ export async function runReplay(
 
 /**
  * "Impact": the same sources through the rules as they are in the last commit and in the
- * working tree, and the alerts each detection gains, loses and changes. `cancelReplay` stops it.
+ * working tree, and the alerts each detection gains, loses and changes; on this machine's
+ * workers, or (`cluster`: its address) both sides on the Ray cluster. `cancelReplay` stops it.
  */
 export async function replayImpact(
   sources: string[],
   filter: string[] | null,
+  cluster: string | null,
   onProgress: (progress: ReplayProgress) => void,
 ): Promise<ImpactView> {
   const ch = channel("replay_impact", onProgress);
-  return call("replay_impact", { sources, filter, onProgress: ch });
+  return call("replay_impact", { sources, filter, cluster, onProgress: ch });
 }
 
 /** Stops the replay going on; it then answers with what was done. */

@@ -8,9 +8,6 @@ import type { ClusterCheck, ClusterNode, ClusterRun, LostBatch } from "./contrac
 /** Where a replay runs: this machine's workers, or the Ray cluster the user set. */
 export type ReplayTarget = "local" | "cluster";
 
-/** Why "Impact" is not offered on a cluster. */
-export const IMPACT_NOT_ON_CLUSTER = "Impact is not available on a cluster yet: it replays the logs twice (the last commit, then the working tree) on this machine's workers. Choose “This machine” to run it.";
-
 /** Why an untrusted workspace is not replayed on a cluster. */
 export const UNTRUSTED_NOT_SENT =
   "A cluster runs the workspace's detections outside this machine's sandbox, so Prowl sends only workspaces you trust. Review it, trust the folder, then replay it on the cluster (or replay it here, in the sandbox).";

@@ -3,7 +3,7 @@
 // summary, the chart's legend and the alert table (sorted, filtered); an alert's kept events as
 // JSON text, where hostile strings stay text; "Add as unit test", which goes through
 // edit_tests and save_file on the detection's spec and then shows the detection with the test;
-// and the cluster target: the saved address, Impact not offered, an untrusted workspace not
+// and the cluster target: the saved address, Impact run there too, an untrusted workspace not
 // sent, what the cluster did, a lost cluster and the inputs it did not cover.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { flushSync } from "svelte";
@@ -359,7 +359,7 @@ describe("impact", () => {
     flushSync();
     byTestId(target, "replay-impact")!.click();
     await settle();
-    expect(mocked.replayImpact).toHaveBeenCalledWith([`${ROOT}/sample_logs`], null, expect.any(Function));
+    expect(mocked.replayImpact).toHaveBeenCalledWith([`${ROOT}/sample_logs`], null, null, expect.any(Function));
     const panel = byTestId(target, "replay-impact-panel")!;
     expect(panel.dataset.added).toBe("2");
     expect(panel.textContent).toContain("against 0123456789ab");
@@ -427,14 +427,10 @@ describe("on a cluster", () => {
     expect(wb.tabs.activeKey).toBe("settings");
   });
 
-  it("replays on the saved address with progress, and Impact is not offered there", async () => {
+  it("replays on the saved address with progress", async () => {
     const { target } = await onCluster();
     expect(byTestId(target, "replay-target")!.dataset.target).toBe("cluster");
     expect(byTestId(target, "replay-target-cluster")!.parentElement!.textContent).toContain(`Cluster (${ADDRESS})`);
-    const impact = byTestId(target, "replay-impact") as HTMLButtonElement;
-    expect(impact.disabled).toBe(true);
-    expect(impact.title).toContain("not available on a cluster yet");
-    expect(byTestId(target, "replay-impact-unavailable")!.textContent).toContain("This machine");
     let progress: (p: ReplayProgress) => void = () => {};
     let finish: (v: ReplayResult) => void = () => {};
     mocked.runReplay.mockImplementationOnce((_s, _f, _c, onProgress) => {
@@ -462,6 +458,42 @@ describe("on a cluster", () => {
     expect(byTestId(target, "replay-partial")).toBeNull();
     // The same results view: the alerts and their events.
     expect(allByTestId(target, "replay-alert").length).toBe(2);
+  });
+
+  it("runs Impact on the saved cluster too, both sides there", async () => {
+    const { target } = await onCluster();
+    const impact = byTestId(target, "replay-impact") as HTMLButtonElement;
+    expect(impact.disabled).toBe(false);
+    expect(impact.title).toContain(`both on the cluster ${ADDRESS}`);
+    const none: ImpactView = {
+      events: 2691,
+      sources: [`${ROOT}/sample_logs`],
+      impact: {
+        revision: "HEAD",
+        commit: "0123456789abcdef0123456789abcdef01234567",
+        summary: "Acme tuning",
+        alerts_before: 25,
+        alerts_after: 25,
+        added: 0,
+        removed: 0,
+        changed: 0,
+        unchanged_detections: 12,
+        complete: true,
+        cancelled: false,
+        detections: [],
+      },
+    };
+    let finish: (v: ImpactView) => void = () => {};
+    mocked.replayImpact.mockImplementationOnce(() => new Promise((resolve) => (finish = resolve)));
+    impact.click();
+    flushSync();
+    expect(mocked.replayImpact).toHaveBeenCalledWith([`${ROOT}/sample_logs`], null, ADDRESS, expect.any(Function));
+    expect(byTestId(target, "replay-progress")!.textContent).toContain(`On the cluster ${ADDRESS}:`);
+    expect(byTestId(target, "replay-progress")!.textContent).toContain("Impact:");
+    finish(none);
+    await settle();
+    expect(byTestId(target, "replay-impact-summary")!.textContent).toContain("alerts 25 → 25");
+    expect(byTestId(target, "replay-impact-none")).not.toBeNull();
   });
 
   it("says when the cluster was lost and which inputs were not covered", async () => {
@@ -500,6 +532,7 @@ describe("on a cluster", () => {
     const note = byTestId(target, "replay-cluster-untrusted")!;
     expect(note.textContent).toContain("its detections cannot be sent to a cluster");
     expect((byTestId(target, "replay-run") as HTMLButtonElement).disabled).toBe(true);
+    expect((byTestId(target, "replay-impact") as HTMLButtonElement).disabled).toBe(true);
     // This machine still runs it, in the sandbox.
     byTestId(target, "replay-target-local")!.click();
     flushSync();

@@ -140,15 +140,15 @@ export class LogReplay {
    */
   async runImpact(): Promise<ImpactView | null> {
     const sources = sourceList(this.sources);
-    // On this machine only (`--compare` is not available on a cluster yet).
-    if (this.running || sources.length === 0 || this.target === "cluster") return null;
+    const cluster = this.cluster;
+    if (this.running || sources.length === 0 || (this.target === "cluster" && !cluster)) return null;
     const generation = ++this.#generation;
     this.impact = null;
     this.error = null;
-    this.running = { progress: null, cancelling: false, kind: "impact", cluster: null };
-    this.#notices.log("replay", `Impact: replaying ${sources.join(", ")} through the last commit and the working tree…`);
+    this.running = { progress: null, cancelling: false, kind: "impact", cluster };
+    this.#notices.log("replay", `Impact: replaying ${sources.join(", ")} through the last commit and the working tree${cluster ? ` on the cluster ${cluster}` : ""}…`);
     try {
-      const view = await api.replayImpact(sources, filterArgs(this.filter), (progress) => {
+      const view = await api.replayImpact(sources, filterArgs(this.filter), cluster, (progress) => {
         if (generation === this.#generation && this.running) this.running.progress = progress;
       });
       if (generation !== this.#generation) return null;
