@@ -1134,3 +1134,74 @@ fn the_command_line_uses_the_cluster_saved_in_the_settings() {
     );
     std::fs::remove_file(c.config.path().join("cluster.toml")).unwrap();
 }
+
+#[test]
+fn ctrl_c_while_the_driver_connects_stops_the_replay_at_once() {
+    // No cluster needed: a driver stuck connecting (it never prints a line) stands for Ray's
+    // retries against a slow head or the nodes installing the environment. Ctrl+C must not
+    // wait for its next line.
+    let config = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    rules_workspace::testkit::copy_dir(&demo_base(), ws.path());
+    let trusted = prowl_cmd(&config)
+        .arg("trust")
+        .arg(ws.path())
+        .output()
+        .unwrap();
+    assert!(trusted.status.success(), "{}", error_of(&trusted));
+    let marker = config.path().join("driver-started");
+    let stuck = config.path().join("stuck-python");
+    std::fs::write(
+        &stuck,
+        format!("#!/bin/sh\ntouch '{}'\nexec sleep 300\n", marker.display()),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&stuck, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut child = prowl_cmd(&config)
+        .env("PROWL_RAY_PYTHON", &stuck)
+        .args(["replay", "sample_logs", "--cluster", "127.0.0.1:1", "--yes"])
+        .args(["--format", "json", "-w"])
+        .arg(ws.path())
+        .current_dir(ws.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !marker.exists() {
+        assert!(Instant::now() < deadline, "the driver was never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let interrupted = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if interrupted.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            panic!("the replay did not stop within 30 s of Ctrl+C while the driver connected");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let stopped_in = interrupted.elapsed();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        stopped_in < Duration::from_secs(5),
+        "stopped {stopped_in:?} after Ctrl+C"
+    );
+    assert!(
+        error_of(&out).contains("stopped: the results cover"),
+        "{status:?}: {}",
+        error_of(&out)
+    );
+    let out: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = &out["report"];
+    assert_eq!(report["cancelled"], true, "{report}");
+    assert_eq!(report["matches"], 0);
+    assert_eq!(report["cluster"]["tasks"], 0, "nothing was sent: {report}");
+}

@@ -226,6 +226,12 @@ impl Driver {
         }
     }
 
+    /// Stops the driver now (a cancel before any task was sent: it may be blocked connecting,
+    /// where it reads no line).
+    pub(super) fn stop(&mut self) {
+        let _ = self.child.kill();
+    }
+
     pub(super) fn end(mut self) -> String {
         drop(self.child.stdin.take());
         let deadline = Instant::now() + std::time::Duration::from_secs(20);

@@ -31,8 +31,11 @@ use package::{list, pinned_requirements, stage_prowl, stage_workspace, Share};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::Instant;
+use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant};
+
+/// How long the driver may be quiet before the observer is asked again whether to go on.
+const QUIET_TICK: Duration = Duration::from_millis(200);
 
 /// Where and how to run on a cluster.
 #[derive(Debug, Clone)]
@@ -463,7 +466,52 @@ pub fn run_on_cluster(
     let mut cancelled = false;
     let mut problem: Option<ReplayError> = None;
     let mut finished = false;
-    while let Ok(line) = driver.lines.recv() {
+    let progress = |run: &ClusterRun,
+                    report: &ReplayReport,
+                    events_done,
+                    bytes_done,
+                    total_bytes: Option<u64>| {
+        ReplayProgress {
+            events_read: events_done,
+            bytes_read: bytes_done,
+            total_bytes,
+            events_done,
+            matches: report.matches,
+            seconds: started.elapsed().as_secs_f64(),
+            tasks: Some(super::run::TaskProgress {
+                done: run.tasks_done,
+                failed: run.tasks_failed,
+                total: run.tasks,
+            }),
+        }
+    };
+    loop {
+        // The observer is asked again while the driver is quiet (connecting, the nodes setting
+        // up the environment, long tasks), so a cancel does not wait for its next line. Before
+        // the shares are sent nothing runs on the cluster: the driver is stopped at once.
+        let line = match driver.lines.recv_timeout(QUIET_TICK) {
+            Ok(line) => line,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                if !cancelled
+                    && !observer(&progress(
+                        &run,
+                        &report,
+                        events_done,
+                        bytes_done,
+                        total_bytes,
+                    ))
+                {
+                    cancelled = true;
+                    if run.tasks == 0 {
+                        driver.stop();
+                        break;
+                    }
+                    driver.cancel();
+                }
+                continue;
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        };
         let Ok(msg) = serde_json::from_str::<DriverLine>(&line) else {
             continue;
         };
@@ -605,19 +653,13 @@ pub fn run_on_cluster(
             driver.cancel();
             break;
         }
-        let go_on = observer(&ReplayProgress {
-            events_read: events_done,
-            bytes_read: bytes_done,
-            total_bytes,
+        let go_on = observer(&progress(
+            &run,
+            &report,
             events_done,
-            matches: report.matches,
-            seconds: started.elapsed().as_secs_f64(),
-            tasks: Some(super::run::TaskProgress {
-                done: run.tasks_done,
-                failed: run.tasks_failed,
-                total: run.tasks,
-            }),
-        });
+            bytes_done,
+            total_bytes,
+        ));
         if !go_on && !cancelled {
             cancelled = true;
             driver.cancel();
