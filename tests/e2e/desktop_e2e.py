@@ -754,7 +754,7 @@ def replay_alerts(app):
     return summary.get_attribute("data-alerts")
 
 
-def test_replay_on_cluster(app):
+def test_replay_on_cluster(app, ws):
     ray = os.environ.get("PROWL_RAY")
     if not ray:
         print("        (not run: PROWL_RAY is not set; tests/setup.sh's ensure_ray installs Ray 2.60)")
@@ -793,7 +793,7 @@ def test_replay_on_cluster(app):
             app.click(tid("replay-suggested"))
         app.click(tid("replay-target-local"))
         local = replay_alerts(app)
-        # The cluster: the untrusted demo is not sent, Impact is not offered.
+        # The cluster: the untrusted demo is not sent (neither Run nor Impact).
         app.click(tid("replay-target-cluster"))
         app.wait_until("the cluster target",
                        lambda: app.wait(tid("replay-target")).get_attribute("data-target") == "cluster")
@@ -801,7 +801,6 @@ def test_replay_on_cluster(app):
         assert "cannot be sent to a cluster" in note.text, note.text
         assert not app.wait(tid("replay-run")).is_enabled()
         assert not app.wait(tid("replay-impact")).is_enabled()
-        assert "not available on a cluster" in app.wait(tid("replay-impact-unavailable")).text
         app.shot("replay-cluster-untrusted")
         app.click(tid("replay-trust"))
         app.wait(tid("confirm-dialog"))
@@ -817,6 +816,21 @@ def test_replay_on_cluster(app):
         assert on_cluster == local, (on_cluster, local)
         assert not app.driver.find_elements(By.CSS_SELECTOR, tid("replay-partial"))
         app.shot("replay-cluster")
+        # Impact on the cluster: both sides there, the edit's alerts as on this machine.
+        text = read(ws, IMPACT_SPEC)
+        write(ws, IMPACT_SPEC, text.replace("Threshold: 20", "Threshold: 3"))
+        try:
+            assert "both on the cluster" in app.wait(tid("replay-impact")).get_attribute("title")
+            app.click(tid("replay-impact"))
+            panel = app.wait(tid("replay-impact-panel"), timeout=240)
+            assert panel.get_attribute("data-added") == "3", panel.text
+            assert panel.get_attribute("data-removed") == "0", panel.text
+            moved = [d.get_attribute("data-id")
+                     for d in app.driver.find_elements(By.CSS_SELECTOR, tid("replay-impact-detection"))]
+            assert moved == ["Demo.Okta.BruteForceLogins"], moved
+            app.shot("replay-cluster-impact")
+        finally:
+            write(ws, IMPACT_SPEC, text)
     finally:
         cluster.stop()
 
@@ -1205,7 +1219,7 @@ def main():
         ("Impact: an edit's alerts against the last commit", lambda: test_replay_impact(app, ws)),
         ("the Deploy view: profile, drift, upload, delete", lambda: test_deploy_view(app, ws, server)),
         ("the Upstream view: merge, resolve, accept, commit", lambda: test_upstream_view(app, ws)),
-        ("replay on a Ray cluster: settings, check, trust, run", lambda: test_replay_on_cluster(app)),
+        ("replay on a Ray cluster: settings, check, trust, run, Impact", lambda: test_replay_on_cluster(app, ws)),
     ]
     try:
         run_steps(app, steps, failures)

@@ -121,6 +121,17 @@ pub struct ImpactView {
     pub sources: Vec<PathBuf>,
 }
 
+impl ImpactView {
+    /// The view of a comparison of `sources`.
+    fn of(c: replay::compare::Comparison, sources: Vec<PathBuf>) -> ImpactView {
+        ImpactView {
+            impact: c.impact,
+            events: c.after.read.events.max(c.before.read.events),
+            sources,
+        }
+    }
+}
+
 /// Why a front end's replay could not run, or an event could not be found.
 #[derive(Debug, thiserror::Error)]
 pub enum SessionReplayError {
@@ -538,11 +549,7 @@ pub fn replay_impact_on_cluster(
         observer,
         &mut replay::run::NoSink,
     )?;
-    Ok(ImpactView {
-        impact: c.impact,
-        events: c.after.read.events.max(c.before.read.events),
-        sources: paths,
-    })
+    Ok(ImpactView::of(c, paths))
 }
 
 impl Session {
@@ -584,11 +591,7 @@ impl Session {
             observer,
             &mut replay::run::NoSink,
         )?;
-        Ok(ImpactView {
-            impact: c.impact,
-            events: c.after.read.events.max(c.before.read.events),
-            sources: paths,
-        })
+        Ok(ImpactView::of(c, paths))
     }
 }
 

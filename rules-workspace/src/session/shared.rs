@@ -17,9 +17,7 @@
 //!   and reads and saves files only through [`SharedSession::read_file`] and
 //!   [`SharedSession::save_file`], which follow no link out of it.
 
-use super::replay::{
-    AlertEvents, EventTest, KeepLimits, KeptEvents, ReplayView, SessionReplayError,
-};
+use super::replay::KeptEvents;
 use super::upstream::{self, ItemDetail, UpstreamDone, UpstreamMemo, UpstreamView};
 use super::{release_free_memory, Session, SessionError, TestReport};
 use crate::diagnostics::Diagnostic;
@@ -33,6 +31,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
+
+mod replays;
 
 /// How long the extra workers of a whole-workspace run stay after it, in case another follows.
 pub const EXTRA_WORKERS_IDLE: Duration = Duration::from_secs(30);
@@ -370,156 +370,6 @@ impl SharedSession {
         self.cancel.store(true, Ordering::SeqCst);
     }
 
-    /// Replays logs through the open workspace's rules (see [`Session::replay`]) until done
-    /// or [`SharedSession::cancel_replay`]; the events of the first alerts are kept (within
-    /// `keep`) for [`SharedSession::replay_events`] and [`SharedSession::replay_event_test`],
-    /// replacing the last replay's. Like a test run, it holds the session for its length.
-    pub fn replay(
-        &self,
-        sources: &[String],
-        filter: &[String],
-        keep: KeepLimits,
-        progress: &mut dyn FnMut(&crate::replay::ReplayProgress),
-    ) -> Result<ReplayView, ErrorInfo> {
-        self.replay_cancel.store(false, Ordering::SeqCst);
-        let cancel = Arc::clone(&self.replay_cancel);
-        // The last replay's events go first: two replays' worth is never held at once.
-        *lock(&self.replayed) = None;
-        let (view, kept) = {
-            let mut guard = self.session();
-            let session = guard.as_mut().ok_or_else(ErrorInfo::no_workspace)?;
-            session.replay(sources, filter, keep, &mut |p| {
-                progress(p);
-                !cancel.load(Ordering::SeqCst)
-            })?
-        };
-        *lock(&self.replayed) = Some(kept);
-        self.retire_extra_workers_after(EXTRA_WORKERS_IDLE);
-        Ok(view)
-    }
-
-    /// Replays logs on a Ray cluster (see [`super::replay::replay_on_cluster`]) until done or
-    /// [`SharedSession::cancel_replay`]; the events of the first alerts are kept as for
-    /// [`SharedSession::replay`]. The workspace is read again for it (through the session's
-    /// parse cache, so as it is on disk now): the session is not held, and tests, validation,
-    /// git and the watcher go on while the cluster works. One replay at a time (the window
-    /// runs one at a time; `cancel_replay` stops whichever is going on).
-    pub fn replay_on_cluster(
-        &self,
-        sources: &[String],
-        filter: &[String],
-        keep: KeepLimits,
-        cluster: &crate::replay::cluster::ClusterOptions,
-        progress: &mut dyn FnMut(&crate::replay::ReplayProgress),
-    ) -> Result<ReplayView, ErrorInfo> {
-        self.replay_cancel.store(false, Ordering::SeqCst);
-        let cancel = Arc::clone(&self.replay_cancel);
-        *lock(&self.replayed) = None;
-        let generation = self.generation.load(Ordering::SeqCst);
-        let root = lock(&self.root)
-            .clone()
-            .ok_or_else(ErrorInfo::no_workspace)?;
-        let ws = Workspace::open_cached(&root.path, &root.options, root.cache, None)
-            .map_err(SessionError::from)?;
-        let (view, kept) =
-            super::replay::replay_on_cluster(&ws, sources, filter, keep, cluster, &mut |p| {
-                progress(p);
-                !cancel.load(Ordering::SeqCst)
-            })?;
-        drop(ws);
-        // Another workspace opened meanwhile: these events are not its.
-        if self.generation.load(Ordering::SeqCst) == generation {
-            *lock(&self.replayed) = Some(kept);
-        }
-        release_free_memory();
-        Ok(view)
-    }
-
-    /// What the working tree's edits do to the alerts of `sources`, against the last commit
-    /// (see [`Session::replay_impact`]); [`SharedSession::cancel_replay`] stops it.
-    pub fn replay_impact(
-        &self,
-        sources: &[String],
-        filter: &[String],
-        progress: &mut dyn FnMut(crate::replay::compare::Side, &crate::replay::ReplayProgress),
-    ) -> Result<crate::session::replay::ImpactView, ErrorInfo> {
-        self.replay_cancel.store(false, Ordering::SeqCst);
-        let cancel = Arc::clone(&self.replay_cancel);
-        let view = {
-            let mut guard = self.session();
-            let session = guard.as_mut().ok_or_else(ErrorInfo::no_workspace)?;
-            session.replay_impact(sources, filter, &mut |side, p| {
-                progress(side, p);
-                !cancel.load(Ordering::SeqCst)
-            })?
-        };
-        self.retire_extra_workers_after(EXTRA_WORKERS_IDLE);
-        Ok(view)
-    }
-
-    /// [`SharedSession::replay_impact`] on a Ray cluster (see
-    /// [`super::replay::replay_impact_on_cluster`]): the workspace is read again for it, as for
-    /// [`SharedSession::replay_on_cluster`], and the session is not held meanwhile;
-    /// [`SharedSession::cancel_replay`] stops it.
-    pub fn replay_impact_on_cluster(
-        &self,
-        sources: &[String],
-        filter: &[String],
-        cluster: &crate::replay::cluster::ClusterOptions,
-        progress: &mut dyn FnMut(crate::replay::compare::Side, &crate::replay::ReplayProgress),
-    ) -> Result<crate::session::replay::ImpactView, ErrorInfo> {
-        self.replay_cancel.store(false, Ordering::SeqCst);
-        let cancel = Arc::clone(&self.replay_cancel);
-        let root = lock(&self.root)
-            .clone()
-            .ok_or_else(ErrorInfo::no_workspace)?;
-        let ws = Workspace::open_cached(&root.path, &root.options, root.cache, None)
-            .map_err(SessionError::from)?;
-        let view = super::replay::replay_impact_on_cluster(
-            &ws,
-            sources,
-            filter,
-            cluster,
-            &mut |side, p| {
-                progress(side, p);
-                !cancel.load(Ordering::SeqCst)
-            },
-        )?;
-        drop(ws);
-        release_free_memory();
-        Ok(view)
-    }
-
-    /// Stops the replay going on (it reports what was done, `cancelled`).
-    pub fn cancel_replay(&self) {
-        self.replay_cancel.store(true, Ordering::SeqCst);
-    }
-
-    /// The kept events of alert `alert` of the last replay.
-    pub fn replay_events(&self, alert: u64) -> Result<AlertEvents, ErrorInfo> {
-        let replayed = lock(&self.replayed);
-        let kept = replayed
-            .as_ref()
-            .ok_or(SessionReplayError::NothingReplayed)?;
-        Ok(kept.events(alert))
-    }
-
-    /// The unit test made of kept event `index` of alert `alert` of the last replay (see
-    /// [`KeptEvents::test`]): the edit for the detection's spec, applied as every test edit is.
-    pub fn replay_event_test(
-        &self,
-        alert: u64,
-        index: usize,
-        name: &str,
-        expected: bool,
-    ) -> Result<EventTest, ErrorInfo> {
-        let replayed = lock(&self.replayed);
-        let kept = replayed
-            .as_ref()
-            .ok_or(SessionReplayError::NothingReplayed)?;
-        Ok(kept.test(alert, index, name, expected)?)
-    }
-
     /// The Upstream view (see [`upstream::view`]): planning `target` (`None`: the remote's
     /// default branch) unless a merge is in progress. Never waits for a test run.
     pub fn upstream_view(&self, target: Option<&str>) -> Result<UpstreamView, ErrorInfo> {
@@ -827,6 +677,7 @@ fn contained(root: &Path, path: &Path) -> Result<PathBuf, ErrorInfo> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::session::replay::KeepLimits;
 
     #[test]
     fn paths_outside_the_workspace_or_in_missing_folders_are_refused() {

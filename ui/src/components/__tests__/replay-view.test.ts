@@ -301,54 +301,55 @@ describe("Add as unit test", () => {
   });
 });
 
-describe("impact", () => {
-  const brief = (events: number, title: string) => ({
-    kind: "alert" as const,
-    title,
-    severity: "LOW",
-    dedup: "alice@acme.test",
-    first_event_time: "2026-03-01 12:00:00.000000000",
-    last_event_time: "2026-03-01 12:10:00.000000000",
-    events,
-    origin: `${ROOT}/sample_logs/okta.jsonl:3`,
-  });
-  const IMPACT: ImpactView = {
-    events: 2691,
-    sources: [`${ROOT}/sample_logs`],
-    impact: {
-      revision: "HEAD",
-      commit: "0123456789abcdef0123456789abcdef01234567",
-      summary: "Acme tuning",
-      alerts_before: 25,
-      alerts_after: 27,
-      added: 2,
-      removed: 0,
-      changed: 1,
-      unchanged_detections: 12,
-      complete: true,
-      cancelled: false,
-      detections: [
-        {
-          id: "Demo.Okta.BruteForceLogins",
-          in_revision: true,
-          in_working_tree: true,
-          matches_before: 36,
-          matches_after: 36,
-          alerts_before: 0,
-          alerts_after: 2,
-          added: 2,
-          removed: 0,
-          changed: 1,
-          unchanged: 0,
-          examples: [
-            { before: null, after: brief(3, `Brute force ${IMG}`) },
-            { before: brief(2, "Root login"), after: brief(5, "Root login") },
-          ],
-        },
-      ],
-    },
-  };
+// An Impact answer: one detection whose alerts move (the title of one holds markup).
+const brief = (events: number, title: string) => ({
+  kind: "alert" as const,
+  title,
+  severity: "LOW",
+  dedup: "alice@acme.test",
+  first_event_time: "2026-03-01 12:00:00.000000000",
+  last_event_time: "2026-03-01 12:10:00.000000000",
+  events,
+  origin: `${ROOT}/sample_logs/okta.jsonl:3`,
+});
+const IMPACT: ImpactView = {
+  events: 2691,
+  sources: [`${ROOT}/sample_logs`],
+  impact: {
+    revision: "HEAD",
+    commit: "0123456789abcdef0123456789abcdef01234567",
+    summary: "Acme tuning",
+    alerts_before: 25,
+    alerts_after: 27,
+    added: 2,
+    removed: 0,
+    changed: 1,
+    unchanged_detections: 12,
+    complete: true,
+    cancelled: false,
+    detections: [
+      {
+        id: "Demo.Okta.BruteForceLogins",
+        in_revision: true,
+        in_working_tree: true,
+        matches_before: 36,
+        matches_after: 36,
+        alerts_before: 0,
+        alerts_after: 2,
+        added: 2,
+        removed: 0,
+        changed: 1,
+        unchanged: 0,
+        examples: [
+          { before: null, after: brief(3, `Brute force ${IMG}`) },
+          { before: brief(2, "Root login"), after: brief(5, "Root login") },
+        ],
+      },
+    ],
+  },
+};
 
+describe("impact", () => {
   it("compares the same logs with the last commit and lists what moves, as text", async () => {
     const wb = await openWorkbench();
     const target = show(wb);
@@ -465,24 +466,7 @@ describe("on a cluster", () => {
     const impact = byTestId(target, "replay-impact") as HTMLButtonElement;
     expect(impact.disabled).toBe(false);
     expect(impact.title).toContain(`both on the cluster ${ADDRESS}`);
-    const none: ImpactView = {
-      events: 2691,
-      sources: [`${ROOT}/sample_logs`],
-      impact: {
-        revision: "HEAD",
-        commit: "0123456789abcdef0123456789abcdef01234567",
-        summary: "Acme tuning",
-        alerts_before: 25,
-        alerts_after: 25,
-        added: 0,
-        removed: 0,
-        changed: 0,
-        unchanged_detections: 12,
-        complete: true,
-        cancelled: false,
-        detections: [],
-      },
-    };
+    const none: ImpactView = { ...IMPACT, impact: { ...IMPACT.impact, added: 0, changed: 0, alerts_after: 25, detections: [] } };
     let finish: (v: ImpactView) => void = () => {};
     mocked.replayImpact.mockImplementationOnce(() => new Promise((resolve) => (finish = resolve)));
     impact.click();
