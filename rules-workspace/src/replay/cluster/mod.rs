@@ -227,7 +227,7 @@ impl crate::error::UserError for ClusterError {
                 "prowl-read is built and installed beside prowl (`cargo build -p rules-workspace --bins`, or the package); PROWL_READ names another".into()
             }
             ClusterError::Start { .. } => {
-                "set PROWL_RAY_PYTHON to a Python with Ray installed (the cluster's Ray version)".into()
+                "set PROWL_RAY_PYTHON, or the Python saved with the cluster (Settings, `cluster.toml`), to a Python with Ray installed (the cluster's Ray version)".into()
             }
             ClusterError::Unreachable { .. } => {
                 "check the address (`ray status` on the head node prints it) and that this machine can reach it".into()
